@@ -1,0 +1,60 @@
+"""The ``auditkit`` command line.
+
+Each subcommand lives in its own module ``auditkit.cli._<name>`` with two
+functions: ``add_parser(subparsers)`` and ``run(args) -> int``. Errors that
+users cause surface as one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from auditkit.errors import AuditkitError
+
+# Order shown in --help.
+COMMANDS = ("train", "audit", "runs")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other bad input
+        self.exit(2, f"auditkit: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from auditkit import __version__
+
+    parser = _Parser(
+        prog="auditkit",
+        description="Evaluate and bias-audit Hugging Face text classifiers.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"auditkit.cli._{name}")
+        sp = module.add_parser(sub)
+        sp.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``auditkit`` console script."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args._run(args)
+    except AuditkitError as exc:
+        print(f"auditkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("auditkit: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Options and helpers shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_data_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """--data, --text-col, --label-col, --group-col, --limit."""
+    parser.add_argument("--data", required=required, metavar="SOURCE",
+                        help="CSV/TSV/JSONL/Parquet file, or hf:NAME[/CONFIG][:SPLIT] (e.g. hf:glue/sst2:validation)")
+    parser.add_argument("--text-col", default="text", help="column holding the texts (default: text)")
+    parser.add_argument("--label-col", default="label", help="column holding the labels (default: label)")
+    parser.add_argument("--group-col", action="append", default=[], metavar="COL", dest="group_cols",
+                        help="column with an observed identity attribute, for slice metrics (repeatable)")
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N examples")
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """--trust-remote-code, --device, --batch-size, --max-length."""
+    parser.add_argument("--trust-remote-code", action="store_true",
+                        help="allow model code from the Hub to run (off by default; review the code first)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when present)")
+    parser.add_argument("--batch-size", type=int, default=64, help="prediction batch size (default: 64)")
+    parser.add_argument("--max-length", type=int, default=None, help="truncate inputs to N tokens (default: the model's limit)")
+
+
+def say(message: str) -> None:
+    """Progress and notes for a person: stderr, so stdout stays parseable."""
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,240 @@
+"""Read CSV, TSV, JSONL and Parquet files, or Hugging Face datasets by id."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from auditkit.data._dataset import TextDataset
+from auditkit.errors import DataError
+
+HF_PREFIX = "hf:"
+_READERS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_MAX_ROWS_LISTED = 10
+
+
+def parse_source(source: str) -> tuple[str, str | None, str]:
+    """Split ``hf:name[/config][:split]`` into (name, config, split).
+
+    Examples
+    --------
+    >>> parse_source("hf:glue/sst2:validation")
+    ('glue', 'sst2', 'validation')
+    >>> parse_source("hf:imdb")
+    ('imdb', None, 'test')
+    """
+    if not source.startswith(HF_PREFIX):
+        raise DataError(f"{source!r} is not a Hugging Face dataset id; write it as hf:NAME[/CONFIG][:SPLIT]")
+    spec = source[len(HF_PREFIX):]
+    spec, _, split = spec.partition(":")
+    parts = [p for p in spec.split("/") if p]
+    if not parts:
+        raise DataError(f"{source!r} names no dataset; write it as hf:NAME[/CONFIG][:SPLIT], e.g. hf:glue/sst2:validation")
+    # Hub ids may carry an owner ("stanfordnlp/imdb"); a third part is the config.
+    if len(parts) == 1:
+        name, config = parts[0], None
+    elif len(parts) == 2:
+        # "glue/sst2" is (dataset, config) for canonical datasets and (owner, name)
+        # for community ones; datasets resolves both when given as name+config,
+        # so try the whole id first in _read_hf.
+        name, config = parts[0], parts[1]
+    else:
+        name, config = "/".join(parts[:2]), "/".join(parts[2:])
+    return name, config, split or "test"
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(f"data file {str(path)!r} does not exist; check the path passed to --data")
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a directory; pass a CSV, TSV, JSONL or Parquet file to --data")
+    kind = _READERS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"cannot tell the format of {str(path)!r} from its extension; "
+            f"use one of {', '.join(sorted(_READERS))}"
+        )
+    if path.stat().st_size == 0:
+        raise DataError(f"data file {str(path)!r} is empty; it needs a header row and at least one example")
+    try:
+        if kind in ("csv", "tsv"):
+            return pd.read_csv(
+                path,
+                sep="," if kind == "csv" else "\t",
+                encoding="utf-8",
+                encoding_errors="strict",
+                dtype=str,
+                keep_default_na=False,
+                na_values=[],
+            )
+        if kind == "jsonl":
+            # Read ourselves so that non-UTF-8 bytes fail with a clear message.
+            text = path.read_bytes().decode("utf-8")
+            from io import StringIO
+
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            if not lines:
+                raise DataError(f"data file {str(path)!r} has no records; it needs at least one JSON object per line")
+            if len(lines) == 1 and lines[0].lstrip().startswith("["):
+                return pd.read_json(StringIO(lines[0]), orient="records", dtype=False)
+            return pd.read_json(StringIO("\n".join(lines)), lines=True, dtype=False)
+        return pd.read_parquet(path)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"data file {str(path)!r} is not valid UTF-8 (bad byte at position {exc.start}); "
+            "re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {str(path)!r} has no columns; it needs a header row and at least one example") from None
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"cannot parse {str(path)!r} as {kind.upper()}: {first}") from None
+    except ValueError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot parse {str(path)!r} as {kind.upper()}: {first}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    except Exception as exc:  # pyarrow raises its own types for corrupt files
+        raise DataError(f"cannot read {str(path)!r} as {kind.upper()}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+
+
+def _read_hf(source: str) -> pd.DataFrame:
+    name, config, split = parse_source(source)
+    try:
+        import datasets
+    except ImportError:  # pragma: no cover - datasets is a dependency
+        raise DataError("reading hf: datasets needs the 'datasets' package; pip install datasets") from None
+    attempts = [(name, config)]
+    if config is not None and "/" not in name:
+        attempts.append((f"{name}/{config}", None))
+    last: Exception | None = None
+    for repo, cfg in attempts:
+        try:
+            ds = datasets.load_dataset(repo, cfg, split=split)
+            return ds.to_pandas()
+        except Exception as exc:  # datasets raises many types; report the cause
+            last = exc
+    message = str(last).splitlines()[0] if last and str(last) else type(last).__name__
+    if _looks_offline(last):
+        raise DataError(
+            f"cannot fetch {source!r}: the Hugging Face Hub is unreachable; "
+            "download the data where you have access and pass the local CSV/JSONL/Parquet file to --data"
+        ) from None
+    raise DataError(f"cannot load {source!r} from the Hugging Face Hub: {message}") from None
+
+
+def _looks_offline(exc: BaseException | None) -> bool:
+    if exc is None:
+        return False
+    if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1":
+        return True
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(
+        marker in text
+        for marker in ("connection", "offline", "resolve", "timed out", "timeout", "network", "couldn't reach", "max retries")
+    )
+
+
+def _coerce_labels(values: pd.Series) -> list:
+    """Integers stay integers (also when read as text), everything else a stripped str."""
+    as_str = [str(v).strip() for v in values]
+    try:
+        ints = [int(v) for v in as_str]
+    except ValueError:
+        return as_str
+    if all(str(i) == s or s.lstrip("+").lstrip("0") == str(i).lstrip("0") for i, s in zip(ints, as_str)):
+        return ints
+    return as_str
+
+
+def _row_list(rows: Sequence[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:_MAX_ROWS_LISTED])
+    more = f" and {len(rows) - _MAX_ROWS_LISTED} more" if len(rows) > _MAX_ROWS_LISTED else ""
+    return shown + more
+
+
+def load_dataset(
+    source: str | os.PathLike,
+    *,
+    text_col: str = "text",
+    label_col: str | None = "label",
+    group_cols: Sequence[str] = (),
+    limit: int | None = None,
+) -> TextDataset:
+    """Load a labelled text dataset.
+
+    Parameters
+    ----------
+    source : str or path
+        A ``.csv``, ``.tsv``, ``.jsonl`` or ``.parquet`` file, or a Hugging
+        Face dataset written ``hf:NAME[/CONFIG][:SPLIT]`` (split defaults to
+        ``test``), e.g. ``hf:glue/sst2:validation``.
+    text_col, label_col : str
+        Column names. ``label_col=None`` loads texts only.
+    group_cols : sequence of str
+        Columns holding observed identity attributes, for slice metrics.
+    limit : int, optional
+        Keep only the first ``limit`` examples.
+
+    Returns
+    -------
+    TextDataset
+
+    Raises
+    ------
+    DataError
+        With a one-line message naming the problem and the fix.
+    """
+    source = str(source)
+    if limit is not None and limit < 1:
+        raise DataError(f"--limit must be a positive number of examples, got {limit}")
+    frame = _read_hf(source) if source.startswith(HF_PREFIX) else _read_file(Path(source))
+    if len(frame.columns) == 0 or len(frame) == 0:
+        raise DataError(f"{source!r} holds no examples; it needs a header row and at least one data row")
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    wanted = [("text", text_col)] + ([("label", label_col)] if label_col is not None else [])
+    wanted += [("group", g) for g in group_cols]
+    for role, col in wanted:
+        if col not in columns:
+            flag = {"text": "--text-col", "label": "--label-col", "group": "--group-col"}[role]
+            raise DataError(
+                f"{role} column {col!r} is not in {source!r}; columns there are: {', '.join(columns)} (choose one with {flag})"
+            )
+    if limit is not None:
+        frame = frame.iloc[:limit]
+    texts_raw = frame[text_col]
+    bad = [i + 1 for i, v in enumerate(texts_raw) if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()]
+    if bad:
+        raise DataError(
+            f"{len(bad)} empty or missing text(s) in column {text_col!r} of {source!r} at data row(s) {_row_list(bad)} "
+            "(1 = first row after the header); fill or drop them"
+        )
+    texts = [str(v) for v in texts_raw]
+    labels = None
+    if label_col is not None:
+        raw = frame[label_col]
+        missing = [i + 1 for i, v in enumerate(raw) if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()]
+        if missing:
+            raise DataError(
+                f"{len(missing)} empty or missing label(s) in column {label_col!r} of {source!r} at data row(s) "
+                f"{_row_list(missing)} (1 = first row after the header); fill or drop them"
+            )
+        labels = _coerce_labels(raw)
+    groups = {}
+    for g in group_cols:
+        groups[g] = ["<missing>" if v is None or (isinstance(v, float) and np.isnan(v)) or str(v) == "" else str(v) for v in frame[g]]
+    return TextDataset(texts=texts, labels=labels, groups=groups, source=source)

@@ -1,0 +1,25 @@
+"""The run store: one directory per audit run, written atomically, read by everything else."""
+
+from auditkit.store._run import (
+    RUN_FILE,
+    SCHEMA_VERSION,
+    Run,
+    check_output_dir,
+    list_runs,
+    read_run,
+    runs_table,
+    to_jsonable,
+    write_run,
+)
+
+__all__ = [
+    "RUN_FILE",
+    "SCHEMA_VERSION",
+    "Run",
+    "check_output_dir",
+    "list_runs",
+    "read_run",
+    "runs_table",
+    "to_jsonable",
+    "write_run",
+]
