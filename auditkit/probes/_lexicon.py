@@ -1,0 +1,323 @@
+"""Identity lexicons: which words name which group of which attribute.
+
+A lexicon is one JSON file per attribute. The built-in ones (``gender``,
+``race``) live in ``auditkit/probes/lexicons/`` with their sources written in
+``SOURCES.md`` beside them; users add or replace attributes with their own
+files through :func:`load_lexicon`.
+
+File format (every key but ``attribute`` and ``groups`` is optional, but at
+least one of ``terms``, ``names`` or ``person_phrases`` must hold a row)::
+
+    {
+      "attribute": "gender",
+      "groups": ["female", "male"],
+      "gap": ["female", "male"],
+      "terms": [{"female": "she", "male": "he"},
+                {"female": "her", "male": "his", "form": "possessive"},
+                {"female": "her", "male": "him", "form": "object"}],
+      "names": [{"female": "Ebony", "male": "Alonzo"}],
+      "extra_names": [{"female": "Aisha", "male": "Hakim"}],
+      "identity_words": {"female": [], "male": []},
+      "person_phrases": {"nouns": [{"female": "this woman", "male": "this man"}]}
+    }
+
+Every row of ``terms``, ``names``, ``extra_names`` and each
+``person_phrases`` list maps every group to its word or phrase; rows are
+matched sets. ``gap`` names the two groups whose difference (first minus
+second) is reported as the attribute's gap (default: the first two groups).
+``form`` disambiguates one word with two translations ("her" is both "his"
+and "him"): ``possessive`` marks the determiner use, any other value the
+standalone use. ``names`` are used in templates and swapping, ``extra_names``
+in swapping only; names only match when capitalised. ``identity_words`` count
+as identity mentions (for attribution) but are never swapped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from auditkit.errors import ConfigError
+
+__all__ = [
+    "Lexicon",
+    "load_lexicon",
+    "builtin_attributes",
+    "builtin_lexicon",
+    "resolve_lexicons",
+    "identity_terms",
+]
+
+_ROW_KEYS = ("terms", "names", "extra_names")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own with --lexicon FILE)"
+ERR_EMPTY_LEXICON = (
+    "lexicon {where} for attribute {name!r} is empty; give at least one row in "
+    "'terms', 'names' or 'person_phrases'"
+)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words and phrases that mark the groups of one attribute.
+
+    Attributes
+    ----------
+    attribute : str
+        Attribute name, e.g. ``"gender"``.
+    groups : tuple of str
+        Group names, e.g. ``("female", "male")``.
+    gap : tuple of (str, str)
+        The reported gap is ``mean(gap[0]) - mean(gap[1])``.
+    terms : tuple of dict
+        Swappable word rows (group -> word, optional ``form``).
+    names : tuple of dict
+        First-name rows used in templates and in swapping.
+    extra_names : tuple of dict
+        First-name rows used in swapping only.
+    identity_words : dict of str to tuple of str
+        Words that mark a group but are never swapped.
+    person_phrases : dict of str to tuple of dict
+        Template fillers per family suffix (``"nouns"`` -> ``templates_nouns``).
+    source : str
+        File the lexicon came from.
+    description : str
+    """
+
+    attribute: str
+    groups: tuple[str, ...]
+    gap: tuple[str, str]
+    terms: tuple[dict, ...] = ()
+    names: tuple[dict, ...] = ()
+    extra_names: tuple[dict, ...] = ()
+    identity_words: dict = field(default_factory=dict)
+    person_phrases: dict = field(default_factory=dict)
+    source: str = "<memory>"
+    description: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.terms or self.names or self.extra_names or any(self.person_phrases.values()))
+
+
+def _check_rows(rows, groups, where: str, key: str) -> tuple[dict, ...]:
+    if rows is None:
+        return ()
+    if not isinstance(rows, list):
+        raise ConfigError(f"lexicon {where}: {key!r} must be a list of rows like {{group: word}}")
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ConfigError(f"lexicon {where}: {key}[{i}] must be an object mapping each group to a word")
+        missing = [g for g in groups if not isinstance(row.get(g), str) or not row.get(g).strip()]
+        if missing:
+            raise ConfigError(f"lexicon {where}: {key}[{i}] has no word for group(s) {', '.join(missing)}; every row needs every group")
+        clean = {g: " ".join(row[g].split()) for g in groups}
+        if "form" in row:
+            clean["form"] = str(row["form"])
+        out.append(clean)
+    return tuple(out)
+
+
+def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
+    """Validate a parsed lexicon document and build a :class:`Lexicon`."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"lexicon {where} must be a JSON object with 'attribute' and 'groups'")
+    name = data.get("attribute")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigError(f"lexicon {where} needs an 'attribute' name in lower case letters, digits and _ (got {name!r})")
+    groups = data.get("groups")
+    if (
+        not isinstance(groups, list)
+        or len(groups) < 2
+        or not all(isinstance(g, str) and _NAME_RE.match(g) for g in groups)
+        or len(set(groups)) != len(groups)
+    ):
+        raise ConfigError(
+            f"lexicon {where}: 'groups' must list at least two distinct group names in lower case letters, digits and _"
+        )
+    gap = data.get("gap", groups[:2])
+    if not isinstance(gap, list) or len(gap) != 2 or gap[0] == gap[1] or not set(gap) <= set(groups):
+        raise ConfigError(f"lexicon {where}: 'gap' must name two different groups from {groups}")
+    rows = {key: _check_rows(data.get(key), groups, where, key) for key in _ROW_KEYS}
+    phrases_raw = data.get("person_phrases") or {}
+    if not isinstance(phrases_raw, Mapping):
+        raise ConfigError(f"lexicon {where}: 'person_phrases' must map a family suffix (e.g. 'nouns') to a list of rows")
+    phrases = {}
+    for suffix, prow in phrases_raw.items():
+        if not _NAME_RE.match(str(suffix)) or suffix == "names":
+            raise ConfigError(f"lexicon {where}: person_phrases key {suffix!r} must be lower case letters, digits and _ and not 'names'")
+        checked = _check_rows(prow, groups, where, f"person_phrases.{suffix}")
+        if checked:
+            phrases[suffix] = checked
+    words_raw = data.get("identity_words") or {}
+    if not isinstance(words_raw, Mapping) or not set(words_raw) <= set(groups):
+        raise ConfigError(f"lexicon {where}: 'identity_words' must map groups from {groups} to lists of words")
+    words = {}
+    for g in groups:
+        values = words_raw.get(g, [])
+        if not isinstance(values, list) or not all(isinstance(w, str) for w in values):
+            raise ConfigError(f"lexicon {where}: identity_words[{g!r}] must be a list of words")
+        words[g] = tuple(w.strip().lower() for w in values if w.strip())
+    lex = Lexicon(
+        attribute=name,
+        groups=tuple(groups),
+        gap=(gap[0], gap[1]),
+        terms=rows["terms"],
+        names=rows["names"],
+        extra_names=rows["extra_names"],
+        identity_words=words,
+        person_phrases=phrases,
+        source=where,
+        description=str(data.get("description", "")),
+    )
+    if lex.is_empty:
+        raise ConfigError(ERR_EMPTY_LEXICON.format(where=where, name=name))
+    return lex
+
+
+def load_lexicon(path) -> Lexicon:
+    """Read a lexicon JSON file (format in the module docstring).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Lexicon
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not JSON, or not a valid lexicon.
+    """
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise ConfigError(f"lexicon file {str(p)!r} does not exist; pass the path of a JSON lexicon to --lexicon")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"lexicon file {str(p)!r} is not valid JSON ({exc}); fix the file") from None
+    return lexicon_from_dict(data, where=repr(str(p)))
+
+
+def _builtin_dir():
+    return resources.files("auditkit.probes").joinpath("lexicons")
+
+
+def builtin_attributes() -> tuple[str, ...]:
+    """Names of the attributes shipped with auditkit, sorted."""
+    return tuple(sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".json")))
+
+
+_CACHE: dict[str, Lexicon] = {}
+
+
+def builtin_lexicon(attribute: str) -> Lexicon:
+    """The built-in :class:`Lexicon` of ``attribute`` (``"gender"``, ``"race"``)."""
+    if attribute not in _CACHE:
+        if attribute not in builtin_attributes():
+            raise ConfigError(ERR_UNKNOWN_ATTRIBUTE.format(name=attribute, known=", ".join(builtin_attributes())))
+        entry = _builtin_dir().joinpath(f"{attribute}.json")
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        _CACHE[attribute] = lexicon_from_dict(data, where=f"built-in {attribute}.json")
+    return _CACHE[attribute]
+
+
+def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence = ()) -> dict[str, Lexicon]:
+    """Lexicons by attribute: user lexicons override built-ins of the same name.
+
+    Parameters
+    ----------
+    attributes : iterable of str, optional
+        Attributes wanted, in order. ``None``: every built-in attribute and
+        every user lexicon.
+    lexicons : sequence of Lexicon or path
+        User lexicons (objects or JSON file paths).
+
+    Raises
+    ------
+    ConfigError
+        When an attribute is neither built in nor given by a user lexicon.
+    """
+    user: dict[str, Lexicon] = {}
+    for item in lexicons:
+        lex = item if isinstance(item, Lexicon) else load_lexicon(item)
+        user[lex.attribute] = lex
+    if attributes is None:
+        names = list(builtin_attributes()) + [a for a in user if a not in builtin_attributes()]
+    else:
+        if isinstance(attributes, str):
+            attributes = [attributes]
+        names = []
+        for a in attributes:
+            a = str(a).strip()
+            if a and a not in names:
+                names.append(a)
+        if not names:
+            raise ConfigError("no attribute given; name at least one, e.g. gender,race")
+    known = sorted(set(builtin_attributes()) | set(user))
+    out = {}
+    for a in names:
+        if a in user:
+            out[a] = user[a]
+        elif a in builtin_attributes():
+            out[a] = builtin_lexicon(a)
+        else:
+            raise ConfigError(ERR_UNKNOWN_ATTRIBUTE.format(name=a, known=", ".join(known)))
+    return out
+
+
+def _row_words(rows, group) -> list[str]:
+    words = []
+    for row in rows:
+        words.extend(re.findall(r"[\w']+", row[group].lower()))
+    return words
+
+
+def identity_terms(attributes: Iterable[str] | None = None, *, lexicons: Sequence = ()) -> dict[str, dict[str, frozenset[str]]]:
+    """Lower-case single words that mark each group of each attribute.
+
+    Pronouns, gendered nouns, first names and identity words ("black",
+    "european"...). A word listed for more than one group of an attribute
+    ("american" in "African American" and "European American") is left out,
+    since it does not tell the groups apart.
+
+    Parameters
+    ----------
+    attributes : iterable of str, optional
+        Default: every built-in attribute (and every user lexicon).
+    lexicons : sequence of Lexicon or path, optional
+        User lexicons; they override built-ins of the same name.
+
+    Returns
+    -------
+    dict
+        ``{attribute: {group: frozenset of words}}``.
+
+    Examples
+    --------
+    >>> from auditkit.probes import identity_terms
+    >>> terms = identity_terms(["gender"])
+    >>> "she" in terms["gender"]["female"], "him" in terms["gender"]["male"]
+    (True, True)
+    """
+    out = {}
+    for name, lex in resolve_lexicons(attributes, lexicons).items():
+        per_group = {}
+        for g in lex.groups:
+            words = _row_words(lex.terms, g) + _row_words(lex.names, g) + _row_words(lex.extra_names, g)
+            words += list(lex.identity_words.get(g, ()))
+            per_group[g] = set(words)
+        counts: dict[str, int] = {}
+        for words in per_group.values():
+            for w in words:
+                counts[w] = counts.get(w, 0) + 1
+        out[name] = {g: frozenset(w for w in words if counts[w] == 1) for g, words in per_group.items()}
+    return out
