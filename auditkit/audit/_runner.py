@@ -1,0 +1,148 @@
+"""Run every audit stage over one classifier and one dataset.
+
+The runner is a short template pipeline (as HF evaluate's evaluator): each
+stage is a small function that adds a section to the run record and,
+optionally, a table; each is timed into ``record["timings"]``. Nothing here
+reads or writes files: the CLI stores the result with :mod:`auditkit.store`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from auditkit.data import TextDataset
+from auditkit.errors import DataError
+from auditkit.metrics import evaluate_predictions
+from auditkit.models import TextClassifier, map_labels
+
+
+@dataclass
+class AuditOptions:
+    """What an audit computes (defaults match the CLI's)."""
+
+    n_boot: int = 1000
+    seed: int = 0
+    batch_size: int = 64
+    confidence_level: float = 0.95
+    n_bins: int = 15
+    min_group_size: int = 30
+
+
+@dataclass
+class AuditResult:
+    """The run record and its tables, ready for :func:`auditkit.store.write_run`."""
+
+    record: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def predictions_frame(dataset: TextDataset, probabilities: np.ndarray, y_true: np.ndarray | None, labels: list[str]) -> pd.DataFrame:
+    """One row per example: text, true and predicted label, a probability per class, group columns."""
+    predicted = probabilities.argmax(axis=1)
+    frame = pd.DataFrame({"text": dataset.texts})
+    if y_true is not None:
+        frame["label"] = [labels[i] for i in y_true]
+        frame["label_id"] = y_true.astype(np.int64)
+    frame["predicted"] = [labels[i] for i in predicted]
+    frame["predicted_id"] = predicted.astype(np.int64)
+    for k, name in enumerate(labels):
+        frame[f"prob_{name}"] = probabilities[:, k].astype(np.float64)
+    frame["confidence"] = probabilities.max(axis=1).astype(np.float64)
+    if y_true is not None:
+        frame["correct"] = predicted == y_true
+    for column, values in dataset.groups.items():
+        if column in frame.columns:
+            raise DataError(f"group column {column!r} clashes with a predictions column; rename it in the data")
+        frame[column] = values
+    return frame
+
+
+def run_audit(
+    classifier: TextClassifier,
+    dataset: TextDataset,
+    *,
+    options: AuditOptions | None = None,
+    log: Callable[[str], None] | None = None,
+    progress: bool | None = None,
+) -> AuditResult:
+    """Audit ``classifier`` on ``dataset``.
+
+    Parameters
+    ----------
+    classifier : TextClassifier
+    dataset : TextDataset
+        Must carry labels.
+    options : AuditOptions, optional
+    log : callable, optional
+        Receives one-line progress messages (default: stderr).
+    progress : bool, optional
+        Progress bars; by default only on a terminal.
+
+    Returns
+    -------
+    AuditResult
+    """
+    options = options or AuditOptions()
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    if dataset.labels is None:
+        raise DataError("an audit needs labels; pass --label-col naming the label column")
+    labels = classifier.labels
+    timings: dict[str, float] = {}
+
+    def timed(stage: str):
+        class _Timer:
+            def __enter__(self):
+                self.start = time.perf_counter()
+                return self
+
+            def __exit__(self, *exc):
+                timings[stage] = round(time.perf_counter() - self.start, 3)
+
+        return _Timer()
+
+    y_true = map_labels(dataset.labels, labels)
+    with timed("predict"):
+        log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.device}")
+        predictions = classifier.predict_proba(dataset.texts, batch_size=options.batch_size, progress=progress)
+    if predictions.n_truncated:
+        log(f"note: {predictions.n_truncated} of {len(dataset)} texts were longer than {classifier.max_length} tokens and were truncated")
+    with timed("metrics"):
+        metrics = evaluate_predictions(
+            y_true,
+            predictions.probabilities,
+            label_names=labels,
+            groups=dataset.groups,
+            n_boot=options.n_boot,
+            confidence_level=options.confidence_level,
+            seed=options.seed,
+            n_bins=options.n_bins,
+            min_group_size=options.min_group_size,
+        )
+    record = {
+        "model": {
+            "name": classifier.name,
+            "source": classifier.source,
+            "fingerprint": classifier.fingerprint,
+            "labels": labels,
+            "max_length": classifier.max_length,
+        },
+        "dataset": {
+            "source": dataset.source,
+            "n_examples": len(dataset),
+            "fingerprint": dataset.fingerprint,
+            "group_cols": list(dataset.groups),
+            "n_truncated": predictions.n_truncated,
+        },
+        "metrics": metrics,
+    }
+    tables = {"predictions": predictions_frame(dataset, predictions.probabilities, y_true, labels)}
+    # Later stages (bias probes, attributions) add their sections here.
+    record["options"] = {k: getattr(options, k) for k in options.__dataclass_fields__}
+    record["timings"] = timings
+    return AuditResult(record=record, tables=tables)

@@ -1,0 +1,59 @@
+"""``auditkit train``: fine-tune a backbone into a classifier."""
+
+from __future__ import annotations
+
+from auditkit.cli._common import add_data_options, say
+from auditkit.data import load_dataset
+from auditkit.training import AUGMENTATIONS, TrainingConfig, fine_tune
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "train",
+        help="fine-tune a pretrained transformer into a text classifier",
+        description="Fine-tune a backbone (default: the embedded all-MiniLM-L6-v2) on a labelled dataset "
+        "and save a standard Hugging Face model directory plus training.json.",
+    )
+    add_data_options(p)
+    p.add_argument("--base", default="minilm", help="backbone: 'minilm' (embedded), a local directory or a Hub id")
+    p.add_argument("--out", required=True, help="model directory to write")
+    p.add_argument("--overwrite", action="store_true", help="replace a model directory written earlier by auditkit train")
+    p.add_argument("--epochs", type=float, default=3.0)
+    p.add_argument("--learning-rate", type=float, default=5e-5)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--val-fraction", type=float, default=0.1, help="share of the data held out for validation (default 0.1)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--label-names", default=None,
+                   help="comma-separated class names in id order, e.g. negative,positive (default: the labels in the data)")
+    p.add_argument("--augment", choices=AUGMENTATIONS, default="none",
+                   help="counterfactual: add gender- and name-swapped copies of training texts that mention identity")
+    p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub to run (off by default)")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when present)")
+    return p
+
+
+def run(args) -> int:
+    config = TrainingConfig(
+        base=args.base,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        augment=args.augment,
+        label_names=[s for s in args.label_names.split(",")] if args.label_names else None,
+    )
+    config.validate()
+    dataset = load_dataset(
+        args.data, text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit
+    )
+    record = fine_tune(dataset, args.out, config=config, trust_remote_code=args.trust_remote_code,
+                       device=args.device, overwrite=args.overwrite, log=say)
+    val = record.get("validation") or {}
+    summary = f"saved {args.out} (labels: {', '.join(record['labels'])}; {record['train_seconds']:.0f} s"
+    if val:
+        summary += f"; validation accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
+    print(summary + ")")
+    return 0

@@ -1,0 +1,25 @@
+"""Metrics: pure functions over arrays, in scikit-learn's shape."""
+
+from auditkit.metrics._bootstrap import bootstrap_ci
+from auditkit.metrics._calibration import expected_calibration_error
+from auditkit.metrics._classification import (
+    HEADLINE_METRICS,
+    confusion,
+    headline_scores,
+    per_class_scores,
+    roc_auc,
+)
+from auditkit.metrics._evaluate import MIN_GROUP_SIZE, evaluate_predictions, metrics_by_group
+
+__all__ = [
+    "HEADLINE_METRICS",
+    "MIN_GROUP_SIZE",
+    "bootstrap_ci",
+    "confusion",
+    "evaluate_predictions",
+    "expected_calibration_error",
+    "headline_scores",
+    "metrics_by_group",
+    "per_class_scores",
+    "roc_auc",
+]

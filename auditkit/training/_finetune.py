@@ -1,0 +1,327 @@
+"""Fine-tuning with the transformers ``Trainer``.
+
+The result is a standard Hugging Face model directory (safetensors weights,
+tokenizer, ``id2label``/``label2id`` from the data's label names) plus
+``training.json``: the base model, the data fingerprint, the
+hyper-parameters and the validation scores.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from auditkit.data import TextDataset
+from auditkit.errors import ConfigError, DataError, RunStoreError
+from auditkit.models import load_classifier, map_labels
+from auditkit.metrics import headline_scores
+
+TRAINING_RECORD = "training.json"
+AUGMENTATIONS = ("none", "counterfactual")
+
+
+@dataclass
+class TrainingConfig:
+    """Hyper-parameters of a fine-tuning run (all recorded in training.json)."""
+
+    base: str = "minilm"
+    epochs: float = 3.0
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    max_length: int = 128
+    val_fraction: float = 0.1
+    seed: int = 42
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    augment: str = "none"
+    label_names: list[str] | None = None
+
+    def validate(self) -> None:
+        if self.epochs <= 0:
+            raise ConfigError(f"--epochs must be positive, got {self.epochs}")
+        if not 0 < self.learning_rate < 1:
+            raise ConfigError(f"--learning-rate must be between 0 and 1, got {self.learning_rate}")
+        if self.batch_size < 1:
+            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.max_length < 8:
+            raise ConfigError(f"--max-length must be at least 8 tokens, got {self.max_length}")
+        if not 0 <= self.val_fraction < 0.9:
+            raise ConfigError(f"--val-fraction must be in [0, 0.9), got {self.val_fraction}")
+        if self.augment not in AUGMENTATIONS:
+            raise ConfigError(f"unknown --augment {self.augment!r}; choose one of {', '.join(AUGMENTATIONS)}")
+
+
+class _EncodedTexts:
+    """A map-style dataset of tokenized texts for the Trainer."""
+
+    def __init__(self, encodings: dict, labels: np.ndarray):
+        self.encodings = encodings
+        self.labels = labels
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> dict:
+        item = {k: v[i] for k, v in self.encodings.items()}
+        item["labels"] = int(self.labels[i])
+        return item
+
+
+def _split(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    index = np.arange(n)
+    if fraction == 0:
+        return index, index[:0]
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(labels)
+    stratify = labels if counts[counts > 0].min() >= 2 else None
+    n_val = max(1, int(round(n * fraction)))
+    if stratify is not None and n_val < len(counts[counts > 0]):
+        stratify = None
+    train_idx, val_idx = train_test_split(index, test_size=n_val, random_state=seed, stratify=stratify)
+    return np.sort(train_idx), np.sort(val_idx)
+
+
+def _resolve_label_names(dataset: TextDataset, names: Sequence[str] | None) -> list[str]:
+    found = dataset.label_names
+    if names is None:
+        return found
+    names = [str(n).strip() for n in names]
+    if len(set(n.lower() for n in names)) != len(names):
+        raise ConfigError(f"--label-names has duplicates: {', '.join(names)}")
+    if all(isinstance(v, int) for v in set(dataset.labels)):
+        largest = max(dataset.labels)
+        if largest >= len(names) or min(dataset.labels) < 0:
+            raise ConfigError(
+                f"the data has integer labels up to {largest} but --label-names gives {len(names)} names; give one name per id 0..{largest}"
+            )
+        return names
+    unknown = sorted({str(v) for v in dataset.labels} - set(names))
+    if unknown:
+        raise ConfigError(f"labels {', '.join(unknown[:8])} are missing from --label-names; list every label in the data")
+    return names
+
+
+def fine_tune(
+    dataset: TextDataset,
+    out: str | os.PathLike,
+    *,
+    config: TrainingConfig | None = None,
+    trust_remote_code: bool = False,
+    device: str | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    log=None,
+) -> dict:
+    """Fine-tune ``config.base`` on ``dataset`` and save the classifier to ``out``.
+
+    Parameters
+    ----------
+    dataset : TextDataset
+        Labelled training texts.
+    out : path
+        The model directory to write (atomically: a killed run leaves nothing).
+    config : TrainingConfig, optional
+    trust_remote_code : bool, default False
+    device : str, optional
+    overwrite : bool, default False
+        Replace an existing model directory written by auditkit train.
+    progress : bool, optional
+        Progress bars; by default only on a terminal.
+    log : callable, optional
+        Receives one-line progress messages (default: stderr).
+
+    Returns
+    -------
+    dict
+        The training record also written to ``out/training.json``.
+    """
+    import torch
+    from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
+
+    config = config or TrainingConfig()
+    config.validate()
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    out = Path(out)
+    _check_model_out(out, overwrite=overwrite)
+    if dataset.labels is None:
+        raise DataError("training needs labels; pass --label-col naming the label column")
+    names = _resolve_label_names(dataset, config.label_names)
+    if len(names) < 2:
+        raise DataError(f"training needs at least two distinct labels; {dataset.source!r} has only {names}")
+    y = map_labels(dataset.labels, names)
+    texts = list(dataset.texts)
+    train_idx, val_idx = _split(len(texts), y, config.val_fraction, config.seed)
+    train_texts = [texts[i] for i in train_idx]
+    train_labels = y[train_idx]
+    n_augmented = 0
+    if config.augment == "counterfactual":
+        from auditkit.probes import counterfactual_augment
+
+        before = len(train_texts)
+        train_texts, train_labels = counterfactual_augment(train_texts, list(train_labels), seed=config.seed)
+        train_labels = np.asarray(train_labels, dtype=np.int64)
+        n_augmented = len(train_texts) - before
+        log(f"augment: added {n_augmented} counterfactual copies to {before} training texts")
+    set_seed(config.seed)
+    id2label = dict(enumerate(names))
+    classifier = load_classifier(
+        config.base,
+        num_labels=len(names),
+        id2label=id2label,
+        trust_remote_code=trust_remote_code,
+        device=device,
+        require_head=False,
+    )
+    tokenizer = classifier.tokenizer
+    model = classifier.model
+
+    def encode(batch: list[str]) -> dict:
+        return dict(tokenizer(batch, truncation=True, max_length=config.max_length))
+
+    train_ds = _EncodedTexts(encode(train_texts), train_labels)
+    val_texts = [texts[i] for i in val_idx]
+    val_ds = _EncodedTexts(encode(val_texts), y[val_idx]) if len(val_idx) else None
+    show = sys.stderr.isatty() if progress is None else progress
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.absolute().parent))
+    try:
+        args = _training_arguments(
+            TrainingArguments,
+            output_dir=str(staging / "checkpoints"),
+            num_train_epochs=config.epochs,
+            learning_rate=config.learning_rate,
+            per_device_train_batch_size=config.batch_size,
+            per_device_eval_batch_size=max(64, config.batch_size),
+            weight_decay=config.weight_decay,
+            warmup_ratio=config.warmup_ratio,
+            eval_strategy="epoch" if val_ds is not None else "no",
+            save_strategy="no",
+            logging_strategy="epoch",
+            report_to="none",
+            seed=config.seed,
+            disable_tqdm=not show,
+            use_cpu=(classifier.device.type == "cpu"),
+            dataloader_num_workers=0,
+        )
+        labels_present = sorted(set(y.tolist()))
+
+        def compute_metrics(eval_pred) -> dict:
+            logits, refs = eval_pred
+            scores = headline_scores(refs, np.asarray(logits).argmax(axis=1), labels=labels_present)
+            return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+
+        class _EpochLog(TrainerCallback):
+            def on_log(self, args, state, control, logs=None, **kwargs):
+                if logs and "eval_accuracy" in logs:
+                    log(
+                        f"epoch {state.epoch:.0f}: validation accuracy {logs['eval_accuracy']:.3f}, "
+                        f"macro-F1 {logs['eval_macro_f1']:.3f}"
+                    )
+                elif logs and "loss" in logs:
+                    log(f"epoch {state.epoch:.0f}: training loss {logs['loss']:.4f}")
+
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=train_ds,
+            eval_dataset=val_ds,
+            processing_class=tokenizer,
+            data_collator=DataCollatorWithPadding(tokenizer),
+            compute_metrics=compute_metrics if val_ds is not None else None,
+            callbacks=[_EpochLog()],
+        )
+        log(
+            f"train: {config.base} on {len(train_texts)} texts ({len(val_idx)} held out for validation), "
+            f"{config.epochs:g} epochs, batch {config.batch_size}, lr {config.learning_rate:g}, device {classifier.device}"
+        )
+        started = time.perf_counter()
+        train_output = trainer.train()
+        train_seconds = time.perf_counter() - started
+        validation = {}
+        if val_ds is not None:
+            metrics = trainer.evaluate()
+            validation = {
+                "n": int(len(val_idx)),
+                "accuracy": float(metrics["eval_accuracy"]),
+                "macro_f1": float(metrics["eval_macro_f1"]),
+                "loss": float(metrics["eval_loss"]),
+            }
+        shutil.rmtree(staging / "checkpoints", ignore_errors=True)
+        model.config.id2label = id2label
+        model.config.label2id = {v: k for k, v in id2label.items()}
+        trainer.save_model(str(staging))
+        tokenizer.save_pretrained(str(staging))
+        record = {
+            "auditkit_training": 1,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "base": config.base,
+            "base_source": classifier.source,
+            "data": {
+                "source": dataset.source,
+                "fingerprint": dataset.fingerprint,
+                "n_examples": len(dataset),
+                "n_train": len(train_idx),
+                "n_validation": int(len(val_idx)),
+                "n_augmented": n_augmented,
+                "label_counts": {names[k]: int(c) for k, c in enumerate(np.bincount(y, minlength=len(names)))},
+            },
+            "labels": names,
+            "hyperparameters": asdict(config),
+            "validation": validation,
+            "train_loss": float(train_output.training_loss),
+            "train_seconds": round(train_seconds, 2),
+            "train_examples_per_second": round(len(train_texts) * config.epochs / train_seconds, 2),
+            "device": str(classifier.device),
+            "versions": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
+        }
+        (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.chmod(staging, 0o755)
+        if out.exists():
+            trash = out.absolute().parent / f".{out.name}.old-{uuid.uuid4().hex[:6]}"
+            os.rename(out, trash)
+            os.rename(staging, out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.rename(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return record
+
+
+def _training_arguments(cls, **kwargs):
+    """Build TrainingArguments, grouping batches by length where supported."""
+    params = inspect.signature(cls.__init__).parameters
+    if "train_sampling_strategy" in params:
+        kwargs["train_sampling_strategy"] = "group_by_length"
+    elif "group_by_length" in params:
+        kwargs["group_by_length"] = True
+    if "eval_strategy" not in params and "evaluation_strategy" in params:
+        kwargs["evaluation_strategy"] = kwargs.pop("eval_strategy")
+    return cls(**kwargs)
+
+
+def _check_model_out(out: Path, *, overwrite: bool) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise RunStoreError(f"--out {str(out)!r} is an existing file; choose a new directory for the model")
+        if any(out.iterdir()):
+            if not (out / TRAINING_RECORD).exists():
+                raise RunStoreError(
+                    f"--out {str(out)!r} exists and was not written by auditkit train; refusing to overwrite it — choose a new directory"
+                )
+            if not overwrite:
+                raise RunStoreError(f"--out {str(out)!r} already holds a model; pass --overwrite to replace it, or choose a new directory")
+    out.absolute().parent.mkdir(parents=True, exist_ok=True)
