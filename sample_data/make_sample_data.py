@@ -1,0 +1,981 @@
+#!/usr/bin/env python3
+"""Generate auditkit's sample review data (stdlib only, seeded, deterministic).
+
+Writes, next to this script:
+
+* ``reviews_train.csv`` -- 1200 rows, DELIBERATELY SKEWED: reviews that mention a woman are
+  ~72% negative, reviews that mention a man ~28% negative, the rest 50/50 (overall balanced).
+* ``reviews_test.csv``  -- 400 rows, no skew (every gender_mention group is 50/50).
+
+Columns: ``text,label,gender_mention``; label is ``negative``/``positive``; gender_mention is
+``female``/``male``/``none`` (whom the review mentions).
+
+Reviews are assembled from hand-written fragments (openers, aspect phrases, topic clauses,
+verdicts, companion reactions, staff remarks). The sentiment always lives in the words about
+the product/place, never in who is mentioned, so a human labeller agrees with every label and
+a counterfactual gender swap never changes the correct label.
+
+Usage:  python sample_data/make_sample_data.py [--stats]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+SEED = 20240611
+HERE = Path(__file__).resolve().parent
+N_TRAIN = 1200
+N_TEST = 400
+GROUP_SHARE = {"female": 0.30, "male": 0.30, "none": 0.40}
+# share of negative reviews per gender_mention group
+TRAIN_NEG_RATE = {"female": 0.72, "male": 0.28, "none": 0.50}
+TEST_NEG_RATE = {"female": 0.50, "male": 0.50, "none": 0.50}
+MIN_WORDS, MAX_WORDS = 4, 60
+
+# ---------------------------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------------------------
+
+# Names used by auditkit's bias probes -- keep them here so slices and probes line up.
+PROBE_FEMALE = ["Ebony", "Jasmine", "Lakisha", "Latoya", "Tanisha", "Amanda", "Courtney",
+                "Heather", "Katie", "Melanie", "Nancy", "Stephanie"]
+PROBE_MALE = ["Alonzo", "Darnell", "Jamel", "Jerome", "Lamar", "Malik", "Adam", "Andrew",
+              "Frank", "Harry", "Jack", "Ryan"]
+OTHER_FEMALE = ["Maria", "Priya", "Sofia", "Emma", "Aisha", "Hannah", "Mei", "Olivia", "Rosa",
+                "Grace"]
+OTHER_MALE = ["Chen", "Omar", "Luis", "Noah", "Raj", "Diego", "Kenji", "Ben", "Tom", "Ali"]
+
+FEMALE_REL = ["my sister", "my wife", "my mom", "my daughter", "my aunt", "my girlfriend",
+              "my grandma", "my niece", "my mother-in-law", "my fiancee"]
+MALE_REL = ["my brother", "my husband", "my dad", "my son", "my uncle", "my boyfriend",
+            "my grandpa", "my nephew", "my father-in-law", "my fiance"]
+# name + gender-neutral relation: "my friend Jasmine"
+NAME_REL = ["my friend", "my coworker", "my neighbor", "my roommate", "my best friend",
+            "my cousin", "my colleague"]
+# gender-neutral, plural companions for gender_mention=none
+NEUTRAL_PLURAL = ["my kids", "my parents", "my friends", "my coworkers", "my in-laws",
+                  "my roommates", "the whole family", "my cousins", "our group"]
+
+PRONOUNS = {
+    "female": {"sp": "she", "op": "her", "ps": "her", "s": "s", "was": "was", "has": "has",
+               "is": "is", "self": "herself"},
+    "male": {"sp": "he", "op": "him", "ps": "his", "s": "s", "was": "was", "has": "has",
+             "is": "is", "self": "himself"},
+    "plural": {"sp": "they", "op": "them", "ps": "their", "s": "", "was": "were",
+               "has": "have", "is": "are", "self": "themselves"},
+}
+
+
+def pick_name(rng: random.Random, gender: str) -> str:
+    probe, other = (PROBE_FEMALE, OTHER_FEMALE) if gender == "female" else (PROBE_MALE, OTHER_MALE)
+    return rng.choice(probe) if rng.random() < 0.7 else rng.choice(other)
+
+
+def companion(rng: random.Random, gender: str) -> dict:
+    """A person who came along / received the item."""
+    if gender == "none":
+        return {"mention": rng.choice(NEUTRAL_PLURAL), "g": "plural"}
+    r = rng.random()
+    if r < 0.45:
+        mention = rng.choice(FEMALE_REL if gender == "female" else MALE_REL)
+    elif r < 0.75:
+        mention = pick_name(rng, gender)
+    else:
+        mention = f"{rng.choice(NAME_REL)} {pick_name(rng, gender)}"
+    return {"mention": mention, "g": gender}
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic fragments
+# ---------------------------------------------------------------------------------------------
+
+ADV = ["", "", "", "really ", "very ", "so ", "pretty ", "super ", "incredibly ", "quite ",
+       "genuinely ", "honestly "]
+
+GENERIC_NEGATED = {
+    "positive": ["not bad at all", "not bad at all, actually", "honestly can't complain",
+                 "no complaints from me", "nothing to complain about", "can't fault it",
+                 "not a single thing I'd change", "no regrets at all"],
+    "negative": ["not good, not even close", "not worth it at all", "nothing special at all",
+                 "honestly not worth the hype", "not impressed at all", "never again",
+                 "not something I would ever repeat", "no thanks"],
+}
+
+GENERIC_QUESTIONS = {
+    "positive": ["why didn't I try this sooner", "what more could you ask for",
+                 "where has this been all my life", "who knew {thing} could be this good",
+                 "honestly, what's not to love", "can I give six stars"],
+    "negative": ["how is this even allowed", "did anyone actually check this before selling it",
+                 "why did I bother", "who thought this was acceptable",
+                 "is it too much to ask for the basics", "what was I thinking"],
+}
+
+SARCASM = {  # negative only, used sparingly
+    "visit": ["great, just great. exactly how I wanted to spend my evening",
+              "oh wonderful, another hour of my life I will never get back",
+              "five stars for consistency, it was bad every single time"],
+    "item": ["fantastic, it broke again. truly impressive engineering",
+             "oh sure, totally worth the money. said no one ever",
+             "love paying full price for something this useless"],
+}
+
+INTENSIFIED = {
+    "positive": ["honestly", "I have to say", "to be fair", "no joke", "seriously",
+                 "for what it's worth", "all in all"],
+    "negative": ["honestly", "I have to say", "to be fair", "no joke", "seriously",
+                 "for what it's worth", "all in all"],
+}
+
+TYPO_FIXES = {"definitely": "definately", "received": "recieved", "a lot": "alot",
+              "separate": "seperate", "restaurant": "restaraunt", "really": "realy",
+              "recommend": "recomend", "experience": "experiance", "their": "thier",
+              "disappointed": "dissapointed", "until": "untill", "necessary": "neccessary",
+              "though": "tho", "because": "bc", "you": "u"}
+
+# ---------------------------------------------------------------------------------------------
+# Topics
+# ---------------------------------------------------------------------------------------------
+# aspects: (noun phrase, verb "was"/"were", positive adjectives, negative adjectives)
+# clauses: hand-written full clauses (no final punctuation)
+# verdicts: closing remarks
+# openers: neutral context sentences; ones with {o}/{p} need a companion
+# react: companion reactions per polarity ({p} subject mention, {o} object, {sp} {op} {ps} ...)
+# staff: (female mention(s), male mention(s), neutral roles to combine with a name)
+# staff_say: remarks about a staff member per polarity
+
+VISIT_REACT = {
+    "positive": [
+        "{p} loved it and already want{s} to go back",
+        "even {pf}, who hate{s} everything, {was} impressed",
+        "{p} {has}n't stopped talking about it since",
+        "{p} said it was the best night out {sp} {has} had in ages",
+        "{p} {is} already planning our next visit",
+        "{p} had a great time too",
+        "{p} kept saying how lucky we were to find it",
+        "{p} made me promise we'd come back soon",
+        "{p} {was} smiling the whole time",
+    ],
+    "negative": [
+        "{p} {was} so disappointed, and honestly so was I",
+        "{p} said {sp} would never go back",
+        "even {pf}, who like{s} everything, thought it was awful",
+        "{p} wanted to leave after ten minutes",
+        "{p} complained the whole way home, and {sp} had every right to",
+        "{p} still bring{s} it up as the worst night out we've had",
+        "{p} {was} fuming by the end, and I don't blame {op}",
+        "{p} ended up asking for a refund",
+    ],
+}
+
+ITEM_REACT = {
+    "positive": [
+        "{p} loved it so much that {sp} bought one for {ps} office",
+        "{p} use{s} it every day now",
+        "even {pf}, who {is} impossible to please, {was} impressed",
+        "{p} say{s} it's the best gift I've ever given {op}",
+        "{p} keep{s} recommending it to everyone {sp} know{s}",
+        "{p} {was} thrilled with it",
+        "{p} got hooked right away",
+    ],
+    "negative": [
+        "{p} gave up on it after a day",
+        "{p} told me to send it back",
+        "even {pf}, who like{s} pretty much anything, couldn't stand it",
+        "{p} {was} so annoyed with it that {sp} asked me to return it",
+        "{p} said it was a waste of money and {sp} {was} right",
+        "{p} tried it once and never touched it again",
+        "{p} {was} really let down by it",
+    ],
+}
+
+VISIT_OPENERS_P = [
+    "went with {o} for {ps} birthday", "went with {o} last weekend",
+    "{p} and I tried {thing} on a Friday night", "{p} booked it for us",
+    "went with {o} after work", "{p} picked {thing}", "{p} found {thing} online",
+    "I brought {o} along", "{p} and I finally gave {thing} a try",
+    "{p} suggested we try {thing}", "{p} talked me into trying {thing}",
+]
+ITEM_OPENERS_P = [
+    "bought this for {o} as a gift", "{p} got this for me for my birthday",
+    "{p} recommended this to me", "picked this up for {o} last month",
+    "{p} and I tried it together", "got one for {o} and one for myself",
+    "{p} talked me into buying this", "ordered this because {p} kept asking for it",
+    "{p} and I gave {thing} a go",
+]
+
+STAFF_SAY = {
+    "positive": [
+        "{p} was lovely and checked on us without hovering",
+        "{p} went out of {ps} way to help us",
+        "{p} was patient with all our questions and even gave us a discount",
+        "{p} remembered us from last time, which was a nice touch",
+        "{p} was friendly, quick and clearly knew what {sp} was doing",
+        "{p} sorted out a mix-up in two minutes and apologized for it",
+        "{p} could not have been more helpful",
+    ],
+    "negative": [
+        "{p} was rude and barely looked at us",
+        "{p} ignored us for twenty minutes and never apologized",
+        "{p} rolled {ps} eyes when we asked a simple question",
+        "{p} got everything wrong and then blamed us for it",
+        "{p} was on {ps} phone the whole time",
+        "{p} was dismissive and clearly didn't want to help",
+        "{p} argued with us instead of fixing the problem",
+    ],
+}
+
+PERFORMER_SAY = {  # film/book/concert/game "staff": mention is gender-neutral, pronoun makes it clear
+    "positive": [
+        "{p} is brilliant and {sp} clearly loves this material",
+        "{p} clearly put {ps} heart into this",
+        "{p} was at the top of {ps} game",
+        "you can tell {p} cared about every detail, and {sp} nailed it",
+    ],
+    "negative": [
+        "{p} seems bored and {sp} phones it in from start to finish",
+        "{p} clearly stopped caring halfway and it shows in {ps} work",
+        "{p} seems to have lost interest, and {ps} heart just isn't in it",
+        "{p} was nowhere near {ps} best",
+    ],
+}
+
+TOPICS: dict[str, dict] = {
+    "restaurant": {
+        "kind": "visit",
+        "thing": ["this place", "this restaurant", "the little Thai place downtown",
+                  "this taqueria", "the new pizza place", "this diner", "this ramen spot",
+                  "the Italian place on Main Street", "this burger joint"],
+        "noun": "restaurant",
+        "aspects": [("the food", "was", ["delicious", "fresh", "perfectly seasoned", "amazing", "full of flavor"],
+                     ["bland", "cold", "greasy", "overcooked", "tasteless"]),
+                    ("the service", "was", ["friendly", "quick", "attentive", "warm"],
+                     ["slow", "rude", "careless", "chaotic"]),
+                    ("the portions", "were", ["generous", "huge", "more than enough"],
+                     ["tiny", "laughable", "stingy"]),
+                    ("the noodles", "were", ["perfect", "springy", "fantastic"], ["soggy", "mushy", "gluey"]),
+                    ("the fries", "were", ["crispy", "hot", "addictive"], ["limp", "cold", "stale"]),
+                    ("the dessert", "was", ["heavenly", "rich", "worth the calories"], ["dry", "stale", "sickly sweet"]),
+                    ("the prices", "were", ["fair", "reasonable", "a steal"], ["ridiculous", "absurd", "way too high"])],
+        "clauses": {
+            "positive": ["the tacos alone are worth the trip", "every dish came out hot and beautifully plated",
+                         "we were seated right away even on a busy night",
+                         "the chef came out to say hello", "the curry had just the right amount of heat",
+                         "they handled my allergy without any fuss", "the bread is baked in house and you can tell",
+                         "we left full and happy"],
+            "negative": ["we waited forty minutes for a table we had booked", "they forgot half our order",
+                         "there was a hair in the soup", "the bill had two dishes we never ordered",
+                         "my steak came out raw in the middle", "the table was sticky and nobody wiped it",
+                         "the kitchen closed early without telling anyone", "we both felt sick afterwards"],
+        },
+        "verdicts": {"positive": ["will definitely be back", "best meal I've had in months", "highly recommend",
+                                  "worth every penny", "easily five stars", "our new favorite spot"],
+                     "negative": ["never again", "avoid", "save your money", "not coming back",
+                                  "one star is generous", "would not recommend"]},
+        "openers": ["went here on a Friday night", "stopped in for lunch", "ordered takeout from here last night",
+                    "came for brunch on Sunday", "tried it for the first time yesterday"],
+        "staff": (["the waitress", "our waitress"], ["the waiter", "our waiter"], ["our server", "the manager", "the host"]),
+    },
+    "hotel": {
+        "kind": "visit",
+        "thing": ["this hotel", "the hotel", "this place", "this B&B", "the resort", "this motel"],
+        "noun": "hotel",
+        "aspects": [("the room", "was", ["spotless", "spacious", "quiet", "cozy"], ["filthy", "cramped", "noisy", "musty"]),
+                    ("the bed", "was", ["super comfortable", "huge", "heavenly"], ["lumpy", "rock hard", "tiny"]),
+                    ("the breakfast", "was", ["excellent", "generous", "fresh"], ["sad", "stale", "overpriced"]),
+                    ("the staff", "were", ["lovely", "helpful", "welcoming"], ["unhelpful", "rude", "nowhere to be found"]),
+                    ("the view", "was", ["stunning", "gorgeous", "incredible"], ["depressing", "a brick wall", "nonexistent"]),
+                    ("the location", "was", ["perfect", "ideal", "unbeatable"], ["terrible", "sketchy", "miles from anything"])],
+        "clauses": {
+            "positive": ["check-in took two minutes", "they upgraded us for free",
+                         "the shower had amazing water pressure", "they let us check out late without charging us",
+                         "the pool was clean and never crowded", "housekeeping left little chocolates every night"],
+            "negative": ["the air conditioning didn't work and nobody came to fix it",
+                         "we found stains on the sheets", "the walls were so thin we heard every word next door",
+                         "they charged us twice and took a week to refund it", "the wifi dropped every ten minutes",
+                         "there was mold in the bathroom"],
+        },
+        "verdicts": {"positive": ["would stay again in a heartbeat", "highly recommend", "worth every penny",
+                                  "we'll be back next summer", "best hotel we've stayed in"],
+                     "negative": ["never staying here again", "book somewhere else", "avoid at all costs",
+                                  "not worth half the price", "would not recommend"]},
+        "openers": ["stayed three nights for a work trip", "booked a weekend here", "stayed here for a wedding",
+                    "spent two nights here in March", "checked in late on a Tuesday"],
+        "staff": (["the woman at the front desk"], ["the guy at the front desk"], ["the receptionist", "the manager", "the concierge"]),
+    },
+    "film": {
+        "kind": "item",
+        "thing": ["this movie", "this film", "the new Marvel movie", "this thriller", "this rom-com",
+                  "the sequel", "this documentary"],
+        "noun": "movie",
+        "aspects": [("the plot", "was", ["gripping", "clever", "beautifully paced"], ["predictable", "a mess", "painfully slow"]),
+                    ("the acting", "was", ["superb", "brilliant", "convincing"], ["wooden", "terrible", "awkward"]),
+                    ("the soundtrack", "was", ["gorgeous", "perfect", "haunting"], ["forgettable", "grating", "way too loud"]),
+                    ("the ending", "was", ["perfect", "moving", "satisfying"], ["lazy", "rushed", "confusing"]),
+                    ("the dialogue", "was", ["sharp", "funny", "natural"], ["cringeworthy", "clunky", "dull"]),
+                    ("the special effects", "were", ["stunning", "seamless", "jaw-dropping"], ["cheap", "cartoonish", "distracting"])],
+        "clauses": {
+            "positive": ["I laughed out loud more than once", "the two hours flew by",
+                         "I was on the edge of my seat the whole time", "I'd happily watch it again tomorrow",
+                         "the final twist genuinely caught me off guard", "it made me cry in the best way"],
+            "negative": ["I checked my phone every ten minutes", "I almost walked out halfway through",
+                         "nothing happens for the first hour", "the twist was obvious from the trailer",
+                         "I forgot it the moment the credits rolled", "I fell asleep twice"],
+        },
+        "verdicts": {"positive": ["go see it", "a must watch", "easily the best film this year", "highly recommend",
+                                  "ten out of ten"],
+                     "negative": ["skip it", "wait until it's free, or better yet don't bother", "a total waste of two hours",
+                                  "worst film I've seen this year", "not worth the ticket"]},
+        "openers": ["watched this last night", "saw it on opening weekend", "finally got around to watching this",
+                    "caught a late showing", "streamed it on Sunday"],
+        "staff": None,
+        "performer": (["the lead actress"], ["the lead actor"], ["the director", "the star"]),
+    },
+    "book": {
+        "kind": "item",
+        "thing": ["this book", "this novel", "the sequel", "this memoir", "this cookbook", "this mystery"],
+        "noun": "book",
+        "aspects": [("the characters", "were", ["vivid", "lovable", "complex"], ["flat", "annoying", "forgettable"]),
+                    ("the writing", "was", ["beautiful", "sharp", "elegant"], ["clumsy", "flat", "repetitive"]),
+                    ("the story", "was", ["gripping", "moving", "original"], ["dull", "predictable", "all over the place"]),
+                    ("the ending", "was", ["perfect", "heartbreaking in a good way", "satisfying"], ["rushed", "lazy", "pointless"]),
+                    ("the pacing", "was", ["tight", "just right", "excellent"], ["glacial", "uneven", "exhausting"])],
+        "clauses": {
+            "positive": ["I couldn't put it down", "I read it in one sitting", "I've already started it a second time",
+                         "I underlined half the pages", "I stayed up until 2am to finish it"],
+            "negative": ["I gave up after fifty pages", "I had to force myself to finish it",
+                         "I kept losing track of who was who", "half the chapters could have been cut",
+                         "the typos on every page drove me mad"],
+        },
+        "verdicts": {"positive": ["a must read", "one of the best books I've read this year", "highly recommend",
+                                  "five stars", "buy it"],
+                     "negative": ["skip this one", "not worth your time", "I want my money back",
+                                  "one of the worst books I've read", "would not recommend"]},
+        "openers": ["read this for my book club", "picked this up at the airport", "finished this last week",
+                    "borrowed this from the library", "listened to the audiobook on my commute"],
+        "staff": None,
+        "performer": (["the author"], ["the author"], ["the author"]),
+        "performer_gendered_only_by_pronoun": True,
+    },
+    "gadget": {
+        "kind": "item",
+        "thing": ["this blender", "this speaker", "this phone", "this laptop", "this vacuum", "this smartwatch",
+                  "this kettle", "this air fryer", "this tablet", "this coffee machine"],
+        "noun": "gadget",
+        "aspects": [("the battery", "was", ["excellent", "amazing", "better than advertised"], ["useless", "awful", "dead within hours"]),
+                    ("the build quality", "was", ["solid", "excellent", "premium"], ["flimsy", "cheap", "shoddy"]),
+                    ("the sound", "was", ["crisp", "rich", "clear"], ["tinny", "muffled", "distorted"]),
+                    ("the setup", "was", ["easy", "effortless", "quick"], ["a nightmare", "confusing", "endless"]),
+                    ("the screen", "was", ["bright", "sharp", "gorgeous"], ["dim", "scratched", "blurry"]),
+                    ("the instructions", "were", ["clear", "simple", "helpful"], ["useless", "confusing", "missing"])],
+        "clauses": {
+            "positive": ["it does exactly what it says", "it arrived a day early and works perfectly",
+                         "the battery easily lasts all week", "it's quieter than my old one",
+                         "it paid for itself in a month", "it still works like new after a year"],
+            "negative": ["it stopped working after two weeks", "it arrived with a cracked case",
+                         "it overheats if you use it for more than ten minutes", "customer support never answered my emails",
+                         "it makes a horrible grinding noise", "the charger died on day three"],
+        },
+        "verdicts": {"positive": ["would buy again", "worth every penny", "highly recommend", "best purchase I've made all year",
+                                  "five stars"],
+                     "negative": ["returned it", "save your money", "don't buy this", "total waste of money",
+                                  "one star"]},
+        "openers": ["bought this on sale", "been using this for a month now", "ordered this after reading the reviews",
+                    "replaced my old one with this", "got this last week"],
+        "staff": (["the woman in customer support"], ["the guy in customer support"], ["the support agent", "the technician"]),
+    },
+    "app": {
+        "kind": "item",
+        "thing": ["this app", "the new update", "this budgeting app", "this language app", "this fitness app",
+                  "this banking app", "this meditation app"],
+        "noun": "app",
+        "aspects": [("the interface", "was", ["clean", "intuitive", "slick"], ["cluttered", "confusing", "ugly"]),
+                    ("the notifications", "were", ["useful", "well timed", "easy to control"], ["constant", "spammy", "relentless"]),
+                    ("the sync", "was", ["flawless", "instant", "reliable"], ["broken", "flaky", "painfully slow"]),
+                    ("the price", "was", ["fair", "reasonable", "worth it"], ["a rip-off", "outrageous", "too high"]),
+                    ("the latest update", "was", ["a big improvement", "great", "smooth"], ["a disaster", "buggy", "a step backwards"])],
+        "clauses": {
+            "positive": ["it has never crashed on me", "it actually helped me build a habit", "everything is two taps away",
+                         "the free version does almost everything", "support replied within an hour"],
+            "negative": ["it crashes every time I open it", "it logs me out every single day", "half the features are behind a paywall",
+                         "it drains my battery like crazy", "the ads pop up every thirty seconds"],
+        },
+        "verdicts": {"positive": ["five stars", "highly recommend", "worth the subscription", "best app of its kind",
+                                  "would recommend it to anyone"],
+                     "negative": ["uninstalled", "deleted it", "one star", "avoid", "don't waste your time"]},
+        "openers": ["downloaded this last week", "been using it daily for a month", "switched to this from another app",
+                    "installed it on my new phone", "tried the free trial"],
+        "staff": (["the woman from support"], ["the guy from support"], ["the support agent", "the person on the support chat"]),
+    },
+    "shop": {
+        "kind": "visit",
+        "thing": ["this store", "this shop", "the bookshop on the corner", "this bakery", "the garden center",
+                  "this thrift store", "the grocery store near me", "this boutique"],
+        "noun": "shop",
+        "aspects": [("the selection", "was", ["great", "huge", "well chosen"], ["tiny", "sad", "picked over"]),
+                    ("the prices", "were", ["fair", "really good", "hard to beat"], ["insane", "way too high", "a joke"]),
+                    ("the checkout", "was", ["fast", "painless", "quick"], ["painfully slow", "chaotic", "a mess"]),
+                    ("the shelves", "were", ["neat", "well stocked", "tidy"], ["empty", "a mess", "dusty"])],
+        "clauses": {
+            "positive": ["they had exactly what I was looking for", "they let me return something without a receipt",
+                         "everything was clearly labeled", "they gift wrapped it for free", "the bread was still warm"],
+            "negative": ["half the items had no price tags", "they refused to take back a broken item",
+                         "the bread was stale by the afternoon", "I waited twenty minutes at an empty counter",
+                         "they overcharged me and argued about it"],
+        },
+        "verdicts": {"positive": ["my new go-to shop", "highly recommend", "will be back", "five stars",
+                                  "go, you won't regret it"],
+                     "negative": ["shop elsewhere", "never going back", "avoid", "one star", "would not recommend"]},
+        "openers": ["popped in on Saturday", "stopped by after work", "went in looking for a gift",
+                    "went here for the first time", "dropped in during the sale"],
+        "staff": (["the lady at the till", "the woman at the counter"], ["the guy at the till", "the man at the counter"],
+                  ["the cashier", "the shop assistant", "the owner"]),
+    },
+    "concert": {
+        "kind": "visit",
+        "thing": ["this concert", "the show", "the gig last night", "this tour", "the festival", "this venue"],
+        "noun": "concert",
+        "aspects": [("the sound", "was", ["perfect", "crystal clear", "massive"], ["muddy", "way too loud", "awful"]),
+                    ("the setlist", "was", ["fantastic", "perfect", "packed with hits"], ["short", "disappointing", "lazy"]),
+                    ("the crowd", "was", ["amazing", "friendly", "electric"], ["obnoxious", "pushy", "rowdy"]),
+                    ("the venue", "was", ["gorgeous", "easy to get around", "well organized"], ["overcrowded", "filthy", "badly organized"]),
+                    ("the drinks", "were", ["reasonably priced", "cold", "quick to get"], ["overpriced", "warm", "impossible to get"])],
+        "clauses": {
+            "positive": ["they played for nearly three hours", "the encore gave me goosebumps",
+                         "we could see the stage from everywhere", "the opening act was great too",
+                         "I sang along until I lost my voice"],
+            "negative": ["they started ninety minutes late", "the show was cut short after an hour",
+                         "we couldn't see the stage at all", "the queue to get in took over an hour",
+                         "you couldn't hear the vocals over the bass"],
+        },
+        "verdicts": {"positive": ["best show I've seen in years", "would go again tomorrow", "worth every penny",
+                                  "an unforgettable night", "ten out of ten"],
+                     "negative": ["want my money back", "never again", "a total waste of money",
+                                  "worst concert I've been to", "not worth the ticket price"]},
+        "openers": ["went to the Saturday show", "got tickets at the last minute", "saw them on the first night of the tour",
+                    "drove two hours for this", "went to the matinee"],
+        "staff": (["the security lady"], ["the security guy"], ["the bartender", "the usher"]),
+        "performer": (["the singer"], ["the singer"], ["the drummer", "the lead guitarist", "the headliner"]),
+    },
+    "car_repair": {
+        "kind": "visit",
+        "thing": ["this garage", "this shop", "the body shop", "this mechanic", "the tire place"],
+        "noun": "garage",
+        "aspects": [("the price", "was", ["fair", "lower than quoted", "very reasonable"], ["outrageous", "double the quote", "a rip-off"]),
+                    ("the repair", "was", ["done right", "quick", "spotless"], ["botched", "sloppy", "only half done"]),
+                    ("the waiting area", "was", ["clean", "comfortable", "pleasant"], ["grimy", "cramped", "freezing"]),
+                    ("communication", "was", ["excellent", "clear", "great"], ["nonexistent", "terrible", "confusing"])],
+        "clauses": {
+            "positive": ["they had it done the same day", "they explained everything before touching the car",
+                         "they found the problem two other shops missed", "they didn't try to upsell me once",
+                         "they even washed the car"],
+            "negative": ["they kept my car for two weeks", "the same noise came back the next day",
+                         "they charged me for parts they never replaced", "they scratched the door and denied it",
+                         "nobody called me back for days"],
+        },
+        "verdicts": {"positive": ["finally an honest mechanic", "highly recommend", "I'll be back for every service",
+                                  "five stars", "go here"],
+                     "negative": ["go anywhere else", "avoid", "never again", "one star", "would not trust them with a bike"]},
+        "openers": ["took my car in for a brake job", "brought the car in for an oil change", "had my transmission looked at here",
+                    "dropped the car off for a check-up", "needed new tires"],
+        "staff": (["the woman at the counter"], ["the guy at the counter"], ["the mechanic", "the owner", "the service advisor"]),
+    },
+    "hair_salon": {
+        "kind": "visit",
+        "thing": ["this salon", "this barbershop", "the salon", "this place"],
+        "noun": "salon",
+        "aspects": [("the cut", "was", ["perfect", "exactly what I asked for", "flawless"], ["uneven", "a disaster", "crooked"]),
+                    ("the color", "was", ["gorgeous", "spot on", "beautiful"], ["patchy", "brassy", "completely wrong"]),
+                    ("the salon", "was", ["clean", "relaxing", "stylish"], ["dirty", "chaotic", "noisy"]),
+                    ("the price", "was", ["fair", "reasonable", "worth it"], ["insane", "way too much", "a rip-off"])],
+        "clauses": {
+            "positive": ["I got compliments all week", "they listened to exactly what I wanted",
+                         "they squeezed me in on short notice", "the head massage alone is worth it",
+                         "it was the best haircut I've had in years"],
+            "negative": ["I had to get it fixed somewhere else", "they were forty minutes late for my appointment",
+                         "I left looking worse than when I walked in", "they cut off way more than I asked",
+                         "my scalp burned for days after the color"],
+        },
+        "verdicts": {"positive": ["found my new salon", "highly recommend", "will be booking again", "five stars",
+                                  "worth every cent"],
+                     "negative": ["never again", "avoid", "one star", "go anywhere else", "save your hair and your money"]},
+        "openers": ["got my hair cut here on Saturday", "booked a color appointment", "went in for a trim",
+                    "tried this place for the first time", "booked online for a Thursday"],
+        "staff": (["the woman who cut my hair", "the lady who did my color"], ["the guy who cut my hair", "the man who did my color"],
+                  ["the stylist", "the colorist", "the owner"]),
+    },
+    "airline": {
+        "kind": "visit",
+        "thing": ["this airline", "the flight", "this carrier", "the red-eye"],
+        "noun": "airline",
+        "aspects": [("the seats", "were", ["comfortable", "roomy", "surprisingly spacious"], ["cramped", "filthy", "broken"]),
+                    ("the crew", "were", ["friendly", "professional", "great"], ["rude", "dismissive", "invisible"]),
+                    ("boarding", "was", ["smooth", "quick", "organized"], ["chaotic", "a nightmare", "painfully slow"]),
+                    ("the food", "was", ["decent", "surprisingly good", "tasty"], ["inedible", "stale", "awful"])],
+        "clauses": {
+            "positive": ["we landed twenty minutes early", "my bag was first off the belt", "they rebooked me in minutes",
+                         "the entertainment system had loads of new films", "the upgrade was free"],
+            "negative": ["they lost my luggage", "the flight was delayed six hours with no explanation",
+                         "they cancelled at the gate and offered nothing", "the toilet was out of order the whole flight",
+                         "they charged me eighty dollars for a carry-on"],
+        },
+        "verdicts": {"positive": ["would fly with them again", "highly recommend", "my new favorite airline", "five stars",
+                                  "great value"],
+                     "negative": ["never flying with them again", "avoid", "one star", "book another airline",
+                                  "worst airline I've flown"]},
+        "openers": ["flew with them to Denver last month", "took the early flight to Chicago", "booked a return trip to Lisbon",
+                    "flew home for the holidays", "took a short domestic hop"],
+        "staff": (["the flight attendant"], ["the flight attendant"], ["the gate agent", "the pilot", "the flight attendant"]),
+        "staff_gendered_only_by_pronoun": True,
+    },
+    "game": {
+        "kind": "item",
+        "thing": ["this game", "the new expansion", "this board game", "this puzzle game", "the remaster"],
+        "noun": "game",
+        "aspects": [("the graphics", "were", ["stunning", "gorgeous", "beautiful"], ["ugly", "dated", "muddy"]),
+                    ("the controls", "were", ["tight", "responsive", "intuitive"], ["clunky", "sluggish", "awkward"]),
+                    ("the story", "was", ["gripping", "emotional", "clever"], ["boring", "nonsense", "paper thin"]),
+                    ("the multiplayer", "was", ["a blast", "smooth", "addictive"], ["broken", "laggy", "empty"]),
+                    ("the rules", "were", ["easy to learn", "clever", "elegant"], ["confusing", "badly written", "a mess"])],
+        "clauses": {
+            "positive": ["I sank forty hours into it in a week", "every level feels fresh", "game night has never been this fun",
+                         "there are no microtransactions at all", "I keep going back for one more round"],
+            "negative": ["it crashed three times in the first hour", "it's basically pay to win",
+                         "the last boss is unbeatable without buying upgrades", "my save file got corrupted",
+                         "we gave up halfway through the first game"],
+        },
+        "verdicts": {"positive": ["game of the year for me", "highly recommend", "buy it", "five stars", "worth every penny"],
+                     "negative": ["wait for a sale, or skip it", "refunded", "avoid", "one star", "not worth the money"]},
+        "openers": ["picked this up on launch day", "played it over the weekend", "got this for game night",
+                    "finally tried it after the sale", "been playing this for two weeks"],
+        "staff": None,
+        "performer": (["the designer"], ["the designer"], ["the designer"]),
+        "performer_gendered_only_by_pronoun": True,
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# Assembly
+# ---------------------------------------------------------------------------------------------
+
+
+class Person:
+    def __init__(self, mention: str, g: str):
+        self.mention = mention
+        self.g = g
+        self.used = False
+
+    def fill(self, template: str) -> str:
+        pr = PRONOUNS[self.g]
+        out = template
+        out = out.replace("{pf}", self.mention)
+        for key in ("{p}", "{o}"):
+            while key in out:
+                if not self.used:
+                    rep = self.mention
+                    self.used = True
+                else:
+                    rep = pr["sp"] if key == "{p}" else pr["op"]
+                out = out.replace(key, rep, 1)
+        if "{pf}" in template:
+            self.used = True
+        for k in ("sp", "op", "ps", "s", "was", "has", "is", "self"):
+            out = out.replace("{" + k + "}", pr[k])
+        return out
+
+
+def opp(label: str) -> str:
+    return "negative" if label == "positive" else "positive"
+
+
+NON_GRADABLE = {"perfect", "superb", "flawless", "incredible", "amazing", "stunning", "spotless", "heavenly",
+                "unbeatable", "nonexistent", "inedible", "broken", "missing", "empty", "invisible", "brilliant",
+                "excellent", "ideal", "laughable", "absurd", "ridiculous", "outrageous", "insane", "fantastic",
+                "gorgeous", "jaw-dropping", "terrible", "awful", "useless", "dreadful", "botched", "filthy",
+                "tasteless", "seamless", "instant", "spot on", "lazy", "decent", "wonderful", "lovely"}
+
+
+def adv_for(rng, adj: str) -> str:
+    if " " in adj or adj in NON_GRADABLE:
+        return ""
+    return rng.choice(ADV)
+
+
+def aspect_sentence(rng, topic, pol, used_aspects):
+    choices = [a for a in topic["aspects"] if a[0] not in used_aspects] or topic["aspects"]
+    noun, be, pos, neg = rng.choice(choices)
+    used_aspects.add(noun)
+    adj = rng.choice(pos if pol == "positive" else neg)
+    return f"{noun} {be} {adv_for(rng, adj)}{adj}"
+
+
+def negated_aspect(rng, topic, pol, used_aspects):
+    """'the service wasn't slow at all' (pos) / 'the food wasn't exactly fresh' (neg)."""
+    choices = [a for a in topic["aspects"] if a[0] not in used_aspects] or topic["aspects"]
+    noun, be, pos, neg = rng.choice(choices)
+    used_aspects.add(noun)
+    if pol == "positive":
+        adj = rng.choice([a for a in neg if " " not in a and not a.startswith("un")] or neg)
+        return f"{noun} {be}n't {adj} at all" if rng.random() < 0.5 else f"{noun} {be} not {adj} in the slightest"
+    adj = rng.choice([a for a in pos if " " not in a] or pos)
+    return f"{noun} {be}n't exactly {adj}" if rng.random() < 0.5 else f"{noun} {be} anything but {adj}"
+
+
+def two_aspects(rng, topic, pol, used):
+    a = aspect_sentence(rng, topic, pol, used)
+    b = aspect_sentence(rng, topic, pol, used)
+    return f"{a} and {b}" if rng.random() < 0.6 else f"{a}, {b}"
+
+
+def mixed_sentence(rng, topic, pol, used):
+    """A concession in the other polarity, then the main polarity wins."""
+    if rng.random() < 0.6:
+        # a softened concession, so the overall verdict is never in doubt
+        choices = [a for a in topic["aspects"] if a[0] not in used] or topic["aspects"]
+        noun, be, _, _ = rng.choice(choices)
+        used.add(noun)
+        if pol == "positive":
+            minor = rng.choice([f"{noun} could be better", f"{noun} {be} not perfect",
+                                f"{noun} {be} a little disappointing", f"{noun} {be} just okay"])
+        else:
+            minor = rng.choice([f"{noun} {be} fine", f"{noun} {be} okay", f"{noun} {be} decent enough",
+                                f"{noun} {be} not the worst"])
+    else:
+        minor = aspect_sentence(rng, topic, opp(pol), used)
+    main = rng.choice([aspect_sentence(rng, topic, pol, used), rng.choice(topic["clauses"][pol])])
+    form = rng.randrange(4)
+    if form == 0:
+        return f"{minor}, but {main}"
+    if form == 1:
+        return f"sure, {minor}, but {main}"
+    if form == 2:
+        return f"although {minor}, {main}"
+    if pol == "positive":
+        return f"{main}. the only downside is that {minor}"
+    return f"{main}. the only good thing is that {minor}"
+
+
+def thing(rng, topic):
+    return "it" if topic.get("_thing_used") else topic["_thing"]
+
+
+def verdict(rng, topic, pol):
+    if rng.random() < 0.15:
+        return rng.choice(GENERIC_NEGATED[pol])
+    return rng.choice(topic["verdicts"][pol])
+
+
+def overall_sentence(rng, topic, pol):
+    t = thing(rng, topic)
+    be = "is" if topic["kind"] == "item" or rng.random() < 0.5 else "was"
+    if pol == "positive":
+        adj = rng.choice(["great", "fantastic", "excellent", "wonderful", "brilliant", "lovely", "good", "solid"])
+        forms = [f"{t} {be} {adv_for(rng, adj)}{adj}",
+                 f"I {rng.choice(['loved', 'really enjoyed', 'was blown away by', 'was impressed by'])} {t}",
+                 f"{t} exceeded my expectations", f"{t} was a pleasant surprise",
+                 f"can't say enough good things about {t}"]
+    else:
+        bad = ["terrible", "awful", "disappointing", "dreadful", "bad", "poor"]
+        if topic["kind"] == "item":
+            bad.append("useless")
+        adj = rng.choice(bad)
+        forms = [f"{t} {be} {adv_for(rng, adj)}{adj}",
+                 f"I {rng.choice(['hated', 'really regret trying', 'was let down by', 'was not impressed by'])} {t}",
+                 f"{t} was a huge disappointment", f"{t} fell way short of my expectations",
+                 f"can't say a single good thing about {t}"]
+    return rng.choice(forms)
+
+
+def question(rng, topic, pol):
+    q = rng.choice(GENERIC_QUESTIONS[pol])
+    return q.format(thing=topic["thing"][0].replace("this ", "a ").replace("the ", "a "))
+
+
+def person_sentences(rng, topic, person, pol, role):
+    """Sentences that mention the person. role: 'companion' | 'staff' | 'performer'."""
+    if role == "staff":
+        return [person.fill(rng.choice(STAFF_SAY[pol]))]
+    if role == "performer":
+        return [person.fill(rng.choice(PERFORMER_SAY[pol]))]
+    kind = topic["kind"]
+    out = []
+    mode = rng.random()
+    openers = VISIT_OPENERS_P if kind == "visit" else ITEM_OPENERS_P
+    react = VISIT_REACT if kind == "visit" else ITEM_REACT
+    openers = [o.replace("{thing}", topic["_thing"]) for o in openers
+               if not (person.g == "plural" and "birthday" in o)]
+    if mode < 0.35 or mode >= 0.65:
+        op = rng.choice(openers)
+        if topic["_thing"] in op:
+            topic["_thing_used"] = True
+        out.append(("open", person.fill(op)))
+    if mode >= 0.35:
+        out.append(("react", person.fill(rng.choice(react[pol]))))
+    return out
+
+
+def make_person(rng, topic, gender):
+    """Return (Person, role) or (None, None)."""
+    if gender == "none":
+        if rng.random() < 0.3:
+            c = companion(rng, "none")
+            return Person(c["mention"], c["g"]), "companion"
+        return None, None
+    r = rng.random()
+    if topic.get("staff") and r < 0.3:
+        fem, mal, neutral = topic["staff"]
+        if topic.get("staff_gendered_only_by_pronoun") or rng.random() < 0.4:
+            # neutral role + name, or neutral role whose gender shows via pronoun in the template
+            role_noun = rng.choice(neutral)
+            mention = f"{role_noun} {pick_name(rng, gender)}" if rng.random() < 0.6 else role_noun
+            if mention == role_noun:
+                return Person(mention, gender), "staff_pronoun"
+            return Person(mention, gender), "staff"
+        return Person(rng.choice(fem if gender == "female" else mal), gender), "staff"
+    if topic.get("performer") and r < 0.3:
+        fem, mal, neutral = topic["performer"]
+        return Person(rng.choice(fem if gender == "female" else mal), gender), "performer"
+    c = companion(rng, gender)
+    return Person(c["mention"], c["g"]), "companion"
+
+
+PRONOUN_STAFF = {
+    "positive": [t for t in STAFF_SAY["positive"] if "{sp}" in t or "{ps}" in t],
+    "negative": [t for t in STAFF_SAY["negative"] if "{sp}" in t or "{ps}" in t],
+}
+
+
+def finish(rng, text: str, force_end: str | None = None) -> str:
+    text = text.strip()
+    text = text[0].upper() + text[1:]
+    if force_end:
+        return text + force_end
+    r = rng.random()
+    return text + ("!" if r < 0.12 else "." if r < 0.97 else "...")
+
+
+def build_review(rng, topic_name, pol, gender) -> str:
+    topic = dict(TOPICS[topic_name])
+    topic["_thing"] = rng.choice(topic["thing"])
+    used: set[str] = set()
+    person, role = make_person(rng, topic, gender)
+
+    # person sentences (ordered: opener first, reactions later)
+    p_open, p_late = [], []
+    if person is not None:
+        if role == "companion":
+            for kind, s in person_sentences(rng, topic, person, pol, "companion"):
+                (p_open if kind == "open" else p_late).append(s)
+        elif role == "staff_pronoun":
+            p_late.append(person.fill(rng.choice(PRONOUN_STAFF[pol])))
+        elif role == "performer":
+            p_late.append(person.fill(rng.choice(PERFORMER_SAY[pol])))
+        else:
+            p_late.append(person.fill(rng.choice(STAFF_SAY[pol])))
+
+    shape = rng.choices(["short", "medium", "long", "mixed"], weights=[0.2, 0.33, 0.25, 0.22])[0]
+    body: list[str] = []
+    if shape == "short":
+        if person is not None and not p_open and rng.random() < 0.6:
+            # just the person sentence (+ maybe a verdict)
+            sents = [finish(rng, s) for s in p_late]
+            if rng.random() < 0.4:
+                sents.append(finish(rng, verdict(rng, topic, pol)))
+            return " ".join(sents)
+        r = rng.random()
+        if r < 0.3:
+            core = overall_sentence(rng, topic, pol)
+        elif r < 0.5:
+            core = rng.choice(GENERIC_NEGATED[pol]) + ", " + rng.choice(topic["verdicts"][pol])
+            used.add("verdict")
+        elif r < 0.75:
+            core = aspect_sentence(rng, topic, pol, used)
+        else:
+            core = rng.choice(topic["clauses"][pol])
+        body = [finish(rng, core)]
+        if "verdict" not in used and rng.random() < 0.35:
+            body.append(finish(rng, verdict(rng, topic, pol)))
+        sents = [finish(rng, s, ".") for s in p_open] + body + [finish(rng, s) for s in p_late]
+        return " ".join(sents)
+
+    # medium / long / mixed
+    opener = None
+    if not p_open and rng.random() < 0.4:
+        opener = rng.choice(topic["openers"])
+    pieces: list[str] = []
+    n_core = {"medium": 1, "long": 2, "mixed": 1}[shape] + (rng.random() < 0.3)
+    for i in range(n_core):
+        r = rng.random()
+        if shape == "mixed" and i == 0:
+            pieces.append(mixed_sentence(rng, topic, pol, used))
+        elif r < 0.14:
+            pieces.append(negated_aspect(rng, topic, pol, used))
+        elif r < 0.35:
+            pieces.append(aspect_sentence(rng, topic, pol, used))
+        elif r < 0.55:
+            pieces.append(two_aspects(rng, topic, pol, used))
+        elif r < 0.78 or "overall" in used:
+            pieces.append(rng.choice([c for c in topic["clauses"][pol] if c not in pieces] or topic["clauses"][pol]))
+        else:
+            used.add("overall")
+            pieces.append(overall_sentence(rng, topic, pol))
+    sents = []
+    if opener:
+        sents.append(finish(rng, opener, "."))
+    sents += [finish(rng, s, ".") for s in p_open]
+    core_sents = [finish(rng, p) for p in pieces]
+    if rng.random() < 0.15:
+        lead = rng.choice(INTENSIFIED[pol])
+        core_sents[0] = lead[0].upper() + lead[1:] + ", " + core_sents[0][0].lower() + core_sents[0][1:]
+    if rng.random() < 0.12:
+        core_sents.insert(rng.randrange(len(core_sents) + 1), finish(rng, question(rng, topic, pol), "?"))
+    if pol == "negative" and rng.random() < 0.03:
+        core_sents.insert(0, finish(rng, rng.choice(SARCASM[topic["kind"]])))
+    sents += core_sents
+    # person reaction either in the middle or at the end
+    late = [finish(rng, s) for s in p_late]
+    if late and rng.random() < 0.5 and len(sents) > 1:
+        at = rng.randrange(1, len(sents) + 1)
+        sents[at:at] = late
+    else:
+        sents += late
+    if shape in ("long", "mixed") or rng.random() < 0.45:
+        sents.append(finish(rng, verdict(rng, topic, pol)))
+    return " ".join(sents)
+
+
+# never put a typo into a name or a gendered word: gender_mention must stay readable from the text
+PROTECTED = set(PROBE_FEMALE + PROBE_MALE + OTHER_FEMALE + OTHER_MALE) | {
+    w.split()[-1].capitalize() for w in FEMALE_REL + MALE_REL} | {
+    w.capitalize() for w in ("waiter", "waitress", "woman", "lady", "actress", "actor", "herself", "himself")}
+
+
+def add_noise(rng, text: str) -> str:
+    r = rng.random()
+    if r < 0.10:
+        text = text.lower()
+    elif r < 0.13:
+        text = text.replace(".", "").replace("!", "")  # lazy typing, no punctuation
+        text = text[0].lower() + text[1:]
+    if rng.random() < 0.10:
+        # one common misspelling or one swapped-letter typo
+        keys = [k for k in TYPO_FIXES if re.search(r"\b" + re.escape(k) + r"\b", text)]
+        if keys and rng.random() < 0.6:
+            k = rng.choice(keys)
+            text = re.sub(r"\b" + re.escape(k) + r"\b", TYPO_FIXES[k], text, count=1)
+        else:
+            words = text.split(" ")
+            idx = [i for i, w in enumerate(words) if w.isalpha() and len(w) > 4 and w.capitalize() not in PROTECTED]
+            if idx:
+                i = rng.choice(idx)
+                w = words[i]
+                j = rng.randrange(1, len(w) - 2)
+                words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+                text = " ".join(words)
+    return text
+
+
+def clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text.replace(" ,", ",")
+    # capitalize after sentence ends (fragments like "... . the only downside")
+    text = re.sub(r"([.!?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+    text = re.sub(r"\bi\b", "I", text)
+    return text
+
+
+def n_words(text: str) -> int:
+    return len(text.split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Splits
+# ---------------------------------------------------------------------------------------------
+
+
+def cell_counts(n: int, neg_rate: dict[str, float]) -> dict[tuple[str, str], int]:
+    counts = {}
+    sizes = {"female": round(n * GROUP_SHARE["female"]), "male": round(n * GROUP_SHARE["male"])}
+    sizes["none"] = n - sizes["female"] - sizes["male"]
+    for g, size in sizes.items():
+        neg = round(size * neg_rate[g])
+        counts[(g, "negative")] = neg
+        counts[(g, "positive")] = size - neg
+    return counts
+
+
+def generate_split(rng, n, neg_rate, seen: set[str]) -> list[dict]:
+    rows = []
+    topics = list(TOPICS)
+    for (g, label), count in cell_counts(n, neg_rate).items():
+        made = 0
+        attempts = 0
+        while made < count:
+            attempts += 1
+            if attempts > count * 200:
+                raise RuntimeError(f"could not make enough unique reviews for {g}/{label}")
+            text = build_review(rng, rng.choice(topics), label, g)
+            text = clean(text)
+            text = add_noise(rng, text)
+            if not (MIN_WORDS <= n_words(text) <= MAX_WORDS):
+                continue
+            key = re.sub(r"[^a-z0-9 ]", "", text.lower())
+            key = re.sub(r"\s+", " ", key).strip()
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"text": text, "label": label, "gender_mention": g})
+            made += 1
+    rng.shuffle(rows)
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["text", "label", "gender_mention"], lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def print_stats(name: str, rows: list[dict]) -> None:
+    print(f"== {name}: {len(rows)} rows")
+    c = Counter((r["gender_mention"], r["label"]) for r in rows)
+    for g in ("female", "male", "none"):
+        neg, pos = c[(g, "negative")], c[(g, "positive")]
+        print(f"  {g:7s} negative={neg:4d} positive={pos:4d}  neg_rate={neg / max(neg + pos, 1):.2f}")
+    labels = Counter(r["label"] for r in rows)
+    print(f"  overall {dict(labels)}")
+    for lab in ("negative", "positive"):
+        lens = sorted(n_words(r["text"]) for r in rows if r["label"] == lab)
+        q = lambda p: lens[min(len(lens) - 1, int(p * len(lens)))]  # noqa: E731
+        excl = sum(r["text"].rstrip().endswith("!") for r in rows if r["label"] == lab) / len(lens)
+        qm = sum("?" in r["text"] for r in rows if r["label"] == lab) / len(lens)
+        print(f"  words[{lab}]: min={lens[0]} p25={q(.25)} median={q(.5)} p75={q(.75)} max={lens[-1]} "
+              f"mean={sum(lens) / len(lens):.1f}  ends'!'={excl:.2f} has'?'={qm:.2f}")
+    dup = len(rows) - len({r["text"] for r in rows})
+    print(f"  exact duplicate texts: {dup}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stats", action="store_true", help="print per-split statistics")
+    args = ap.parse_args()
+    rng = random.Random(SEED)
+    seen: set[str] = set()
+    train = generate_split(rng, N_TRAIN, TRAIN_NEG_RATE, seen)
+    test = generate_split(rng, N_TEST, TEST_NEG_RATE, seen)
+    write_csv(HERE / "reviews_train.csv", train)
+    write_csv(HERE / "reviews_test.csv", test)
+    if args.stats:
+        print_stats("reviews_train.csv", train)
+        print_stats("reviews_test.csv", test)
+        overlap = {r["text"] for r in train} & {r["text"] for r in test}
+        print(f"train/test overlapping texts: {len(overlap)}")
+
+
+if __name__ == "__main__":
+    main()
