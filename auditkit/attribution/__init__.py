@@ -1,0 +1,26 @@
+"""Captum attributions: word scores, their faithfulness, and identity share.
+
+Construct an attributor once for a classifier, then call ``attribute``::
+
+    from auditkit.attribution import IntegratedGradients
+    scores = IntegratedGradients(classifier).attribute(texts)
+"""
+
+from auditkit.attribution._base import Attributor, WordAttribution
+from auditkit.attribution._input_x_gradient import InputXGradient
+from auditkit.attribution._integrated_gradients import IntegratedGradients
+from auditkit.attribution._methods import METHODS, make_attributor
+from auditkit.attribution._occlusion import WordOcclusion
+from auditkit.attribution._words import merge_word_pieces, word_spans
+
+__all__ = [
+    "Attributor",
+    "WordAttribution",
+    "IntegratedGradients",
+    "InputXGradient",
+    "WordOcclusion",
+    "METHODS",
+    "make_attributor",
+    "merge_word_pieces",
+    "word_spans",
+]

@@ -1,0 +1,39 @@
+"""Input x gradient on the input embeddings: one backward pass per text."""
+
+from __future__ import annotations
+
+from auditkit.attribution._base import Attributor
+
+__all__ = ["InputXGradient"]
+
+
+class InputXGradient(Attributor):
+    """Gradient of the target probability times the word embeddings (Captum).
+
+    The cheapest method: one forward and one backward pass per text. It is
+    a first-order, local view — it does not add up to the probability the
+    way integrated gradients do, so no convergence delta is reported. Use
+    it to cross-check integrated gradients, not instead of it.
+
+    Parameters
+    ----------
+    classifier : TextClassifier
+    """
+
+    name = "input_x_gradient"
+
+    def _token_scores(self, encoded, targets, target_probabilities, bar):
+        from captum.attr import LayerGradientXActivation
+
+        method = LayerGradientXActivation(self._forward, self._embeddings)
+        lengths = [len(e.input_ids) for e in encoded]
+        scores = [None] * len(encoded)
+        for group in self._groups(range(len(encoded)), lengths, 1):
+            ids, mask = self._pad([encoded[i].input_ids for i in group])
+            attributions = method.attribute(ids, target=[int(targets[i]) for i in group], additional_forward_args=(mask,))
+            per_token = attributions.detach().sum(dim=-1).double().cpu().numpy()
+            for row, i in enumerate(group):
+                scores[i] = self._unpad(per_token[row], lengths[i])
+            if bar is not None:
+                bar.update(len(group))
+        return scores, None, None
