@@ -1,0 +1,100 @@
+"""``auditkit dashboard``: start the Streamlit dashboard on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import webbrowser
+from pathlib import Path
+
+from auditkit.cli._common import say
+from auditkit.errors import ConfigError
+
+APP_MISSING = (
+    "the dashboard app {path!r} is missing; auditkit dashboard runs from a source checkout "
+    "(git clone, then pip install -e .) — the dashboard/ folder is not part of the wheel"
+)
+PORT_IN_USE = "port {port} on 127.0.0.1 is already in use; pass --port N with a free port"
+HOST = "127.0.0.1"
+
+
+def add_parser(sub):
+    p = sub.add_parser("dashboard", help="open the dashboard of every stored run",
+                       description="Start the Streamlit dashboard (bound to 127.0.0.1) over the runs stored under DIR.")
+    p.add_argument("--runs", default="runs", metavar="DIR", help="folder holding run directories (default: runs)")
+    p.add_argument("--port", type=int, default=8501, help="port to listen on (default: 8501)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    return p
+
+
+def app_path() -> Path:
+    """dashboard/app.py of the source checkout auditkit is installed from."""
+    import auditkit
+
+    return Path(auditkit.__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+def streamlit_command(app: Path, runs: Path, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", HOST,
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--", "--runs", str(runs),
+    ]
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _open_when_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    webbrowser.open(url)
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)  # polling a server that is starting; not a test wait
+
+
+def run(args) -> int:
+    app = app_path()
+    if not app.is_file():
+        raise ConfigError(APP_MISSING.format(path=str(app)))
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
+    if not _port_free(args.port):
+        raise ConfigError(PORT_IN_USE.format(port=args.port))
+    runs = Path(args.runs).expanduser().resolve()
+    if runs.exists() and not runs.is_dir():
+        raise ConfigError(f"--runs {args.runs!r} is a file; pass the folder that holds run directories")
+    if not runs.exists():
+        say(f"note: {runs} does not exist yet; the dashboard will show how to create a run there")
+    url = f"http://{HOST}:{args.port}"
+    say(f"auditkit dashboard: {url} (runs: {runs}); Ctrl+C to stop")
+    proc = subprocess.Popen(streamlit_command(app, runs, args.port))
+    if not args.no_browser:
+        threading.Thread(target=_open_when_healthy, args=(url, proc), daemon=True).start()
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 0

@@ -1,0 +1,225 @@
+"""Cached access to stored runs, models and the read-only engine layers.
+
+Stored runs are cached with ``st.cache_data`` keyed by path and modification
+time, so a re-run audit shows up without a restart; models are cached with
+``st.cache_resource`` and loaded only by the What-if page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import auditkit
+from auditkit.errors import AuditkitError
+from auditkit.store import RUN_FILE, Run, list_runs, read_run
+
+RUNS_ENV = "AUDITKIT_RUNS"
+DEFAULT_RUNS = "runs"
+_MAX_DEPTH = 3
+
+
+def runs_dir() -> Path:
+    """The folder the dashboard reads: ``-- --runs DIR``, else ``$AUDITKIT_RUNS``, else ``./runs``.
+
+    It is never taken from the URL, so a visitor cannot point the app at
+    another folder.
+    """
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--runs")
+    args, _ = parser.parse_known_args(sys.argv[1:])
+    value = args.runs or os.environ.get(RUNS_ENV) or DEFAULT_RUNS
+    return Path(value).expanduser().resolve()
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _signature(root: Path) -> tuple:
+    """(run dir, run.json mtime) for every run under ``root``: the cache key of the listing."""
+    found = []
+    for depth in range(_MAX_DEPTH + 1):
+        pattern = "/".join(["*"] * depth + [RUN_FILE])
+        for file in root.glob(pattern):
+            found.append((str(file.parent), _mtime(file)))
+    return tuple(sorted(found))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _runs_cached(root: str, signature: tuple) -> list[Run]:
+    return list_runs(root, max_depth=_MAX_DEPTH)
+
+
+def stored_runs() -> list[Run]:
+    """Every run under the runs folder, newest first ([] when there is none)."""
+    root = runs_dir()
+    if not root.is_dir():
+        return []
+    try:
+        return _runs_cached(str(root), _signature(root))
+    except AuditkitError:
+        return []
+
+
+def run_mtime(run: Run) -> int:
+    return _mtime(run.path / RUN_FILE)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _table_cached(path: str, name: str, mtime: int) -> pd.DataFrame:
+    return read_run(path).table(name)
+
+
+def run_table(run: Run, name: str) -> pd.DataFrame | None:
+    """The run's ``<name>.parquet`` as a frame, or None when that stage was not run.
+
+    Raises RunStoreError when the file exists but cannot be read.
+    """
+    file = run.path / f"{name}.parquet"
+    if not file.exists():
+        return None
+    return _table_cached(str(run.path), name, _mtime(file))
+
+
+# ---------------------------------------------------------------- gate
+
+def default_policy_path() -> Path | None:
+    """The example policy shipped with auditkit.gate, when present."""
+    path = Path(auditkit.__file__).resolve().parent / "gate" / "default_policy.toml"
+    return path if path.is_file() else None
+
+
+def _gate_summary(result) -> dict:
+    """Reduce a gate result to {"status", "checks"} whatever its exact shape."""
+    data = result.to_dict() if hasattr(result, "to_dict") else result
+    passed = getattr(result, "passed", None)
+    if passed is None and isinstance(data, dict):
+        passed = data.get("passed")
+    checks = []
+    raw = getattr(result, "checks", None)
+    if raw is None and isinstance(data, dict):
+        raw = data.get("checks")
+    for check in raw or []:
+        item = check.to_dict() if hasattr(check, "to_dict") else check if isinstance(check, dict) else vars(check)
+        checks.append({str(k): (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in item.items()})
+    if passed is None:
+        status = "unknown"
+    else:
+        status = "pass" if passed else "fail"
+    return {"status": status, "checks": checks}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _gate_cached(run_path: str, run_mtime_ns: int, policy_path: str, policy_mtime: int) -> dict:
+    try:
+        from auditkit.gate import evaluate_gate, load_policy
+    except ImportError:
+        return {"status": "no gate", "checks": [], "detail": "auditkit.gate is not installed"}
+    try:
+        result = evaluate_gate(read_run(run_path), load_policy(policy_path))
+    except AuditkitError as exc:
+        return {"status": "not evaluable", "checks": [], "detail": str(exc)}
+    return _gate_summary(result)
+
+
+def gate_verdict(run: Run) -> dict:
+    """The example policy's verdict on ``run``: {"status": pass|fail|no policy|..., "checks": [...]}."""
+    policy = default_policy_path()
+    if policy is None:  # the gate package not there yet, or shipped without its example
+        return {"status": "no policy", "checks": [], "detail": "no example policy found (auditkit/gate/default_policy.toml)"}
+    return _gate_cached(str(run.path), run_mtime(run), str(policy), _mtime(policy))
+
+
+# ---------------------------------------------------------------- compare
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _compare_cached(paths: tuple[str, ...], mtimes: tuple[int, ...]) -> dict:
+    try:
+        from auditkit.compare import compare_runs
+    except ImportError:
+        return {"available": False, "detail": "auditkit.compare is not installed"}
+    try:
+        comparison = compare_runs([read_run(p) for p in paths])
+    except AuditkitError as exc:
+        return {"available": False, "detail": str(exc)}
+    return {"available": True, "comparison": comparison}
+
+
+def compare(runs: list[Run]) -> dict:
+    """The compare engine on ``runs`` (cached): {"available": True, "comparison": Comparison} or a reason."""
+    return _compare_cached(tuple(str(r.path) for r in runs), tuple(run_mtime(r) for r in runs))
+
+
+# ---------------------------------------------------------------- models (What-if only)
+
+def model_choices(runs: list[Run]) -> dict[str, str]:
+    """Model source → display name, for the models behind the stored runs (deduplicated)."""
+    choices: dict[str, str] = {}
+    for run in runs:
+        model = run.record.get("model") or {}
+        source = model.get("source")
+        if source and source not in choices:
+            choices[str(source)] = str(model.get("name") or Path(str(source)).name or source)
+    return choices
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=8)
+def load_model(source: str):
+    """Load a classifier once per server process (What-if page only)."""
+    from auditkit.models import load_classifier
+
+    return load_classifier(source)
+
+
+# ---------------------------------------------------------------- section readers (shared with compare/report)
+
+def _sections():
+    """auditkit's defensive run-section readers (the ones compare and report use), so every view agrees."""
+    from auditkit.compare import _sections
+
+    return _sections
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bias_view_cached(path: str, mtime: int, attribute: str) -> dict:
+    S = _sections()
+    run = read_run(path)
+    return {
+        "means": S.group_means_with_ci(run, attribute),
+        "pairs": S.paired_differences(run, attribute),
+        "worst": S.worst_pairs(run, attribute, k=10),
+    }
+
+
+def bias_attributes(run: Run) -> dict[str, dict]:
+    """The probed attributes of the run's bias section (gender, race, ...)."""
+    return _sections().bias_attributes(run)
+
+
+def bias_view(run: Run, attribute: str) -> dict:
+    """For one attribute: group means with CIs, per-instance paired differences, the worst pairs."""
+    return _bias_view_cached(str(run.path), _tables_mtime(run), attribute)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _attributions_cached(path: str, mtime: int):
+    return _sections().attributions_table(read_run(path))
+
+
+def attributions(run: Run) -> pd.DataFrame | None:
+    """attributions.parquet with standard column names (words, scores, target, pair_id, side...), or None."""
+    return _attributions_cached(str(run.path), _tables_mtime(run))
+
+
+def _tables_mtime(run: Run) -> int:
+    """A key that changes when run.json or any table of the run changes."""
+    return max([run_mtime(run)] + [_mtime(p) for p in run.path.glob("*.parquet")])

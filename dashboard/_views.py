@@ -1,0 +1,174 @@
+"""Rendering helpers shared by the pages: number formats, empty states, the run picker, heat maps.
+
+Dataset text is shown through ``st.dataframe``/``st.text`` or, for word
+heat maps, HTML whose every word is ``html.escape``d (``st.html`` then
+sanitises it again with DOMPurify); it is never given to markdown.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from auditkit.store import Run
+
+from dashboard import _data
+
+AUDIT_COMMAND = "auditkit audit --model MODEL --data DATA --out {runs}/NAME"
+BIAS_ATTRIBUTES = ("gender", "race")
+
+
+def number(value, digits: int = 3, *, signed: bool = False) -> str:
+    """A float for display; "—" when absent or not finite."""
+    if value is None or isinstance(value, bool):
+        return "—"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(f):
+        return "—"
+    return f"{f:+.{digits}f}" if signed else f"{f:.{digits}f}"
+
+
+def ci_text(entry) -> str:
+    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when absent."""
+    if not isinstance(entry, dict) or entry.get("ci_low") is None or entry.get("ci_high") is None:
+        return ""
+    return f"[{number(entry['ci_low'])}, {number(entry['ci_high'])}]"
+
+
+def as_float(value):
+    """float or None (for numeric, sortable table columns)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def metric_entry(record: dict, name: str) -> dict:
+    """metrics[name] as a {"value", "ci_low", "ci_high"} mapping (a bare number becomes {"value": n})."""
+    entry = (record.get("metrics") or {}).get(name)
+    if isinstance(entry, dict):
+        return entry
+    return {"value": entry} if entry is not None else {}
+
+
+def significance_mark(section) -> str:
+    """"✱ p=…" when the gap is significant, "ns" when not, "" when not measured."""
+    if not isinstance(section, dict) or "significant" not in section:
+        return ""
+    p = section.get("p_value")
+    p_text = f" (p={p:.3g})" if isinstance(p, (int, float)) and not isinstance(p, bool) else ""
+    return f"✱ significant{p_text}" if section.get("significant") else f"ns{p_text}"
+
+
+def run_label(run: Run) -> str:
+    model = (run.record.get("model") or {}).get("name") or "?"
+    return f"{run.name} — {model}"
+
+
+def empty_state() -> None:
+    """No runs yet: say where the dashboard looked and how to create a run."""
+    root = _data.runs_dir()
+    st.info(f"No audit runs found under {root}. Create one, then reload this page:")
+    st.code(AUDIT_COMMAND.format(runs=root), language="bash")
+
+
+def not_measured(what: str, how: str) -> None:
+    st.info(f"{what} was not measured in this run. {how}")
+
+
+def find_run(runs: list[Run], key: str | None) -> Run | None:
+    """The run whose path or directory name is ``key``."""
+    if not key:
+        return None
+    for run in runs:
+        if str(run.path) == key or run.name == key:
+            return run
+    return None
+
+
+def _picked() -> None:
+    st.session_state["ak_run"] = st.session_state["ak_run_picker"]
+
+
+def pick_run(runs: list[Run]) -> Run | None:
+    """Sidebar run selector shared by the per-run pages.
+
+    The choice is kept in ``st.session_state["ak_run"]`` so it survives page
+    switches; a new ``?run=NAME`` in the URL selects that run.
+    """
+    if not runs:
+        empty_state()
+        return None
+    by_path = {str(r.path): r for r in runs}
+    requested = st.query_params.get("run")
+    if requested and requested != st.session_state.get("ak_seen_query_run"):
+        st.session_state["ak_seen_query_run"] = requested
+        found = find_run(runs, requested)
+        if found is not None:
+            st.session_state["ak_run"] = str(found.path)
+    if st.session_state.get("ak_run") not in by_path:
+        st.session_state["ak_run"] = str(runs[0].path)
+    st.session_state["ak_run_picker"] = st.session_state["ak_run"]
+    choice = st.sidebar.selectbox(
+        "Run", list(by_path), format_func=lambda p: run_label(by_path[p]), key="ak_run_picker", on_change=_picked
+    )
+    return by_path[choice]
+
+
+def run_header(run: Run) -> None:
+    rec = run.record
+    model = rec.get("model") or {}
+    data = rec.get("dataset") or {}
+    st.caption(
+        f"Run {run.name} · model {model.get('name', '?')} · dataset "
+        f"{Path(str(data.get('source', '?'))).name} (n={data.get('n_examples', '?')}) · {rec.get('created_at', '')}"
+    )
+
+
+def show_figure(fig, *, key: str | None = None) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def show_table(frame: pd.DataFrame, **kwargs) -> None:
+    kwargs.setdefault("hide_index", True)
+    st.dataframe(frame, width="stretch", **kwargs)
+
+
+# ---------------------------------------------------------------- word heat maps
+
+_POS = (214, 39, 40)  # toward the target class
+_NEG = (31, 119, 180)  # against it
+
+
+def heatmap_html(words, scores, *, label: str | None = None) -> str:
+    """Words on a diverging background by signed score; every word is HTML-escaped."""
+    words = [str(w) for w in words]
+    values = [as_float(s) or 0.0 for s in scores]
+    scale = max((abs(v) for v in values), default=0.0) or 1.0
+    spans = []
+    for word, value in zip(words, values):
+        alpha = min(abs(value) / scale, 1.0)
+        rgb = _POS if value > 0 else _NEG
+        spans.append(
+            f'<span class="ak-word" title="{value:+.3f}" style="background: rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f}); '
+            f'padding: 1px 4px; margin: 1px; border-radius: 4px; display: inline-block">{html.escape(word)}</span>'
+        )
+    head = f'<div class="ak-heatmap-label" style="font-size: 0.8em; opacity: 0.7">{html.escape(label)}</div>' if label else ""
+    return f'<div class="ak-heatmap" style="line-height: 1.9">{head}{" ".join(spans)}</div>'
+
+
+def show_heatmap(words, scores, *, label: str | None = None) -> None:
+    st.html(heatmap_html(words, scores, label=label))
+
+
+HEATMAP_LEGEND = "Red words push toward the explained class, blue words away from it; hover a word for its score."

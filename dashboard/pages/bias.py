@@ -1,0 +1,109 @@
+"""Bias: per attribute and probe family — group means, paired differences, flip rate, CTF gap, worst pairs."""
+
+import pandas as pd
+import streamlit as st
+
+from auditkit.errors import AuditkitError
+
+from dashboard import _charts, _data, _views as v
+
+st.title("Counterfactual bias")
+run = v.pick_run(_data.stored_runs())
+if run is None:
+    st.stop()
+v.run_header(run)
+bias = run.record.get("bias") or {}
+attributes = _data.bias_attributes(run)
+if not attributes:
+    v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
+    st.stop()
+if bias.get("target_label") is not None:
+    st.caption(
+        f"Score: the model's probability of the target label “{bias['target_label']}”. A gap is the first group's "
+        "mean minus the second's (gender: female − male; race: african_american − european_american)."
+    )
+
+STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "significant", "flip_rate", "ctf_gap", "n_pairs"]
+
+for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attributes]), attributes.items()):
+    with tab:
+        cols = st.columns(5)
+        cols[0].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
+        cols[0].caption(f"95% CI {v.ci_text(entry) or 'not computed'}")
+        cols[1].metric("p-value (Holm)", v.number(entry.get("p_value"), 4))
+        cols[1].caption(v.significance_mark(entry) or "significance not computed")
+        cols[2].metric("Flip rate", v.number(entry.get("flip_rate")), help="share of pairs whose predicted label changes")
+        cols[3].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
+        cols[4].metric("Pairs", str(entry.get("n_pairs", "—")))
+
+        families = entry.get("families") or {}
+        if families:
+            st.subheader("By probe family")
+            v.show_table(
+                pd.DataFrame([{"family": f, **{c: (s or {}).get(c) for c in STAT_COLUMNS}} for f, s in families.items()]),
+                key=f"ak_bias_families_{attribute}",
+            )
+
+        try:
+            view = _data.bias_view(run, attribute)
+        except AuditkitError as exc:
+            st.error(str(exc))
+            continue
+        left, right = st.columns(2)
+        means = [m for m in view["means"] if m.get("mean") is not None]
+        with left:
+            if means:
+                cis = {m["group"]: (m["ci_low"], m["ci_high"]) for m in means if m.get("ci_low") is not None}
+                v.show_figure(
+                    _charts.group_means_figure(attribute, {m["group"]: m["mean"] for m in means}, cis or None),
+                    key=f"ak_bias_means_{attribute}",
+                )
+                source = {m.get("ci_source") for m in means} - {"stored"}
+                if source:
+                    st.caption("Error bars: " + "; ".join(sorted(source)) + ".")
+            else:
+                v.not_measured("Group means", "")
+        pairs = view["pairs"]
+        with right:
+            if pairs is not None and not pairs.empty:
+                label = f"{pairs['group_a'].iloc[0]} − {pairs['group_b'].iloc[0]}"
+                v.show_figure(_charts.paired_differences_figure(attribute, pairs["diff"], label), key=f"ak_bias_hist_{attribute}")
+            else:
+                v.not_measured("The per-pair distribution", "The run has no usable probes.parquet.")
+
+        st.subheader("Pairs, largest difference first")
+        if pairs is None or pairs.empty:
+            worst = pd.DataFrame(view["worst"])
+            if worst.empty:
+                st.info("No pairs stored for this attribute.")
+            else:
+                v.show_table(worst, key=f"ak_bias_worst_{attribute}")
+            continue
+        f1, f2, f3 = st.columns([1, 1, 2])
+        fam_pick = f1.multiselect("Family", sorted(pairs["family"].astype(str).unique()), key=f"ak_bias_family_{attribute}")
+        inst_pick = f2.text_input("Template / instance id contains", key=f"ak_bias_instance_{attribute}")
+        word = f3.text_input("Word in either text", key=f"ak_bias_word_{attribute}")
+        shown = pairs
+        if fam_pick:
+            shown = shown[shown["family"].astype(str).isin(fam_pick)]
+        if inst_pick:
+            shown = shown[shown["instance"].astype(str).str.contains(inst_pick, case=False, regex=False)]
+        if word:
+            hit = shown["text_a"].astype(str).str.contains(word, case=False, regex=False)
+            hit |= shown["text_b"].astype(str).str.contains(word, case=False, regex=False)
+            shown = shown[hit]
+        shown = shown.reindex(shown["diff"].abs().sort_values(ascending=False).index)
+        st.caption(f"{len(shown)} of {len(pairs)} pairs.")
+        order = ["diff", "text_a", "score_a", "text_b", "score_b", "family", "instance", "group_a", "group_b"]
+        v.show_table(
+            shown[[c for c in order if c in shown]].head(500),
+            key=f"ak_bias_pairs_{attribute}",
+            column_config={"diff": st.column_config.NumberColumn(format="%+.3f"),
+                           "score_a": st.column_config.NumberColumn(format="%.3f"),
+                           "score_b": st.column_config.NumberColumn(format="%.3f")},
+        )
+
+observed = bias.get("observed_groups")
+if isinstance(observed, dict) and observed:
+    with st.expander("Observed-group fairness"):
+        st.json(observed, expanded=2)

@@ -1,0 +1,88 @@
+"""Compare: two or more runs side by side, with the compare engine's paired tests."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import _charts, _data, _views as v
+
+st.title("Compare runs")
+runs = _data.stored_runs()
+if not runs:
+    v.empty_state()
+    st.stop()
+if len(runs) < 2:
+    st.info("Comparison needs at least two runs; only one is stored. Audit another model or dataset into the runs folder.")
+    st.stop()
+
+labels = {str(r.path): v.run_label(r) for r in runs}
+by_path = {str(r.path): r for r in runs}
+if "ak_compare" in st.session_state:
+    remembered = [p for p in st.session_state["ak_compare"] if p in labels]
+else:  # first visit: the two newest runs
+    remembered = list(labels)[:2]
+st.session_state["ak_compare_picker"] = remembered
+
+def _picked() -> None:
+    st.session_state["ak_compare"] = st.session_state["ak_compare_picker"]
+
+
+picked = st.multiselect("Runs (the first is the reference)", list(labels), format_func=labels.get,
+                        key="ak_compare_picker", on_change=_picked)
+if len(picked) < 2:
+    st.info("Pick at least two runs.")
+    st.stop()
+
+with st.spinner("Comparing (paired tests)…"):
+    result = _data.compare([by_path[p] for p in picked])
+if not result["available"]:
+    st.warning(f"Paired comparison unavailable: {result['detail']}")
+    st.stop()
+cmp = result["comparison"]
+
+st.subheader("What changed")
+for line in cmp.summary_lines:
+    st.text("• " + line)
+for pair in cmp.pairs:
+    if pair.get("mcnemar"):
+        m = pair["mcnemar"]
+        st.caption(
+            f"{pair['run']} vs {pair['reference']}: McNemar table — only {pair['reference']} right: {m['a_only_correct']}, "
+            f"only {pair['run']} right: {m['b_only_correct']}, p = {m['p_value']:.3g}"
+        )
+
+st.subheader("Metrics")
+metrics = cmp.metrics.copy()
+value_wide = metrics.pivot_table(index="metric", columns="run", values="value", aggfunc="first", sort=False)[cmp.runs]
+v.show_table(
+    metrics[[c for c in ("metric", "run", "value", "ci_low", "ci_high", "diff", "test", "p_value", "diff_ci_low",
+                         "diff_ci_high", "significant") if c in metrics]],
+    key="ak_compare_metrics",
+    column_config={c: st.column_config.NumberColumn(format="%+.3f" if c.startswith("diff") else "%.3f")
+                   for c in ("value", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")},
+)
+headline = [m for m in ("accuracy", "macro_precision", "macro_recall", "macro_f1") if m in value_wide.index]
+headline += [m for m in value_wide.index if m.startswith("recall[")]
+plot_frame = value_wide.loc[headline].astype(float)
+left, right = st.columns(2)
+with left:
+    v.show_figure(_charts.compare_bars_figure(plot_frame, headline, cmp.runs), key="ak_compare_bars")
+with right:
+    if len(headline) >= 3:
+        v.show_figure(_charts.radar_figure(plot_frame.fillna(0.0), headline, cmp.runs), key="ak_compare_radar")
+
+st.subheader("Bias gaps")
+if cmp.bias.empty:
+    v.not_measured("Bias", "None of these runs was audited with probes.")
+else:
+    v.show_table(cmp.bias.dropna(axis=1, how="all"), key="ak_compare_bias")
+    gaps = cmp.bias.pivot_table(index="attribute", columns="run", values="gap", aggfunc="first")
+    gaps = gaps[[r for r in cmp.runs if r in gaps.columns]]
+    v.show_figure(_charts.compare_bars_figure(gaps, list(gaps.index), list(gaps.columns)).update_layout(title="Bias gap by run"),
+                  key="ak_compare_gaps")
+
+st.subheader("Identity share")
+share = cmp.identity_share
+if share["identity_share"].notna().any():
+    v.show_table(share, key="ak_compare_share")
+else:
+    v.not_measured("Identity share", "None of these runs was audited with attributions.")

@@ -1,0 +1,113 @@
+"""Explanations: word heat maps, counterfactual pairs side by side, identity share, top words."""
+
+import pandas as pd
+import streamlit as st
+
+from auditkit.errors import AuditkitError
+
+from dashboard import _charts, _data, _views as v
+
+PAGE_SIZE = 10
+
+st.title("Explanations")
+run = v.pick_run(_data.stored_runs())
+if run is None:
+    st.stop()
+v.run_header(run)
+summary = run.record.get("attributions") or {}
+if not summary:
+    v.not_measured("Attribution", "Re-run `auditkit audit ... --attributions N` (N > 0) to explain predictions.")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric("Method", str(summary.get("method", "—")))
+cols[1].metric("Examples attributed", str(summary.get("n_examples", "—")))
+cols[2].metric("Identity share", v.number(summary.get("identity_share")),
+               help="fraction of total |attribution| on identity words (pronouns, gendered nouns, names, identity terms)")
+cols[3].metric("Mean |convergence delta|", v.number(summary.get("mean_abs_convergence_delta"), 4),
+               help="integrated-gradients completeness error; small means the maps add up to the prediction")
+by_group = summary.get("identity_share_by_group") or summary.get("identity_share_per_group")
+if isinstance(by_group, dict) and by_group:
+    st.caption("Identity share per group")
+    v.show_table(pd.DataFrame([{"group": k, "identity share": val} for k, val in by_group.items()]), key="ak_share_groups")
+faith = summary.get("faithfulness")
+if isinstance(faith, dict) and faith:
+    with st.expander("Faithfulness"):
+        st.json(faith)
+
+top = summary.get("top_words") or {}
+if isinstance(top, dict) and top:
+    st.subheader("Top words")
+    figure_cols = st.columns(min(len(top), 3))
+    for i, (label, items) in enumerate(top.items()):
+        if isinstance(items, dict):
+            pairs = list(items.items())
+        else:
+            pairs = [(it.get("word"), it.get("score", it.get("mean", it.get("value")))) for it in items or [] if isinstance(it, dict)]
+        pairs = [(str(w), float(s)) for w, s in pairs if w is not None and v.as_float(s) is not None][:15]
+        if pairs:
+            with figure_cols[i % len(figure_cols)]:
+                v.show_figure(_charts.top_words_figure(str(label), [w for w, _ in pairs], [s for _, s in pairs]), key=f"ak_top_{i}")
+
+try:
+    table = _data.attributions(run)
+except AuditkitError as exc:
+    st.error(str(exc))
+    st.stop()
+if table is None or table.empty:
+    v.not_measured("Per-example attribution", "The run has no attributions.parquet.")
+    st.stop()
+
+st.caption(v.HEATMAP_LEGEND)
+is_pair = table["pair_id"].notna() if "pair_id" in table else pd.Series(False, index=table.index)
+examples, pair_rows = table[~is_pair], table[is_pair]
+
+
+def _label(row) -> str:
+    parts = []
+    for key, name in (("kind", ""), ("target", "explaining "), ("predicted", "predicted "), ("group", "group ")):
+        if key in row and pd.notna(row[key]):
+            parts.append(f"{name}{row[key]}")
+    if "delta" in row and v.as_float(row["delta"]) is not None:
+        parts.append(f"delta {row['delta']:+.4f}")
+    return " · ".join(parts)
+
+
+gallery, counterfactual = st.tabs([f"Examples ({len(examples)})", f"Counterfactual pairs ({pair_rows['pair_id'].nunique() if len(pair_rows) else 0})"])
+with gallery:
+    shown = examples
+    if "kind" in shown and shown["kind"].notna().any():
+        kinds = sorted(shown["kind"].dropna().astype(str).unique())
+        pick = st.multiselect("Selection", kinds, key="ak_expl_kind")
+        if pick:
+            shown = shown[shown["kind"].astype(str).isin(pick)]
+    word = st.text_input("Word in text", key="ak_expl_word")
+    if word:
+        shown = shown[shown["words"].map(lambda ws: any(word.lower() in w.lower() for w in ws))]
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = st.number_input("Page", min_value=1, max_value=pages, value=1, key="ak_expl_page") if pages > 1 else 1
+    if shown.empty:
+        st.info("No attributed examples match.")
+    for _, row in shown.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].iterrows():
+        v.show_heatmap(row["words"], row["scores"], label=_label(row))
+
+with counterfactual:
+    if pair_rows.empty:
+        st.info("No counterfactual pairs were attributed in this run (they come from the bias probes' largest gaps).")
+    for pair_id, rows in list(pair_rows.groupby("pair_id", sort=False))[:PAGE_SIZE]:
+        rows = rows.sort_values("side") if "side" in rows else rows
+        sides = list(rows.iterrows())[:2]
+        columns = st.columns(len(sides))
+        for column, (_, row) in zip(columns, sides):
+            with column:
+                side = row["side"] if "side" in row else ""
+                v.show_heatmap(row["words"], row["scores"], label=f"{side} · {_label(row)}")
+        if len(sides) == 2:
+            (_, a), (_, b) = sides
+            if len(a["words"]) == len(b["words"]):
+                diff = [sb - sa for sa, sb in zip(a["scores"], b["scores"])]
+                v.show_heatmap(b["words"], diff, label="attribution difference (second − first)")
+            else:
+                total = sum(b["scores"]) - sum(a["scores"])
+                st.caption(f"Total attribution difference (second − first): {total:+.3f}")
+        st.divider()

@@ -1,0 +1,109 @@
+"""Model: metrics with CIs, per-class table, confusion matrix, calibration, group slices, examples."""
+
+import pandas as pd
+import streamlit as st
+
+from auditkit.errors import AuditkitError
+
+from dashboard import _charts, _data, _views as v
+
+st.title("Model quality")
+run = v.pick_run(_data.stored_runs())
+if run is None:
+    st.stop()
+v.run_header(run)
+rec = run.record
+metrics = rec.get("metrics") or {}
+if not metrics:
+    v.not_measured("Model quality", "The run has no metrics section; re-run `auditkit audit`.")
+    st.stop()
+
+boot = metrics.get("bootstrap") or {}
+cols = st.columns(4)
+for col, (name, label) in zip(cols, [("accuracy", "Accuracy"), ("macro_precision", "Macro precision"),
+                                      ("macro_recall", "Macro recall"), ("macro_f1", "Macro-F1")]):
+    entry = v.metric_entry(rec, name)
+    col.metric(label, v.number(entry.get("value")))
+    col.caption(f"95% CI {v.ci_text(entry) or 'not computed'}")
+cols = st.columns(4)
+cols[0].metric("ROC AUC", v.number(metrics.get("roc_auc")))
+cols[1].metric("ECE", v.number(metrics.get("ece")), help="expected calibration error (lower is better)")
+cols[2].metric("Examples", str((rec.get("dataset") or {}).get("n_examples", "—")))
+cols[3].metric("Truncated inputs", str((rec.get("dataset") or {}).get("n_truncated", "—")))
+if boot:
+    st.caption(f"CIs: percentile bootstrap, {boot.get('n_boot', '?')} resamples, seed {boot.get('seed', '?')}.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Per class")
+    per_class = metrics.get("per_class") or {}
+    if per_class:
+        v.show_table(pd.DataFrame([{"class": k, **(val or {})} for k, val in per_class.items()]), key="ak_per_class")
+    else:
+        v.not_measured("Per-class metrics", "")
+    cm = metrics.get("confusion_matrix") or {}
+    if cm.get("matrix"):
+        v.show_figure(_charts.confusion_matrix_figure(cm.get("labels", []), cm["matrix"]), key="ak_cm")
+with right:
+    st.subheader("Calibration")
+    bins = (metrics.get("calibration") or {}).get("bins") or []
+    if bins:
+        v.show_figure(_charts.calibration_figure(bins), key="ak_calibration")
+    else:
+        v.not_measured("Calibration", "")
+
+st.subheader("Observed-group slices")
+by_group = metrics.get("by_group") or {}
+if not by_group:
+    v.not_measured("Slice metrics", "Pass `--group-col COL` to `auditkit audit` when the data has identity columns.")
+for column, groups in by_group.items():
+    frame = pd.DataFrame([{column: g, **(val or {})} for g, val in (groups or {}).items()])
+    v.show_table(frame, key=f"ak_slice_{column}")
+    if groups:
+        v.show_figure(_charts.group_metric_figure(column, groups), key=f"ak_slice_fig_{column}")
+    if "small" in frame and frame["small"].any():
+        st.caption("Groups marked small have too few examples for stable estimates.")
+observed = (rec.get("bias") or {}).get("observed_groups")
+if isinstance(observed, dict) and observed:
+    with st.expander("Observed-group fairness (demographic parity, equalized odds, subgroup AUCs)"):
+        st.json(observed, expanded=2)
+
+st.subheader("Examples")
+try:
+    preds = _data.run_table(run, "predictions")
+except AuditkitError as exc:
+    st.error(str(exc))
+    preds = None
+if preds is None:
+    v.not_measured("Per-example predictions", "The run has no predictions.parquet.")
+    st.stop()
+
+f1, f2, f3, f4 = st.columns([2, 1, 1, 1])
+needle = f1.text_input("Text contains", key="ak_model_search")
+true_labels = sorted(preds["label"].astype(str).unique()) if "label" in preds else []
+pred_labels = sorted(preds["predicted"].astype(str).unique()) if "predicted" in preds else []
+true_pick = f2.multiselect("True label", true_labels, key="ak_model_true")
+pred_pick = f3.multiselect("Predicted", pred_labels, key="ak_model_pred")
+errors_only = f4.checkbox("Errors only", key="ak_model_errors")
+
+shown = preds
+if needle:
+    shown = shown[shown["text"].astype(str).str.contains(needle, case=False, regex=False)]
+if true_pick:
+    shown = shown[shown["label"].astype(str).isin(true_pick)]
+if pred_pick:
+    shown = shown[shown["predicted"].astype(str).isin(pred_pick)]
+if errors_only and "correct" in shown:
+    shown = shown[~shown["correct"].astype(bool)]
+sort_cols = [c for c in ("correct", "confidence") if c in shown]
+if sort_cols:  # errors first, the most confident errors at the top
+    shown = shown.sort_values(sort_cols, ascending=[True, False][: len(sort_cols)], kind="stable")
+first = [c for c in ("text", "label", "predicted", "correct", "confidence") if c in shown]
+shown = shown[first + [c for c in shown.columns if c not in first and c not in ("label_id", "predicted_id")]]
+st.caption(f"{len(shown)} of {len(preds)} examples, errors first.")
+v.show_table(
+    shown,
+    key="ak_examples",
+    column_config={c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="%.3f")
+                   for c in shown.columns if c.startswith("prob_") or c == "confidence"},
+)
