@@ -62,7 +62,7 @@ ERR_EMPTY_LEXICON = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     """The words and phrases that mark the groups of one attribute.
 
