@@ -6,11 +6,16 @@ Construct an attributor once for a classifier, then call ``attribute``::
     scores = IntegratedGradients(classifier).attribute(texts)
 """
 
+from auditkit.attribution._audit import AttributionReport, audit_attributions
 from auditkit.attribution._base import Attributor, WordAttribution
+from auditkit.attribution._faithfulness import deletion_curve
+from auditkit.attribution._identity import IdentityShare, identity_share
 from auditkit.attribution._input_x_gradient import InputXGradient
 from auditkit.attribution._integrated_gradients import IntegratedGradients
 from auditkit.attribution._methods import METHODS, make_attributor
 from auditkit.attribution._occlusion import WordOcclusion
+from auditkit.attribution._selection import select_examples, select_probe_pairs
+from auditkit.attribution._top_words import top_words
 from auditkit.attribution._words import merge_word_pieces, word_spans
 
 __all__ = [
@@ -23,4 +28,12 @@ __all__ = [
     "make_attributor",
     "merge_word_pieces",
     "word_spans",
+    "deletion_curve",
+    "identity_share",
+    "IdentityShare",
+    "top_words",
+    "select_examples",
+    "select_probe_pairs",
+    "audit_attributions",
+    "AttributionReport",
 ]

@@ -1,0 +1,223 @@
+"""The attribution stage of an audit: pick examples, attribute, summarise."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from auditkit.attribution._base import WordAttribution, resolve_target
+from auditkit.attribution._faithfulness import deletion_curve
+from auditkit.attribution._identity import identity_share
+from auditkit.attribution._methods import make_attributor
+from auditkit.attribution._selection import select_examples, select_probe_pairs
+from auditkit.attribution._top_words import top_words
+from auditkit.errors import ConfigError
+
+__all__ = ["AttributionReport", "audit_attributions", "TABLE_COLUMNS"]
+
+TABLE_COLUMNS = [
+    "text", "target", "target_id", "words", "scores", "convergence_delta", "n_steps",
+    "kind", "pair_id", "side", "attribute", "group", "row",
+]
+BAD_N = "the number of examples to attribute must be a whole number >= 0, got {n!r}"
+BAD_PROBABILITIES = "probabilities must have shape ({n_texts}, {n_classes}) — one row per text, one column per model class — got {shape}"
+BAD_Y_TRUE = "y_true has {n_labels} labels for {n_texts} texts"
+CLAMPED = "N clamped from {asked} to {n} (the data has {n} examples)"
+NOT_CONVERGED = "{count} example(s) kept |convergence delta| > {tolerance} at the {steps}-step cap"
+NO_LEXICON = "identity share not computed: no identity lexicon ({reason})"
+_FAITHFULNESS_SAMPLE = 16
+
+
+@dataclass
+class AttributionReport:
+    """What the attribution stage of an audit found.
+
+    Attributes
+    ----------
+    summary : dict
+        The ``"attributions"`` section of run.json.
+    table : DataFrame
+        One row per attributed text (the contents of attributions.parquet).
+    attributions : list of WordAttribution
+        The same rows as objects, in table order.
+    """
+
+    summary: dict
+    table: pd.DataFrame
+    attributions: list[WordAttribution] = field(default_factory=list)
+
+
+def audit_attributions(
+    classifier,
+    *,
+    texts: Sequence[str],
+    probabilities,
+    y_true=None,
+    probe_table: pd.DataFrame | None = None,
+    n: int = 24,
+    method: str = "integrated_gradients",
+    seed: int = 0,
+    identity_words=None,
+    progress: bool | None = None,
+    n_pairs: int | None = None,
+) -> AttributionReport:
+    """Attribute a stratified selection of an audit's examples and summarise.
+
+    Parameters
+    ----------
+    classifier : TextClassifier
+    texts : sequence of str
+        The audited texts.
+    probabilities : array of shape (n_texts, n_classes)
+        The model's probabilities for ``texts`` (from the prediction stage).
+    y_true : sequence of int or str, optional
+        True class ids or names; without them no errors are told apart.
+    probe_table : DataFrame, optional
+        Bias-probe results (``attribute, family, instance_id, group, text,
+        score``...); the matched sets with the largest score gaps are
+        attributed on both sides.
+    n : int, default 24
+        Dataset examples to attribute (clamped to the data, with a note).
+        0 skips the stage.
+    method : str, default "integrated_gradients"
+        One of :data:`auditkit.attribution.METHODS`.
+    seed : int, default 0
+        For the random parts: correct examples drawn, random deletion orders.
+    identity_words : mapping, optional
+        ``{attribute: {group: words}}``; the probe lexicons by default.
+    progress : bool, optional
+        Show a progress bar; by default only when stderr is a terminal.
+    n_pairs : int, optional
+        Probe pairs to attribute; ``max(1, n // 4)`` by default.
+
+    Returns
+    -------
+    AttributionReport
+    """
+    attributor = make_attributor(method, classifier)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ConfigError(BAD_N.format(n=n))
+    texts = [str(t) for t in texts]
+    labels = classifier.labels
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.shape != (len(texts), len(labels)):
+        raise ConfigError(BAD_PROBABILITIES.format(n_texts=len(texts), n_classes=len(labels), shape=probabilities.shape))
+    if y_true is not None:
+        y_true = [resolve_target(labels, y) if isinstance(y, str) else int(y) for y in y_true]
+        if len(y_true) != len(texts):
+            raise ConfigError(BAD_Y_TRUE.format(n_labels=len(y_true), n_texts=len(texts)))
+    notes: list[str] = []
+    if n > len(texts):
+        notes.append(CLAMPED.format(asked=int(n), n=len(texts)))
+    n = min(int(n), len(texts))
+    if n == 0:
+        return AttributionReport(_empty_summary(method, notes + ["attributions skipped (N = 0)"]), pd.DataFrame(columns=TABLE_COLUMNS))
+
+    selected = select_examples(probabilities, y_true=y_true, n=n, seed=seed)
+    pairs = pd.DataFrame(columns=["pair_id", "side", "text", "attribute", "group"])
+    if probe_table is not None:
+        pairs = select_probe_pairs(probe_table, n_pairs=max(1, n // 4) if n_pairs is None else n_pairs)
+    # Both sides of a pair explain the same class: the one predicted for the high side.
+    pair_targets: list[int] = []
+    if len(pairs):
+        high = pairs.loc[pairs["side"] == "high", ["pair_id", "text"]]
+        predicted = classifier.predict_proba(high["text"].tolist(), progress=False).predicted
+        by_pair = dict(zip(high["pair_id"], predicted))
+        pair_targets = [int(by_pair[p]) for p in pairs["pair_id"]]
+
+    all_texts = [texts[s.index] for s in selected] + pairs["text"].tolist()
+    targets = [int(probabilities[s.index].argmax()) for s in selected] + pair_targets
+    attributions = attributor.attribute(all_texts, target=targets, progress=progress)
+
+    rows = []
+    for s, a in zip(selected, attributions):
+        rows.append(_row(a, kind=s.kind, row=s.index))
+    for (_, p), a in zip(pairs.iterrows(), attributions[len(selected) :]):
+        rows.append(_row(a, kind="probe_pair", pair_id=p["pair_id"], side=p["side"], attribute=p["attribute"], group=p["group"]))
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+    dataset_part = attributions[: len(selected)]
+    sample_pool = dataset_part or attributions
+    rng = np.random.default_rng(seed)
+    sample = [sample_pool[i] for i in sorted(rng.permutation(len(sample_pool))[:_FAITHFULNESS_SAMPLE])]
+    faithfulness = deletion_curve(classifier, sample, seed=seed)
+
+    share, share_by_group, share_by_kind = None, None, None
+    if identity_words is None:
+        identity_words, reason = _default_identity_words()
+        if identity_words is None:
+            notes.append(NO_LEXICON.format(reason=reason))
+    if identity_words is not None:
+        overall = identity_share(attributions, identity_words=identity_words)
+        share = _finite(overall.overall)
+        share_by_group = {k: {g: _finite(v) for g, v in groups.items()} for k, groups in overall.by_group.items()}
+        share_by_kind = {
+            "dataset": _finite(identity_share(dataset_part, identity_words=identity_words).overall) if dataset_part else None,
+            "probe_pair": _finite(identity_share(attributions[len(selected) :], identity_words=identity_words).overall) if len(pairs) else None,
+        }
+
+    deltas = np.array([a.convergence_delta for a in attributions], dtype=np.float64)
+    finite = np.abs(deltas[np.isfinite(deltas)])
+    tolerance = getattr(attributor, "tolerance", None)
+    cap = getattr(attributor, "max_n_steps", None)
+    if tolerance is not None and len(finite):
+        stuck = int((finite > tolerance).sum())
+        if stuck:
+            notes.append(NOT_CONVERGED.format(count=stuck, tolerance=tolerance, steps=cap))
+    steps = Counter(int(a.n_steps) for a in attributions if a.n_steps > 0)
+    summary = {
+        "method": method,
+        "n_examples": len(attributions),
+        "n_dataset_examples": len(selected),
+        "n_probe_pairs": int(len(pairs) // 2),
+        "kinds": dict(Counter(table["kind"])),
+        "target": "softmax probability of the predicted class",
+        "n_steps_used": {str(k): v for k, v in sorted(steps.items())},
+        "tolerance": tolerance,
+        "mean_abs_convergence_delta": float(finite.mean()) if len(finite) else None,
+        "max_abs_convergence_delta": float(finite.max()) if len(finite) else None,
+        "identity_share": share,
+        "identity_share_by_group": share_by_group,
+        "identity_share_by_kind": share_by_kind,
+        "faithfulness": faithfulness,
+        "top_words": top_words(attributions),
+        "notes": notes,
+    }
+    return AttributionReport(summary, table, list(attributions))
+
+
+def _row(a: WordAttribution, *, kind: str, row: int = -1, pair_id=None, side=None, attribute=None, group=None) -> list:
+    delta = a.convergence_delta
+    return [
+        a.text, a.target, a.target_id, list(a.words), [float(s) for s in a.scores],
+        float(delta) if math.isfinite(delta) else None, int(a.n_steps),
+        kind, pair_id, side, attribute, group, int(row),
+    ]
+
+
+def _finite(value):
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _default_identity_words():
+    try:
+        from auditkit.probes import identity_terms
+    except ImportError as exc:
+        return None, f"auditkit.probes is unavailable: {exc}"
+    terms = identity_terms() if callable(identity_terms) else identity_terms
+    return terms, ""
+
+
+def _empty_summary(method: str, notes: list[str]) -> dict:
+    return {
+        "method": method, "n_examples": 0, "n_dataset_examples": 0, "n_probe_pairs": 0, "kinds": {},
+        "target": "softmax probability of the predicted class", "n_steps_used": {}, "tolerance": None,
+        "mean_abs_convergence_delta": None, "max_abs_convergence_delta": None,
+        "identity_share": None, "identity_share_by_group": None, "identity_share_by_kind": None,
+        "faithfulness": None, "top_words": {}, "notes": notes,
+    }
