@@ -1,0 +1,167 @@
+"""Release-gate policies: a TOML file naming the checks a run must pass.
+
+```toml
+[gate]
+alpha = 0.05                 # significance level for tests against a baseline
+
+[checks.min_accuracy]
+threshold = 0.80
+on = "ci_low"                # "ci_low" (the CI's lower bound) or "value"
+```
+
+Every table under ``[checks]`` is one check; its options are validated here,
+so a typo fails at load time with a one-line :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from auditkit.errors import ConfigError
+
+# check name -> {option: (kind, default)}; kind is "prob", "on", "list", "bool", "metrics"
+_METRIC_CHOICES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "class_recall")
+CHECKS: dict[str, dict[str, tuple[str, object]]] = {
+    "min_accuracy": {"threshold": ("prob", None), "on": ("on", "ci_low")},
+    "min_macro_f1": {"threshold": ("prob", None), "on": ("on", "ci_low")},
+    "min_class_recall": {"threshold": ("prob", None), "classes": ("list", None)},
+    "max_bias_gap": {"threshold": ("prob", None), "attributes": ("list", None), "on": ("gap_on", "value")},
+    "no_significant_bias": {"attributes": ("list", None)},
+    "max_flip_rate": {"threshold": ("prob", None), "attributes": ("list", None)},
+    "max_identity_share": {"threshold": ("prob", None)},
+    "no_regression": {"metrics": ("metrics", ["accuracy", "macro_f1", "class_recall"]), "bias": ("bool", True),
+                      "tolerance": ("prob", 0.0)},
+}
+CHECK_DOCS = {
+    "min_accuracy": "accuracy (CI lower bound or point value) ≥ threshold",
+    "min_macro_f1": "macro-F1 (CI lower bound or point value) ≥ threshold",
+    "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class",
+    "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0)",
+    "no_significant_bias": "no probed attribute has a significant gap (after the audit's Holm correction and minimum effect)",
+    "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
+    "max_identity_share": "share of attribution on identity words ≤ threshold",
+    "no_regression": "with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), and no significant growth of any |bias gap|",
+}
+_ON = ("ci_low", "value")
+_GAP_ON = ("value", "ci")
+_GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0)}
+
+
+@dataclass
+class Policy:
+    """A validated gate policy: ``checks`` maps check name → options (defaults filled in)."""
+
+    checks: dict[str, dict] = field(default_factory=dict)
+    alpha: float = 0.05
+    n_boot: int = 1000
+    seed: int = 0
+    source: str = "<dict>"
+
+    @classmethod
+    def from_dict(cls, data: Mapping, *, source: str = "<dict>") -> "Policy":
+        """Validate a parsed policy; raises :class:`ConfigError` with a one-line message."""
+        where = f"policy {source}"
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{where}: expected a TOML table at the top level")
+        unknown = set(data) - {"gate", "checks"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown top-level key {sorted(unknown)[0]!r}; expected [gate] and [checks.NAME] tables")
+        gate = data.get("gate", {})
+        if not isinstance(gate, Mapping):
+            raise ConfigError(f"{where}: [gate] must be a table")
+        opts = {}
+        for key, value in gate.items():
+            if key not in _GATE_OPTIONS:
+                raise ConfigError(f"{where}: unknown option {key!r} in [gate]; expected one of {', '.join(_GATE_OPTIONS)}")
+            opts[key] = _validate(where, "gate", key, _GATE_OPTIONS[key][0], value)
+        checks_in = data.get("checks")
+        if not isinstance(checks_in, Mapping) or not checks_in:
+            raise ConfigError(f"{where}: no checks; add at least one [checks.NAME] table (known checks: {', '.join(CHECKS)})")
+        checks = {}
+        for name, options in checks_in.items():
+            if name not in CHECKS:
+                raise ConfigError(f"{where}: unknown check {name!r}; known checks: {', '.join(CHECKS)}")
+            if options is True or options == {}:
+                options = {}
+            if not isinstance(options, Mapping):
+                raise ConfigError(f"{where}: [checks.{name}] must be a table of options")
+            spec = CHECKS[name]
+            resolved = {}
+            for key, value in options.items():
+                if key not in spec:
+                    raise ConfigError(f"{where}: unknown option {key!r} in [checks.{name}]; expected one of {', '.join(spec)}")
+                resolved[key] = _validate(where, f"checks.{name}", key, spec[key][0], value)
+            for key, (kind, default) in spec.items():
+                if key not in resolved:
+                    if default is None and key == "threshold":
+                        raise ConfigError(f"{where}: [checks.{name}] needs a threshold (a number between 0 and 1)")
+                    resolved[key] = default
+            checks[name] = resolved
+        return cls(checks=checks, source=source, **opts)
+
+
+def _validate(where, table, key, kind, value):
+    bad = f"{where}: [{table}] {key} = {value!r} is invalid; expected "
+    if kind == "prob":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ConfigError(bad + "a number between 0 and 1")
+        return float(value)
+    if kind == "alpha":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise ConfigError(bad + "a number strictly between 0 and 1")
+        return float(value)
+    if kind in ("n_boot", "seed"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < (100 if kind == "n_boot" else 0):
+            raise ConfigError(bad + ("an integer ≥ 100" if kind == "n_boot" else "a non-negative integer"))
+        return value
+    if kind == "on":
+        if value not in _ON:
+            raise ConfigError(bad + " or ".join(repr(v) for v in _ON))
+        return value
+    if kind == "gap_on":
+        if value not in _GAP_ON:
+            raise ConfigError(bad + " or ".join(repr(v) for v in _GAP_ON))
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(bad + "true or false")
+        return value
+    if kind == "list":
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(bad + "a non-empty list of names")
+        return list(value)
+    if kind == "metrics":
+        if not isinstance(value, list) or not value or any(v not in _METRIC_CHOICES for v in value):
+            raise ConfigError(bad + "a non-empty list drawn from " + ", ".join(_METRIC_CHOICES))
+        return list(value)
+    raise AssertionError(kind)  # pragma: no cover - table above is closed
+
+
+def load_policy(path: str | os.PathLike) -> Policy:
+    """Read and validate a policy TOML file.
+
+    Raises
+    ------
+    ConfigError
+        Missing file, malformed TOML, unknown check or option, or a bad value
+        — one line saying which and what was expected.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"policy file {str(p)!r} does not exist; see policy.example.toml for a starting point")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"policy {str(p)!r} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"policy {str(p)!r} is not valid TOML: {exc}") from None
+    return Policy.from_dict(data, source=repr(str(p)))
+
+
+def default_policy_path() -> Path:
+    """The example policy shipped with auditkit."""
+    return Path(__file__).with_name("default_policy.toml")

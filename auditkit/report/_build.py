@@ -1,0 +1,176 @@
+"""The findings of one run as plain data: what every report format renders.
+
+HTML, Markdown and JSON reports all come from :func:`report_data`, so the
+three formats cannot disagree.
+"""
+
+from __future__ import annotations
+
+from auditkit.compare import _sections as S
+from auditkit.report._output import GENERATOR_MARK
+from auditkit.store import Run, to_jsonable
+
+N_WORST_PAIRS = 5
+N_GALLERY = 8
+
+
+def _version() -> str:
+    try:
+        from auditkit import __version__
+        return __version__
+    except Exception:  # pragma: no cover - partial installs
+        return "unknown"
+
+
+def _bias_data(run: Run) -> dict | None:
+    bias = S.section(run, "bias")
+    if bias is None:
+        return None
+    attrs = {}
+    for attr, entry in S.bias_attributes(run).items():
+        a, b = (S.gap_groups(entry) + ["", ""])[:2]
+        families = {}
+        for fam, fentry in (entry.get("families") or {}).items():
+            if isinstance(fentry, dict):
+                families[str(fam)] = {k: S.finite(fentry.get(k)) for k in ("gap", "ci_low", "ci_high", "p_value", "flip_rate", "ctf_gap")}
+                families[str(fam)]["significant"] = fentry.get("significant")
+                families[str(fam)]["n_pairs"] = fentry.get("n_pairs")
+        diffs = S.paired_differences(run, attr)
+        attrs[attr] = {
+            "groups": [str(g) for g in entry.get("groups") or []],
+            "gap_definition": f"{a} − {b}" if a and b else None,
+            **{k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "p_value", "flip_rate", "ctf_gap")},
+            "significant": entry.get("significant"),
+            "n_pairs": entry.get("n_pairs"),
+            "group_means": S.group_means_with_ci(run, attr),
+            "families": families,
+            "paired_differences": None if diffs is None else {
+                "n": int(len(diffs)), "mean": float(diffs["diff"].mean()),
+                "median": float(diffs["diff"].median()), "min": float(diffs["diff"].min()),
+                "max": float(diffs["diff"].max()),
+            },
+            "worst_pairs": S.worst_pairs(run, attr, k=N_WORST_PAIRS),
+        }
+    return {"target_label": bias.get("target_label"), "attributes": attrs,
+            "observed_groups": S.observed_groups(run) or None}
+
+
+def _attribution_data(run: Run) -> dict | None:
+    section = S.section(run, "attributions")
+    if section is None:
+        return None
+    out = {k: section.get(k) for k in ("method", "n_examples", "n_steps_used", "mean_abs_convergence_delta",
+                                       "identity_share", "identity_share_by_group", "faithfulness", "top_words")
+           if section.get(k) is not None}
+    table = S.attributions_table(run)
+    examples, pairs = [], []
+    if table is not None:
+        has_pairs = "pair_id" in table and "side" in table
+        singles = table[table["pair_id"].isna()] if has_pairs else table
+        for _, row in singles.head(N_GALLERY).iterrows():
+            examples.append(_example(row))
+        if has_pairs:
+            paired = table[table["pair_id"].notna()]
+            for pid, part in paired.groupby("pair_id", sort=False):
+                part = part.sort_values("side")
+                if len(part) >= 2:
+                    pairs.append({"pair_id": str(pid), "sides": [_example(r) for _, r in part.head(2).iterrows()]})
+                if len(pairs) >= N_GALLERY:
+                    break
+    out["examples"] = examples
+    out["pairs"] = pairs
+    return out
+
+
+def _example(row) -> dict:
+    return {"text": str(row.get("text", "")), "target": None if row.get("target") is None else str(row.get("target")),
+            "words": list(row["words"]), "scores": [float(s) for s in row["scores"]],
+            "delta": S.finite(row.get("delta")), "side": None if row.get("side") is None else str(row.get("side")),
+            "group": None if row.get("group") is None else str(row.get("group"))}
+
+
+def _limitations(run: Run, data: dict) -> list[str]:
+    notes = []
+    ds = data["dataset"]
+    if ds.get("n_truncated"):
+        notes.append(f"{ds['n_truncated']} inputs were truncated to the model's maximum length; their predictions saw only part of the text.")
+    for col, groups in (data["slices"] or {}).items():
+        small = [g for g, v in groups.items() if isinstance(v, dict) and v.get("small")]
+        if small:
+            notes.append(f"Groups of {col!r} too small to trust: {', '.join(map(str, small))}.")
+    bias = data["bias"]
+    if bias is None:
+        notes.append("Bias probes were not run: nothing is known about counterfactual gender or race bias.")
+    else:
+        for attr, entry in bias["attributes"].items():
+            if entry.get("significant"):
+                notes.append(f"The {attr} probe found a significant gap ({entry['gap']:+.3f}, {entry['gap_definition']}).")
+        notes.append("Probes use names and identity words as proxies for gender and race; they cover the lexicons' groups only "
+                     "and cannot prove the absence of bias.")
+    if data["attributions"] is None:
+        notes.append("Attributions were not computed: no evidence on which words drive decisions.")
+    ece = data["metrics"].get("ece")
+    if ece is not None and ece > 0.1:
+        notes.append(f"Probabilities are poorly calibrated (ECE {ece:.3f}); do not read them as confidence.")
+    notes.append(f"All numbers hold for {ds.get('source', 'the evaluation data')} ({ds.get('n_examples', '?')} examples); "
+                 "other data may behave differently.")
+    return notes
+
+
+def _highlights(data: dict) -> list[str]:
+    lines = []
+    m = data["metrics"]
+    for name in ("accuracy", "macro_f1"):
+        e = m.get(name) or {}
+        if e.get("value") is not None:
+            ci = f" (95% CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e.get("ci_low") is not None and e.get("ci_high") is not None else ""
+            label = "Accuracy" if name == "accuracy" else "Macro-F1"
+            lines.append(f"{label}: {e['value']:.3f}{ci}.")
+    bias = data["bias"]
+    if bias is None:
+        lines.append("Bias: not measured (run audited without probes).")
+    else:
+        for attr, e in bias["attributes"].items():
+            if e.get("gap") is None:
+                continue
+            sig = "significant" if e.get("significant") else "not significant"
+            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {e['gap']:+.3f} — {sig}"
+                         + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
+    attr = data["attributions"]
+    if attr is None:
+        lines.append("Attributions: not measured.")
+    elif attr.get("identity_share") is not None:
+        lines.append(f"Identity words carry {attr['identity_share']:.1%} of the attribution.")
+    return lines
+
+
+def report_data(run: Run, *, gate=None) -> dict:
+    """Every finding of ``run`` as JSON-ready data (``gate``: an optional GateResult)."""
+    record = run.record
+    metrics_section = S.section(run, "metrics") or {}
+    data = {
+        "generator": f"{GENERATOR_MARK} {_version()}",
+        "run": {"name": run.name, "run_id": run.run_id, "created_at": record.get("created_at"), "path": str(run.path)},
+        "model": dict(record.get("model") or {}),
+        "dataset": dict(record.get("dataset") or {}),
+        "metrics": {**{m: S.metric(run, m) for m in S.HEADLINE_METRICS},
+                    "roc_auc": S.finite(metrics_section.get("roc_auc")), "ece": S.finite(metrics_section.get("ece")),
+                    "bootstrap": metrics_section.get("bootstrap")},
+        "confusion_matrix": metrics_section.get("confusion_matrix"),
+        "per_class": S.per_class(run),
+        "calibration": metrics_section.get("calibration"),
+        "slices": metrics_section.get("by_group") or None,
+        "bias": _bias_data(run),
+        "attributions": _attribution_data(run),
+        "timings": record.get("timings") or {},
+    }
+    data["verdict"] = {"gate": gate.to_dict() if gate is not None else None, "highlights": _highlights(data)}
+    model = data["model"]
+    data["model_card"] = {
+        "model": {k: model.get(k) for k in ("name", "source", "fingerprint", "labels")},
+        "data": {k: data["dataset"].get(k) for k in ("source", "n_examples", "fingerprint", "text_col", "label_col", "group_cols")},
+        "intended_use": model.get("intended_use") or record.get("intended_use")
+        or "Not recorded in the run. State the task, the users and the decisions this model may inform before release.",
+        "limitations": _limitations(run, data),
+    }
+    return to_jsonable(data)

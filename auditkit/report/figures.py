@@ -1,0 +1,218 @@
+"""Plotly figures built from a stored run — shared by the HTML report and the dashboard.
+
+Every function is pure: a :class:`~auditkit.store.Run` (or its record) in, a
+``plotly.graph_objects.Figure`` out, or None when the run did not measure
+what the figure shows. Dataset-derived strings (labels, group names, texts,
+words) are HTML-escaped before they enter a figure, because plotly.js renders
+a subset of HTML in labels and hover text.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+
+from auditkit.compare import _sections as S
+from auditkit.store import Run
+
+__all__ = [
+    "metrics_figure",
+    "confusion_matrix_figure",
+    "per_class_figure",
+    "reliability_figure",
+    "group_metrics_figure",
+    "bias_group_means_figure",
+    "paired_differences_figure",
+    "word_attribution_figure",
+    "comparison_metrics_figure",
+    "export_figure",
+]
+
+_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=360)
+
+
+def _e(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _record(run):
+    return run.record if isinstance(run, Run) else run
+
+
+def metrics_figure(run: Run | dict) -> go.Figure | None:
+    """Headline metrics with their bootstrap confidence intervals."""
+    names, values, lo, hi = [], [], [], []
+    for m in S.HEADLINE_METRICS:
+        entry = S.metric(_record(run), m)
+        if entry["value"] is None:
+            continue
+        names.append(m.replace("_", " "))
+        values.append(entry["value"])
+        lo.append(entry["value"] - entry["ci_low"] if entry["ci_low"] is not None else 0)
+        hi.append(entry["ci_high"] - entry["value"] if entry["ci_high"] is not None else 0)
+    if not names:
+        return None
+    fig = go.Figure(go.Bar(x=names, y=values, error_y=dict(type="data", array=hi, arrayminus=lo),
+                           text=[f"{v:.3f}" for v in values], textposition="outside",
+                           hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+    fig.update_layout(title="Metrics with 95% confidence intervals", yaxis=dict(range=[0, 1.08]), **_LAYOUT)
+    return fig
+
+
+def confusion_matrix_figure(run: Run | dict, *, normalize: bool = False) -> go.Figure | None:
+    """Confusion matrix heat map (rows: true label, columns: predicted)."""
+    cm = (S.section(_record(run), "metrics") or {}).get("confusion_matrix") or {}
+    matrix, labels = cm.get("matrix"), cm.get("labels")
+    if not matrix or not labels:
+        return None
+    z = np.asarray(matrix, dtype=float)
+    shown = z / np.maximum(z.sum(axis=1, keepdims=True), 1) if normalize else z
+    names = [_e(l) for l in labels]
+    text = [[f"{int(c)}" + (f" ({s:.0%})" if normalize else "") for c, s in zip(rc, rs)] for rc, rs in zip(z, shown)]
+    fig = go.Figure(go.Heatmap(z=shown, x=names, y=names, colorscale="Blues", text=text, texttemplate="%{text}",
+                               hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>", showscale=False))
+    fig.update_layout(title="Confusion matrix", xaxis_title="predicted", yaxis_title="true",
+                      yaxis=dict(autorange="reversed"), **_LAYOUT)
+    return fig
+
+
+def per_class_figure(run: Run | dict) -> go.Figure | None:
+    """Precision, recall and F1 per class."""
+    per_class = S.per_class(_record(run))
+    if not per_class:
+        return None
+    names = [_e(l) for l in per_class]
+    fig = go.Figure([go.Bar(name=k, x=names, y=[S.finite(v.get(k)) for v in per_class.values()])
+                     for k in ("precision", "recall", "f1")])
+    fig.update_layout(title="Per-class scores", barmode="group", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
+    return fig
+
+
+def reliability_figure(run: Run | dict) -> go.Figure | None:
+    """Reliability diagram: accuracy against confidence per bin, with bin counts."""
+    cal = (S.section(_record(run), "metrics") or {}).get("calibration") or {}
+    bins = [b for b in cal.get("bins") or [] if isinstance(b, dict)]
+    used = [b for b in bins if S.finite(b.get("confidence")) is not None and S.finite(b.get("accuracy")) is not None]
+    if not used:
+        return None
+    conf = [b["confidence"] for b in used]
+    acc = [b["accuracy"] for b in used]
+    counts = [b.get("count", 0) for b in used]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
+                             line=dict(dash="dash", color="grey")))
+    fig.add_trace(go.Scatter(x=conf, y=acc, mode="lines+markers", name="model",
+                             marker=dict(size=[6 + 18 * c / max(max(counts), 1) for c in counts]),
+                             customdata=counts,
+                             hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata} examples<extra></extra>"))
+    ece = S.finite((S.section(_record(run), "metrics") or {}).get("ece"))
+    title = "Reliability diagram" + (f" (ECE {ece:.3f})" if ece is not None else "")
+    fig.update_layout(title=title, xaxis=dict(title="mean confidence", range=[0, 1]),
+                      yaxis=dict(title="accuracy", range=[0, 1.02]), **_LAYOUT)
+    return fig
+
+
+def group_metrics_figure(run: Run | dict, column: str, *, metric: str = "accuracy") -> go.Figure | None:
+    """One metric per observed group of ``column``; small groups are marked."""
+    groups = ((S.section(_record(run), "metrics") or {}).get("by_group") or {}).get(column) or {}
+    rows = [(g, v) for g, v in groups.items() if isinstance(v, dict) and S.finite(v.get(metric)) is not None]
+    if not rows:
+        return None
+    names = [_e(g) + (" (small)" if v.get("small") else "") for g, v in rows]
+    fig = go.Figure(go.Bar(x=names, y=[v[metric] for _, v in rows], customdata=[v.get("n") for _, v in rows],
+                           marker_color=["#bbb" if v.get("small") else "#1f77b4" for _, v in rows],
+                           hovertemplate="%{x}: %{y:.3f} (n=%{customdata})<extra></extra>"))
+    fig.update_layout(title=f"{metric.replace('_', ' ')} by {_e(column)}", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
+    return fig
+
+
+def bias_group_means_figure(run: Run, attribute: str) -> go.Figure | None:
+    """Mean target-label score per group of a probed attribute, with CIs."""
+    rows = [r for r in S.group_means_with_ci(run, attribute) if r["mean"] is not None]
+    if not rows:
+        return None
+    err_hi = [(r["ci_high"] - r["mean"]) if r["ci_high"] is not None else 0 for r in rows]
+    err_lo = [(r["mean"] - r["ci_low"]) if r["ci_low"] is not None else 0 for r in rows]
+    target = (S.section(_record(run), "bias") or {}).get("target_label", "target label")
+    fig = go.Figure(go.Bar(x=[_e(r["group"]) for r in rows], y=[r["mean"] for r in rows],
+                           error_y=dict(type="data", array=err_hi, arrayminus=err_lo),
+                           hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+    fig.update_layout(title=f"{_e(attribute)}: mean P({_e(target)}) by group", **_LAYOUT)
+    return fig
+
+
+def paired_differences_figure(run: Run, attribute: str) -> go.Figure | None:
+    """Histogram of per-instance paired differences (first group minus second), per family."""
+    diffs = S.paired_differences(run, attribute)
+    if diffs is None or diffs.empty:
+        return None
+    a, b = diffs["group_a"].iloc[0], diffs["group_b"].iloc[0]
+    fig = go.Figure([go.Histogram(x=part["diff"], name=_e(fam), opacity=0.7, nbinsx=40)
+                     for fam, part in diffs.groupby("family", sort=False)])
+    fig.add_vline(x=0, line_dash="dash", line_color="grey")
+    fig.update_layout(title=f"{_e(attribute)}: paired differences {_e(a)} − {_e(b)}", barmode="overlay",
+                      xaxis_title="score difference", yaxis_title="pairs", **_LAYOUT)
+    return fig
+
+
+def word_attribution_figure(words, scores, *, title: str = "") -> go.Figure:
+    """Signed word attributions as a one-row heat map (red: toward the target, blue: against)."""
+    words = [_e(w) for w in words]
+    scores = [float(s) for s in scores]
+    bound = max((abs(s) for s in scores), default=1.0) or 1.0
+    fig = go.Figure(go.Heatmap(z=[scores], x=list(range(len(words))), text=[words], texttemplate="%{text}",
+                               colorscale="RdBu", reversescale=True, zmin=-bound, zmax=bound,
+                               hovertemplate="%{text}: %{z:.3f}<extra></extra>"))
+    fig.update_layout(title=_e(title), xaxis=dict(showticklabels=False), yaxis=dict(showticklabels=False),
+                      template="plotly_white", height=160, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def comparison_metrics_figure(comparison) -> go.Figure | None:
+    """Headline metrics of compared runs side by side, with each run's CI."""
+    frame = comparison.metrics
+    frame = frame[frame["metric"].isin(S.HEADLINE_METRICS)]
+    if frame.empty:
+        return None
+    fig = go.Figure()
+    for run_name, part in frame.groupby("run", sort=False):
+        v = part["value"].astype(float)
+        fig.add_trace(go.Bar(name=_e(run_name), x=[m.replace("_", " ") for m in part["metric"]], y=v,
+                             error_y=dict(type="data", array=(part["ci_high"].astype(float) - v).fillna(0),
+                                          arrayminus=(v - part["ci_low"].astype(float)).fillna(0))))
+    fig.update_layout(title="Metrics by run (95% CIs)", barmode="group", yaxis=dict(range=[0, 1.08]), **_LAYOUT)
+    return fig
+
+
+KALEIDO_MISSING = ("image export needs the optional 'kaleido' package and a Chrome/Chromium it can drive "
+                   "(pip install kaleido); the HTML report's charts have a camera button for PNGs instead")
+
+
+def export_figure(fig: go.Figure, path: str | os.PathLike) -> Path:
+    """Write ``fig`` as PNG or SVG (by suffix) with kaleido, when it is installed and works offline.
+
+    Raises
+    ------
+    auditkit.errors.ConfigError
+        Unsupported suffix, or kaleido is missing or cannot start a browser.
+    """
+    from auditkit.errors import ConfigError
+
+    p = Path(path)
+    fmt = p.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise ConfigError(f"cannot export {p.name!r}: use a .png or .svg file name")
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        raise ConfigError(KALEIDO_MISSING) from None
+    try:
+        fig.write_image(str(p), format=fmt)
+    except Exception as exc:  # kaleido's failures (no Chrome, sandbox) are varied
+        raise ConfigError(f"image export failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                          "kaleido needs a Chrome/Chromium — set BROWSER_PATH or use the HTML report") from None
+    return p
