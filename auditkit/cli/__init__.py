@@ -15,7 +15,7 @@ import sys
 from auditkit.errors import AuditkitError
 
 # Order shown in --help.
-COMMANDS = ("train", "audit", "runs", "dashboard")
+COMMANDS = ("train", "audit", "runs", "report", "compare", "gate", "dashboard")
 
 
 class _Parser(argparse.ArgumentParser):
