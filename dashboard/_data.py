@@ -172,6 +172,11 @@ def model_choices(runs: list[Run]) -> dict[str, str]:
     return choices
 
 
+def is_local_model(source: str) -> bool:
+    """Whether ``source`` is a model directory on this machine (loads without the Hub)."""
+    return (Path(source).expanduser() / "config.json").is_file()
+
+
 @st.cache_resource(show_spinner="Loading model…", max_entries=8)
 def load_model(source: str):
     """Load a classifier once per server process (What-if page only)."""

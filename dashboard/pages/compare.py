@@ -18,8 +18,8 @@ labels = {str(r.path): v.run_label(r) for r in runs}
 by_path = {str(r.path): r for r in runs}
 if "ak_compare" in st.session_state:
     remembered = [p for p in st.session_state["ak_compare"] if p in labels]
-else:  # first visit: the two newest runs
-    remembered = list(labels)[:2]
+else:  # first visit: the two newest runs, the older one as the reference
+    remembered = list(labels)[:2][::-1]
 st.session_state["ak_compare_picker"] = remembered
 
 def _picked() -> None:

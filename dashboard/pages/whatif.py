@@ -14,8 +14,9 @@ if not choices:
     v.empty_state()
     st.stop()
 
+local = [s for s in choices if _data.is_local_model(s)]
 models = st.multiselect(
-    "Models (the ones behind the stored runs)", list(choices), default=list(choices)[:1],
+    "Models (the ones behind the stored runs)", list(choices), default=(local or list(choices))[:1],
     format_func=lambda s: f"{choices[s]} ({s})", key="ak_whatif_models",
 )
 text = st.text_input("Sentence", value="My sister said the service was wonderful.", key="ak_whatif_text",

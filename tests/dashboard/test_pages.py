@@ -1,0 +1,184 @@
+"""AppTest for every dashboard page against small stored runs.
+
+Each test checks that the page renders without an exception and that the
+numbers it shows equal run.json; render times are printed (``-s``) and
+summarised at the end, not asserted.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from auditkit.store import read_run
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+RENDER_TIMES: dict[str, float] = {}
+PAGES = {
+    "overview": "pages/overview.py",
+    "model": "pages/model.py",
+    "bias": "pages/bias.py",
+    "explanations": "pages/explanations.py",
+    "compare": "pages/compare.py",
+    "whatif": "pages/whatif.py",
+}
+
+
+@pytest.fixture
+def env(runs_root, monkeypatch):
+    monkeypatch.setenv("AUDITKIT_RUNS", str(runs_root))
+    return runs_root
+
+
+def open_page(name: str, *, run: str | None = None, root=None, timeout: float = 60) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if run is not None:
+        at.session_state["ak_run"] = str(root / run)
+    start = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - start
+    assert not at.exception, [e.value for e in at.exception]
+    if name != "overview":
+        at.switch_page(PAGES[name])
+        start = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - start
+    RENDER_TIMES.setdefault(name, elapsed)
+    print(f"\nrender {name}: {elapsed * 1000:.0f} ms")
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric_value(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def all_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "text", "info", "warning", "error", "code", "title", "subheader"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def test_overview_one_row_per_run_with_record_numbers(env):
+    at = open_page("overview")
+    table = at.dataframe[0].value
+    assert sorted(table["run"]) == ["augmented", "bare", "baseline"]
+    for _, row in table.iterrows():
+        rec = read_run(env / row["run"]).record
+        assert row["accuracy"] == pytest.approx(rec["metrics"]["accuracy"]["value"])
+        assert row["macro-F1"] == pytest.approx(rec["metrics"]["macro_f1"]["value"])
+        assert row["accuracy 95% CI"] == f"[{rec['metrics']['accuracy']['ci_low']:.3f}, {rec['metrics']['accuracy']['ci_high']:.3f}]"
+        if "bias" in rec:
+            assert row["gender gap"] == pytest.approx(rec["bias"]["gender"]["gap"])
+            assert row["race gap"] == pytest.approx(rec["bias"]["race"]["gap"])
+            assert row["gender significance"].startswith("✱" if rec["bias"]["gender"]["significant"] else "ns")
+            assert row["identity share"] == pytest.approx(rec["attributions"]["identity_share"])
+        else:
+            assert row["gender significance"] == "not measured"
+            assert row["identity share"] != row["identity share"]  # NaN: not measured
+        assert row["gate"]  # a verdict or a reason, never empty
+
+
+def test_overview_empty_state_shows_the_audit_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDITKIT_RUNS", str(tmp_path / "nothing-here"))
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert not at.exception
+    assert "No audit runs found" in at.info[0].value
+    assert any("auditkit audit" in c.value for c in at.code)
+
+
+def test_overview_open_button_goes_to_the_model_page(env):
+    at = open_page("overview")
+    at.multiselect(key="ak_pick").select(str(env / "augmented")).run()
+    at.button(key="ak_open").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Model quality"
+    assert at.session_state["ak_run"] == str(env / "augmented")
+
+
+def test_model_page_metrics_and_examples(env):
+    at = open_page("model", run="baseline", root=env)
+    rec = read_run(env / "baseline").record
+    m = rec["metrics"]
+    assert metric_value(at, "Accuracy") == f"{m['accuracy']['value']:.3f}"
+    assert metric_value(at, "Macro-F1") == f"{m['macro_f1']['value']:.3f}"
+    assert metric_value(at, "ECE") == f"{m['ece']:.3f}"
+    assert f"95% CI [{m['accuracy']['ci_low']:.3f}, {m['accuracy']['ci_high']:.3f}]" in all_text(at)
+    frames = [df.value for df in at.dataframe]
+    per_class = next(v for v in frames if "class" in v.columns)
+    assert per_class.set_index("class")["recall"].to_dict() == pytest.approx({k: v["recall"] for k, v in m["per_class"].items()})
+    examples = next(v for v in frames if "text" in v.columns)
+    assert len(examples) == rec["dataset"]["n_examples"]
+    n_errors = int((~examples["correct"]).sum())
+    assert not examples["correct"].iloc[:n_errors].any()  # errors first
+    at.checkbox(key="ak_model_errors").check().run()
+    examples = next(df.value for df in at.dataframe if "text" in df.value.columns)
+    assert len(examples) == n_errors and not examples["correct"].any()
+
+
+def test_bias_page_numbers_and_not_measured(env):
+    at = open_page("bias", run="baseline", root=env)
+    gender = read_run(env / "baseline").record["bias"]["gender"]
+    assert metric_value(at, "Gap") == f"{gender['gap']:+.3f}"
+    assert metric_value(at, "Flip rate") == f"{gender['flip_rate']:.3f}"
+    assert metric_value(at, "Pairs") == str(gender["n_pairs"])
+    pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
+    assert pairs["diff"].abs().is_monotonic_decreasing
+    at.text_input(key="ak_bias_word_gender").input("onerror").run()
+    pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
+    assert len(pairs) == 1 and "<img src=x onerror=alert(1)>" in pairs["text_a"].iloc[0]
+
+    bare = open_page("bias", run="bare", root=env)
+    assert "not measured" in all_text(bare)
+
+
+def test_explanations_page_escapes_text(env):
+    at = open_page("explanations", run="baseline", root=env)
+    section = read_run(env / "baseline").record["attributions"]
+    assert metric_value(at, "Identity share") == f"{section['identity_share']:.3f}"
+    html = "\n".join(h.value for h in at.get("html")) if at.get("html") else ""
+    assert "ak-heatmap" in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+
+    bare = open_page("explanations", run="bare", root=env)
+    assert "not measured" in all_text(bare)
+
+
+def test_compare_page_uses_the_compare_engine(env):
+    at = open_page("compare")
+    text = "\n".join(t.value for t in at.text)
+    assert "augmented" in text and "baseline" in text  # summary lines name both runs
+    metrics = next(df.value for df in at.dataframe if "metric" in df.value.columns)
+    assert list(metrics["run"].unique()) == ["baseline", "augmented"]  # the older run is the reference
+    rec = read_run(env / "augmented").record
+    row = metrics[(metrics["metric"] == "accuracy") & (metrics["run"] == "augmented")].iloc[0]
+    assert row["value"] == pytest.approx(rec["metrics"]["accuracy"]["value"])
+    assert row["test"] == "McNemar exact"  # same dataset → paired
+
+
+def test_whatif_page_scores_variants(env):
+    at = open_page("whatif")
+    at.text_input(key="ak_whatif_text").input("She said her sister loved the food.").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric_value(at, "Prediction") in ("negative", "positive")
+    variants = next(df.value for df in at.dataframe if "variant" in df.value.columns)
+    assert "He said his brother loved the food." in set(variants["variant"])
+    assert set(variants["attribute"]) >= {"gender"}
+    html = "\n".join(h.value for h in at.get("html"))
+    assert "ak-heatmap" in html
+
+
+def test_render_times_summary():
+    """Print every page's measured render time (stored run, no model load except What-if)."""
+    if not RENDER_TIMES:
+        pytest.skip("no page was rendered in this session")
+    print("\npage render times (AppTest, first render of the page):")
+    for name, seconds in RENDER_TIMES.items():
+        print(f"  {name:<13} {seconds * 1000:7.0f} ms")
