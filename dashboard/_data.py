@@ -94,28 +94,20 @@ def run_table(run: Run, name: str) -> pd.DataFrame | None:
 
 def default_policy_path() -> Path | None:
     """The example policy shipped with auditkit.gate, when present."""
-    path = Path(auditkit.__file__).resolve().parent / "gate" / "default_policy.toml"
+    try:
+        from auditkit.gate import default_policy_path as shipped
+    except ImportError:
+        path = Path(auditkit.__file__).resolve().parent / "gate" / "default_policy.toml"
+    else:
+        path = Path(shipped())
     return path if path.is_file() else None
 
 
 def _gate_summary(result) -> dict:
-    """Reduce a gate result to {"status", "checks"} whatever its exact shape."""
-    data = result.to_dict() if hasattr(result, "to_dict") else result
-    passed = getattr(result, "passed", None)
-    if passed is None and isinstance(data, dict):
-        passed = data.get("passed")
-    checks = []
-    raw = getattr(result, "checks", None)
-    if raw is None and isinstance(data, dict):
-        raw = data.get("checks")
-    for check in raw or []:
-        item = check.to_dict() if hasattr(check, "to_dict") else check if isinstance(check, dict) else vars(check)
-        checks.append({str(k): (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in item.items()})
-    if passed is None:
-        status = "unknown"
-    else:
-        status = "pass" if passed else "fail"
-    return {"status": status, "checks": checks}
+    data = result.to_dict()
+    failed = [c["name"] for c in data["checks"] if not c.get("passed")]
+    detail = f"failed: {', '.join(failed)}" if failed else f"all {len(data['checks'])} checks passed"
+    return {"status": "fail" if failed else "pass", "checks": data["checks"], "detail": detail}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -228,3 +220,17 @@ def attributions(run: Run) -> pd.DataFrame | None:
 def _tables_mtime(run: Run) -> int:
     """A key that changes when run.json or any table of the run changes."""
     return max([run_mtime(run)] + [_mtime(p) for p in run.path.glob("*.parquet")])
+
+
+# ---------------------------------------------------------------- figures (shared with the HTML report)
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _figure_cached(path: str, mtime: int, name: str, args: tuple, kwargs: tuple):
+    from auditkit.report import figures
+
+    return getattr(figures, name)(read_run(path), *args, **dict(kwargs))
+
+
+def figure(run: Run, name: str, *args, **kwargs):
+    """``auditkit.report.figures.<name>(run, *args, **kwargs)`` cached per run version; None when not measured."""
+    return _figure_cached(str(run.path), _tables_mtime(run), name, tuple(args), tuple(sorted(kwargs.items())))

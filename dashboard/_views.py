@@ -135,7 +135,12 @@ def run_header(run: Run) -> None:
     )
 
 
-def show_figure(fig, *, key: str | None = None) -> None:
+def show_figure(fig, *, key: str | None = None, missing: str | None = None) -> None:
+    """Draw a plotly figure; a None figure (the run did not measure it) becomes a short note."""
+    if fig is None:
+        if missing:
+            st.caption(f"{missing}: not measured in this run.")
+        return
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
 
 

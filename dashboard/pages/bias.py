@@ -5,7 +5,7 @@ import streamlit as st
 
 from auditkit.errors import AuditkitError
 
-from dashboard import _charts, _data, _views as v
+from dashboard import _data, _views as v
 
 st.title("Counterfactual bias")
 run = v.pick_run(_data.stored_runs())
@@ -50,26 +50,16 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
             st.error(str(exc))
             continue
         left, right = st.columns(2)
-        means = [m for m in view["means"] if m.get("mean") is not None]
         with left:
-            if means:
-                cis = {m["group"]: (m["ci_low"], m["ci_high"]) for m in means if m.get("ci_low") is not None}
-                v.show_figure(
-                    _charts.group_means_figure(attribute, {m["group"]: m["mean"] for m in means}, cis or None),
-                    key=f"ak_bias_means_{attribute}",
-                )
-                source = {m.get("ci_source") for m in means} - {"stored"}
-                if source:
-                    st.caption("Error bars: " + "; ".join(sorted(source)) + ".")
-            else:
-                v.not_measured("Group means", "")
+            v.show_figure(_data.figure(run, "bias_group_means_figure", attribute), key=f"ak_bias_means_{attribute}",
+                          missing="Group means")
+            sources = {m.get("ci_source") for m in view["means"]} - {"stored", None}
+            if sources:
+                st.caption("Error bars: " + "; ".join(sorted(sources)) + ".")
         pairs = view["pairs"]
         with right:
-            if pairs is not None and not pairs.empty:
-                label = f"{pairs['group_a'].iloc[0]} − {pairs['group_b'].iloc[0]}"
-                v.show_figure(_charts.paired_differences_figure(attribute, pairs["diff"], label), key=f"ak_bias_hist_{attribute}")
-            else:
-                v.not_measured("The per-pair distribution", "The run has no usable probes.parquet.")
+            v.show_figure(_data.figure(run, "paired_differences_figure", attribute), key=f"ak_bias_hist_{attribute}",
+                          missing="Distribution of paired differences (needs probes.parquet)")
 
         st.subheader("Pairs, largest difference first")
         if pairs is None or pairs.empty:

@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from auditkit.report.figures import comparison_metrics_figure
+
 from dashboard import _charts, _data, _views as v
 
 st.title("Compare runs")
@@ -61,14 +63,13 @@ v.show_table(
                    for c in ("value", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")},
 )
 headline = [m for m in ("accuracy", "macro_precision", "macro_recall", "macro_f1") if m in value_wide.index]
-headline += [m for m in value_wide.index if m.startswith("recall[")]
-plot_frame = value_wide.loc[headline].astype(float)
 left, right = st.columns(2)
 with left:
-    v.show_figure(_charts.compare_bars_figure(plot_frame, headline, cmp.runs), key="ak_compare_bars")
+    v.show_figure(comparison_metrics_figure(cmp), key="ak_compare_bars", missing="Metrics")
 with right:
-    if len(headline) >= 3:
-        v.show_figure(_charts.radar_figure(plot_frame.fillna(0.0), headline, cmp.runs), key="ak_compare_radar")
+    profile = value_wide.loc[headline + [m for m in value_wide.index if m.startswith("recall[")]].astype(float)
+    if len(profile) >= 3 and profile.notna().all().all():
+        v.show_figure(_charts.radar_figure(profile, list(profile.index), cmp.runs), key="ak_compare_radar")
 
 st.subheader("Bias gaps")
 if cmp.bias.empty:
@@ -77,7 +78,7 @@ else:
     v.show_table(cmp.bias.dropna(axis=1, how="all"), key="ak_compare_bias")
     gaps = cmp.bias.pivot_table(index="attribute", columns="run", values="gap", aggfunc="first")
     gaps = gaps[[r for r in cmp.runs if r in gaps.columns]]
-    v.show_figure(_charts.compare_bars_figure(gaps, list(gaps.index), list(gaps.columns)).update_layout(title="Bias gap by run"),
+    v.show_figure(_charts.grouped_bars_figure(gaps, list(gaps.index), list(gaps.columns), title="Bias gap by run"),
                   key="ak_compare_gaps")
 
 st.subheader("Identity share")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from auditkit.errors import AuditkitError
 
-from dashboard import _charts, _data, _views as v
+from dashboard import _data, _views as v
 
 st.title("Model quality")
 run = v.pick_run(_data.stored_runs())
@@ -41,16 +41,11 @@ with left:
         v.show_table(pd.DataFrame([{"class": k, **(val or {})} for k, val in per_class.items()]), key="ak_per_class")
     else:
         v.not_measured("Per-class metrics", "")
-    cm = metrics.get("confusion_matrix") or {}
-    if cm.get("matrix"):
-        v.show_figure(_charts.confusion_matrix_figure(cm.get("labels", []), cm["matrix"]), key="ak_cm")
+    v.show_figure(_data.figure(run, "confusion_matrix_figure"), key="ak_cm", missing="Confusion matrix")
 with right:
+    v.show_figure(_data.figure(run, "metrics_figure"), key="ak_metrics_fig", missing="Metrics")
     st.subheader("Calibration")
-    bins = (metrics.get("calibration") or {}).get("bins") or []
-    if bins:
-        v.show_figure(_charts.calibration_figure(bins), key="ak_calibration")
-    else:
-        v.not_measured("Calibration", "")
+    v.show_figure(_data.figure(run, "reliability_figure"), key="ak_calibration", missing="Calibration")
 
 st.subheader("Observed-group slices")
 by_group = metrics.get("by_group") or {}
@@ -60,7 +55,11 @@ for column, groups in by_group.items():
     frame = pd.DataFrame([{column: g, **(val or {})} for g, val in (groups or {}).items()])
     v.show_table(frame, key=f"ak_slice_{column}")
     if groups:
-        v.show_figure(_charts.group_metric_figure(column, groups), key=f"ak_slice_fig_{column}")
+        fig_cols = st.columns(2)
+        for fig_col, name in zip(fig_cols, ("accuracy", "macro_f1")):
+            with fig_col:
+                v.show_figure(_data.figure(run, "group_metrics_figure", column, metric=name), key=f"ak_slice_{column}_{name}",
+                              missing=f"{name} by {column}")
     if "small" in frame and frame["small"].any():
         st.caption("Groups marked small have too few examples for stable estimates.")
 observed = (rec.get("bias") or {}).get("observed_groups")
