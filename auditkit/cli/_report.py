@@ -31,6 +31,9 @@ def run(args) -> int:
     out = None if args.out == "-" else Path(args.out) if args.out else target.path / _SUFFIX[args.format]
     if out is not None:
         check_writable(out)  # before any work: never replace a file we did not write
+    if args.images:
+        from auditkit.report.figures import check_image_export
+        check_image_export()
     text = render_report(target, format=args.format, policy=args.policy, baseline=args.baseline)
     if out is None:
         print(text, end="")

@@ -29,6 +29,7 @@ __all__ = [
     "paired_differences_figure",
     "word_attribution_figure",
     "comparison_metrics_figure",
+    "check_image_export",
     "export_figure",
 ]
 
@@ -190,6 +191,16 @@ def comparison_metrics_figure(comparison) -> go.Figure | None:
 
 KALEIDO_MISSING = ("image export needs the optional 'kaleido' package and a Chrome/Chromium it can drive "
                    "(pip install kaleido); the HTML report's charts have a camera button for PNGs instead")
+
+
+def check_image_export() -> None:
+    """Raise :class:`~auditkit.errors.ConfigError` now when kaleido is not installed."""
+    from auditkit.errors import ConfigError
+
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        raise ConfigError(KALEIDO_MISSING) from None
 
 
 def export_figure(fig: go.Figure, path: str | os.PathLike) -> Path:

@@ -104,7 +104,8 @@ def make_probes(*, gap_gender=0.04, gap_race=0.01, n_instances=60, seed=0):
         diffs = []
         for i in range(n_instances):
             family = "templates" if i < n_instances // 2 else "dataset_counterfactuals"
-            sa = float(np.clip(base[i] + gap / 2 + rng.normal(0, 0.03), 0, 1))
+            # instance 0 (the one with hostile text) is the worst pair, so reports must show it
+            sa = float(np.clip(base[i] + gap / 2 + rng.normal(0, 0.03) + (0.3 if i == 0 else 0.0), 0, 1))
             sb = float(np.clip(base[i] - gap / 2 + rng.normal(0, 0.03), 0, 1))
             diffs.append(sa - sb)
             suffix = f" {HOSTILE_IMG}" if i == 0 else ""

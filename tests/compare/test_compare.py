@@ -1,0 +1,110 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, recall_score
+from statsmodels.stats.contingency_tables import mcnemar
+
+from _runs import build_run
+from auditkit.cli import main
+from auditkit.compare import compare_runs, mcnemar_exact, paired_bootstrap
+from auditkit.compare._compare import NOT_PAIRED_FINGERPRINT
+from auditkit.errors import ConfigError
+from auditkit.store import read_run
+
+
+@pytest.fixture
+def paired_runs(tmp_path):
+    a = build_run(tmp_path / "baseline")
+    b = build_run(tmp_path / "augmented", seed=1, accuracy=0.93, gap_gender=0.0, identity_share=0.05,
+                  base_predictions=read_run(a).predictions)
+    return a, b
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mcnemar_equals_statsmodels(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 300))
+    a = rng.random(n) < rng.uniform(0.5, 0.95)
+    b = np.where(rng.random(n) < 0.8, a, ~a)
+    res = mcnemar_exact(a, b)
+    expected = mcnemar(np.array(res["table"]), exact=True)
+    assert res["p_value"] == pytest.approx(expected.pvalue, rel=1e-12, abs=1e-15)
+    assert res["statistic"] == expected.statistic
+
+
+def test_mcnemar_without_discordant_pairs():
+    same = np.array([True, False, True])
+    res = mcnemar_exact(same, same)
+    assert res["p_value"] == pytest.approx(mcnemar(np.array(res["table"]), exact=True).pvalue) == 1.0
+
+
+def test_compare_pairs_runs_on_the_same_dataset(paired_runs):
+    a, b = paired_runs
+    cmp = compare_runs([a, b], n_boot=500)
+    pair = cmp.pairs[0]
+    assert pair["paired"] and pair["note"] is None
+    pa, pb = read_run(a).predictions, read_run(b).predictions
+    table = [[int((pa.correct & pb.correct).sum()), int((pa.correct & ~pb.correct).sum())],
+             [int((~pa.correct & pb.correct).sum()), int((~pa.correct & ~pb.correct).sum())]]
+    assert pair["mcnemar"]["table"] == table
+    acc = cmp.metrics[(cmp.metrics.metric == "accuracy") & (cmp.metrics.run == "augmented")].iloc[0]
+    assert acc.p_value == pytest.approx(mcnemar(np.array(table), exact=True).pvalue)
+    f1 = cmp.metrics[(cmp.metrics.metric == "macro_f1") & (cmp.metrics.run == "augmented")].iloc[0]
+    assert f1["test"] == "paired bootstrap" and f1["diff_ci_low"] < f1["diff"] < f1["diff_ci_high"]
+    assert any("accuracy improved" in s for s in cmp.summary_lines)
+    assert any("gender gap shrank" in s for s in cmp.summary_lines)
+    json.dumps(cmp.to_dict(), allow_nan=False)
+
+
+def test_paired_bootstrap_point_estimates_match_sklearn():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 150)
+    pa = np.where(rng.random(150) < 0.7, y, rng.integers(0, 3, 150))
+    pb = np.where(rng.random(150) < 0.8, y, rng.integers(0, 3, 150))
+    res = paired_bootstrap(y, pa, pb, 3, n_boot=200, seed=0)
+    expected = f1_score(y, pb, average="macro", labels=[0, 1, 2]) - f1_score(y, pa, average="macro", labels=[0, 1, 2])
+    assert res["macro_f1"]["diff"] == pytest.approx(expected)
+    rec = recall_score(y, pb, average=None, labels=[0, 1, 2]) - recall_score(y, pa, average=None, labels=[0, 1, 2])
+    assert [r["diff"] for r in res["recall"]] == pytest.approx(list(rec))
+    again = paired_bootstrap(y, pa, pb, 3, n_boot=200, seed=0)
+    assert again == res  # seeded
+
+
+def test_different_datasets_are_not_pair_tested(tmp_path):
+    a = build_run(tmp_path / "a")
+    b = build_run(tmp_path / "b", seed=2, fingerprint="another-dataset")
+    cmp = compare_runs([a, b], n_boot=200)
+    assert not cmp.pairs[0]["paired"] and cmp.pairs[0]["note"] == NOT_PAIRED_FINGERPRINT
+    rows = cmp.metrics[cmp.metrics.run == "b"]
+    assert rows["diff"].notna().all()  # still side by side
+    assert rows["p_value"].isna().all() and rows["diff_ci_low"].isna().all()
+    assert any("different datasets" in s for s in cmp.summary_lines)
+
+
+def test_missing_sections_compare_side_by_side(tmp_path):
+    a = build_run(tmp_path / "a")
+    b = build_run(tmp_path / "b", with_bias=False, with_attributions=False, base_predictions=read_run(a).predictions)
+    cmp = compare_runs([a, b], n_boot=200)
+    assert any("probe was not run" in s for s in cmp.summary_lines)
+    assert cmp.identity_share.iloc[1].isna()["identity_share"]
+    assert cmp.to_dict()["identity_share"][1]["identity_share"] is None
+
+
+def test_compare_needs_two_runs(tmp_path):
+    with pytest.raises(ConfigError, match="at least two runs"):
+        compare_runs([build_run(tmp_path / "a")])
+
+
+def test_compare_cli(paired_runs, tmp_path, capsys):
+    a, b = paired_runs
+    assert main(["compare", str(a), str(b), "--n-boot", "200"]) == 0
+    assert "McNemar exact p" in capsys.readouterr().out
+    for fmt in ("md", "html", "json"):
+        out = tmp_path / f"cmp.{fmt}"
+        assert main(["compare", str(a), str(b), "--n-boot", "200", "--format", fmt, "--out", str(out)]) == 0
+        assert out.exists()
+    assert "<!DOCTYPE html>" in (tmp_path / "cmp.html").read_text()
+    assert main(["compare", str(a)]) == 2
+    assert "at least two runs" in capsys.readouterr().err
+    assert main(["compare", str(a), str(tmp_path / "missing")]) == 2

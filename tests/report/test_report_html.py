@@ -1,0 +1,124 @@
+import html
+from html.parser import HTMLParser
+
+import plotly.graph_objects as go
+import pytest
+from plotly.offline import get_plotlyjs
+
+from _runs import HOSTILE_CLOSE, HOSTILE_IMG, HOSTILE_SCRIPT
+from auditkit.report import figures, render_report
+from auditkit.report._html import SECTIONS, _Figures
+from auditkit.store import read_run
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids, self.scripts, self.script_srcs, self.stack, self.text = set(), [], [], [], []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+            if "src" in attrs:
+                self.script_srcs.append(attrs["src"])
+        if tag == "img":
+            raise AssertionError(f"an <img> element was parsed: {attrs}")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+def _parse(text):
+    c = _Collector()
+    c.feed(text)
+    c.close()
+    return c
+
+
+def test_html_parses_and_has_every_section(full_run):
+    text = render_report(full_run)
+    assert text.startswith("<!DOCTYPE html>")
+    parsed = _parse(text)
+    for sid, _ in SECTIONS:
+        assert sid in parsed.ids, sid
+    assert "bias-gender" in parsed.ids and "bias-race" in parsed.ids
+
+
+def test_plotly_js_inlined_once_and_nothing_loaded_from_the_network(full_run):
+    text = render_report(full_run)
+    bundle = get_plotlyjs()
+    assert text.count(bundle[:300]) == 1
+    parsed = _parse(text)
+    assert parsed.script_srcs == []
+    # one bundle script, then one script per figure
+    assert sum(bundle[:300] in s for s in parsed.scripts) == 1
+    assert len(parsed.scripts) > 5
+    rest = text.replace(bundle, "")
+    assert "http://" not in rest and "https://" not in rest and "cdn" not in rest.lower()
+
+
+@pytest.mark.parametrize("hostile", [HOSTILE_SCRIPT, HOSTILE_IMG, HOSTILE_CLOSE])
+def test_hostile_text_is_escaped_everywhere(full_run, hostile):
+    text = render_report(full_run)
+    assert hostile not in text
+    assert "<img src=x onerror" not in text
+    assert "<script>alert" not in text
+    assert html.escape(hostile, quote=True) in text  # shown as text (worst pairs, gallery)
+    parsed = _parse(text)  # raises if an <img> element appears
+    shown = "".join(parsed.text)
+    assert hostile in shown  # the reader sees the literal text
+
+
+def test_figure_data_cannot_break_out_of_its_script():
+    fig = go.Figure(go.Bar(x=[HOSTILE_CLOSE, HOSTILE_IMG], y=[1, 2], hovertext=[HOSTILE_SCRIPT, "x"]))
+    div = _Figures().div(fig)
+    assert "</script><script>" not in div and "<img" not in div
+    parsed = _parse(div)
+    assert len(parsed.scripts) == 1  # the figure's own script was not split
+
+
+def test_figures_escape_dataset_strings(full_run):
+    fig = figures.word_attribution_figure(["<b>x</b>", HOSTILE_IMG], [0.5, -0.2])
+    assert fig.data[0].text[0][1] == html.escape(HOSTILE_IMG, quote=True)
+
+
+def test_missing_sections_render_as_not_measured(bare_run):
+    text = render_report(bare_run)
+    parsed = _parse(text)
+    for sid, _ in SECTIONS:
+        assert sid in parsed.ids
+    body = "".join(parsed.text)
+    assert "not measured — the audit ran without bias probes" in body
+    assert "not measured — the audit ran with --attributions 0" in body
+
+
+def test_verdict_shows_the_gate(full_run, tmp_path):
+    policy = tmp_path / "p.toml"
+    policy.write_text("[checks.min_accuracy]\nthreshold = 0.99\non = 'value'\n")
+    text = render_report(full_run, policy=policy)
+    assert "Release gate" in text and "FAILED" in text and "min_accuracy" in text
+
+
+def test_figure_functions_are_pure(full_run, bare_run):
+    full, bare = read_run(full_run), read_run(bare_run)
+    for fn in (figures.metrics_figure, figures.confusion_matrix_figure, figures.per_class_figure, figures.reliability_figure):
+        assert isinstance(fn(full), go.Figure)
+        assert isinstance(fn(full.record), go.Figure)
+    assert isinstance(figures.group_metrics_figure(full, "gender"), go.Figure)
+    assert isinstance(figures.bias_group_means_figure(full, "gender"), go.Figure)
+    assert isinstance(figures.paired_differences_figure(full, "race"), go.Figure)
+    assert figures.bias_group_means_figure(bare, "gender") is None
+    assert figures.paired_differences_figure(bare, "gender") is None
+    assert figures.group_metrics_figure(full, "no-such-column") is None
