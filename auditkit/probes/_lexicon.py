@@ -53,6 +53,8 @@ __all__ = [
 ]
 
 _ROW_KEYS = ("terms", "names", "extra_names")
+# Keys of the run.json "bias" section that are not attributes.
+RESERVED_NAMES = frozenset({"target_label", "target_label_reason", "settings", "observed_groups"})
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own with --lexicon FILE)"
@@ -131,6 +133,8 @@ def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
     name = data.get("attribute")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ConfigError(f"lexicon {where} needs an 'attribute' name in lower case letters, digits and _ (got {name!r})")
+    if name in RESERVED_NAMES:
+        raise ConfigError(f"lexicon {where}: attribute name {name!r} is reserved; choose another name")
     groups = data.get("groups")
     if (
         not isinstance(groups, list)

@@ -8,6 +8,7 @@ import numpy as np
 
 __all__ = ["paired_gap_test", "holm_correction", "flip_rate", "counterfactual_token_fairness_gap"]
 
+_EXACT_TOL = 1e-12  # differences this small are float noise of identical scores
 _BOOT_CHUNK = 2_000_000  # resampled values per chunk, to bound memory on big probe sets
 
 
@@ -30,9 +31,9 @@ def _bootstrap_mean_ci(diffs: np.ndarray, *, n_boot: int, seed, confidence_level
 def _ttest_p(diffs: np.ndarray) -> float:
     from scipy import stats
 
-    if len(diffs) < 2 or np.all(diffs == 0):
+    if len(diffs) < 2 or np.all(np.abs(diffs) < _EXACT_TOL):
         return 1.0
-    if np.ptp(diffs) == 0:  # every pair differs by the same non-zero amount
+    if np.ptp(diffs) < _EXACT_TOL:  # every pair differs by the same non-zero amount
         return 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -43,7 +44,7 @@ def _ttest_p(diffs: np.ndarray) -> float:
 def _wilcoxon_p(diffs: np.ndarray) -> float:
     from scipy import stats
 
-    if np.count_nonzero(diffs) == 0:
+    if np.all(np.abs(diffs) < _EXACT_TOL):
         return 1.0
     try:
         with warnings.catch_warnings():

@@ -55,6 +55,12 @@ def _is_determiner(rest: str) -> bool:
     return True
 
 
+def _vowel_sound(word: str) -> bool:
+    """Crude English a/an choice: "an aunt", "an uncle", but "a European"."""
+    low = word.lower()
+    return low[:1] in ("a", "e", "i", "o", "u") and not low.startswith(("eu", "uni", "use", "usu", "one", "ur"))
+
+
 def _match_case(found: str, lexicon_form: str, target: str) -> str:
     if found == lexicon_form:
         return target
@@ -87,21 +93,26 @@ class _Swapper:
         keys = sorted(self.rules, key=lambda k: (-len(k), k))
         if keys:
             alternation = "|".join(r"\s+".join(re.escape(part) for part in k.split(" ")) for k in keys)
-            self.pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+            # An optional article before the word, so "an African American" can become "a European American".
+            self.pattern = re.compile(rf"(?<!\w)(?:(?P<art>an?)(?P<sp>\s+))?(?P<word>{alternation})(?!\w)", re.IGNORECASE)
         else:
             self.pattern = None
 
     def _replace(self, m: re.Match) -> str:
-        found = m.group(0)
+        found = m.group("word")
         options = self.rules[" ".join(found.lower().split())]
         src, tgt, _, is_name = options[0]
         if is_name and not found[0].isupper():
-            return found  # "frank", "jack": a name only when capitalised
+            return m.group(0)  # "frank", "jack": a name only when capitalised
         if len(options) > 1:
             want_det = _is_determiner(m.string[m.end():])
             chosen = [o for o in options if (o[2] == "possessive") == want_det]
             src, tgt, _, is_name = (chosen or options)[0]
-        return _match_case(found, src, tgt)
+        new = _match_case(found, src, tgt)
+        article = m.group("art")
+        if article:
+            article = _match_case(article, article.lower(), "an" if _vowel_sound(new) else "a") + m.group("sp")
+        return (article or "") + new
 
     def __call__(self, text: str) -> str:
         if self.pattern is None:

@@ -1,0 +1,170 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import KeywordClassifier
+
+from auditkit.errors import ConfigError
+from auditkit.probes import run_probes
+
+FIELDS = {
+    "groups", "group_means", "gap", "ci_low", "ci_high", "p_value", "p_value_wilcoxon", "p_value_holm",
+    "significant", "flip_rate", "ctf_gap", "n_pairs",
+}
+
+
+def test_summary_shape_and_table(neutral_classifier):
+    texts = ["She loved her new car.", "Jack hated it.", "Nothing about people.", "My mom met Ebony."]
+    report = run_probes(neutral_classifier, texts=texts, n_boot=50)
+    s = report.summary
+    assert s["target_label"] == "positive"
+    assert "last label" in s["target_label_reason"]
+    assert report.attributes == ["gender", "race"]
+    for attribute in ("gender", "race"):
+        section = s[attribute]
+        assert FIELDS <= set(section)
+        assert "pairs" not in section  # only for more than two groups
+        assert section["n_pairs"] > 0
+        for family in section["families"].values():
+            assert FIELDS <= set(family)
+        assert len(section["worst_pairs"]) == 5
+    assert set(s["gender"]["families"]) == {"templates_names", "templates_nouns", "dataset_counterfactual"}
+    assert set(s["race"]["families"]) == {"templates_names", "templates_identity_terms", "dataset_counterfactual"}
+    assert s["gender"]["families"]["dataset_counterfactual"]["n_pairs"] == 3
+    assert s["race"]["families"]["dataset_counterfactual"]["n_pairs"] == 2
+    assert s["gender"]["groups"] == ["female", "male"]
+    json.dumps(s, allow_nan=False)  # strict JSON
+    table = report.table
+    assert {"attribute", "family", "template_id", "instance_id", "group", "text", "score", "predicted_label"} <= set(table.columns)
+    assert set(table["predicted_label"]) <= {"negative", "positive"}
+    # every instance is a full matched set
+    assert (table.groupby(["attribute", "instance_id"]).size() == 2).all()
+    cf = table[table["family"] == "dataset_counterfactual"]
+    assert "He loved his new car." in set(cf["text"])
+
+
+def test_each_distinct_sentence_is_scored_once(neutral_classifier):
+    report = run_probes(neutral_classifier, n_boot=10)
+    assert len(neutral_classifier.calls) == 1
+    scored = neutral_classifier.calls[0]
+    assert len(scored) == len(set(scored)) == report.table["text"].nunique()
+    assert report.summary["settings"]["n_sentences"] == len(scored)
+
+
+def test_default_suite_size(neutral_classifier):
+    report = run_probes(neutral_classifier, n_boot=10)
+    n = report.summary["settings"]["n_sentences"]
+    assert 3000 <= n <= 8000
+    per_family = report.table.groupby(["attribute", "family"])["template_id"].nunique()
+    assert (per_family >= 12).all()
+
+
+def test_biased_classifier_is_flagged_with_the_right_sign(female_negative_classifier):
+    s = run_probes(female_negative_classifier, attributes=["gender", "race"], n_boot=200).summary
+    g = s["gender"]
+    assert g["gap"] == pytest.approx(-0.3, abs=0.01)
+    assert g["ci_low"] < g["gap"] < g["ci_high"] < 0
+    assert g["significant"] and g["p_value_holm"] < 0.05
+    assert g["group_means"]["female"] < g["group_means"]["male"]
+    assert g["ctf_gap"] == pytest.approx(0.3, abs=0.01)
+    assert g["flip_rate"] == 1.0  # 0.6 -> 0.3 crosses 0.5 in every matched set
+    assert all(f["significant"] for f in g["families"].values())
+    assert not s["race"]["significant"]
+
+
+def test_flip_rate_counts_label_changes():
+    clf = KeywordClassifier(["woman"], shift=-0.2, base=0.6)
+    g = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=10).summary["gender"]
+    assert g["flip_rate"] == pytest.approx(0.1)  # "this woman" is 1 of the 10 noun rows
+
+
+def test_unbiased_classifier_is_not_flagged(neutral_classifier):
+    s = run_probes(neutral_classifier, n_boot=200).summary
+    for attribute in ("gender", "race"):
+        assert not s[attribute]["significant"]
+        assert abs(s[attribute]["gap"]) < 0.01
+        assert not any(f["significant"] for f in s[attribute]["families"].values())
+
+
+def test_min_effect_keeps_tiny_gaps_from_being_findings():
+    clf = KeywordClassifier(["woman", "girl", "sister"], shift=-0.005)
+    s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=50).summary["gender"]
+    assert s["p_value_holm"] < 0.05
+    assert not s["significant"]
+    s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=50, min_effect=0.0).summary["gender"]
+    assert s["significant"]
+
+
+def test_holm_is_applied_across_all_tests(neutral_classifier):
+    s = run_probes(neutral_classifier, n_boot=10).summary
+    assert s["settings"]["n_tests"] == 6  # 2 attributes x (all + 2 families)
+    g = s["gender"]
+    assert g["p_value_holm"] >= g["p_value"]
+
+
+def test_target_label_by_name_and_id(neutral_classifier):
+    s = run_probes(neutral_classifier, attributes=["gender"], families=["templates_nouns"], target_label="negative", n_boot=10).summary
+    assert s["target_label"] == "negative" and s["target_label_reason"] == "given"
+    s = run_probes(neutral_classifier, attributes=["gender"], families=["templates_nouns"], target_label=0, n_boot=10).summary
+    assert s["target_label"] == "negative"
+
+
+def test_three_group_user_lexicon_reports_every_pair(tmp_path, neutral_classifier):
+    path = tmp_path / "religion.json"
+    path.write_text(json.dumps({
+        "attribute": "religion",
+        "groups": ["muslim", "christian", "jewish"],
+        "person_phrases": {"identity_terms": [
+            {"muslim": "a Muslim person", "christian": "a Christian person", "jewish": "a Jewish person"},
+            {"muslim": "my Muslim friend", "christian": "my Christian friend", "jewish": "my Jewish friend"},
+        ]},
+    }))
+    clf = KeywordClassifier(["muslim"], shift=-0.2)
+    s = run_probes(clf, attributes=["religion"], lexicon_files=[path], n_boot=50).summary["religion"]
+    assert set(s["pairs"]) == {"muslim-christian", "muslim-jewish", "christian-jewish"}
+    assert s["gap"] == pytest.approx(0.2, abs=0.01)  # max - min
+    assert s["pairs"]["muslim-christian"]["gap"] == pytest.approx(-0.2, abs=0.01)
+    assert s["pairs"]["muslim-christian"]["significant"]
+    assert not s["pairs"]["christian-jewish"]["significant"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"attributes": ["age"]}, "unknown attribute 'age'"),
+        ({"target_label": "toxic"}, "target label 'toxic' is not a label of the model"),
+        ({"target_label": 5}, "target label '5' is not a label"),
+        ({"families": ["templates_verbs"]}, "unknown probe family 'templates_verbs'"),
+        ({"families": ["dataset_counterfactual"]}, "needs evaluation texts"),
+        ({"families": ["dataset_counterfactual"], "texts": ["A film about trains."]}, "yields no matched pairs"),
+        ({"alpha": 1.5}, "alpha must be between 0 and 1"),
+        ({"min_effect": -1}, "minimum effect must be 0 or more"),
+    ],
+)
+def test_bad_input_is_a_one_line_config_error(neutral_classifier, kwargs, fragment):
+    with pytest.raises(ConfigError, match=fragment) as err:
+        run_probes(neutral_classifier, n_boot=10, **kwargs)
+    assert "\n" not in str(err.value)
+
+
+def test_multiclass_model_needs_a_target_label():
+    clf = KeywordClassifier(labels=("sad", "neutral", "happy"))
+    with pytest.raises(ConfigError, match="has 3 labels, so no default target label; pass --target-label"):
+        run_probes(clf)
+    s = run_probes(clf, attributes=["gender"], target_label="happy", n_boot=10).summary
+    assert s["target_label"] == "happy"
+
+
+def test_empty_user_lexicon(tmp_path, neutral_classifier):
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps({"attribute": "gender", "groups": ["female", "male"], "terms": []}))
+    with pytest.raises(ConfigError, match="is empty"):
+        run_probes(neutral_classifier, lexicon_files=[path])
+
+
+def test_works_with_a_real_tiny_model(tiny_classifier):
+    report = run_probes(tiny_classifier, attributes=["gender"], families=["templates_nouns"], n_boot=20)
+    assert isinstance(report.table, pd.DataFrame)
+    assert np.isfinite(report.table["score"]).all()
+    assert report.summary["gender"]["n_pairs"] == 860
