@@ -32,6 +32,15 @@ class AuditOptions:
     confidence_level: float = 0.95
     n_bins: int = 15
     min_group_size: int = 30
+    #: Bias probe attributes ("gender", "race", or those of --lexicon files); empty skips probes.
+    probes: tuple[str, ...] = ("gender", "race")
+    target_label: str | None = None
+    lexicon_files: tuple[str, ...] = ()
+    alpha: float = 0.05
+    min_effect: float = 0.02
+    #: How many examples to attribute (0 skips attributions).
+    attributions: int = 24
+    attribution_method: str = "integrated_gradients"
 
 
 @dataclass
@@ -142,7 +151,79 @@ def run_audit(
         "metrics": metrics,
     }
     tables = {"predictions": predictions_frame(dataset, predictions.probabilities, y_true, labels)}
-    # Later stages (bias probes, attributions) add their sections here.
+    if options.probes:
+        with timed("probes"):
+            record["bias"], tables["probes"] = _bias_stage(classifier, dataset, y_true, predictions.probabilities, options, log, progress)
+    if options.attributions:
+        with timed("attributions"):
+            record["attributions"], tables["attributions"] = _attribution_stage(
+                classifier, dataset, y_true, predictions.probabilities, tables.get("probes"), options, log, progress
+            )
     record["options"] = {k: getattr(options, k) for k in options.__dataclass_fields__}
     record["timings"] = timings
     return AuditResult(record=record, tables=tables)
+
+
+def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progress):
+    """Counterfactual probes on templates and on the dataset's own texts, plus observed-group fairness."""
+    from auditkit.metrics import observed_group_fairness
+    from auditkit.probes import run_probes
+
+    log(f"probes: {', '.join(options.probes)} counterfactuals (templates and dataset texts)")
+    report = run_probes(
+        classifier,
+        attributes=tuple(options.probes),
+        texts=dataset.texts,
+        target_label=options.target_label,
+        lexicon_files=tuple(options.lexicon_files),
+        n_boot=options.n_boot or 1000,
+        seed=options.seed,
+        alpha=options.alpha,
+        min_effect=options.min_effect,
+        batch_size=options.batch_size,
+        progress=progress,
+    )
+    bias = dict(report.summary)
+    for attribute in options.probes:
+        entry = bias.get(attribute) or {}
+        if "gap" in entry:
+            mark = "significant" if entry.get("significant") else "not significant"
+            log(f"  {attribute}: gap {entry['gap']:+.4f} [{entry.get('ci_low', float('nan')):+.4f}, {entry.get('ci_high', float('nan')):+.4f}], {mark}")
+    if dataset.groups:
+        target = classifier.labels.index(bias["target_label"]) if bias.get("target_label") in classifier.labels else len(classifier.labels) - 1
+        y_pred = probabilities.argmax(axis=1)
+        bias["observed_groups"] = {
+            column: observed_group_fairness(
+                (y_true == target).astype(int),
+                (y_pred == target).astype(int),
+                sensitive_features=values,
+                y_score=probabilities[:, target],
+                pos_label=1,
+                min_group_size=options.min_group_size,
+            )
+            for column, values in dataset.groups.items()
+        }
+    return bias, report.table
+
+
+def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, options, log, progress):
+    """Captum attributions for a stratified selection of examples and the worst probe pairs."""
+    from auditkit.attribution import audit_attributions
+    from auditkit.probes import identity_terms
+
+    log(f"attributions: {options.attribution_method} on up to {options.attributions} examples (+ worst probe pairs)")
+    report = audit_attributions(
+        classifier,
+        texts=dataset.texts,
+        probabilities=probabilities,
+        y_true=y_true,
+        probe_table=probe_table,
+        n=options.attributions,
+        method=options.attribution_method,
+        seed=options.seed,
+        identity_words=identity_terms(),
+        progress=progress,
+    )
+    for note in report.summary.get("notes", []) or []:
+        log(f"  note: {note}")
+    return report.summary, report.table

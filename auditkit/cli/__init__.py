@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``auditkit`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (already printed)
+        return int(exc.code or 0)
     try:
         code = args._run(args)
     except AuditkitError as exc:

@@ -25,6 +25,21 @@ def add_parser(sub):
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for confidence intervals (default 1000; 0 skips)")
     p.add_argument("--seed", type=int, default=0, help="seed of every resampling (default 0)")
     p.add_argument("--min-group-size", type=int, default=30, help="groups smaller than this are flagged as too small to trust")
+    probes = p.add_argument_group("bias probes")
+    probes.add_argument("--probes", default="gender,race",
+                        help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: gender,race)")
+    probes.add_argument("--target-label", default=None,
+                        help="class whose probability the probes compare (name or id; default: the last label of a binary model)")
+    probes.add_argument("--lexicon", action="append", default=[], metavar="FILE",
+                        help="extra attribute/group lexicon (JSON; see README), repeatable")
+    probes.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm correction (default 0.05)")
+    probes.add_argument("--min-effect", type=float, default=0.02,
+                        help="smallest |gap| in target probability that counts as a finding (default 0.02)")
+    attr = p.add_argument_group("attributions")
+    attr.add_argument("--attributions", type=int, default=24, metavar="N",
+                      help="how many examples to explain with Captum (default 24; 0 skips)")
+    attr.add_argument("--attribution-method", default="integrated_gradients",
+                      help="integrated_gradients (default), or another method listed in the README")
     return p
 
 
@@ -33,7 +48,30 @@ def options_from_args(args) -> AuditOptions:
         raise ConfigError(f"--n-boot must be 0 or more, got {args.n_boot}")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    return AuditOptions(n_boot=args.n_boot, seed=args.seed, batch_size=args.batch_size, min_group_size=args.min_group_size)
+    if not 0 < args.alpha < 1:
+        raise ConfigError(f"--alpha must be between 0 and 1, got {args.alpha}")
+    if args.min_effect < 0:
+        raise ConfigError(f"--min-effect must be 0 or more, got {args.min_effect}")
+    if args.attributions < 0:
+        raise ConfigError(f"--attributions must be 0 or more, got {args.attributions}")
+    probes = tuple(a.strip() for a in args.probes.split(",") if a.strip())
+    if probes in ((), ("none",)):
+        probes = ()
+    elif "none" in probes:
+        raise ConfigError(f"--probes {args.probes!r} mixes 'none' with attributes; give attributes or 'none' alone")
+    return AuditOptions(
+        n_boot=args.n_boot,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        min_group_size=args.min_group_size,
+        probes=probes,
+        target_label=args.target_label,
+        lexicon_files=tuple(args.lexicon),
+        alpha=args.alpha,
+        min_effect=args.min_effect,
+        attributions=args.attributions,
+        attribution_method=args.attribution_method,
+    )
 
 
 def run(args) -> int:

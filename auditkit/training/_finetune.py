@@ -242,6 +242,10 @@ def fine_tune(
             compute_metrics=compute_metrics if val_ds is not None else None,
             callbacks=[_EpochLog()],
         )
+        if not show:
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)  # _EpochLog says what matters, one line an epoch
         log(
             f"train: {config.base} on {len(train_texts)} texts ({len(val_idx)} held out for validation), "
             f"{config.epochs:g} epochs, batch {config.batch_size}, lr {config.learning_rate:g}, device {classifier.device}"
@@ -250,8 +254,11 @@ def fine_tune(
         train_output = trainer.train()
         train_seconds = time.perf_counter() - started
         validation = {}
+        evals = [entry for entry in trainer.state.log_history if "eval_accuracy" in entry]
         if val_ds is not None:
-            metrics = trainer.evaluate()
+            # The last epoch's evaluation is the final model's (nothing trains after it);
+            # fractional epochs end between evaluations, so evaluate once more then.
+            metrics = evals[-1] if evals and evals[-1].get("epoch") == trainer.state.epoch else trainer.evaluate()
             validation = {
                 "n": int(len(val_idx)),
                 "accuracy": float(metrics["eval_accuracy"]),
@@ -261,6 +268,10 @@ def fine_tune(
         shutil.rmtree(staging / "checkpoints", ignore_errors=True)
         model.config.id2label = id2label
         model.config.label2id = {v: k for k, v in id2label.items()}
+        from transformers.utils import logging as hf_logging
+
+        if not show:
+            hf_logging.disable_progress_bar()
         trainer.save_model(str(staging))
         tokenizer.save_pretrained(str(staging))
         record = {
@@ -308,6 +319,9 @@ def _training_arguments(cls, **kwargs):
         kwargs["train_sampling_strategy"] = "group_by_length"
     elif "group_by_length" in params:
         kwargs["group_by_length"] = True
+    if "warmup_ratio" not in params:
+        # transformers 5 takes a float in [0, 1) as a ratio of the total steps.
+        kwargs["warmup_steps"] = kwargs.pop("warmup_ratio")
     if "eval_strategy" not in params and "evaluation_strategy" in params:
         kwargs["evaluation_strategy"] = kwargs.pop("eval_strategy")
     return cls(**kwargs)

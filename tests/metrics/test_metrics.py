@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score, roc_auc_score
+
+from auditkit.metrics import bootstrap_ci, evaluate_predictions, expected_calibration_error, headline_scores
+
+
+def random_predictions(n=400, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k)) + np.eye(k)[y] * 1.2
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return y, proba
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_every_number_equals_scikit_learn(k):
+    y, proba = random_predictions(k=k)
+    pred = proba.argmax(1)
+    names = [f"c{i}" for i in range(k)]
+    m = evaluate_predictions(y, proba, label_names=names, n_boot=50)
+    assert m["accuracy"]["value"] == pytest.approx(accuracy_score(y, pred))
+    assert m["macro_f1"]["value"] == pytest.approx(f1_score(y, pred, average="macro"))
+    assert m["macro_precision"]["value"] == pytest.approx(precision_score(y, pred, average="macro"))
+    assert m["macro_recall"]["value"] == pytest.approx(recall_score(y, pred, average="macro"))
+    per_f1 = f1_score(y, pred, average=None)
+    for i, name in enumerate(names):
+        assert m["per_class"][name]["f1"] == pytest.approx(per_f1[i])
+        assert m["per_class"][name]["support"] == int((y == i).sum())
+    assert m["confusion_matrix"]["matrix"] == confusion_matrix(y, pred).tolist()
+    expected_auc = roc_auc_score(y, proba[:, 1]) if k == 2 else roc_auc_score(y, proba, multi_class="ovr")
+    assert m["roc_auc"] == pytest.approx(expected_auc)
+
+
+def test_intervals_are_seeded_and_contain_the_point():
+    y, proba = random_predictions()
+    a = evaluate_predictions(y, proba, label_names=["n", "p"], n_boot=200, seed=3)
+    b = evaluate_predictions(y, proba, label_names=["n", "p"], n_boot=200, seed=3)
+    c = evaluate_predictions(y, proba, label_names=["n", "p"], n_boot=200, seed=4)
+    for name in ("accuracy", "macro_precision", "macro_recall", "macro_f1"):
+        entry = a[name]
+        assert entry == b[name]
+        assert entry["ci_low"] <= entry["value"] <= entry["ci_high"]
+        assert entry["ci_high"] - entry["ci_low"] < 0.15
+    assert a["accuracy"]["ci_low"] != c["accuracy"]["ci_low"]
+
+
+def test_bootstrap_width_shrinks_with_more_data():
+    small = bootstrap_ci(*[np.array(v) for v in ([0, 1] * 25, [0, 1] * 20 + [1, 0] * 5)],
+                         statistic=lambda t, p: {"acc": float((t == p).mean())}, n_boot=300)
+    large = bootstrap_ci(*[np.array(v) for v in ([0, 1] * 500, [0, 1] * 400 + [1, 0] * 100)],
+                         statistic=lambda t, p: {"acc": float((t == p).mean())}, n_boot=300)
+    assert (large["acc"][1] - large["acc"][0]) < (small["acc"][1] - small["acc"][0])
+
+
+def test_ece_known_answers():
+    # perfectly calibrated: 80% confident and 80% right
+    y = np.array([1] * 8 + [0] * 2)
+    proba = np.tile([0.2, 0.8], (10, 1))
+    ece, bins = expected_calibration_error(y, proba, n_bins=10)
+    assert ece == pytest.approx(0.0)
+    assert sum(b["count"] for b in bins) == 10
+    # always 90% confident, always wrong
+    ece, _ = expected_calibration_error(np.zeros(5, int), np.tile([0.1, 0.9], (5, 1)))
+    assert ece == pytest.approx(0.9)
+
+
+def test_by_group_repeats_every_metric_and_flags_small_groups():
+    y, proba = random_predictions(n=200)
+    groups = np.array(["a"] * 180 + ["b"] * 20)
+    m = evaluate_predictions(y, proba, label_names=["n", "p"], groups={"g": groups}, n_boot=0)
+    a, b = m["by_group"]["g"]["a"], m["by_group"]["g"]["b"]
+    assert (a["n"], a["small"], b["n"], b["small"]) == (180, False, 20, True)
+    pred = proba.argmax(1)
+    assert b["accuracy"] == pytest.approx(accuracy_score(y[180:], pred[180:]))
+    assert b["macro_f1"] == pytest.approx(f1_score(y[180:], pred[180:], average="macro"))
+    assert m["accuracy"]["ci_low"] is None
+
+
+def test_roc_auc_is_null_when_undefined():
+    m = evaluate_predictions([1, 1, 1], np.tile([0.3, 0.7], (3, 1)), label_names=["n", "p"], n_boot=10)
+    assert m["roc_auc"] is None
+
+
+def test_macro_averages_over_classes_in_the_data():
+    # a 3-class model on data that only has classes 0 and 1
+    y = np.array([0, 1, 0, 1])
+    pred = np.array([0, 1, 1, 1])
+    scores = headline_scores(y, pred, labels=[0, 1])
+    assert scores["macro_f1"] == pytest.approx(f1_score(y, pred, average="macro"))

@@ -1,0 +1,62 @@
+import json
+
+import pandas as pd
+import pytest
+
+from auditkit.cli import main
+from auditkit.data import TextDataset
+from auditkit.errors import ConfigError, RunStoreError
+from auditkit.models import load_classifier
+from auditkit.training import TrainingConfig, fine_tune
+
+
+def toy_dataset(n=48):
+    pos = ["great lovely film", "wonderful happy day", "excellent tasty food"]
+    neg = ["awful boring film", "terrible sad day", "horrible cold food"]
+    texts = [(pos if i % 2 else neg)[i % 3] + f" number {i}" for i in range(n)]
+    return TextDataset(texts=texts, labels=["positive" if i % 2 else "negative" for i in range(n)], source="toy")
+
+
+def test_fine_tune_learns_and_writes_a_standard_model_dir(tmp_path, tiny_model_dir):
+    out = tmp_path / "m"
+    config = TrainingConfig(base=str(tiny_model_dir), epochs=8, learning_rate=5e-3, batch_size=8, val_fraction=0.25, seed=1)
+    record = fine_tune(toy_dataset(), out, config=config, log=lambda m: None)
+    assert (out / "model.safetensors").exists() and (out / "tokenizer.json").exists()
+    config_json = json.loads((out / "config.json").read_text())
+    assert config_json["id2label"] == {"0": "negative", "1": "positive"}
+    saved = json.loads((out / "training.json").read_text())
+    assert saved["data"]["fingerprint"] == toy_dataset().fingerprint
+    assert saved["hyperparameters"]["seed"] == 1 and saved["validation"]["n"] == 12
+    assert record["validation"]["accuracy"] >= 0.9  # the toy task is separable by one word
+    clf = load_classifier(out)
+    assert clf.labels == ["negative", "positive"]
+    assert list(clf.predict(["great lovely film number 99", "awful boring film number 98"])) == [1, 0]
+
+
+def test_label_names_name_integer_labels(tmp_path, tiny_model_dir):
+    ds = TextDataset(texts=[f"text {i}" for i in range(12)], labels=[i % 2 for i in range(12)], source="toy")
+    config = TrainingConfig(base=str(tiny_model_dir), epochs=1, batch_size=4, val_fraction=0, label_names=["neg", "pos"])
+    record = fine_tune(ds, tmp_path / "m", config=config, log=lambda m: None)
+    assert record["labels"] == ["neg", "pos"]
+    with pytest.raises(ConfigError, match="one name per id"):
+        fine_tune(ds, tmp_path / "m2", config=TrainingConfig(base=str(tiny_model_dir), label_names=["only"]))
+
+
+def test_bad_hyperparameters_and_outputs(tmp_path, tiny_model_dir):
+    with pytest.raises(ConfigError, match="--epochs"):
+        TrainingConfig(epochs=0).validate()
+    with pytest.raises(ConfigError, match="--augment"):
+        TrainingConfig(augment="magic").validate()
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "x.txt").write_text("keep")
+    with pytest.raises(RunStoreError, match="not written by auditkit train"):
+        fine_tune(toy_dataset(), foreign, config=TrainingConfig(base=str(tiny_model_dir)))
+
+
+def test_train_cli_bad_input_exit_2(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": ["a", "b"], "label": [0, 1]}).to_csv(data, index=False)
+    assert main(["train", "--data", str(data), "--epochs", "-1", "--out", str(tmp_path / "m")]) == 2
+    assert "--epochs must be positive" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
