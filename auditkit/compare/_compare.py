@@ -346,8 +346,9 @@ _BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value", "sig
 def _bias_row(attr: str, name: str, entry: dict) -> dict:
     row = dict.fromkeys(_BIAS_COLUMNS)
     row.update(attribute=attr, run=name)
-    for key in ("gap", "ci_low", "ci_high", "p_value", "flip_rate", "ctf_gap"):
+    for key in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap"):
         row[key] = S.finite(entry.get(key))
+    row["p_value"] = S.p_value(entry)
     sig = entry.get("significant")
     row["significant"] = None if sig is None else bool(sig)
     n = entry.get("n_pairs")

@@ -8,6 +8,7 @@ reads as "not measured" in one consistent way instead of a ``KeyError``.
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable
 
 import numpy as np
@@ -42,6 +43,7 @@ ATTRIBUTION_COLUMNS = {
     "group": ("group",),
     "predicted": ("predicted", "predicted_label"),
     "kind": ("kind", "reason", "selection", "category"),
+    "attribute": ("attribute",),
 }
 
 
@@ -101,13 +103,22 @@ def per_class(run: Run | dict) -> dict[str, dict]:
 
 
 def bias_attributes(run: Run | dict) -> dict[str, dict]:
-    """Probed attributes (gender, race, ...) of the bias section, in record order."""
+    """Probed attributes (gender, race, ...) of the bias section, in the order probed."""
     bias = section(run, "bias") or {}
-    return {
+    found = {
         str(k): v
         for k, v in bias.items()
         if k not in _BIAS_META_KEYS and isinstance(v, dict) and ("gap" in v or "group_means" in v)
     }
+    order = ((bias.get("settings") or {}).get("attributes") or []) if isinstance(bias.get("settings"), dict) else []
+    ranked = [a for a in order if a in found] + [a for a in found if a not in order]
+    return {a: found[a] for a in ranked}
+
+
+def p_value(entry: dict) -> float | None:
+    """The p-value a reader should judge: Holm-corrected when stored, else the raw one."""
+    holm = finite(entry.get("p_value_holm"))
+    return holm if holm is not None else finite(entry.get("p_value"))
 
 
 def observed_groups(run: Run | dict) -> dict:
@@ -121,6 +132,13 @@ def gap_groups(entry: dict) -> list[str]:
     explicit = entry.get("gap_groups") or entry.get("reference_pair")
     if isinstance(explicit, (list, tuple)) and len(explicit) == 2:
         return [str(g) for g in explicit]
+    groups_known = [str(g) for g in entry.get("groups") or []]
+    definition = entry.get("gap_definition")
+    if isinstance(definition, str):
+        # "female - male", or "max - min of group means (asian - hispanic)" for more than two groups
+        match = re.search(r"(\S+) [-−] (\S+?)\)?$", definition.strip())
+        if match and (not groups_known or {match.group(1), match.group(2)} <= set(groups_known)):
+            return [match.group(1), match.group(2)]
     groups = entry.get("groups") or list((entry.get("group_means") or {}).keys())
     return [str(g) for g in groups[:2]]
 

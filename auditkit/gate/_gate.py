@@ -204,11 +204,13 @@ def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
         elif name == "no_significant_bias":
             for attr, entry in _attributes(run, opts, name).items():
                 sig = entry.get("significant")
-                p = S.finite(entry.get("p_value"))
+                p = S.p_value(entry)
+                holm = S.finite(entry.get("p_value_holm")) is not None
                 gap = S.finite(entry.get("gap"))
                 if sig is None:
                     raise RunStoreError(f"run {run.name!r} bias.{attr} has no 'significant' flag, which policy check {name!r} needs")
-                detail = (f"gap {gap:+.3f}, p = {p:.3g}" if gap is not None and p is not None else "gap/p not stored")
+                detail = (f"gap {gap:+.3f}, {'Holm-corrected ' if holm else ''}p = {p:.3g}" if gap is not None and p is not None
+                          else "gap/p not stored")
                 detail += " — significant after correction" if sig else " — not significant"
                 result.checks.append(GateCheck(f"{name}[{attr}]", not bool(sig), p, None, detail))
         elif name == "max_flip_rate":

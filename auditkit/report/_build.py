@@ -32,14 +32,17 @@ def _bias_data(run: Run) -> dict | None:
         families = {}
         for fam, fentry in (entry.get("families") or {}).items():
             if isinstance(fentry, dict):
-                families[str(fam)] = {k: S.finite(fentry.get(k)) for k in ("gap", "ci_low", "ci_high", "p_value", "flip_rate", "ctf_gap")}
+                families[str(fam)] = {k: S.finite(fentry.get(k)) for k in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap")}
+                families[str(fam)]["p_value"] = S.p_value(fentry)
                 families[str(fam)]["significant"] = fentry.get("significant")
                 families[str(fam)]["n_pairs"] = fentry.get("n_pairs")
         diffs = S.paired_differences(run, attr)
         attrs[attr] = {
             "groups": [str(g) for g in entry.get("groups") or []],
-            "gap_definition": f"{a} − {b}" if a and b else None,
-            **{k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "p_value", "flip_rate", "ctf_gap")},
+            "gap_definition": entry.get("gap_definition") or (f"{a} - {b}" if a and b else None),
+            **{k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap")},
+            "p_value": S.p_value(entry),
+            "p_value_uncorrected": S.finite(entry.get("p_value")),
             "significant": entry.get("significant"),
             "n_pairs": entry.get("n_pairs"),
             "group_means": S.group_means_with_ci(run, attr),
@@ -51,7 +54,9 @@ def _bias_data(run: Run) -> dict | None:
             },
             "worst_pairs": S.worst_pairs(run, attr, k=N_WORST_PAIRS),
         }
-    return {"target_label": bias.get("target_label"), "attributes": attrs,
+    settings = bias.get("settings") if isinstance(bias.get("settings"), dict) else {}
+    return {"target_label": bias.get("target_label"), "target_label_reason": bias.get("target_label_reason"),
+            "correction": settings.get("correction"), "attributes": attrs,
             "observed_groups": S.observed_groups(run) or None}
 
 
@@ -60,19 +65,22 @@ def _attribution_data(run: Run) -> dict | None:
     if section is None:
         return None
     out = {k: section.get(k) for k in ("method", "n_examples", "n_steps_used", "mean_abs_convergence_delta",
-                                       "identity_share", "identity_share_by_group", "faithfulness", "top_words")
+                                       "identity_share", "identity_share_by_group", "identity_share_by_kind",
+                                       "faithfulness", "top_words", "notes", "target")
            if section.get(k) is not None}
     table = S.attributions_table(run)
     examples, pairs = [], []
     if table is not None:
         has_pairs = "pair_id" in table and "side" in table
         singles = table[table["pair_id"].isna()] if has_pairs else table
+        if "kind" in singles:  # one of each kind first (errors, borderline, correct...), then the rest
+            singles = singles.assign(_rank=singles.groupby("kind", sort=False).cumcount()).sort_values("_rank", kind="stable")
         for _, row in singles.head(N_GALLERY).iterrows():
             examples.append(_example(row))
         if has_pairs:
             paired = table[table["pair_id"].notna()]
             for pid, part in paired.groupby("pair_id", sort=False):
-                part = part.sort_values("side")
+                part = part.sort_values("side", key=lambda c: c.map({"high": 0, "a": 0, "low": 1, "b": 1}).fillna(2))
                 if len(part) >= 2:
                     pairs.append({"pair_id": str(pid), "sides": [_example(r) for _, r in part.head(2).iterrows()]})
                 if len(pairs) >= N_GALLERY:
@@ -82,11 +90,18 @@ def _attribution_data(run: Run) -> dict | None:
     return out
 
 
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def _example(row) -> dict:
+    row = {k: (None if _missing(v) else v) for k, v in row.items()}
     return {"text": str(row.get("text", "")), "target": None if row.get("target") is None else str(row.get("target")),
             "words": list(row["words"]), "scores": [float(s) for s in row["scores"]],
             "delta": S.finite(row.get("delta")), "side": None if row.get("side") is None else str(row.get("side")),
-            "group": None if row.get("group") is None else str(row.get("group"))}
+            "group": None if row.get("group") is None else str(row.get("group")),
+            "attribute": None if row.get("attribute") is None else str(row.get("attribute")),
+            "kind": None if row.get("kind") is None else str(row.get("kind"))}
 
 
 def _limitations(run: Run, data: dict) -> list[str]:

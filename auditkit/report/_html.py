@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import pval
+from auditkit.report._markdown import p_header, pval, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -201,7 +201,7 @@ def _bias_html(run, data, figs) -> str:
     if not bias or not bias.get("attributes"):
         return '<p class="nm">not measured — the audit ran without bias probes (use --probes gender,race).</p>'
     out = f"<p>Score: the model's probability of <b>{esc(bias.get('target_label'))}</b>. Gap = first group − second.</p>"
-    out += _table(("attribute", "gap", "definition", "95% CI low", "95% CI high", "p", "significant", "flip rate", "CTF gap", "pairs"),
+    out += _table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
                   [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
                     e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
     for attr, e in bias["attributes"].items():
@@ -210,7 +210,7 @@ def _bias_html(run, data, figs) -> str:
                       [(g["group"], g["mean"], g["ci_low"], g["ci_high"], g.get("ci_source")) for g in e["group_means"]])
         out += figs.div(F.bias_group_means_figure(run, attr))
         if e["families"]:
-            out += _table(("family", "gap", "CI low", "CI high", "p", "significant", "flip rate", "pairs"),
+            out += _table(("family", "gap", "CI low", "CI high", p_header(bias), "significant", "flip rate", "pairs"),
                           [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), v["significant"], v["flip_rate"], v["n_pairs"])
                            for f, v in e["families"].items()])
         out += figs.div(F.paired_differences_figure(run, attr))
@@ -228,28 +228,17 @@ def _attributions_html(data) -> str:
         return '<p class="nm">not measured — the audit ran with --attributions 0.</p>'
     out = _table(("method", "examples", "identity share", "mean |convergence delta|"),
                  [(att.get("method"), att.get("n_examples"), att.get("identity_share"), att.get("mean_abs_convergence_delta"))])
-    if att.get("identity_share_by_group"):
-        out += _table(("group", "identity share"), list(att["identity_share_by_group"].items()))
+    if share_rows(att):
+        out += _table(("attribute", "group", "identity share"), share_rows(att))
     if att.get("faithfulness"):
         out += _table(("faithfulness measure", "value"), [(k, v) for k, v in att["faithfulness"].items() if not isinstance(v, (dict, list))])
-    top = att.get("top_words") or {}
-    if isinstance(top, dict) and top:
-        rows = []
-        for cls, words in top.items():
-            items = words.items() if isinstance(words, dict) else words
-            shown = []
-            for item in list(items)[:10]:
-                if isinstance(item, (list, tuple)) and len(item) == 2:
-                    shown.append(f"{item[0]} ({float(item[1]):+.2f})" if isinstance(item[1], (int, float)) else str(item[0]))
-                elif isinstance(item, dict):
-                    shown.append(f"{item.get('word')} ({float(item.get('score', 0)):+.2f})")
-                else:
-                    shown.append(str(item))
-            rows.append((cls, ", ".join(shown)))
-        out += "<h3>Top words by class</h3>" + _table(("class", "words (mean attribution)"), rows)
+    if top_word_rows(att):
+        out += "<h3>Top words by class</h3>" + _table(("class", "words (mean attribution)"), top_word_rows(att))
+    for note in att.get("notes") or []:
+        out += f'<p class="muted">{esc(note)}</p>'
     out += "<h3>Examples</h3><p class=\"muted\">Red: pushes toward the target class; blue: against.</p>"
     for ex in att.get("examples", []):
-        out += (f"<div><p class=\"muted\">target {esc(ex['target'])}"
+        out += (f"<div><p class=\"muted\">{esc(ex.get('kind') or 'example')} · target {esc(ex['target'])}"
                 + (f" · delta {ex['delta']:+.3f}" if ex.get("delta") is not None else "") + "</p>"
                 + words_html(ex["words"], ex["scores"]) + "</div>")
     if not att.get("examples"):
@@ -258,8 +247,9 @@ def _attributions_html(data) -> str:
         out += "<h3>Counterfactual pairs</h3>"
         for p in att["pairs"]:
             a, b = p["sides"]
-            out += (f'<div class="pair"><div><p class="muted">pair {esc(p["pair_id"])} · side {esc(a["side"])}</p>'
-                    f'{words_html(a["words"], a["scores"])}</div><div><p class="muted">side {esc(b["side"])}</p>'
+            out += (f'<div class="pair"><div><p class="muted">{esc(a.get("attribute") or "pair")} {esc(p["pair_id"])} · '
+                    f'{esc(a.get("group") or "")} ({esc(a["side"])})</p>{words_html(a["words"], a["scores"])}</div>'
+                    f'<div><p class="muted">{esc(b.get("group") or "")} ({esc(b["side"])})</p>'
                     f'{words_html(b["words"], b["scores"])}</div></div>')
     return out
 

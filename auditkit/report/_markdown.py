@@ -12,6 +12,41 @@ def pval(value):
     return None if value is None else f"{value:.3g}"
 
 
+def share_rows(att: dict) -> list[tuple]:
+    """(attribute, group, share) rows from ``identity_share_by_group`` (nested or flat)."""
+    rows = []
+    for key, value in (att.get("identity_share_by_group") or {}).items():
+        if isinstance(value, dict):
+            rows += [(key, g, v) for g, v in value.items()]
+        else:
+            rows.append(("", key, value))
+    return rows
+
+
+def top_word_rows(att: dict, k: int = 10) -> list[tuple]:
+    """(class, "word (+0.12), ...") from ``top_words`` ({class: [[word, mean, count], ...]})."""
+    rows = []
+    top = att.get("top_words") or {}
+    if not isinstance(top, dict):
+        return rows
+    for cls, words in top.items():
+        items = list(words.items()) if isinstance(words, dict) else list(words or [])
+        shown = []
+        for item in items[:k]:
+            if isinstance(item, (list, tuple)) and len(item) >= 2 and isinstance(item[1], (int, float)):
+                shown.append(f"{item[0]} ({float(item[1]):+.2f})")
+            elif isinstance(item, dict):
+                shown.append(f"{item.get('word')} ({float(item.get('score', item.get('mean', 0)) or 0):+.2f})")
+            else:
+                shown.append(str(item[0] if isinstance(item, (list, tuple)) and item else item))
+        rows.append((cls, ", ".join(shown)))
+    return rows
+
+
+def p_header(bias: dict) -> str:
+    return "p (Holm)" if bias.get("correction") == "holm" else "p"
+
+
 def cell(value) -> str:
     """A Markdown table cell: HTML-escaped (Markdown renders inline HTML), pipes and newlines neutralised."""
     if value is None:
@@ -105,14 +140,14 @@ def render_markdown(data: dict) -> str:
         L += ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
     else:
         L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
-        L += table(("attribute", "gap", "definition", "95% CI low", "95% CI high", "p", "significant", "flip rate", "CTF gap", "pairs"),
+        L += table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
                    [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
                      e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
         for attr, e in bias["attributes"].items():
             L += [f"### {cell(attr)}", ""]
             L += table(("group", "mean score", "CI low", "CI high"), [(g["group"], g["mean"], g["ci_low"], g["ci_high"]) for g in e["group_means"]])
             if e["families"]:
-                L += table(("family", "gap", "CI low", "CI high", "p", "significant", "flip rate", "pairs"),
+                L += table(("family", "gap", "CI low", "CI high", p_header(bias), "significant", "flip rate", "pairs"),
                            [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), v["significant"], v["flip_rate"], v["n_pairs"])
                             for f, v in e["families"].items()])
             d = e.get("paired_differences")
@@ -131,15 +166,20 @@ def render_markdown(data: dict) -> str:
     else:
         L += table(("method", "examples", "identity share", "mean |convergence delta|"),
                    [(att.get("method"), att.get("n_examples"), att.get("identity_share"), att.get("mean_abs_convergence_delta"))])
-        if att.get("identity_share_by_group"):
-            L += table(("group", "identity share"), list(att["identity_share_by_group"].items()))
+        if share_rows(att):
+            L += table(("attribute", "group", "identity share"), share_rows(att))
+        if top_word_rows(att):
+            L += table(("class", "top words (mean attribution)"), top_word_rows(att))
         for ex in att.get("examples", []):
             top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
             L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
                   + ", ".join(f"{cell(w)} ({s:+.2f})" for w, s in top)]
         if att.get("pairs"):
             L += ["", "Counterfactual pairs:", ""]
-            L += table(("pair", "side A", "side B"), [(p["pair_id"], p["sides"][0]["text"], p["sides"][1]["text"]) for p in att["pairs"]])
+            L += table(("pair", "attribute", "side 1", "side 2"),
+                       [(p["pair_id"], p["sides"][0].get("attribute"),
+                         f"{p['sides'][0]['text']} [{p['sides'][0].get('group') or p['sides'][0].get('side')}]",
+                         f"{p['sides'][1]['text']} [{p['sides'][1].get('group') or p['sides'][1].get('side')}]") for p in att["pairs"]])
         L += [""]
 
     mc = data["model_card"]
