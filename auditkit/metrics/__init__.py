@@ -10,6 +10,7 @@ from auditkit.metrics._classification import (
     roc_auc,
 )
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE, evaluate_predictions, metrics_by_group
+from auditkit.metrics._fairness import observed_group_fairness
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -20,6 +21,7 @@ __all__ = [
     "expected_calibration_error",
     "headline_scores",
     "metrics_by_group",
+    "observed_group_fairness",
     "per_class_scores",
     "roc_auc",
 ]
