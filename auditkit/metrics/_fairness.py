@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 __all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE"]
 
 DEFAULT_MIN_GROUP_SIZE = 30
-MISSING_GROUP_VALUES = ("", "nan", "none", "null")
+MISSING_GROUP_VALUES = ("", "nan", "none", "null", "<missing>")
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
