@@ -9,7 +9,7 @@ tokenizer's character offsets.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from typing import Sequence
 
 import numpy as np
@@ -65,7 +65,7 @@ def token_word_index(
                 best, best_overlap = w, overlap
             w += 1
         if best < 0:
-            following = bisect_right(starts, s)
+            following = bisect_left(starts, s)
             best = following if following < len(spans) else len(spans) - 1
         index[t] = best
     return index
