@@ -1,7 +1,7 @@
 """auditkit dashboard — the router.
 
 Start it with ``auditkit dashboard --runs DIR`` (or
-``streamlit run dashboard/app.py -- --runs DIR``). Pages live in ``pages/``;
+``streamlit run dashboard/app.py -- --runs DIR``). Pages live in ``app_pages/``;
 this file only sets up the frame and routes.
 """
 
@@ -19,12 +19,12 @@ from dashboard import _data  # noqa: E402
 st.set_page_config(page_title="auditkit", page_icon=":material/balance:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/table_view:", url_path="overview", default=True),
-    st.Page("pages/model.py", title="Model", icon=":material/analytics:", url_path="model"),
-    st.Page("pages/bias.py", title="Bias", icon=":material/balance:", url_path="bias"),
-    st.Page("pages/explanations.py", title="Explanations", icon=":material/format_color_text:", url_path="explanations"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/whatif.py", title="What-if", icon=":material/edit_note:", url_path="what-if"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/table_view:", url_path="overview", default=True),
+    st.Page("app_pages/model.py", title="Model", icon=":material/analytics:", url_path="model"),
+    st.Page("app_pages/bias.py", title="Bias", icon=":material/balance:", url_path="bias"),
+    st.Page("app_pages/explanations.py", title="Explanations", icon=":material/format_color_text:", url_path="explanations"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("app_pages/whatif.py", title="What-if", icon=":material/edit_note:", url_path="what-if"),
 ]
 
 page = st.navigation(PAGES)

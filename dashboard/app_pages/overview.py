@@ -74,7 +74,7 @@ picked = st.multiselect("Runs", list(labels), format_func=labels.get, key="ak_pi
 left, right = st.columns(2)
 if left.button("Open in Model page", disabled=len(picked) != 1, key="ak_open"):
     st.session_state["ak_run"] = picked[0]
-    st.switch_page("pages/model.py")
+    st.switch_page("app_pages/model.py")
 if right.button("Compare", disabled=len(picked) < 2, key="ak_compare_go"):
     st.session_state["ak_compare"] = list(picked)
-    st.switch_page("pages/compare.py")
+    st.switch_page("app_pages/compare.py")

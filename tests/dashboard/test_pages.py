@@ -19,12 +19,12 @@ APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
 RENDER_TIMES: dict[str, float] = {}
 PAGES = {
-    "overview": "pages/overview.py",
-    "model": "pages/model.py",
-    "bias": "pages/bias.py",
-    "explanations": "pages/explanations.py",
-    "compare": "pages/compare.py",
-    "whatif": "pages/whatif.py",
+    "overview": "app_pages/overview.py",
+    "model": "app_pages/model.py",
+    "bias": "app_pages/bias.py",
+    "explanations": "app_pages/explanations.py",
+    "compare": "app_pages/compare.py",
+    "whatif": "app_pages/whatif.py",
 }
 
 

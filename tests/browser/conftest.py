@@ -1,0 +1,139 @@
+"""A running ``auditkit dashboard`` and a headless Chromium for the browser tests.
+
+Chromium is Debian's (``/usr/bin/chromium``, or ``$AUDITKIT_CHROMIUM``);
+when it is missing the tests fail — they are part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parents[1]
+REPO = TESTS.parent
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("AUDITKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 90
+EXPECT_TIMEOUT_MS = 30_000  # a first render on 2 busy cores can take seconds; expect() polls, it does not sleep
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _auditkit_command() -> list[str]:
+    script = Path(sys.executable).with_name("auditkit")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "auditkit"]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    """Poll /_stcore/health until the server answers (server start-up, not a UI wait)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"auditkit dashboard exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"auditkit dashboard not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def dashboard_runs(tmp_path_factory):
+    """The dashboard tests' stored runs (baseline with a tiny local model, augmented, bare)."""
+    helpers = _load("auditkit_test_dashboard_conftest", TESTS / "dashboard" / "conftest.py")
+    synthetic = helpers._synthetic_runs_module()
+    model = helpers.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
+    root = tmp_path_factory.mktemp("runs")
+    paths = helpers.write_demo_runs(root, synthetic, model)
+    return root, paths
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(dashboard_runs, tmp_path_factory):
+    root, _ = dashboard_runs
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "dashboard.log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            _auditkit_command() + ["dashboard", "--runs", str(root), "--port", str(port), "--no-browser"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=str(REPO),
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(f"Chromium not found at {CHROMIUM}; install it (apt-get install chromium) or set AUDITKIT_CHROMIUM")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records every JavaScript dialog (none may open)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.dialogs = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,121 @@
+"""End-to-end: ``auditkit dashboard`` in a real headless Chromium.
+
+Every assertion uses Playwright's auto-waiting ``expect``; no fixed sleeps.
+Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from auditkit.store import read_run
+
+from conftest import screenshot  # tests/browser/conftest.py
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+# the hostile tag as text, whatever the word splitting (whitespace or tokenizer punctuation) put between its parts
+HOSTILE_AS_TEXT = re.compile(r"<\s*img\s*src\s*=\s*x\s*onerror\s*=\s*alert\s*\(\s*1\s*\)\s*>")
+
+
+def _metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).first
+
+
+def _wait_ready(page) -> None:
+    """The app finished its script run: Streamlit shows no running indicator."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+
+
+def test_overview_lists_every_run(page, dashboard_url, dashboard_runs):
+    page.goto(dashboard_url)
+    expect(page.get_by_role("heading", name="Audited models")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+    nav = page.get_by_test_id("stSidebarNav")
+    for name in ("Overview", "Model", "Bias", "Explanations", "Compare", "What-if"):
+        expect(nav.get_by_text(name, exact=True)).to_be_visible()
+    expect(page.get_by_text("Click a column header to sort")).to_be_visible()
+    _wait_ready(page)
+    screenshot(page, "overview")
+    assert page.dialogs == []
+
+
+def test_model_page_shows_the_stored_numbers(page, dashboard_url, dashboard_runs):
+    _, paths = dashboard_runs
+    metrics = read_run(paths["baseline"]).record["metrics"]
+    page.goto(f"{dashboard_url}/model?run=baseline")
+    expect(page.get_by_role("heading", name="Model quality")).to_be_visible(timeout=60_000)
+    expect(_metric(page, "Accuracy")).to_contain_text(f"{metrics['accuracy']['value']:.3f}")
+    expect(_metric(page, "Macro-F1")).to_contain_text(f"{metrics['macro_f1']['value']:.3f}")
+    expect(page.get_by_text(f"95% CI [{metrics['accuracy']['ci_low']:.3f}, {metrics['accuracy']['ci_high']:.3f}]")).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    _wait_ready(page)
+    screenshot(page, "model")
+
+
+def test_sidebar_navigation_and_run_picker_on_bias(page, dashboard_url, dashboard_runs):
+    _, paths = dashboard_runs
+    newest = read_run(paths["augmented"]).record["bias"]["gender"]
+    gender = read_run(paths["baseline"]).record["bias"]["gender"]
+    page.goto(dashboard_url)
+    expect(page.get_by_role("heading", name="Audited models")).to_be_visible(timeout=60_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Bias", exact=True).click()
+    expect(page.get_by_role("heading", name="Counterfactual bias")).to_be_visible()
+    expect(page.get_by_role("tab", name="gender")).to_be_visible()
+    expect(_metric(page, "Gap")).to_contain_text(f"{newest['gap']:+.3f}")  # the newest run by default
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="baseline — baseline").click()
+    expect(_metric(page, "Gap")).to_contain_text(f"{gender['gap']:+.3f}")
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    _wait_ready(page)
+    screenshot(page, "bias")
+    assert page.dialogs == []
+
+
+def test_explanations_render_hostile_text_as_text(page, dashboard_url, dashboard_runs):
+    _, paths = dashboard_runs
+    share = read_run(paths["baseline"]).record["attributions"]["identity_share"]
+    page.goto(f"{dashboard_url}/explanations?run=baseline")
+    expect(page.get_by_role("heading", name="Explanations")).to_be_visible(timeout=60_000)
+    expect(_metric(page, "Identity share")).to_contain_text(f"{share:.3f}")
+    hostile = page.locator(".ak-heatmap").filter(has_text="onerror").first
+    expect(hostile).to_be_visible()
+    expect(hostile).to_contain_text(HOSTILE_AS_TEXT)
+    expect(page.locator(".ak-heatmap img")).to_have_count(0)
+    expect(page.locator(".ak-heatmap script")).to_have_count(0)
+    _wait_ready(page)
+    screenshot(page, "explanations")
+    assert page.dialogs == []
+
+
+def test_compare_page(page, dashboard_url):
+    page.goto(f"{dashboard_url}/compare")
+    expect(page.get_by_role("heading", name="Compare runs")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="What changed")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"augmented: accuracy (improved|worsened|did not change)")).first).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    _wait_ready(page)
+    screenshot(page, "compare")
+
+
+def test_whatif_scores_a_typed_sentence_without_running_it(page, dashboard_url):
+    page.goto(f"{dashboard_url}/what-if")
+    expect(page.get_by_role("heading", name="What-if")).to_be_visible(timeout=60_000)
+    expect(_metric(page, "Prediction")).to_be_visible(timeout=60_000)  # default sentence, tiny model
+    box = page.get_by_role("textbox", name="Sentence")
+    box.fill(f"She told her sister {HOSTILE} the food was great")
+    box.press("Enter")
+    heatmap = page.locator(".ak-heatmap").filter(has_text="onerror")
+    expect(heatmap).to_be_visible(timeout=60_000)
+    expect(heatmap).to_contain_text(HOSTILE_AS_TEXT)
+    expect(heatmap).to_contain_text("sister")
+    expect(page.locator(".ak-heatmap img")).to_have_count(0)
+    expect(_metric(page, "Prediction")).to_contain_text(re.compile("negative|positive"))
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the counterfactual variants
+    _wait_ready(page)
+    screenshot(page, "whatif")
+    assert page.dialogs == []
