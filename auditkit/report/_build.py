@@ -7,6 +7,7 @@ three formats cannot disagree.
 from __future__ import annotations
 
 from auditkit.compare import _sections as S
+from auditkit.report._markdown import fmt_num
 from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, to_jsonable
 
@@ -119,7 +120,7 @@ def _limitations(run: Run, data: dict) -> list[str]:
     else:
         for attr, entry in bias["attributes"].items():
             if entry.get("significant"):
-                notes.append(f"The {attr} probe found a significant gap ({entry['gap']:+.3f}, {entry['gap_definition']}).")
+                notes.append(f"The {attr} probe found a significant gap ({fmt_num(entry['gap'], signed=True)}, {entry['gap_definition']}).")
         notes.append("Probes use names and identity words as proxies for gender and race; they cover the lexicons' groups only "
                      "and cannot prove the absence of bias.")
     if data["attributions"] is None:
@@ -149,7 +150,7 @@ def _highlights(data: dict) -> list[str]:
             if e.get("gap") is None:
                 continue
             sig = "significant" if e.get("significant") else "not significant"
-            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {e['gap']:+.3f} — {sig}"
+            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} — {sig}"
                          + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
     attr = data["attributions"]
     if attr is None:

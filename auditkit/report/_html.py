@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import p_header, pval, share_rows, top_word_rows
+from auditkit.report._markdown import fmt_num, p_header, pval, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -47,20 +47,20 @@ def esc(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _num(value, fmt="{:.3f}") -> str:
+def _num(value) -> str:
     if value is None:
         return '<td class="num nm">–</td>'
     if isinstance(value, bool):
         return f"<td>{'yes' if value else 'no'}</td>"
     if isinstance(value, float):
-        return f'<td class="num">{esc(fmt.format(value))}</td>'
+        return f'<td class="num">{esc(fmt_num(value))}</td>'
     if isinstance(value, int):
         return f'<td class="num">{value}</td>'
     return f"<td>{esc(value)}</td>"
 
 
 def _fmt(value) -> str:
-    return "–" if value is None else esc(f"{value:.3f}")
+    return "–" if value is None else esc(fmt_num(value))
 
 
 def _table(header, rows) -> str:

@@ -7,6 +7,13 @@ import html
 NOT_MEASURED = "_not measured_"
 
 
+def fmt_num(value: float, *, signed: bool = False) -> str:
+    """Three decimals; values too small to show that way in scientific notation (a 3e-05 gap is not 0.000)."""
+    if value != 0 and abs(value) < 0.0005:
+        return f"{value:+.2e}" if signed else f"{value:.2e}"
+    return f"{value:+.3f}" if signed else f"{value:.3f}"
+
+
 def pval(value):
     """p-values keep three significant digits (1.2e-06, not 0.000)."""
     return None if value is None else f"{value:.3g}"
@@ -34,7 +41,7 @@ def top_word_rows(att: dict, k: int = 10) -> list[tuple]:
         shown = []
         for item in items[:k]:
             if isinstance(item, (list, tuple)) and len(item) >= 2 and isinstance(item[1], (int, float)):
-                shown.append(f"{item[0]} ({float(item[1]):+.2f})")
+                shown.append(f"{item[0]} ({fmt_num(float(item[1]), signed=True)})")
             elif isinstance(item, dict):
                 shown.append(f"{item.get('word')} ({float(item.get('score', item.get('mean', 0)) or 0):+.2f})")
             else:
@@ -54,9 +61,12 @@ def cell(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return fmt_num(value)
     text = html.escape(str(value), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    return text.replace("`", "\\`")
+    # no links, images or code spans from data: "[x](javascript:...)" stays text
+    for ch in ("`", "[", "]"):
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def table(header, rows) -> list[str]:
@@ -152,8 +162,9 @@ def render_markdown(data: dict) -> str:
                             for f, v in e["families"].items()])
             d = e.get("paired_differences")
             if d:
-                L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {d['mean']:+.3f}, "
-                      f"median {d['median']:+.3f}, range {d['min']:+.3f} to {d['max']:+.3f}.", ""]
+                L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "
+                      f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
+                      f"{fmt_num(d['max'], signed=True)}.", ""]
             if e["worst_pairs"]:
                 L += ["Worst pairs:", ""]
                 L += table(("text A", "score A", "text B", "score B", "difference"),
@@ -173,7 +184,7 @@ def render_markdown(data: dict) -> str:
         for ex in att.get("examples", []):
             top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
             L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
-                  + ", ".join(f"{cell(w)} ({s:+.2f})" for w, s in top)]
+                  + ", ".join(f"{cell(w)} ({fmt_num(s, signed=True)})" for w, s in top)]
         if att.get("pairs"):
             L += ["", "Counterfactual pairs:", ""]
             L += table(("pair", "attribute", "side 1", "side 2"),

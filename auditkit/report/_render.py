@@ -122,11 +122,11 @@ def export_figures(run, out_dir: str | os.PathLike, *, format: str = "png") -> l
     for attr in S.bias_attributes(run):
         figs[f"bias_{attr}_group_means"] = F.bias_group_means_figure(run, attr)
         figs[f"bias_{attr}_paired_differences"] = F.paired_differences_figure(run, attr)
-    written = []
-    for name, fig in figs.items():
-        if fig is None:
-            continue
-        if not written:
-            out.mkdir(parents=True, exist_ok=True)
-        written.append(F.export_figure(fig, out / f"{name}.{format}"))
-    return written
+    figs = {name: fig for name, fig in figs.items() if fig is not None}
+    paths = [out / f"{name}.{format}" for name in figs]
+    taken = [p for p in paths if p.exists()]
+    if taken:
+        raise ConfigError(f"{str(taken[0])!r} already exists; export images into an empty or new folder")
+    F.check_image_export()
+    out.mkdir(parents=True, exist_ok=True)
+    return F.export_figures_batch(list(figs.values()), paths)

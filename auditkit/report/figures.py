@@ -31,6 +31,7 @@ __all__ = [
     "comparison_metrics_figure",
     "check_image_export",
     "export_figure",
+    "export_figures_batch",
 ]
 
 _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=360)
@@ -139,9 +140,10 @@ def bias_group_means_figure(run: Run, attribute: str) -> go.Figure | None:
     err_hi = [(r["ci_high"] - r["mean"]) if r["ci_high"] is not None else 0 for r in rows]
     err_lo = [(r["mean"] - r["ci_low"]) if r["ci_low"] is not None else 0 for r in rows]
     target = (S.section(_record(run), "bias") or {}).get("target_label", "target label")
-    fig = go.Figure(go.Bar(x=[_e(r["group"]) for r in rows], y=[r["mean"] for r in rows],
-                           error_y=dict(type="data", array=err_hi, arrayminus=err_lo),
-                           hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
+    # points with error bars, not bars from zero: the differences of interest are small
+    fig = go.Figure(go.Scatter(x=[_e(r["group"]) for r in rows], y=[r["mean"] for r in rows], mode="markers",
+                               marker=dict(size=12), error_y=dict(type="data", array=err_hi, arrayminus=err_lo),
+                               hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
     fig.update_layout(title=f"{_e(attribute)}: mean P({_e(target)}) by group", **_LAYOUT)
     return fig
 
@@ -227,3 +229,20 @@ def export_figure(fig: go.Figure, path: str | os.PathLike) -> Path:
         raise ConfigError(f"image export failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
                           "kaleido needs a Chrome/Chromium — set BROWSER_PATH or use the HTML report") from None
     return p
+
+
+def export_figures_batch(figs: list, paths: list) -> list[Path]:
+    """Write several figures with one browser session where plotly supports it (``plotly.io.write_images``)."""
+    import plotly.io as pio
+
+    from auditkit.errors import ConfigError
+
+    check_image_export()
+    if not hasattr(pio, "write_images"):
+        return [export_figure(f, p) for f, p in zip(figs, paths)]
+    try:
+        pio.write_images(figs, [str(p) for p in paths])
+    except Exception as exc:
+        raise ConfigError(f"image export failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                          "kaleido needs a Chrome/Chromium — set BROWSER_PATH or use the HTML report") from None
+    return [Path(p) for p in paths]
