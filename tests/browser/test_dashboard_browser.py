@@ -13,8 +13,6 @@ from playwright.sync_api import expect
 
 from auditkit.store import read_run
 
-from conftest import screenshot  # tests/browser/conftest.py
-
 pytestmark = pytest.mark.browser
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -31,7 +29,7 @@ def _wait_ready(page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
 
 
-def test_overview_lists_every_run(page, dashboard_url, dashboard_runs):
+def test_overview_lists_every_run(page, screenshot, dashboard_url, dashboard_runs):
     page.goto(dashboard_url)
     expect(page.get_by_role("heading", name="Audited models")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
@@ -44,7 +42,7 @@ def test_overview_lists_every_run(page, dashboard_url, dashboard_runs):
     assert page.dialogs == []
 
 
-def test_model_page_shows_the_stored_numbers(page, dashboard_url, dashboard_runs):
+def test_model_page_shows_the_stored_numbers(page, screenshot, dashboard_url, dashboard_runs):
     _, paths = dashboard_runs
     metrics = read_run(paths["baseline"]).record["metrics"]
     page.goto(f"{dashboard_url}/model?run=baseline")
@@ -57,7 +55,7 @@ def test_model_page_shows_the_stored_numbers(page, dashboard_url, dashboard_runs
     screenshot(page, "model")
 
 
-def test_sidebar_navigation_and_run_picker_on_bias(page, dashboard_url, dashboard_runs):
+def test_sidebar_navigation_and_run_picker_on_bias(page, screenshot, dashboard_url, dashboard_runs):
     _, paths = dashboard_runs
     newest = read_run(paths["augmented"]).record["bias"]["gender"]
     gender = read_run(paths["baseline"]).record["bias"]["gender"]
@@ -76,7 +74,7 @@ def test_sidebar_navigation_and_run_picker_on_bias(page, dashboard_url, dashboar
     assert page.dialogs == []
 
 
-def test_explanations_render_hostile_text_as_text(page, dashboard_url, dashboard_runs):
+def test_explanations_render_hostile_text_as_text(page, screenshot, dashboard_url, dashboard_runs):
     _, paths = dashboard_runs
     share = read_run(paths["baseline"]).record["attributions"]["identity_share"]
     page.goto(f"{dashboard_url}/explanations?run=baseline")
@@ -92,7 +90,7 @@ def test_explanations_render_hostile_text_as_text(page, dashboard_url, dashboard
     assert page.dialogs == []
 
 
-def test_compare_page(page, dashboard_url):
+def test_compare_page(page, screenshot, dashboard_url):
     page.goto(f"{dashboard_url}/compare")
     expect(page.get_by_role("heading", name="Compare runs")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("heading", name="What changed")).to_be_visible()
@@ -102,7 +100,7 @@ def test_compare_page(page, dashboard_url):
     screenshot(page, "compare")
 
 
-def test_whatif_scores_a_typed_sentence_without_running_it(page, dashboard_url):
+def test_whatif_scores_a_typed_sentence_without_running_it(page, screenshot, dashboard_url):
     page.goto(f"{dashboard_url}/what-if")
     expect(page.get_by_role("heading", name="What-if")).to_be_visible(timeout=60_000)
     expect(_metric(page, "Prediction")).to_be_visible(timeout=60_000)  # default sentence, tiny model
