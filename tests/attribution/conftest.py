@@ -74,3 +74,16 @@ def sentiment_model():
 @pytest.fixture(scope="session")
 def held_out():
     return _sentences(random.Random(123), 40, rule="identity")[0]
+
+
+@pytest.fixture(scope="session")
+def probe_table():
+    """Three matched gender sets with score gaps 0.7, 0.05 and 0.5."""
+    import pandas as pd
+
+    rows = []
+    for inst, (f, m) in enumerate([(0.9, 0.2), (0.6, 0.55), (0.3, 0.8)]):
+        for group, score, word in (("female", f, "sister"), ("male", m, "brother")):
+            rows.append({"attribute": "gender", "family": "sentiment", "template_id": "t", "instance_id": f"sentiment/t/{inst}",
+                         "group": group, "text": f"my {word} saw film {inst}", "score": score, "predicted_label": "positive"})
+    return pd.DataFrame(rows)
