@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import KeywordClassifier
+from probe_helpers import KeywordClassifier
 
 from auditkit.errors import ConfigError
 from auditkit.probes import run_probes
