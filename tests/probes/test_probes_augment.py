@@ -1,0 +1,31 @@
+import pytest
+
+from auditkit.errors import ConfigError
+from auditkit.probes import counterfactual_augment
+
+
+def test_adds_swapped_copies_with_the_same_label():
+    texts = ["She loved her car.", "Great film.", "Jack hated it."]
+    out_texts, out_labels = counterfactual_augment(texts, [1, 1, 0])
+    assert out_texts[:3] == texts and out_labels[:3] == [1, 1, 0]
+    added = dict(zip(out_texts[3:], out_labels[3:]))
+    assert added["He loved his car."] == 1
+    assert added["Katie hated it."] == 0  # gender swap of a name keeps race
+    assert added["Lamar hated it."] == 0  # race swap of a name keeps gender
+    assert "Great film." not in out_texts[3:]
+    assert len(out_texts) == len(out_labels) == 6
+
+
+def test_no_duplicates_and_deterministic():
+    texts = ["She came.", "He came."]
+    a = counterfactual_augment(texts, [0, 1], attributes=["gender"], seed=1)
+    assert a == (["She came.", "He came."], [0, 1])  # each copy already exists
+    mixed = ["She told him."] * 1
+    assert counterfactual_augment(mixed, [1], seed=3) == counterfactual_augment(mixed, [1], seed=3)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="labels has 1"):
+        counterfactual_augment(["a", "b"], [1])
+    with pytest.raises(ConfigError, match="unknown attribute"):
+        counterfactual_augment(["a"], [1], attributes=["age"])
