@@ -396,5 +396,5 @@ def _bias_sentence(attr, name, ref_name, gap_ref, row) -> str:
         text += (f" — {'significant' if row['diff_significant'] else 'not significant'} "
                  f"(approximate CI of the gap change [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}])")
     if row.get("significant") is not None:
-        text += f"; in {name} the gap is {'significant' if row['significant'] else 'not significant'} after correction"
+        text += f"; on its own, {name}'s {attr} gap is {'significant' if row['significant'] else 'not significant'} (as stored by its audit)"
     return text + "."
