@@ -27,6 +27,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    if args.baseline and not args.policy:
+        from auditkit.errors import ConfigError
+        raise ConfigError("--baseline is used by the policy's no_regression check; pass --policy POLICY.toml as well")
     target = read_run(args.run)
     out = None if args.out == "-" else Path(args.out) if args.out else target.path / _SUFFIX[args.format]
     if out is not None:

@@ -56,3 +56,9 @@ def test_images_without_kaleido_is_a_clear_error(full_run, tmp_path, capsys):
     assert main(["report", str(full_run), "--images", str(tmp_path / "img")]) == 2
     assert "kaleido" in _one_line_error(capsys)
     assert not (full_run / "report.html").exists()
+
+
+def test_baseline_without_policy(full_run, capsys):
+    assert main(["report", str(full_run), "--baseline", str(full_run)]) == 2
+    assert "--policy" in _one_line_error(capsys)
+    assert not (full_run / "report.html").exists()
