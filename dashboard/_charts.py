@@ -56,3 +56,17 @@ def variants_figure(names: list[str], scores: list[float], original: float, labe
     fig.update_layout(title=f"P({_e(label)}) for counterfactual variants", yaxis=dict(range=[0, 1.15]),
                       **{**_LAYOUT, "height": 300})
     return fig
+
+
+def deletion_curve_figure(faithfulness: dict) -> go.Figure:
+    """Explained probability as top-scored words are deleted, against random deletion."""
+    fractions = list(faithfulness.get("fractions") or [])
+    fig = go.Figure()
+    for key, name, dash in (("curve", "by attribution", "solid"), ("random_curve", "random words", "dash")):
+        curve = list(faithfulness.get(key) or [])
+        if curve:
+            x = fractions[: len(curve)] if len(fractions) >= len(curve) else list(range(len(curve)))
+            fig.add_trace(go.Scatter(x=x, y=curve, mode="lines+markers", name=name, line=dict(dash=dash)))
+    fig.update_layout(title="Deletion curve", xaxis_title="fraction of words deleted", yaxis_title="explained probability",
+                      **_LAYOUT)
+    return fig

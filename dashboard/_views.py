@@ -62,12 +62,12 @@ def metric_entry(record: dict, name: str) -> dict:
 
 
 def significance_mark(section) -> str:
-    """"✱ p=…" when the gap is significant, "ns" when not, "" when not measured."""
+    """"✱ (p=…)" when the gap is significant, "ns (p=…)" when not, "" when not measured."""
     if not isinstance(section, dict) or "significant" not in section:
         return ""
     p = section.get("p_value")
     p_text = f" (p={p:.3g})" if isinstance(p, (int, float)) and not isinstance(p, bool) else ""
-    return f"✱ significant{p_text}" if section.get("significant") else f"ns{p_text}"
+    return f"✱{p_text}" if section.get("significant") else f"ns{p_text}"
 
 
 def run_label(run: Run) -> str:
@@ -164,9 +164,10 @@ def heatmap_html(words, scores, *, label: str | None = None) -> str:
     for word, value in zip(words, values):
         alpha = min(abs(value) / scale, 1.0)
         rgb = _POS if value > 0 else _NEG
+        ink = "#fff" if alpha > 0.55 else "inherit"
         spans.append(
             f'<span class="ak-word" title="{value:+.3f}" style="background: rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f}); '
-            f'padding: 1px 4px; margin: 1px; border-radius: 4px; display: inline-block">{html.escape(word)}</span>'
+            f'color: {ink}; padding: 1px 4px; margin: 1px; border-radius: 4px; display: inline-block">{html.escape(word)}</span>'
         )
     head = f'<div class="ak-heatmap-label" style="font-size: 0.8em; opacity: 0.7">{html.escape(label)}</div>' if label else ""
     return f'<div class="ak-heatmap" style="line-height: 1.9">{head}{" ".join(spans)}</div>'

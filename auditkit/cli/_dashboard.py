@@ -19,6 +19,7 @@ APP_MISSING = (
     "(git clone, then pip install -e .) — the dashboard/ folder is not part of the wheel"
 )
 PORT_IN_USE = "port {port} on 127.0.0.1 is already in use; pass --port N with a free port"
+RUNS_IS_FILE = "--runs {runs!r} is a file; pass the folder that holds run directories"
 HOST = "127.0.0.1"
 
 
@@ -45,6 +46,7 @@ def streamlit_command(app: Path, runs: Path, port: int) -> list[str]:
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button on a local audit tool
         "--", "--runs", str(runs),
     ]
 
@@ -75,13 +77,13 @@ def run(args) -> int:
     app = app_path()
     if not app.is_file():
         raise ConfigError(APP_MISSING.format(path=str(app)))
+    runs = Path(args.runs).expanduser().resolve()
+    if runs.exists() and not runs.is_dir():
+        raise ConfigError(RUNS_IS_FILE.format(runs=args.runs))
     if not 1 <= args.port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
     if not _port_free(args.port):
         raise ConfigError(PORT_IN_USE.format(port=args.port))
-    runs = Path(args.runs).expanduser().resolve()
-    if runs.exists() and not runs.is_dir():
-        raise ConfigError(f"--runs {args.runs!r} is a file; pass the folder that holds run directories")
     if not runs.exists():
         say(f"note: {runs} does not exist yet; the dashboard will show how to create a run there")
     url = f"http://{HOST}:{args.port}"

@@ -19,35 +19,53 @@ if not summary:
     v.not_measured("Attribution", "Re-run `auditkit audit ... --attributions N` (N > 0) to explain predictions.")
     st.stop()
 
+st.caption(f"Method: {summary.get('method', 'not recorded')}; target: {summary.get('target', 'the predicted class')}.")
+faith = summary.get("faithfulness") if isinstance(summary.get("faithfulness"), dict) else {}
 cols = st.columns(4)
-cols[0].metric("Method", str(summary.get("method", "—")))
-cols[1].metric("Examples attributed", str(summary.get("n_examples", "—")))
-cols[2].metric("Identity share", v.number(summary.get("identity_share")),
+cols[0].metric("Examples attributed", str(summary.get("n_examples", "—")))
+cols[1].metric("Identity share", v.number(summary.get("identity_share")),
                help="fraction of total |attribution| on identity words (pronouns, gendered nouns, names, identity terms)")
-cols[3].metric("Mean |convergence delta|", v.number(summary.get("mean_abs_convergence_delta"), 4),
+cols[2].metric("Mean |convergence delta|", v.number(summary.get("mean_abs_convergence_delta"), 4),
                help="integrated-gradients completeness error; small means the maps add up to the prediction")
-by_group = summary.get("identity_share_by_group") or summary.get("identity_share_per_group")
-if isinstance(by_group, dict) and by_group:
-    st.caption("Identity share per group")
-    v.show_table(pd.DataFrame([{"group": k, "identity share": val} for k, val in by_group.items()]), key="ak_share_groups")
-faith = summary.get("faithfulness")
-if isinstance(faith, dict) and faith:
-    with st.expander("Faithfulness"):
-        st.json(faith)
+cols[3].metric("Deletion AOPC", v.number(faith.get("aopc")),
+               help="mean drop of the explained probability as the top-scored words are deleted; "
+                    "compare with random deletion (higher is more faithful)")
+for note in summary.get("notes") or []:
+    st.warning(str(note))
+
+by_group = summary.get("identity_share_by_group") or {}
+rows = []
+if isinstance(by_group, dict):
+    for key, val in by_group.items():
+        if isinstance(val, dict):  # {attribute: {group: share}}
+            rows += [{"attribute": key, "group": g, "identity share": v.as_float(x)} for g, x in val.items()]
+        else:
+            rows.append({"attribute": "", "group": key, "identity share": v.as_float(val)})
+if rows:
+    with st.expander("Identity share per group", expanded=True):
+        v.show_table(pd.DataFrame(rows), key="ak_share_groups",
+                     column_config={"identity share": st.column_config.NumberColumn(format="%.3f")})
+if faith.get("curve"):
+    with st.expander("Faithfulness: deletion curve"):
+        v.show_figure(_charts.deletion_curve_figure(faith), key="ak_deletion")
 
 top = summary.get("top_words") or {}
-if isinstance(top, dict) and top:
+if isinstance(top, dict) and any(top.values()):
     st.subheader("Top words")
     figure_cols = st.columns(min(len(top), 3))
     for i, (label, items) in enumerate(top.items()):
         if isinstance(items, dict):
             pairs = list(items.items())
-        else:
-            pairs = [(it.get("word"), it.get("score", it.get("mean", it.get("value")))) for it in items or [] if isinstance(it, dict)]
-        pairs = [(str(w), float(s)) for w, s in pairs if w is not None and v.as_float(s) is not None][:15]
+        else:  # [[word, mean score, count], ...] or [{"word", "score"}, ...]
+            pairs = [
+                (it.get("word"), it.get("score", it.get("mean"))) if isinstance(it, dict) else tuple(it[:2])
+                for it in items or [] if isinstance(it, (dict, list, tuple)) and len(it) >= 2
+            ]
+        pairs = [(str(w), float(sc)) for w, sc in pairs if w is not None and v.as_float(sc) is not None][:15]
         if pairs:
             with figure_cols[i % len(figure_cols)]:
-                v.show_figure(_charts.top_words_figure(str(label), [w for w, _ in pairs], [s for _, s in pairs]), key=f"ak_top_{i}")
+                v.show_figure(_charts.top_words_figure(str(label), [w for w, _ in pairs], [sc for _, sc in pairs]),
+                              key=f"ak_top_{i}")
 
 try:
     table = _data.attributions(run)

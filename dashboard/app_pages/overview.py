@@ -22,6 +22,7 @@ def _row(run) -> dict:
         "model": (rec.get("model") or {}).get("name"),
         "dataset": str((rec.get("dataset") or {}).get("source", "")).replace("\\", "/").rsplit("/", 1)[-1],
         "n": (rec.get("dataset") or {}).get("n_examples"),
+        "gate": gate["status"],
         "accuracy": v.as_float(acc.get("value")),
         "accuracy 95% CI": v.ci_text(acc),
         "macro-F1": v.as_float(f1.get("value")),
@@ -32,7 +33,6 @@ def _row(run) -> dict:
         row[f"{attribute} gap"] = v.as_float(section.get("gap"))
         row[f"{attribute} significance"] = v.significance_mark(section) or "not measured"
     row["identity share"] = v.as_float((rec.get("attributions") or {}).get("identity_share"))
-    row["gate"] = gate["status"]
     row["created"] = rec.get("created_at")
     return row
 
@@ -52,21 +52,21 @@ v.show_table(
     key="ak_overview_table",
 )
 st.caption(
-    "Click a column header to sort. ✱ marks a gap significant after Holm correction; empty cells were not measured in "
-    "that run. Gate: the example policy's verdict."
+    "Click a column header to sort. ✱ marks a gap significant after Holm correction (ns: not significant); "
+    "None / “not measured”: that stage was not run. Gate: the example policy's verdict (details below)."
 )
 
-failing = [(r, _data.gate_verdict(r)) for r in runs]
-failing = [(r, g) for r, g in failing if g["status"] not in ("pass",)]
-if failing:
-    with st.expander("Gate details"):
-        for run, gate in failing:
-            st.text(f"{run.name}: {gate['status']}")
-            if gate.get("detail"):
-                st.text(gate["detail"])
-            bad = [c for c in gate.get("checks", []) if c.get("passed") is False]
-            if bad:
-                v.show_table(pd.DataFrame(bad))
+policy = _data.default_policy_path()
+with st.expander(f"Gate details ({policy.name if policy else 'no policy'})"):
+    if policy is None:
+        st.text("No example policy found; gate a run with: auditkit gate RUN --policy POLICY.toml")
+    for run in runs:
+        gate = _data.gate_verdict(run)
+        st.text(f"{run.name}: {gate['status']}" + (f" — {gate['detail']}" if gate.get("detail") else ""))
+        if gate.get("checks"):
+            checks = pd.DataFrame(gate["checks"])
+            v.show_table(checks[[c for c in ("name", "passed", "observed", "threshold", "detail", "skipped") if c in checks]],
+                         key=f"ak_gate_{run.path}")
 
 st.subheader("Open or compare")
 labels = {str(r.path): v.run_label(r) for r in runs}

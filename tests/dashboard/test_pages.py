@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from auditkit.gate import default_policy_path, evaluate_gate, load_policy
 from auditkit.store import read_run
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -83,7 +84,11 @@ def test_overview_one_row_per_run_with_record_numbers(env):
         else:
             assert row["gender significance"] == "not measured"
             assert row["identity share"] != row["identity share"]  # NaN: not measured
-        assert row["gate"]  # a verdict or a reason, never empty
+        verdict = evaluate_gate(read_run(env / row["run"]), load_policy(default_policy_path())) if "bias" in rec else None
+        if verdict is not None:
+            assert row["gate"] == ("pass" if verdict.passed else "fail")
+        else:  # the policy needs sections this run lacks
+            assert row["gate"] == "not evaluable"
 
 
 def test_overview_empty_state_shows_the_audit_command(tmp_path, monkeypatch):
