@@ -32,7 +32,21 @@ def number(value, digits: int = 3, *, signed: bool = False) -> str:
         return "—"
     if not math.isfinite(f):
         return "—"
+    if f != 0 and abs(f) < 0.5 * 10 ** -digits:  # would print as 0.000: show its size
+        return f"{f:+.2e}" if signed else f"{f:.2e}"
     return f"{f:+.{digits}f}" if signed else f"{f:.{digits}f}"
+
+
+def p_value(section) -> tuple[str, str]:
+    """(label, text) of an attribute's p-value: the Holm-corrected one when stored."""
+    if not isinstance(section, dict):
+        return "p-value", "—"
+    if section.get("p_value_holm") is not None:
+        label, value = "p-value (Holm)", section["p_value_holm"]
+    else:
+        label, value = "p-value", section.get("p_value")
+    value = as_float(value)
+    return label, "—" if value is None else f"{value:.3g}"
 
 
 def ci_text(entry) -> str:
@@ -65,8 +79,8 @@ def significance_mark(section) -> str:
     """"✱ (p=…)" when the gap is significant, "ns (p=…)" when not, "" when not measured."""
     if not isinstance(section, dict) or "significant" not in section:
         return ""
-    p = section.get("p_value")
-    p_text = f" (p={p:.3g})" if isinstance(p, (int, float)) and not isinstance(p, bool) else ""
+    _, p = p_value(section)
+    p_text = f" (p={p})" if p != "—" else ""
     return f"✱{p_text}" if section.get("significant") else f"ns{p_text}"
 
 

@@ -18,20 +18,25 @@ if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
     st.stop()
 if bias.get("target_label") is not None:
+    reason = f" ({bias['target_label_reason']})" if bias.get("target_label_reason") else ""
     st.caption(
-        f"Score: the model's probability of the target label “{bias['target_label']}”. A gap is the first group's "
-        "mean minus the second's (gender: female − male; race: african_american − european_american)."
+        f"Score: the model's probability of the target label “{bias['target_label']}”{reason}. A gap is the first group's "
+        "mean minus the second's (gender: female − male; race: african_american − european_american). Significant: "
+        "after Holm correction across every test of the run, and above the minimum effect size."
     )
 
-STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "significant", "flip_rate", "ctf_gap", "n_pairs"]
+STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "p_value_holm", "significant", "flip_rate", "ctf_gap", "n_pairs"]
 
 for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attributes]), attributes.items()):
     with tab:
         cols = st.columns(5)
         cols[0].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
-        cols[0].caption(f"95% CI {v.ci_text(entry) or 'not computed'}")
-        cols[1].metric("p-value (Holm)", v.number(entry.get("p_value"), 4))
-        cols[1].caption(v.significance_mark(entry) or "significance not computed")
+        cols[0].caption(f"95% CI {v.ci_text(entry) or 'not computed'}"
+                        + (f" · {entry['gap_definition']}" if entry.get("gap_definition") else ""))
+        p_label, p_text = v.p_value(entry)
+        cols[1].metric(p_label, p_text, help="paired t-test across matched probe instances")
+        sig = entry.get("significant")
+        cols[1].caption("✱ significant" if sig else "not significant" if sig is not None else "significance not computed")
         cols[2].metric("Flip rate", v.number(entry.get("flip_rate")), help="share of pairs whose predicted label changes")
         cols[3].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
         cols[4].metric("Pairs", str(entry.get("n_pairs", "—")))
@@ -71,7 +76,7 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
             continue
         f1, f2, f3 = st.columns([1, 1, 2])
         fam_pick = f1.multiselect("Family", sorted(pairs["family"].astype(str).unique()), key=f"ak_bias_family_{attribute}")
-        inst_pick = f2.text_input("Template / instance id contains", key=f"ak_bias_instance_{attribute}")
+        inst_pick = f2.text_input("Template or word (instance id contains)", key=f"ak_bias_instance_{attribute}")
         word = f3.text_input("Word in either text", key=f"ak_bias_word_{attribute}")
         shown = pairs
         if fam_pick:
