@@ -19,7 +19,9 @@ from sklearn.metrics import roc_auc_score
 __all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE"]
 
 DEFAULT_MIN_GROUP_SIZE = 30
-MISSING_GROUP_VALUES = ("", "nan", "none", "null", "<missing>")
+# Empty cells and the loader's "<missing>" marker; "none" stays a real group
+# (the sample data uses it for "no gender mentioned").
+MISSING_GROUP_VALUES = ("", "<missing>")
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

@@ -80,3 +80,10 @@ def test_shape_errors():
         observed_group_fairness([1, 0], [1], sensitive_features=["a", "b"])
     with pytest.raises(ValueError, match="one value per example"):
         observed_group_fairness([1, 0], [1, 0], sensitive_features=["a"])
+
+
+def test_none_is_a_group_but_missing_markers_are_not():
+    y = np.array([1, 0, 1, 0, 1, 0])
+    r = observed_group_fairness(y, y, sensitive_features=["none", "none", "f", "<missing>", "", None], min_group_size=1)
+    assert set(r["groups"]) == {"none", "f"}
+    assert r["n_missing"] == 3
