@@ -55,13 +55,36 @@ for pair in cmp.pairs:
 st.subheader("Metrics")
 metrics = cmp.metrics.copy()
 value_wide = metrics.pivot_table(index="metric", columns="run", values="value", aggfunc="first", sort=False)[cmp.runs]
+
+
+def _test_text(row) -> str:
+    if row.get("p_value") is not None and row["p_value"] == row["p_value"]:
+        text = f"{row['test']} p={row['p_value']:.3g}"
+    elif row.get("diff_ci_low") is not None and row["diff_ci_low"] == row["diff_ci_low"]:
+        text = f"{row['test']} CI [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]"
+    else:
+        return "not tested"
+    return ("✱ " if row.get("significant") is True else "ns · ") + text
+
+
+side_by_side = value_wide.copy()
+for other in cmp.runs[1:]:
+    part = metrics[metrics["run"] == other].set_index("metric")
+    side_by_side[f"Δ {other}"] = part["diff"].reindex(side_by_side.index).astype(float)
+    side_by_side[f"test {other}"] = [_test_text(part.loc[m]) if m in part.index else "" for m in side_by_side.index]
+st.caption(f"Values per run; Δ = run − {cmp.runs[0]}; ✱ significant at α = {cmp.alpha} (paired tests only when the runs share a dataset).")
 v.show_table(
-    metrics[[c for c in ("metric", "run", "value", "ci_low", "ci_high", "diff", "test", "p_value", "diff_ci_low",
-                         "diff_ci_high", "significant") if c in metrics]],
-    key="ak_compare_metrics",
-    column_config={c: st.column_config.NumberColumn(format="%+.3f" if c.startswith("diff") else "%.3f")
-                   for c in ("value", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high")},
+    side_by_side.reset_index(),
+    key="ak_compare_wide",
+    column_config={c: st.column_config.NumberColumn(format="%+.3f" if c.startswith("Δ") else "%.3f")
+                   for c in side_by_side.columns if not c.startswith("test")},
 )
+with st.expander("All numbers (long format)"):
+    v.show_table(
+        metrics[[c for c in ("metric", "run", "value", "ci_low", "ci_high", "diff", "test", "p_value", "diff_ci_low",
+                             "diff_ci_high", "significant") if c in metrics]],
+        key="ak_compare_metrics",
+    )
 headline = [m for m in ("accuracy", "macro_precision", "macro_recall", "macro_f1") if m in value_wide.index]
 left, right = st.columns(2)
 with left:

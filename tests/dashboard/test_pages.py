@@ -160,7 +160,12 @@ def test_compare_page_uses_the_compare_engine(env):
     at = open_page("compare")
     text = "\n".join(t.value for t in at.text)
     assert "augmented" in text and "baseline" in text  # summary lines name both runs
-    metrics = next(df.value for df in at.dataframe if "metric" in df.value.columns)
+    wide = next(df.value for df in at.dataframe if "Δ augmented" in df.value.columns).set_index("metric")
+    base, aug = (read_run(env / n).record["metrics"]["accuracy"]["value"] for n in ("baseline", "augmented"))
+    assert wide.loc["accuracy", "baseline"] == pytest.approx(base)
+    assert wide.loc["accuracy", "Δ augmented"] == pytest.approx(aug - base)
+    assert "McNemar exact p=" in wide.loc["accuracy", "test augmented"]
+    metrics = next(df.value for df in at.dataframe if "run" in df.value.columns and "metric" in df.value.columns)
     assert list(metrics["run"].unique()) == ["baseline", "augmented"]  # the older run is the reference
     rec = read_run(env / "augmented").record
     row = metrics[(metrics["metric"] == "accuracy") & (metrics["run"] == "augmented")].iloc[0]
