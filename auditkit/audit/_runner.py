@@ -103,6 +103,11 @@ def run_audit(
         raise DataError("an audit needs labels; pass --label-col naming the label column")
     labels = classifier.labels
     timings: dict[str, float] = {}
+    if options.probes:  # probes: fail fast on a bad attribute, lexicon or target label, before predicting
+        from auditkit.probes import check_probe_options
+
+        check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
+                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
 
     def timed(stage: str):
         class _Timer:

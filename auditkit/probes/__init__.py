@@ -19,13 +19,20 @@ from auditkit.probes._stats import (
     holm_correction,
     paired_gap_test,
 )
-from auditkit.probes._suite import ProbeReport, probe_families, resolve_target_label, run_probes
+from auditkit.probes._suite import (
+    ProbeReport,
+    check_probe_options,
+    probe_families,
+    resolve_target_label,
+    run_probes,
+)
 from auditkit.probes._swap import swap_identity
 from auditkit.probes._templates import TEMPLATES, Template
 
 __all__ = [
     "run_probes",
     "ProbeReport",
+    "check_probe_options",
     "probe_families",
     "resolve_target_label",
     "swap_identity",

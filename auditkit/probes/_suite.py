@@ -21,7 +21,7 @@ from auditkit.probes._stats import (
 from auditkit.probes._swap import counterfactual_versions
 from auditkit.probes._templates import template_instances
 
-__all__ = ["ProbeReport", "run_probes", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
+__all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
 
 DATASET_FAMILY = "dataset_counterfactual"
 N_WORST_PAIRS = 5
@@ -88,6 +88,20 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
         if 0 <= i < len(labels):
             return i, "given (as a label id)"
     raise ConfigError(f"target label {name!r} is not a label of the model; pass one of {known} or an id 0..{len(labels) - 1}")
+
+
+def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(), alpha: float = 0.05, min_effect: float = 0.02) -> None:
+    """Raise the :class:`ConfigError` :func:`run_probes` would raise for these options, without scoring anything.
+
+    Call it before slow stages so that a typo in ``--probes`` or
+    ``--target-label`` fails in a second, not after prediction.
+    """
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
+    if min_effect < 0:
+        raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
+    resolve_lexicons(attributes, lexicon_files)
+    resolve_target_label(labels, target_label)
 
 
 def _seed_for(seed: int, *parts: str) -> list[int]:
@@ -261,14 +275,14 @@ def run_probes(
         Unknown attribute or family, bad lexicon, unknown target label, bad
         alpha/min_effect, or an attribute whose probe set yields no pairs.
     """
+    labels = list(classifier.labels)
+    if n_boot < 1:
+        raise ConfigError(f"n_boot must be at least 1, got {n_boot}")
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
     if min_effect < 0:
         raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
-    if n_boot < 1:
-        raise ConfigError(f"n_boot must be at least 1, got {n_boot}")
     lexicons = resolve_lexicons(attributes, lexicon_files)
-    labels = list(classifier.labels)
     target_id, reason = resolve_target_label(labels, target_label)
     if families is not None:
         families = [str(f).strip() for f in families if str(f).strip()]
