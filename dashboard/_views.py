@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,14 @@ from dashboard import _data
 
 AUDIT_COMMAND = "auditkit audit --model MODEL --data DATA --out {runs}/NAME"
 BIAS_ATTRIBUTES = ("gender", "race")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+def md(text) -> str:
+    """``text`` with every Markdown/HTML/Streamlit-directive character backslash-escaped, for st.caption & co."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def number(value, digits: int = 3, *, signed: bool = False) -> str:
@@ -92,7 +101,7 @@ def run_label(run: Run) -> str:
 def empty_state() -> None:
     """No runs yet: say where the dashboard looked and how to create a run."""
     root = _data.runs_dir()
-    st.info(f"No audit runs found under {root}. Create one, then reload this page:")
+    st.info(f"No audit runs found under {md(root)}. Create one, then reload this page:")
     st.code(AUDIT_COMMAND.format(runs=root), language="bash")
 
 
@@ -143,10 +152,10 @@ def run_header(run: Run) -> None:
     rec = run.record
     model = rec.get("model") or {}
     data = rec.get("dataset") or {}
-    st.caption(
+    st.caption(md(
         f"Run {run.name} · model {model.get('name', '?')} · dataset "
         f"{Path(str(data.get('source', '?'))).name} (n={data.get('n_examples', '?')}) · {rec.get('created_at', '')}"
-    )
+    ))
 
 
 def show_figure(fig, *, key: str | None = None, missing: str | None = None) -> None:

@@ -18,9 +18,9 @@ if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
     st.stop()
 if bias.get("target_label") is not None:
-    reason = f" ({bias['target_label_reason']})" if bias.get("target_label_reason") else ""
+    reason = f" ({v.md(bias['target_label_reason'])})" if bias.get("target_label_reason") else ""
     st.caption(
-        f"Score: the model's probability of the target label “{bias['target_label']}”{reason}. A gap is the first group's "
+        f"Score: the model's probability of the target label “{v.md(bias['target_label'])}”{reason}. A gap is the first group's "
         "mean minus the second's (gender: female − male; race: african_american − european_american). Significant: "
         "after Holm correction across every test of the run, and above the minimum effect size."
     )
@@ -32,7 +32,7 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
         cols = st.columns(5)
         cols[0].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
         cols[0].caption(f"95% CI {v.ci_text(entry) or 'not computed'}"
-                        + (f" · {entry['gap_definition']}" if entry.get("gap_definition") else ""))
+                        + (f" · {v.md(entry['gap_definition'])}" if entry.get("gap_definition") else ""))
         p_label, p_text = v.p_value(entry)
         cols[1].metric(p_label, p_text, help="paired t-test across matched probe instances")
         sig = entry.get("significant")

@@ -37,7 +37,7 @@ if len(picked) < 2:
 with st.spinner("Comparing (paired tests)…"):
     result = _data.compare([by_path[p] for p in picked])
 if not result["available"]:
-    st.warning(f"Paired comparison unavailable: {result['detail']}")
+    st.warning(f"Paired comparison unavailable: {v.md(result['detail'])}")
     st.stop()
 cmp = result["comparison"]
 
@@ -72,7 +72,7 @@ for other in cmp.runs[1:]:
     part = metrics[metrics["run"] == other].set_index("metric")
     side_by_side[f"Δ {other}"] = part["diff"].reindex(side_by_side.index).astype(float)
     side_by_side[f"test {other}"] = [_test_text(part.loc[m]) if m in part.index else "" for m in side_by_side.index]
-st.caption(f"Values per run; Δ = run − {cmp.runs[0]}; ✱ significant at α = {cmp.alpha} (paired tests only when the runs share a dataset).")
+st.caption(f"Values per run; Δ = run − {v.md(cmp.runs[0])}; ✱ significant at α = {cmp.alpha} (paired tests only when the runs share a dataset).")
 v.show_table(
     side_by_side.reset_index(),
     key="ak_compare_wide",

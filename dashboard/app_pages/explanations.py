@@ -19,7 +19,7 @@ if not summary:
     v.not_measured("Attribution", "Re-run `auditkit audit ... --attributions N` (N > 0) to explain predictions.")
     st.stop()
 
-st.caption(f"Method: {summary.get('method', 'not recorded')}; target: {summary.get('target', 'the predicted class')}.")
+st.caption(v.md(f"Method: {summary.get('method', 'not recorded')}; target: {summary.get('target', 'the predicted class')}."))
 faith = summary.get("faithfulness") if isinstance(summary.get("faithfulness"), dict) else {}
 cols = st.columns(4)
 cols[0].metric("Examples attributed", str(summary.get("n_examples", "—")))
@@ -31,7 +31,7 @@ cols[3].metric("Deletion AOPC", v.number(faith.get("aopc")),
                help="mean drop of the explained probability as the top-scored words are deleted; "
                     "compare with random deletion (higher is more faithful)")
 for note in summary.get("notes") or []:
-    st.warning(str(note))
+    st.warning(v.md(note))
 
 by_group = summary.get("identity_share_by_group") or {}
 rows = []

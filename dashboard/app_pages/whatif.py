@@ -37,11 +37,11 @@ for run in runs:  # the target label the run's bias probes used, for the variant
         target_by_source.setdefault(source, str(target))
 
 for source in models:
-    st.subheader(choices[source])
+    st.subheader(v.md(choices[source]))
     try:
         clf = _data.load_model(source)
     except AuditkitError as exc:
-        st.error(f"Cannot load {source}: {exc}")
+        st.error(v.md(f"Cannot load {source}: {exc}"))
         continue
     labels = clf.labels
     target_name = target_by_source.get(source, labels[-1])
@@ -58,7 +58,7 @@ for source in models:
                       key=f"ak_whatif_probs_{source}")
     with right:
         words, scores, method = _whatif.word_attributions(clf, text, target)
-        st.caption(f"Word heat map toward “{labels[target]}” ({method}). {v.HEATMAP_LEGEND}")
+        st.caption(v.md(f"Word heat map toward “{labels[target]}” ({method}).") + " " + v.HEATMAP_LEGEND)
         v.show_heatmap(words, scores)
         if variants:
             rows = pd.DataFrame(

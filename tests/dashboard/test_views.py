@@ -1,0 +1,36 @@
+"""Escaping helpers of the dashboard: dataset text never becomes markup."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = str(Path(__file__).resolve().parents[2])
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from dashboard import _views  # noqa: E402
+
+
+def test_heatmap_escapes_every_word():
+    out = _views.heatmap_html(["<img", "src=x", "onerror=alert(1)>", "</div><script>x</script>"], [0.5, -0.2, 0.1, 0.0],
+                              label="<b>label</b>")
+    assert "<img" not in out and "<script>" not in out and "<b>" not in out
+    assert "&lt;img" in out and "onerror=alert(1)&gt;" in out and "&lt;/div&gt;&lt;script&gt;" in out
+
+
+def test_heatmap_colours_follow_the_sign():
+    out = _views.heatmap_html(["up", "down"], [1.0, -1.0])
+    assert "rgba(214,39,40,1.00)" in out and "rgba(31,119,180,1.00)" in out
+
+
+def test_md_escapes_markdown_html_and_directives():
+    assert _views.md("[x](javascript:alert(1)) <img> :red[hi] $x$ *b*") == (
+        r"\[x\]\(javascript\:alert\(1\)\) \<img\> \:red\[hi\] \$x\$ \*b\*"
+    )
+
+
+def test_numbers_keep_tiny_values_visible():
+    assert _views.number(0.0642, signed=True) == "+0.064"
+    assert _views.number(2.4e-06, signed=True) == "+2.40e-06"
+    assert _views.number(None) == "—" and _views.number(float("nan")) == "—"
