@@ -6,12 +6,30 @@ Screenshots go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from auditkit.store import read_run
+
+
+def _load_fixtures():
+    name = "auditkit_test_browser_fixtures"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_browser.py"))
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+_fx = _load_fixtures()
+# the fixtures, visible to pytest in this module's namespace
+browser, page, screenshot = _fx.browser, _fx.page, _fx.screenshot
+dashboard_runs, dashboard_url = _fx.dashboard_runs, _fx.dashboard_url
 
 pytestmark = pytest.mark.browser
 

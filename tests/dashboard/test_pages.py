@@ -16,7 +16,21 @@ from streamlit.testing.v1 import AppTest
 from auditkit.gate import default_policy_path, evaluate_gate, load_policy
 from auditkit.store import read_run
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+def _load_fixtures():
+    import importlib.util
+    import sys
+
+    name = "auditkit_test_dashboard_fixtures"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_fixtures.py"))
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+fx = _load_fixtures()
+APP = fx.APP
 
 RENDER_TIMES: dict[str, float] = {}
 PAGES = {
@@ -27,6 +41,14 @@ PAGES = {
     "compare": "app_pages/compare.py",
     "whatif": "app_pages/whatif.py",
 }
+
+
+@pytest.fixture(scope="module")
+def runs_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    model = fx.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
+    fx.write_demo_runs(root, fx.synthetic_runs_module(), model)
+    return root
 
 
 @pytest.fixture

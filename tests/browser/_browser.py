@@ -1,4 +1,7 @@
-"""A running ``auditkit dashboard`` and a headless Chromium for the browser tests.
+"""Fixtures: a running ``auditkit dashboard`` and a headless Chromium for the browser tests.
+
+Not a conftest.py (a second ``conftest`` module would shadow tests/conftest.py
+for tests that import from it); the test module imports these fixtures.
 
 Chromium is Debian's (``/usr/bin/chromium``, or ``$AUDITKIT_CHROMIUM``);
 when it is missing the tests fail — they are part of ``make test``.
@@ -32,10 +35,11 @@ EXPECT_TIMEOUT_MS = 30_000  # a first render on 2 busy cores can take seconds; e
 
 
 def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
 
 
 def _free_port() -> int:
@@ -68,8 +72,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="session")
 def dashboard_runs(tmp_path_factory):
     """The dashboard tests' stored runs (baseline with a tiny local model, augmented, bare)."""
-    helpers = _load("auditkit_test_dashboard_conftest", TESTS / "dashboard" / "conftest.py")
-    synthetic = helpers._synthetic_runs_module()
+    helpers = _load("auditkit_test_dashboard_fixtures", TESTS / "dashboard" / "_fixtures.py")
+    synthetic = helpers.synthetic_runs_module()
     model = helpers.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
     root = tmp_path_factory.mktemp("runs")
     paths = helpers.write_demo_runs(root, synthetic, model)

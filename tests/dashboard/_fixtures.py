@@ -1,4 +1,8 @@
-"""Stored runs for the dashboard tests, written with auditkit.store.write_run.
+"""Stored runs for the dashboard and browser tests, written with auditkit.store.write_run.
+
+Not a conftest.py: a second module named ``conftest`` would shadow
+tests/conftest.py for the tests that import helpers from it. Load this file
+with :func:`load` (by path).
 
 Records come from the synthetic-run helpers of the report tests
 (``tests/report/_runs.py``: contract-shaped, numbers internally consistent,
@@ -9,41 +13,34 @@ classifier so the What-if page can load it.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
-
-import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 APP = TESTS.parent / "dashboard" / "app.py"
 
 
-def _load(name: str, path: Path):
+def load(name: str, path: Path):
+    """Import a helper module of the tests by file path (tests/ is not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-def _synthetic_runs_module():
-    return _load("auditkit_test_synthetic_runs", TESTS / "report" / "_runs.py")
+def synthetic_runs_module():
+    return load("auditkit_test_synthetic_runs", TESTS / "report" / "_runs.py")
 
 
 def save_tiny_model(out: Path) -> Path:
     """The tiny classifier of tests/conftest.py saved as a model directory."""
-    clf = _load("auditkit_test_root_conftest", TESTS / "conftest.py").build_tiny_classifier()
+    clf = load("auditkit_test_root_conftest", TESTS / "conftest.py").build_tiny_classifier()
     clf.model.save_pretrained(out)
     clf.tokenizer.save_pretrained(out)
     return out
-
-
-@pytest.fixture(scope="session")
-def synthetic():
-    return _synthetic_runs_module()
-
-
-@pytest.fixture(scope="session")
-def tiny_model_path(tmp_path_factory):
-    return save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
 
 
 def write_demo_runs(root: Path, synthetic, model_path: Path) -> dict[str, Path]:
@@ -66,10 +63,3 @@ def write_demo_runs(root: Path, synthetic, model_path: Path) -> dict[str, Path]:
     bare["created_at"] = "2026-01-01T00:00:01+00:00"
     paths["bare"] = write_run(root / "bare", bare, {"predictions": pred_bare})
     return paths
-
-
-@pytest.fixture(scope="session")
-def runs_root(tmp_path_factory, synthetic, tiny_model_path):
-    root = tmp_path_factory.mktemp("runs")
-    write_demo_runs(root, synthetic, tiny_model_path)
-    return root
