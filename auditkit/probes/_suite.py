@@ -131,10 +131,10 @@ def _build_rows(lexicons: dict, families, texts) -> list[tuple]:
                     if versions is None:
                         continue
                     for g in lex.groups:
-                        rows.append((name, family, "dataset", f"{family}/{i}", g, versions[g], None, None))
+                        rows.append((name, family, "dataset", f"{name}/{family}/{i}", g, versions[g], None, None))
                 continue
             source = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
-            for inst, tid, word, valence, sentences in template_instances(source, lex.groups, family=family):
+            for inst, tid, word, valence, sentences in template_instances(source, lex.groups, family=f"{name}/{family}"):
                 for g in lex.groups:
                     rows.append((name, family, tid, inst, g, sentences[g], word, valence))
     return rows

@@ -104,7 +104,7 @@ def template_instances(rows, groups, *, family: str, templates=TEMPLATES):
         Lexicon rows mapping each group to its person phrase or name.
     groups : sequence of str
     family : str
-        Used in the instance id.
+        Prefix of the instance ids (``"<family>/<template>/<word>/<row>"``).
     templates : sequence of Template, default TEMPLATES
     """
     for template in templates:

@@ -39,7 +39,7 @@ def test_summary_shape_and_table(neutral_classifier):
     assert {"attribute", "family", "template_id", "instance_id", "group", "text", "score", "predicted_label"} <= set(table.columns)
     assert set(table["predicted_label"]) <= {"negative", "positive"}
     # every instance is a full matched set
-    assert (table.groupby(["attribute", "instance_id"]).size() == 2).all()
+    assert (table.groupby("instance_id").size() == 2).all()  # ids are unique across attributes
     cf = table[table["family"] == "dataset_counterfactual"]
     assert "He loved his new car." in set(cf["text"])
 
