@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,6 +21,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from auditkit._fs import staged_directory
 from auditkit.errors import RunStoreError
 
 SCHEMA_VERSION = 1
@@ -118,29 +117,11 @@ def write_run(
     record.setdefault("schema_version", SCHEMA_VERSION)
     record.setdefault("run_id", new_run_id())
     record.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    parent = path.absolute().parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=parent))
-    try:
+    with staged_directory(path) as staging:
         for name, frame in (tables or {}).items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         text = json.dumps(to_jsonable(record), indent=2, ensure_ascii=False, allow_nan=False)
         (staging / RUN_FILE).write_text(text + "\n", encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if path.exists():
-            trash = parent / f".{path.name}.old-{uuid.uuid4().hex[:6]}"
-            if any(path.iterdir()):
-                os.rename(path, trash)
-            else:
-                path.rmdir()
-                trash = None
-            os.rename(staging, path)
-            if trash is not None:
-                shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.rename(staging, path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return path
 
 

@@ -13,9 +13,7 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from auditkit._fs import staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
 from auditkit.models import load_classifier, map_labels
@@ -195,8 +194,7 @@ def fine_tune(
     val_texts = [texts[i] for i in val_idx]
     val_ds = _EncodedTexts(encode(val_texts), y[val_idx]) if len(val_idx) else None
     show = sys.stderr.isatty() if progress is None else progress
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.absolute().parent))
-    try:
+    with staged_directory(out) as staging:
         args = _training_arguments(
             TrainingArguments,
             output_dir=str(staging / "checkpoints"),
@@ -298,17 +296,6 @@ def fine_tune(
             "versions": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
         }
         (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if out.exists():
-            trash = out.absolute().parent / f".{out.name}.old-{uuid.uuid4().hex[:6]}"
-            os.rename(out, trash)
-            os.rename(staging, out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return record
 
 
