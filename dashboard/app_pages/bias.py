@@ -98,6 +98,32 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
                            "score_b": st.column_config.NumberColumn(format="%.3f")},
         )
 
+st.divider()
+with st.expander("Probe sentences (every scored sentence; filter by attribute, family, template, group, word)"):
+    try:
+        probes = _data.run_table(run, "probes")
+    except AuditkitError as exc:
+        probes = None
+        st.error(str(exc))
+    if probes is None or probes.empty:
+        st.info("The run has no probes.parquet.")
+    else:
+        filters = [c for c in ("attribute", "family", "template_id", "group") if c in probes]
+        shown = probes
+        for column, widget in zip(filters, st.columns(len(filters) + 1)):
+            options = sorted(shown[column].dropna().astype(str).unique())
+            picked = widget.multiselect(column.replace("_", " "), options, key=f"ak_probe_{column}")
+            if picked:
+                shown = shown[shown[column].astype(str).isin(picked)]
+        needle = st.text_input("Word or text contains", key="ak_probe_text")
+        if needle:
+            hit = shown["text"].astype(str).str.contains(needle, case=False, regex=False) if "text" in shown else False
+            if "word" in shown:
+                hit = hit | shown["word"].astype(str).str.contains(needle, case=False, regex=False)
+            shown = shown[hit]
+        st.caption(f"{len(shown)} of {len(probes)} sentences (first 2,000 shown).")
+        v.show_table(shown.head(2000), key="ak_probe_sentences")
+
 observed = bias.get("observed_groups")
 if isinstance(observed, dict) and observed:
     with st.expander("Observed-group fairness"):

@@ -162,6 +162,10 @@ def test_bias_page_numbers_and_not_measured(env):
     pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
     assert len(pairs) == 1 and "<img src=x onerror=alert(1)>" in pairs["text_a"].iloc[0]
 
+    at.multiselect(key="ak_probe_group").select("female").run()
+    sentences = next(df.value for df in at.dataframe if "instance_id" in df.value.columns)
+    assert len(sentences) and set(sentences["group"]) == {"female"}
+
     bare = open_page("bias", run="bare", root=env)
     assert "not measured" in all_text(bare)
 
