@@ -169,12 +169,22 @@ def is_local_model(source: str) -> bool:
     return (Path(source).expanduser() / "config.json").is_file()
 
 
+def model_version(source: str) -> int:
+    """Changes when a local model directory is rewritten (e.g. retrained), so caches reload it."""
+    path = Path(source).expanduser()
+    return max([_mtime(path / "config.json")] + [_mtime(p) for p in path.glob("*.safetensors")] + [_mtime(p) for p in path.glob("*.bin")])
+
+
 @st.cache_resource(show_spinner="Loading model…", max_entries=8)
-def load_model(source: str):
-    """Load a classifier once per server process (What-if page only)."""
+def _load_model_cached(source: str, version: int):
     from auditkit.models import load_classifier
 
     return load_classifier(source)
+
+
+def load_model(source: str):
+    """Load a classifier once per server process and model version (What-if page only)."""
+    return _load_model_cached(source, model_version(source))
 
 
 # ---------------------------------------------------------------- section readers (shared with compare/report)
@@ -234,3 +244,18 @@ def _figure_cached(path: str, mtime: int, name: str, args: tuple, kwargs: tuple)
 def figure(run: Run, name: str, *args, **kwargs):
     """``auditkit.report.figures.<name>(run, *args, **kwargs)`` cached per run version; None when not measured."""
     return _figure_cached(str(run.path), _tables_mtime(run), name, tuple(args), tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _whatif_cached(source: str, version: int, texts: tuple[str, ...], target: int) -> dict:
+    from dashboard import _whatif
+
+    clf = _load_model_cached(source, version)
+    probs = clf.predict_proba(list(texts), progress=False).probabilities
+    words, scores, method = _whatif.word_attributions(clf, texts[0], target)
+    return {"labels": clf.labels, "probabilities": probs, "words": words, "scores": scores, "method": method}
+
+
+def whatif_scores(source: str, texts: tuple[str, ...], target: int) -> dict:
+    """Class probabilities of ``texts`` and the word heat map of ``texts[0]`` for one model (cached per sentence)."""
+    return _whatif_cached(source, model_version(source), tuple(texts), int(target))

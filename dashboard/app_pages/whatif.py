@@ -39,15 +39,14 @@ for run in runs:  # the target label the run's bias probes used, for the variant
 for source in models:
     st.subheader(v.md(choices[source]))
     try:
-        clf = _data.load_model(source)
+        labels = _data.load_model(source).labels
     except AuditkitError as exc:
         st.error(v.md(f"Cannot load {source}: {exc}"))
         continue
-    labels = clf.labels
     target_name = target_by_source.get(source, labels[-1])
     target = labels.index(target_name) if target_name in labels else len(labels) - 1
-    texts = [text] + [item["text"] for item in variants]
-    probs = clf.predict_proba(texts, progress=False).probabilities
+    result = _data.whatif_scores(source, tuple([text] + [item["text"] for item in variants]), target)
+    probs = result["probabilities"]
     original = probs[0]
     predicted = labels[int(original.argmax())]
 
@@ -57,9 +56,8 @@ for source in models:
         v.show_figure(_charts.probabilities_figure(labels, [float(p) for p in original], "Class probabilities"),
                       key=f"ak_whatif_probs_{source}")
     with right:
-        words, scores, method = _whatif.word_attributions(clf, text, target)
-        st.caption(v.md(f"Word heat map toward “{labels[target]}” ({method}).") + " " + v.HEATMAP_LEGEND)
-        v.show_heatmap(words, scores)
+        st.caption(v.md(f"Word heat map toward “{labels[target]}” ({result['method']}).") + " " + v.HEATMAP_LEGEND)
+        v.show_heatmap(result["words"], result["scores"])
         if variants:
             rows = pd.DataFrame(
                 {
