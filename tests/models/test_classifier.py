@@ -7,7 +7,7 @@ import torch
 
 from auditkit.errors import ModelError
 from auditkit.models import load_classifier, resolve_model_source
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 
 TEXTS = [
     "fine",
