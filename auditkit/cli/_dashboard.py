@@ -73,6 +73,23 @@ def _open_when_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) 
         time.sleep(0.3)  # polling a server that is starting; not a test wait
 
 
+def _forward_termination(proc: subprocess.Popen) -> None:
+    """Stop the Streamlit server when this process is told to stop (SIGTERM/SIGHUP), not only on Ctrl+C."""
+    import signal
+
+    def stop(signum, frame):
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise SystemExit(0)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def run(args) -> int:
     app = app_path()
     if not app.is_file():
@@ -89,6 +106,7 @@ def run(args) -> int:
     url = f"http://{HOST}:{args.port}"
     say(f"auditkit dashboard: {url} (runs: {runs}); Ctrl+C to stop")
     proc = subprocess.Popen(streamlit_command(app, runs, args.port))
+    _forward_termination(proc)
     if not args.no_browser:
         threading.Thread(target=_open_when_healthy, args=(url, proc), daemon=True).start()
     try:
