@@ -185,7 +185,8 @@ def audit_attributions(
         "identity_share_by_group": share_by_group,
         "identity_share_by_kind": share_by_kind,
         "faithfulness": faithfulness,
-        "top_words": top_words(attributions),
+        # Probe templates repeat the same names and frames: rank words on the data only.
+        "top_words": top_words(dataset_part or attributions),
         "notes": notes,
     }
     return AttributionReport(summary, table, list(attributions))
