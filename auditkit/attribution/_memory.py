@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["available_memory", "rows_per_pass"]
+__all__ = ["available_memory", "bytes_per_row", "rows_per_pass"]
 
 # Share of the free memory one attribution pass may take: the rest is left to
 # the weights, the allocator's slack and whatever else runs on the machine.

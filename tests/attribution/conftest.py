@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
 
 import pytest
-
-
-def _root_conftest():
-    path = Path(__file__).resolve().parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("auditkit_test_root_conftest", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_tiny_classifier = _root_conftest().build_tiny_classifier
+from tiny_models import build_tiny_classifier  # tests/ is on sys.path
 
 FILLER = "the a film movie plot was is very quite story actor scene long short old new day night city music".split()
 
