@@ -40,7 +40,17 @@ class AttributionReport:
     Attributes
     ----------
     summary : dict
-        The ``"attributions"`` section of run.json.
+        The ``"attributions"`` section of run.json: ``method``,
+        ``n_examples`` (dataset rows + both sides of each probe pair),
+        ``n_dataset_examples``, ``n_probe_pairs``, ``kinds``, ``target``,
+        ``n_steps_used`` (``{"16": count, ...}``), ``tolerance``,
+        ``mean_abs_convergence_delta``, ``max_abs_convergence_delta``
+        (None for methods without one), ``identity_share``,
+        ``identity_share_by_group`` (``{attribute: {group: share}}``),
+        ``identity_share_by_kind`` (``{"dataset": f, "probe_pair": f}``),
+        ``faithfulness`` (see :func:`deletion_curve`), ``top_words``
+        (``{class: [[word, mean score, count], ...]}``, dataset rows only)
+        and ``notes``.
     table : DataFrame
         One row per attributed text (the contents of attributions.parquet).
     attributions : list of WordAttribution
