@@ -108,6 +108,14 @@ def run_audit(
 
         check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
                             lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
+    if options.attributions:  # likewise an unknown attribution method
+        from auditkit.attribution import METHODS
+        from auditkit.errors import ConfigError
+
+        if options.attribution_method not in METHODS:
+            raise ConfigError(
+                f"unknown --attribution-method {options.attribution_method!r}; choose one of {', '.join(METHODS)}"
+            )
 
     def timed(stage: str):
         class _Timer:

@@ -39,7 +39,7 @@ def add_parser(sub):
     attr.add_argument("--attributions", type=int, default=24, metavar="N",
                       help="how many examples to explain with Captum (default 24; 0 skips)")
     attr.add_argument("--attribution-method", default="integrated_gradients",
-                      help="integrated_gradients (default), or another method listed in the README")
+                      help="integrated_gradients (default), input_x_gradient or occlusion")
     return p
 
 
