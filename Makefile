@@ -34,24 +34,26 @@ test-fast: setup
 
 # --- the demo: two fine-tuned models, two audited runs, two gate verdicts, one dashboard ---
 models/baseline/training.json: $(STAMP) $(TRAIN)
-	@echo "== [1/5] fine-tuning the embedded MiniLM on $(TRAIN) (baseline)"
+	@echo "== [train] fine-tuning the embedded MiniLM on $(TRAIN) -> models/baseline"
 	$(BIN)/auditkit train --data $(TRAIN) --base minilm --epochs $(EPOCHS) --learning-rate $(LR) --out models/baseline --overwrite
 
 models/augmented/training.json: $(STAMP) $(TRAIN)
-	@echo "== [2/5] fine-tuning with counterfactual augmentation (mitigated)"
+	@echo "== [train] fine-tuning with counterfactual augmentation (mitigated) -> models/augmented"
 	$(BIN)/auditkit train --data $(TRAIN) --base minilm --epochs $(EPOCHS) --learning-rate $(LR) --augment counterfactual --out models/augmented --overwrite
 
 runs/%/run.json: models/%/training.json
-	@echo "== [3/5] auditing models/$* on $(TEST) (metrics, bias probes, attributions)"
+	@echo "== [audit] models/$* on $(TEST): metrics, bias probes, attributions -> runs/$*"
 	$(BIN)/auditkit audit --model models/$* --data $(TEST) --group-col gender_mention --out runs/$* --overwrite
 
 demo-runs: runs/baseline/run.json runs/augmented/run.json
-	@echo "== [4/5] release gate ($(POLICY))"
+	@echo "== [gate] both runs against $(POLICY) (the augmented one also against the baseline)"
 	-$(BIN)/auditkit gate runs/baseline --policy $(POLICY)
 	-$(BIN)/auditkit gate runs/augmented --policy $(POLICY) --baseline runs/baseline
 
 demo: demo-runs
-	@echo "== [5/5] dashboard on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	@echo "== [compare] augmented vs baseline"
+	$(BIN)/auditkit compare runs/baseline runs/augmented
+	@echo "== [dashboard] http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
 	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
 
 dashboard: setup

@@ -16,16 +16,24 @@ def test_fine_tune_minilm_briefly_then_audit(tmp_path, capsys):
     train = pd.read_csv(ROOT / "sample_data" / "reviews_train.csv")
     test = pd.read_csv(ROOT / "sample_data" / "reviews_test.csv")
     # a balanced slice, enough for a pretrained backbone to beat chance clearly
-    train = train.groupby("label", group_keys=False).apply(lambda g: g.sample(160, random_state=0))
+    train = train.groupby("label").sample(160, random_state=0)
     train.to_csv(tmp_path / "train.csv", index=False)
     test.head(120).to_csv(tmp_path / "test.csv", index=False)
-    assert main(["train", "--data", str(tmp_path / "train.csv"), "--base", "minilm", "--epochs", "2",
-                 "--learning-rate", "1e-4", "--out", str(tmp_path / "model")]) == 0
+    assert main(["train", "--data", str(tmp_path / "train.csv"), "--base", "minilm", "--epochs", "3",
+                 "--batch-size", "16", "--learning-rate", "1e-4", "--out", str(tmp_path / "model")]) == 0
     record = json.loads((tmp_path / "model" / "training.json").read_text())
     assert record["base"] == "minilm" and record["labels"] == ["negative", "positive"]
     assert main(["audit", "--model", str(tmp_path / "model"), "--data", str(tmp_path / "test.csv"),
                  "--group-col", "gender_mention", "--out", str(tmp_path / "run"), "--n-boot", "200",
-                 "--probes", "none", "--attributions", "0"]) == 0
+                 "--attributions", "4"]) == 0
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["metrics"]["accuracy"]["value"] > 0.7
     assert run["model"]["labels"] == ["negative", "positive"]
+    # the full default probe suite and attributions ran on the real backbone
+    for attribute in ("gender", "race"):
+        assert run["bias"][attribute]["n_pairs"] > 1000
+        assert -1 <= run["bias"][attribute]["gap"] <= 1
+    assert run["attributions"]["n_examples"] >= 4
+    assert run["attributions"]["max_abs_convergence_delta"] <= 0.05 or run["attributions"].get("notes")
+    probes = pd.read_parquet(tmp_path / "run" / "probes.parquet")
+    assert set(probes.attribute) == {"gender", "race"}
