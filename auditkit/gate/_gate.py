@@ -211,7 +211,15 @@ def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
                     raise RunStoreError(f"run {run.name!r} bias.{attr} has no 'significant' flag, which policy check {name!r} needs")
                 detail = (f"gap {gap:+.3f}, {'Holm-corrected ' if holm else ''}p = {p:.3g}" if gap is not None and p is not None
                           else "gap/p not stored")
-                detail += " — significant after correction" if sig else " — not significant"
+                if sig:
+                    detail += " — significant after correction"
+                else:
+                    alpha = S.finite(((run.record.get("bias") or {}).get("settings") or {}).get("alpha"))
+                    min_effect = S.finite(((run.record.get("bias") or {}).get("settings") or {}).get("min_effect"))
+                    below_effect = (p is not None and alpha is not None and p < alpha and gap is not None
+                                    and min_effect is not None and abs(gap) < min_effect)
+                    detail += (f" — not significant: |gap| is below the minimum effect {min_effect:g}" if below_effect
+                               else " — not significant")
                 result.checks.append(GateCheck(f"{name}[{attr}]", not bool(sig), p, None, detail))
         elif name == "max_flip_rate":
             for attr, entry in _attributes(run, opts, name).items():
