@@ -17,7 +17,7 @@ import streamlit as st
 
 import auditkit
 from auditkit.errors import AuditkitError
-from auditkit.store import RUN_FILE, Run, list_runs, read_run
+from auditkit.store import RUN_FILE, Run, list_runs, read_run, sections
 
 RUNS_ENV = "AUDITKIT_RUNS"
 DEFAULT_RUNS = "runs"
@@ -189,16 +189,9 @@ def load_model(source: str):
 
 # ---------------------------------------------------------------- section readers (shared with compare/report)
 
-def _sections():
-    """auditkit's defensive run-section readers (the ones compare and report use), so every view agrees."""
-    from auditkit.compare import _sections
-
-    return _sections
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _bias_view_cached(path: str, mtime: int, attribute: str) -> dict:
-    S = _sections()
+    S = sections  # noqa: N806 (the same short alias the report uses)
     run = read_run(path)
     return {
         "means": S.group_means_with_ci(run, attribute),
@@ -209,7 +202,7 @@ def _bias_view_cached(path: str, mtime: int, attribute: str) -> dict:
 
 def bias_attributes(run: Run) -> dict[str, dict]:
     """The probed attributes of the run's bias section (gender, race, ...)."""
-    return _sections().bias_attributes(run)
+    return sections.bias_attributes(run)
 
 
 def bias_view(run: Run, attribute: str) -> dict:
@@ -219,7 +212,7 @@ def bias_view(run: Run, attribute: str) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _attributions_cached(path: str, mtime: int):
-    return _sections().attributions_table(read_run(path))
+    return sections.attributions_table(read_run(path))
 
 
 def attributions(run: Run) -> pd.DataFrame | None:

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from auditkit.store import Run
+from auditkit.store.sections import finite
 
 from dashboard import _data
 
@@ -65,15 +66,7 @@ def ci_text(entry) -> str:
     return f"[{number(entry['ci_low'])}, {number(entry['ci_high'])}]"
 
 
-def as_float(value):
-    """float or None (for numeric, sortable table columns)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+as_float = finite  # float or None, for numeric, sortable table columns
 
 
 def metric_entry(record: dict, name: str) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from auditkit.compare import _sections as S
+from auditkit.store import sections as S
 from auditkit.errors import ConfigError
 from auditkit.store import Run, read_run, to_jsonable
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Mapping
 
-from auditkit.compare import _sections as S
+from auditkit.store import sections as S
 from auditkit.compare import compare_runs
 from auditkit.errors import ConfigError, RunStoreError
 from auditkit.gate._policy import CHECKS, Policy, load_policy

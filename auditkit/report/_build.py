@@ -6,7 +6,7 @@ three formats cannot disagree.
 
 from __future__ import annotations
 
-from auditkit.compare import _sections as S
+from auditkit.store import sections as S
 from auditkit.report._markdown import fmt_num
 from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, to_jsonable

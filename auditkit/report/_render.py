@@ -110,7 +110,7 @@ def export_figures(run, out_dir: str | os.PathLike, *, format: str = "png") -> l
     """Write every figure of the report as PNG or SVG into ``out_dir`` (needs kaleido; see :func:`figures.export_figure`)."""
     from pathlib import Path
 
-    from auditkit.compare import _sections as S
+    from auditkit.store import sections as S
     from auditkit.report import figures as F
 
     run = run if isinstance(run, Run) else read_run(run)

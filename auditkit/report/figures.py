@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
-from auditkit.compare import _sections as S
+from auditkit.store import sections as S
 from auditkit.store import Run
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Defensive readers for the sections of a stored run.
 
-Report, compare and gate all read run records through these helpers, so a
+Report, compare, gate and the dashboard all read run records through these helpers, so a
 run audited without probes or attributions (or written by an older auditkit)
 reads as "not measured" in one consistent way instead of a ``KeyError``.
 """
@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import RunStoreError
-from auditkit.store import Run
-
-HEADLINE_METRICS = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
+from auditkit.metrics import HEADLINE_METRICS
+from auditkit.store._run import Run
 
 # bias keys that are not probed attributes
 _BIAS_META_KEYS = {"target_label", "observed_groups", "alpha", "min_effect", "settings", "holm", "n_tests"}
