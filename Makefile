@@ -47,8 +47,8 @@ runs/%/run.json: models/%/training.json
 
 demo-runs: runs/baseline/run.json runs/augmented/run.json
 	@echo "== [gate] both runs against $(POLICY) (the augmented one also against the baseline)"
-	-$(BIN)/auditkit gate runs/baseline --policy $(POLICY)
-	-$(BIN)/auditkit gate runs/augmented --policy $(POLICY) --baseline runs/baseline
+	@$(BIN)/auditkit gate runs/baseline --policy $(POLICY) || echo "== gate: runs/baseline does not pass (exit $$?); the failing checks are above"
+	@$(BIN)/auditkit gate runs/augmented --policy $(POLICY) --baseline runs/baseline || echo "== gate: runs/augmented does not pass (exit $$?); the failing checks are above"
 
 demo: demo-runs
 	@echo "== [compare] augmented vs baseline"

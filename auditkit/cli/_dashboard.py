@@ -73,6 +73,15 @@ def _open_when_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) 
         time.sleep(0.3)  # polling a server that is starting; not a test wait
 
 
+def _has_display() -> bool:
+    """Whether a browser tab can open here (a headless server would get a text browser or nothing)."""
+    import os
+
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _forward_termination(proc: subprocess.Popen) -> None:
     """Stop the Streamlit server when this process is told to stop (SIGTERM/SIGHUP), not only on Ctrl+C."""
     import signal
@@ -107,7 +116,7 @@ def run(args) -> int:
     say(f"auditkit dashboard: {url} (runs: {runs}); Ctrl+C to stop")
     proc = subprocess.Popen(streamlit_command(app, runs, args.port))
     _forward_termination(proc)
-    if not args.no_browser:
+    if not args.no_browser and _has_display():
         threading.Thread(target=_open_when_healthy, args=(url, proc), daemon=True).start()
     try:
         return proc.wait()
