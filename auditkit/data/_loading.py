@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from auditkit._hub import hub_offline_reason
 from auditkit.data._dataset import TextDataset
 from auditkit.errors import DataError
 
@@ -120,20 +122,48 @@ def _read_hf(source: str) -> pd.DataFrame:
     attempts = [(name, config)]
     if config is not None and "/" not in name:
         attempts.append((f"{name}/{config}", None))
+    # datasets retries an unreachable Hub for most of a minute; when a quick probe
+    # says it is unreachable, read the local cache only.
+    offline = hub_offline_reason() is not None
     last: Exception | None = None
     for repo, cfg in attempts:
         try:
-            ds = datasets.load_dataset(repo, cfg, split=split)
+            with _datasets_offline(offline):
+                ds = datasets.load_dataset(repo, cfg, split=split)
             return ds.to_pandas()
         except Exception as exc:  # datasets raises many types; report the cause
             last = exc
     message = str(last).splitlines()[0] if last and str(last) else type(last).__name__
-    if _looks_offline(last):
+    if offline or _looks_offline(last):
         raise DataError(
             f"cannot fetch {source!r}: the Hugging Face Hub is unreachable; "
             "download the data where you have access and pass the local CSV/JSONL/Parquet file to --data"
         ) from None
     raise DataError(f"cannot load {source!r} from the Hugging Face Hub: {message}") from None
+
+
+@contextmanager
+def _datasets_offline(offline: bool):
+    """Make datasets use only its local cache while the block runs (when ``offline``)."""
+    if not offline:
+        yield
+        return
+    import datasets.config
+
+    saved = {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    saved_flag = getattr(datasets.config, "HF_HUB_OFFLINE", None)
+    os.environ["HF_HUB_OFFLINE"] = os.environ["HF_DATASETS_OFFLINE"] = "1"
+    datasets.config.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if saved_flag is not None:
+            datasets.config.HF_HUB_OFFLINE = saved_flag
 
 
 def _looks_offline(exc: BaseException | None) -> bool:
