@@ -28,8 +28,13 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise RunStoreError(f"--out {str(p)!r} is a directory; give a file name such as {str(p / 'report.html')!r}")
     if p.exists() and not written_by_auditkit(p):
         raise RunStoreError(f"--out {str(p)!r} exists and was not written by auditkit; refusing to overwrite it — choose another name")
-    if not p.absolute().parent.is_dir():
-        raise RunStoreError(f"folder {str(p.absolute().parent)!r} for --out does not exist; create it first")
+    parent = p.absolute().parent
+    if parent.exists() and not parent.is_dir():
+        raise RunStoreError(f"{str(parent)!r} is a file, so --out {str(p)!r} cannot go there; choose another path")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunStoreError(f"cannot create folder {str(parent)!r} for --out: {exc.strerror or exc}") from None
     return p
 
 
