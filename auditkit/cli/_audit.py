@@ -17,7 +17,7 @@ def add_parser(sub):
         description="Predict a labelled dataset with a classifier, score it with confidence intervals, "
         "and store the run (run.json + predictions.parquet) in --out.",
     )
-    p.add_argument("--model", required=True, help="model directory, Hub id, or a run of auditkit train")
+    p.add_argument("--model", required=True, help="model directory (e.g. one written by auditkit train) or a Hub id")
     add_data_options(p)
     add_model_options(p)
     p.add_argument("--out", required=True, help="run directory to write (atomically)")
