@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
 # Demo settings (override on the command line: make demo EPOCHS=3 PORT=8600)
-EPOCHS ?= 3
+EPOCHS ?= 2
 LR     ?= 1e-4
 PORT   ?= 8501
 TRAIN  := sample_data/reviews_train.csv
