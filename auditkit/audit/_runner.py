@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.data import TextDataset
-from auditkit.errors import DataError
+from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_predictions
 from auditkit.models import TextClassifier, map_labels
 
@@ -41,6 +42,25 @@ class AuditOptions:
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
     attribution_method: str = "integrated_gradients"
+
+    def validate(self) -> None:
+        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the CLI flag) for bad values."""
+        if self.n_boot < 0:
+            raise ConfigError(f"--n-boot must be 0 or more, got {self.n_boot}")
+        if self.batch_size < 1:
+            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if not 0 < self.confidence_level < 1:
+            raise ConfigError(f"confidence level must be between 0 and 1, got {self.confidence_level}")
+        if self.n_bins < 1:
+            raise ConfigError(f"calibration bins must be at least 1, got {self.n_bins}")
+        if self.min_group_size < 1:
+            raise ConfigError(f"--min-group-size must be at least 1, got {self.min_group_size}")
+        if not 0 < self.alpha < 1:
+            raise ConfigError(f"--alpha must be between 0 and 1, got {self.alpha}")
+        if self.min_effect < 0:
+            raise ConfigError(f"--min-effect must be 0 or more, got {self.min_effect}")
+        if self.attributions < 0:
+            raise ConfigError(f"--attributions must be 0 or more, got {self.attributions}")
 
 
 @dataclass
@@ -98,6 +118,7 @@ def run_audit(
     AuditResult
     """
     options = options or AuditOptions()
+    options.validate()
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     if dataset.labels is None:
         raise DataError("an audit needs labels; pass --label-col naming the label column")
@@ -110,23 +131,17 @@ def run_audit(
                             lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
     if options.attributions:  # likewise an unknown attribution method
         from auditkit.attribution import METHODS
-        from auditkit.errors import ConfigError
 
         if options.attribution_method not in METHODS:
             raise ConfigError(
                 f"unknown --attribution-method {options.attribution_method!r}; choose one of {', '.join(METHODS)}"
             )
 
+    @contextmanager
     def timed(stage: str):
-        class _Timer:
-            def __enter__(self):
-                self.start = time.perf_counter()
-                return self
-
-            def __exit__(self, *exc):
-                timings[stage] = round(time.perf_counter() - self.start, 3)
-
-        return _Timer()
+        start = time.perf_counter()
+        yield
+        timings[stage] = round(time.perf_counter() - start, 3)
 
     y_true = map_labels(dataset.labels, labels)
     with timed("predict"):

@@ -44,22 +44,12 @@ def add_parser(sub):
 
 
 def options_from_args(args) -> AuditOptions:
-    if args.n_boot < 0:
-        raise ConfigError(f"--n-boot must be 0 or more, got {args.n_boot}")
-    if args.batch_size < 1:
-        raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    if not 0 < args.alpha < 1:
-        raise ConfigError(f"--alpha must be between 0 and 1, got {args.alpha}")
-    if args.min_effect < 0:
-        raise ConfigError(f"--min-effect must be 0 or more, got {args.min_effect}")
-    if args.attributions < 0:
-        raise ConfigError(f"--attributions must be 0 or more, got {args.attributions}")
     probes = tuple(a.strip() for a in args.probes.split(",") if a.strip())
     if probes in ((), ("none",)):
         probes = ()
     elif "none" in probes:
         raise ConfigError(f"--probes {args.probes!r} mixes 'none' with attributes; give attributes or 'none' alone")
-    return AuditOptions(
+    options = AuditOptions(
         n_boot=args.n_boot,
         seed=args.seed,
         batch_size=args.batch_size,
@@ -72,6 +62,8 @@ def options_from_args(args) -> AuditOptions:
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )
+    options.validate()
+    return options
 
 
 def run(args) -> int:

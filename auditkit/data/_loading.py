@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
@@ -26,6 +27,7 @@ _READERS = {
     ".pq": "parquet",
 }
 _MAX_ROWS_LISTED = 10
+_INT = re.compile(r"[+-]?\d+")
 
 
 def parse_source(source: str) -> tuple[str, str | None, str]:
@@ -179,14 +181,10 @@ def _looks_offline(exc: BaseException | None) -> bool:
 
 
 def _coerce_labels(values: pd.Series) -> list:
-    """Integers stay integers (also when read as text), everything else a stripped str."""
+    """Integers stay integers (also when read as text, e.g. "1"), everything else a stripped str."""
     as_str = [str(v).strip() for v in values]
-    try:
-        ints = [int(v) for v in as_str]
-    except ValueError:
-        return as_str
-    if all(str(i) == s or s.lstrip("+").lstrip("0") == str(i).lstrip("0") for i, s in zip(ints, as_str)):
-        return ints
+    if all(_INT.fullmatch(v) for v in as_str):
+        return [int(v) for v in as_str]
     return as_str
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from pathlib import Path
 
@@ -49,7 +48,8 @@ def resolve_model_source(name_or_path: str | os.PathLike) -> tuple[str, bool]:
         if not path.is_dir():
             raise ModelError(f"{name!r} is a file; pass the directory that holds config.json and the weights")
         return str(path), True
-    looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or os.sep in name and name.count("/") == 0
+    # Hub ids are "name" or "owner/name"; anything else that does not exist is a mistyped path.
+    looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
     if looks_local:
         raise ModelError(f"model directory {name!r} does not exist; check the path passed to --model")
     return name, False
@@ -134,14 +134,9 @@ def load_classifier(
     -------
     TextClassifier
     """
-    from auditkit.models._classifier import TextClassifier
-
     source, local = resolve_model_source(name_or_path)
     if local:
         _check_local_checkpoint(Path(source), require_head=require_head and num_labels is None)
-    import transformers
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
     kwargs: dict = {"trust_remote_code": trust_remote_code}
     if num_labels is not None:
         kwargs["num_labels"] = num_labels

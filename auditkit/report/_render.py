@@ -11,7 +11,7 @@ from auditkit.report._html import esc, page
 from auditkit.report._html import render_html
 from auditkit.report._markdown import cell, pval, render_markdown, table
 from auditkit.report._output import GENERATOR_MARK
-from auditkit.store import Run, read_run, to_jsonable
+from auditkit.store import Run, read_run
 
 FORMATS = ("html", "md", "json")
 

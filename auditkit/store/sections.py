@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import RunStoreError
-from auditkit.metrics import HEADLINE_METRICS
+from auditkit.metrics import HEADLINE_METRICS  # noqa: F401  (re-exported for readers: S.HEADLINE_METRICS)
 from auditkit.store._run import Run
 
 # bias keys that are not probed attributes

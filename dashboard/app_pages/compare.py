@@ -1,6 +1,5 @@
 """Compare: two or more runs side by side, with the compare engine's paired tests."""
 
-import pandas as pd
 import streamlit as st
 
 from auditkit.report.figures import comparison_metrics_figure

@@ -1,4 +1,3 @@
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 

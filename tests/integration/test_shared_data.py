@@ -1,7 +1,6 @@
 """Real SST-2 sentences (../shared/data, skipped cleanly when absent) through the real backbone."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from sklearn.metrics import accuracy_score, f1_score

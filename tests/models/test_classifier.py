@@ -1,5 +1,4 @@
 import json
-import time
 
 import numpy as np
 import pytest
@@ -7,7 +6,6 @@ import torch
 
 from auditkit.errors import ModelError
 from auditkit.models import load_classifier, resolve_model_source
-from tiny_models import build_tiny_classifier
 
 TEXTS = [
     "fine",
@@ -88,7 +86,6 @@ def test_missing_local_path_is_reported():
 
 def test_hub_id_offline_fails_fast_with_a_fix(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    start = time.perf_counter()
     with pytest.raises(ModelError, match="Hub is unreachable.*local directory"):
         load_classifier("someone/some-sentiment-model")
     assert resolve_model_source("someone/some-sentiment-model") == ("someone/some-sentiment-model", False)
