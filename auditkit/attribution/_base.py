@@ -299,8 +299,14 @@ def resolve_target(labels: Sequence[str], target) -> int:
         if not 0 <= int(target) < len(labels):
             raise ConfigError(TARGET_OUT_OF_RANGE.format(target=int(target), n=len(labels), last=len(labels) - 1))
         return int(target)
-    if isinstance(target, str) and target in labels:
-        return list(labels).index(target)
+    if isinstance(target, str):
+        # the same rules as the probes' --target-label: exact or case-insensitive name, or an id
+        from auditkit.probes import resolve_target_label
+
+        try:
+            return resolve_target_label(labels, target)[0]
+        except ConfigError:
+            pass
     raise ConfigError(UNKNOWN_TARGET.format(target=target, labels=", ".join(labels)))
 
 

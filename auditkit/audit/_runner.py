@@ -249,7 +249,7 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
         n=options.attributions,
         method=options.attribution_method,
         seed=options.seed,
-        identity_words=identity_terms(),
+        identity_words=identity_terms(lexicons=tuple(options.lexicon_files)),
         progress=progress,
     )
     for note in report.summary.get("notes", []) or []:

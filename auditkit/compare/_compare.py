@@ -311,8 +311,12 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
                         half = 1.959964 * math.hypot(sa, sb)
                         row.update(diff_ci_low=row["diff"] - half, diff_ci_high=row["diff"] + half,
                                    diff_method="normal approximation from each run's CI (probe sets not matched)")
-                if row.get("diff_ci_low") is not None:
-                    row["diff_significant"] = bool(row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0)
+                # "Significant" is about |gap| (did the bias shrink or grow?), as the summary and
+                # the gate read it; the signed change only stands in when |gap| has no interval.
+                lo, hi = (("abs_diff_ci_low", "abs_diff_ci_high") if row.get("abs_diff_ci_low") is not None
+                          else ("diff_ci_low", "diff_ci_high"))
+                if row.get(lo) is not None:
+                    row["diff_significant"] = bool(row[lo] > 0 or row[hi] < 0)
                 summary.append(_bias_sentence(attr, name, ref_name, ga, row))
             bias_rows.append(row)
         for attr in ref_attrs:

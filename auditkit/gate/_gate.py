@@ -254,7 +254,7 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
     if not pair["paired"]:
         raise RunStoreError(f"no_regression cannot test {run.name!r} against baseline {base.name!r}: {pair['note']}; "
                             "evaluate both models on the same dataset")
-    names = [m for m in ("accuracy", "macro_precision", "macro_recall", "macro_f1") if m in wanted]
+    names = [m for m in ("accuracy", "macro_f1") if m in wanted]
     if "class_recall" in wanted:
         names += [m for m in rows.index if m.startswith("recall[")]
     for m in names:
@@ -278,7 +278,10 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
     if opts["bias"]:
         brows = cmp.bias[cmp.bias["run"] == cmp.runs[1]]
         base_attrs = S.bias_attributes(base)
-        if base_attrs and not S.bias_attributes(run):
+        if not base_attrs:
+            raise RunStoreError(f"baseline {base.name!r} has no 'bias' section, which no_regression (bias = true) needs; "
+                                "re-run its audit with probes, or set bias = false")
+        if not S.bias_attributes(run):
             raise RunStoreError(f"run {run.name!r} has no 'bias' section, which no_regression (bias = true) needs because "
                                 f"baseline {base.name!r} has one; re-run auditkit audit with probes, or set bias = false")
         for _, row in brows.iterrows():

@@ -24,7 +24,8 @@ from typing import Mapping
 from auditkit.errors import ConfigError
 
 # check name -> {option: (kind, default)}; kind is "prob", "on", "list", "bool", "metrics"
-_METRIC_CHOICES = ("accuracy", "macro_precision", "macro_recall", "macro_f1", "class_recall")
+# the metrics compare_runs gives a paired test (McNemar for accuracy, paired bootstrap otherwise)
+_METRIC_CHOICES = ("accuracy", "macro_f1", "class_recall")
 CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "min_accuracy": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_macro_f1": {"threshold": ("prob", None), "on": ("on", "ci_low")},

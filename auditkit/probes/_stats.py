@@ -9,7 +9,8 @@ import numpy as np
 __all__ = ["paired_gap_test", "holm_correction", "flip_rate", "counterfactual_token_fairness_gap"]
 
 _EXACT_TOL = 1e-12  # differences this small are float noise of identical scores
-_BOOT_CHUNK = 2_000_000  # resampled values per chunk, to bound memory on big probe sets
+_BOOT_CHUNK = 2_000_000
+_MIN_PAIRS_FOR_CONSTANT = 10  # a constant non-zero difference over this many pairs is not chance  # resampled values per chunk, to bound memory on big probe sets
 
 
 def _bootstrap_mean_ci(diffs: np.ndarray, *, n_boot: int, seed, confidence_level: float) -> tuple[float, float]:
@@ -34,7 +35,8 @@ def _ttest_p(diffs: np.ndarray) -> float:
     if len(diffs) < 2 or np.all(np.abs(diffs) < _EXACT_TOL):
         return 1.0
     if np.ptp(diffs) < _EXACT_TOL:  # every pair differs by the same non-zero amount
-        return 0.0
+        # the t statistic is infinite; only trust that with enough pairs, else defer to the sign-rank test
+        return 0.0 if len(diffs) >= _MIN_PAIRS_FOR_CONSTANT else _wilcoxon_p(diffs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         p = stats.ttest_rel(diffs, np.zeros_like(diffs)).pvalue

@@ -161,6 +161,8 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
     if len(groups) > 2:
         hi = max(groups, key=lambda g: complete[g].mean())
         lo = min(groups, key=lambda g: complete[g].mean())
+        if hi == lo:  # every group mean ties: report the lexicon's own pair
+            hi, lo = lex.gap
         if (hi, lo) in pair_stats:
             head = dict(pair_stats[(hi, lo)])
         else:

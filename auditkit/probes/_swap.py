@@ -34,6 +34,10 @@ _DETERMINER_ALWAYS = frozenset({"own", "only", "first", "last", "best", "favorit
 _NEXT_WORDS = re.compile(r"\s*([^\W\d_][\w'-]*|\S)?\s*([^\W\d_][\w'-]*)?")
 
 
+# "her it's ..." / "her that's ...": a clause follows, so "her" is an object ("him")
+_CONTRACTIONS = frozenset({"it's", "that's", "there's", "he's", "she's", "what's", "who's", "here's"})
+
+
 def _is_determiner(rest: str) -> bool:
     """Whether a possessive-or-object word ("her", "his") followed by ``rest`` is a determiner."""
     m = _NEXT_WORDS.match(rest)
@@ -50,8 +54,8 @@ def _is_determiner(rest: str) -> bool:
         return False
     if nxt[0].isupper():
         return False  # "told her Jack was late"
-    if low.endswith("'s") or low.endswith("n't"):
-        return False
+    if low.endswith("n't") or low in _CONTRACTIONS:
+        return False  # "I saw her isn't", "told her it's late"
     return True
 
 

@@ -108,3 +108,14 @@ def test_compare_cli(paired_runs, tmp_path, capsys):
     assert main(["compare", str(a)]) == 2
     assert "at least two runs" in capsys.readouterr().err
     assert main(["compare", str(a), str(tmp_path / "missing")]) == 2
+
+
+
+def test_bias_significance_column_agrees_with_the_summary(paired_runs):
+    comparison = compare_runs(list(paired_runs))
+    rows = comparison.bias[comparison.bias["run"] == comparison.runs[1]]
+    assert len(rows)
+    for _, row in rows.iterrows():
+        line = next(l for l in comparison.summary_lines if f"the {row['attribute']} gap" in l)
+        said_significant = "— significant" in line
+        assert bool(row["diff_significant"]) == said_significant, (row.to_dict(), line)

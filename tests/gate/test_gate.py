@@ -175,3 +175,16 @@ def test_junit_refuses_foreign_file(tmp_path, capsys):
     junit.write_text("<mine/>")
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, LENIENT)), "--junit", str(junit)]) == 2
     assert junit.read_text() == "<mine/>"
+
+
+def test_baseline_without_bias_is_bad_input_not_a_silent_pass(tmp_path, capsys):
+    base = build_run(tmp_path / "released", with_bias=False)
+    cand = build_run(tmp_path / "candidate", base_predictions=read_run(base).predictions)
+    policy = _policy(tmp_path, "[checks.no_regression]\n")
+    assert main(["gate", str(cand), "--policy", str(policy), "--baseline", str(base)]) == 2
+    assert "baseline 'released' has no 'bias' section" in capsys.readouterr().err
+
+
+def test_regression_metrics_without_a_paired_test_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="accuracy, macro_f1, class_recall"):
+        load_policy(_policy(tmp_path, '[checks.no_regression]\nmetrics = ["macro_precision"]\n'))

@@ -42,10 +42,33 @@ def test_all_zero_differences_give_p_one_not_nan():
     assert r["ci_low"] == r["ci_high"] == 0.0
 
 
-def test_constant_nonzero_difference_is_certain():
-    r = paired_gap_test([0.5, 0.6, 0.7, 0.8], [0.4, 0.5, 0.6, 0.7])
+def test_constant_nonzero_difference_is_certain_only_with_enough_pairs():
+    a = np.linspace(0.3, 0.8, 12)
+    r = paired_gap_test(a, a - 0.1)
     assert r["gap"] == pytest.approx(0.1)
     assert r["p_value"] == 0.0
+    few = paired_gap_test([0.6, 0.7], [0.5, 0.6])  # two pairs prove nothing
+    assert few["p_value"] == pytest.approx(few["p_value_wilcoxon"]) and few["p_value"] > 0.05
+
+
+def test_three_groups_that_tie_do_not_crash(tmp_path):
+    import json
+
+    from auditkit.probes import run_probes
+    from tiny_models import build_tiny_classifier
+
+    lexicon = {"attribute": "religion", "groups": ["muslim", "christian", "jewish"], "gap": ["muslim", "christian"],
+               "terms": [{"muslim": "mosque", "christian": "church", "jewish": "synagogue"}],
+               "person_phrases": {"identity_terms": [{"muslim": "a Muslim woman", "christian": "a Christian woman",
+                                                      "jewish": "a Jewish woman"}]}}
+    path = tmp_path / "religion.json"
+    path.write_text(json.dumps(lexicon))
+    clf = build_tiny_classifier()
+    clf.model.classifier.weight.data.zero_()  # constant scores: every group mean ties
+    clf.model.classifier.bias.data.zero_()
+    report = run_probes(clf, attributes=("religion",), lexicon_files=(str(path),), n_boot=50)
+    entry = report.summary["religion"]
+    assert entry["gap"] == 0.0 and entry["significant"] is False
 
 
 def test_single_pair_is_not_testable():

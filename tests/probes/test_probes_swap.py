@@ -107,3 +107,11 @@ def test_articles_follow_the_new_word(text, expected):
     attribute = "race" if "American" in text else "gender"
     target = "african_american" if attribute == "race" else "male"
     assert swap_identity(text, attribute, target_group=target) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("She gave her brother's car back", "He gave his brother's car back"),
+    ("I told her it's late", "I told him it's late"),
+])
+def test_her_before_a_possessive_noun_or_a_clause(text, expected):
+    assert swap_identity(text, "gender", target_group="male") == expected
