@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-import auditkit
+from auditkit.compare import compare_runs
 from auditkit.errors import AuditkitError
+from auditkit.gate import default_policy_path as shipped_policy_path
+from auditkit.gate import evaluate_gate, load_policy
 from auditkit.store import RUN_FILE, Run, list_runs, read_run, sections
 
 RUNS_ENV = "AUDITKIT_RUNS"
@@ -94,28 +96,19 @@ def run_table(run: Run, name: str) -> pd.DataFrame | None:
 
 def default_policy_path() -> Path | None:
     """The example policy shipped with auditkit.gate, when present."""
-    try:
-        from auditkit.gate import default_policy_path as shipped
-    except ImportError:
-        path = Path(auditkit.__file__).resolve().parent / "gate" / "default_policy.toml"
-    else:
-        path = Path(shipped())
+    path = Path(shipped_policy_path())
     return path if path.is_file() else None
 
 
 def _gate_summary(result) -> dict:
-    data = result.to_dict()
-    failed = [c["name"] for c in data["checks"] if not c.get("passed")]
-    detail = f"failed: {', '.join(failed)}" if failed else f"all {len(data['checks'])} checks passed"
-    return {"status": "fail" if failed else "pass", "checks": data["checks"], "detail": detail}
+    checks = result.to_dict()["checks"]
+    failed = [c.name for c in result.failures]
+    detail = f"failed: {', '.join(failed)}" if failed else f"all {len(checks)} checks passed"
+    return {"status": "pass" if result.passed else "fail", "checks": checks, "detail": detail}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _gate_cached(run_path: str, run_mtime_ns: int, policy_path: str, policy_mtime: int) -> dict:
-    try:
-        from auditkit.gate import evaluate_gate, load_policy
-    except ImportError:
-        return {"status": "no gate", "checks": [], "detail": "auditkit.gate is not installed"}
     try:
         result = evaluate_gate(read_run(run_path), load_policy(policy_path))
     except AuditkitError as exc:
@@ -135,10 +128,6 @@ def gate_verdict(run: Run) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _compare_cached(paths: tuple[str, ...], mtimes: tuple[int, ...]) -> dict:
-    try:
-        from auditkit.compare import compare_runs
-    except ImportError:
-        return {"available": False, "detail": "auditkit.compare is not installed"}
     try:
         comparison = compare_runs([read_run(p) for p in paths])
     except AuditkitError as exc:

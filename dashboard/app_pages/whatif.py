@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from auditkit.errors import AuditkitError
+from auditkit.probes import resolve_target_label
 
 from dashboard import _charts, _data, _views as v, _whatif
 
@@ -43,8 +44,10 @@ for source in models:
     except AuditkitError as exc:
         st.error(v.md(f"Cannot load {source}: {exc}"))
         continue
-    target_name = target_by_source.get(source, labels[-1])
-    target = labels.index(target_name) if target_name in labels else len(labels) - 1
+    try:  # the probes' own rule: the stored target label, else the last label of a binary model
+        target, _ = resolve_target_label(labels, target_by_source.get(source))
+    except AuditkitError:  # a multi-class model whose runs stored no target: explain the first class
+        target = 0
     result = _data.whatif_scores(source, tuple([text] + [item["text"] for item in variants]), target)
     probs = result["probabilities"]
     original = probs[0]

@@ -49,8 +49,9 @@ def test_steps_rise_only_for_examples_above_tolerance(identity_model, held_out):
     strict = IntegratedGradients(identity_model, n_steps=8, max_n_steps=32, tolerance=1e-12).attribute(texts)
     assert {a.n_steps for a in strict} == {32}
     adaptive = IntegratedGradients(identity_model, n_steps=8, max_n_steps=256, tolerance=0.05).attribute(texts)
-    for a in adaptive:
-        assert a.n_steps == 8 or abs(a.convergence_delta) > 0  # raised ones had a reason
+    for a, first in zip(adaptive, loose):  # loose = every text's 8-step result
+        # a text got more steps exactly when its 8-step delta was above the tolerance
+        assert (a.n_steps > 8) == (abs(first.convergence_delta) > 0.05)
         if a.n_steps < 256:
             assert abs(a.convergence_delta) <= 0.05
 
