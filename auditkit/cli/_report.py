@@ -22,7 +22,8 @@ def add_parser(sub):
     p.add_argument("--policy", metavar="POLICY.toml", default=None, help="put a release-gate verdict first")
     p.add_argument("--baseline", metavar="RUN", default=None, help="baseline run for the policy's no_regression check")
     p.add_argument("--images", metavar="DIR", default=None,
-                   help="also export the charts as PNG into DIR (needs the optional kaleido package and a Chromium)")
+                   help="also export the charts into DIR (needs the optional kaleido package and a Chromium: pip install -e '.[images]')")
+    p.add_argument("--image-format", choices=("png", "svg"), default="png", help="format of --images (default png)")
     return p
 
 
@@ -44,6 +45,6 @@ def run(args) -> int:
         write_text_atomic(out, text)
         say(f"wrote {args.format} report to {out}")
     if args.images:
-        written = export_figures(target, args.images)
+        written = export_figures(target, args.images, format=args.image_format)
         say(f"exported {len(written)} charts to {args.images}")
     return 0

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
+
 __all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE"]
 
-DEFAULT_MIN_GROUP_SIZE = 30
 # Empty cells and the loader's "<missing>" marker; "none" stays a real group
 # (the sample data uses it for "no gender mentioned").
 MISSING_GROUP_VALUES = ("", "<missing>")

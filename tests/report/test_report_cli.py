@@ -62,3 +62,12 @@ def test_baseline_without_policy(full_run, capsys):
     assert main(["report", str(full_run), "--baseline", str(full_run)]) == 2
     assert "--policy" in _one_line_error(capsys)
     assert not (full_run / "report.html").exists()
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_images_are_exported_when_kaleido_is_installed(full_run, tmp_path, fmt):
+    pytest.importorskip("kaleido", reason="the optional [images] extra is not installed")
+    out = tmp_path / "img"
+    assert main(["report", str(full_run), "--out", str(tmp_path / "r.html"), "--images", str(out), "--image-format", fmt]) == 0
+    files = sorted(out.iterdir())
+    assert files and all(f.suffix == f".{fmt}" and f.stat().st_size > 1000 for f in files)
