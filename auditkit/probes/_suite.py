@@ -174,6 +174,7 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
         gap_pair = lex.gap
     out = {
         "groups": groups,
+        "gap_groups": list(gap_pair),  # gap = mean of the first minus mean of the second
         "gap_definition": f"{gap_pair[0]} - {gap_pair[1]}" if len(groups) == 2 else f"max - min of group means ({gap_pair[0]} - {gap_pair[1]})",
         "group_means": means,
         "gap": _json_float(head["gap"]),

@@ -8,7 +8,6 @@ reads as "not measured" in one consistent way instead of a ``KeyError``.
 from __future__ import annotations
 
 import math
-import re
 from typing import Iterable
 
 import numpy as np
@@ -127,17 +126,10 @@ def observed_groups(run: Run | dict) -> dict:
 
 
 def gap_groups(entry: dict) -> list[str]:
-    """The two groups whose difference is the attribute's ``gap`` (first minus second)."""
-    explicit = entry.get("gap_groups") or entry.get("reference_pair")
+    """The two groups whose difference is the attribute's ``gap`` (first minus second), as the probes store them."""
+    explicit = entry.get("gap_groups")
     if isinstance(explicit, (list, tuple)) and len(explicit) == 2:
         return [str(g) for g in explicit]
-    groups_known = [str(g) for g in entry.get("groups") or []]
-    definition = entry.get("gap_definition")
-    if isinstance(definition, str):
-        # "female - male", or "max - min of group means (asian - hispanic)" for more than two groups
-        match = re.search(r"(\S+) [-−] (\S+?)\)?$", definition.strip())
-        if match and (not groups_known or {match.group(1), match.group(2)} <= set(groups_known)):
-            return [match.group(1), match.group(2)]
     groups = entry.get("groups") or list((entry.get("group_means") or {}).keys())
     return [str(g) for g in groups[:2]]
 

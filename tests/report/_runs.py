@@ -117,7 +117,7 @@ def make_probes(*, gap_gender=0.04, gap_race=0.01, n_instances=60, seed=0):
         means = {groups[0]: float(np.mean([r["score"] for r in rows if r["attribute"] == attr and r["group"] == groups[0]])),
                  groups[1]: float(np.mean([r["score"] for r in rows if r["attribute"] == attr and r["group"] == groups[1]]))}
         half = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
-        entry = {"groups": list(groups), "group_means": means, "gap": float(d.mean()),
+        entry = {"groups": list(groups), "gap_groups": list(groups), "group_means": means, "gap": float(d.mean()),
                  "ci_low": float(d.mean() - half), "ci_high": float(d.mean() + half),
                  "p_value": 1e-6 if abs(gap) > 0.02 else 0.4, "significant": abs(gap) > 0.02,
                  "flip_rate": 0.05 if abs(gap) > 0.02 else 0.01, "ctf_gap": float(np.abs(d).mean()),
