@@ -52,57 +52,43 @@ def mcnemar_exact(correct_a, correct_b) -> dict:
             "statistic": min(b, c), "p_value": min(1.0, p)}
 
 
-def _confusions(y: np.ndarray, p: np.ndarray, idx: np.ndarray, k: int) -> np.ndarray:
-    """Confusion matrices (n_boot, k, k) of each bootstrap resample ``idx`` (n_boot, n)."""
-    codes = y[idx] * k + p[idx]
-    offsets = (np.arange(idx.shape[0]) * k * k)[:, None]
-    flat = np.bincount((codes + offsets).ravel(), minlength=idx.shape[0] * k * k)
-    return flat.reshape(idx.shape[0], k, k)
-
-
-def _macro_f1(cm: np.ndarray) -> np.ndarray:
-    tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(float)
-    denom = cm.sum(axis=-1) + cm.sum(axis=-2)  # 2tp + fp + fn
-    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    return f1.mean(axis=-1)
-
-
-def _recall(cm: np.ndarray) -> np.ndarray:
-    tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(float)
-    support = cm.sum(axis=-1)
-    return np.divide(tp, support, out=np.full_like(tp, np.nan), where=support > 0)
-
-
 def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int = 0,
-                     alpha: float = 0.05, chunk: int = 200) -> dict:
-    """Paired percentile-bootstrap CIs of B − A for macro-F1 and each class's recall."""
+                     alpha: float = 0.05) -> dict:
+    """Paired percentile-bootstrap CIs of B − A for macro-F1 and each class's recall.
+
+    Both models are scored on the same resampled rows with scikit-learn (via
+    :func:`auditkit.metrics.bootstrap_ci`); macro-F1 averages over the classes
+    each run's own audit averaged over (those in the data or predicted), so
+    the point difference equals the difference of the two stored macro-F1s.
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from auditkit.metrics import bootstrap_ci
+
     y, pa, pb = (np.asarray(v, dtype=int) for v in (y, pred_a, pred_b))
-    n = y.size
-    rng = np.random.default_rng(seed)
-    f1_diffs, rec_diffs = [], []
-    for start in range(0, n_boot, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
-        cm_a, cm_b = _confusions(y, pa, idx, k), _confusions(y, pb, idx, k)
-        f1_diffs.append(_macro_f1(cm_b) - _macro_f1(cm_a))
-        rec_diffs.append(_recall(cm_b) - _recall(cm_a))
-    f1_d = np.concatenate(f1_diffs)
-    rec_d = np.concatenate(rec_diffs)
-    full_a = _confusions(y, pa, np.arange(n)[None, :], k)
-    full_b = _confusions(y, pb, np.arange(n)[None, :], k)
-    q = (100 * alpha / 2, 100 * (1 - alpha / 2))
+    classes = list(range(k))
+    macro_a = sorted(set(y.tolist()) | set(pa.tolist()))
+    macro_b = sorted(set(y.tolist()) | set(pb.tolist()))
 
-    def summary(point, draws):
-        draws = draws[np.isfinite(draws)]
-        if draws.size == 0 or not np.isfinite(point):
-            return {"diff": S.finite(point), "ci_low": None, "ci_high": None, "significant": None}
-        lo, hi = np.percentile(draws, q)
-        return {"diff": float(point), "ci_low": float(lo), "ci_high": float(hi),
-                "significant": bool(lo > 0 or hi < 0)}
+    def differences(t: np.ndarray, p: np.ndarray) -> dict[str, float]:
+        _, rec_a, f1_a, _ = precision_recall_fscore_support(t, p[:, 0], labels=classes, average=None, zero_division=0)
+        _, rec_b, f1_b, _ = precision_recall_fscore_support(t, p[:, 1], labels=classes, average=None, zero_division=0)
+        out = {"macro_f1": float(f1_b[macro_b].mean() - f1_a[macro_a].mean())}
+        out.update({f"recall{j}": float(rec_b[j] - rec_a[j]) for j in classes})
+        return out
 
-    point_f1 = float(_macro_f1(full_b)[0] - _macro_f1(full_a)[0])
-    point_rec = (_recall(full_b) - _recall(full_a))[0]
-    return {"macro_f1": summary(point_f1, f1_d),
-            "recall": [summary(point_rec[j], rec_d[:, j]) for j in range(k)]}
+    pairs = np.column_stack([pa, pb])
+    point = differences(y, pairs)
+    intervals = bootstrap_ci(y, pairs, statistic=differences, n_boot=n_boot, confidence_level=1 - alpha, seed=seed)
+    support = np.bincount(y, minlength=k)
+
+    def summary(name: str, defined: bool = True) -> dict:
+        if not defined:  # a class absent from the data has no recall
+            return {"diff": None, "ci_low": None, "ci_high": None, "significant": None}
+        lo, hi = intervals[name]
+        return {"diff": point[name], "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
+
+    return {"macro_f1": summary("macro_f1"), "recall": [summary(f"recall{j}", support[j] > 0) for j in classes]}
 
 
 def _bias_gap_bootstrap(run_a: Run, run_b: Run, attribute: str, *, n_boot: int, seed: int,
