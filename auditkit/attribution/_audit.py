@@ -10,12 +10,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from auditkit.attribution._base import WordAttribution, resolve_target
+from auditkit.attribution._base import WordAttribution
 from auditkit.attribution._faithfulness import deletion_curve
 from auditkit.attribution._identity import identity_share
 from auditkit.attribution._methods import make_attributor
 from auditkit.attribution._selection import select_examples, select_probe_pairs
 from auditkit.attribution._top_words import top_words
+from auditkit.models import map_labels
 from auditkit.errors import ConfigError
 
 __all__ = ["AttributionReport", "audit_attributions", "TABLE_COLUMNS"]
@@ -29,7 +30,7 @@ BAD_PROBABILITIES = "probabilities must have shape ({n_texts}, {n_classes}) — 
 BAD_Y_TRUE = "y_true has {n_labels} labels for {n_texts} texts"
 CLAMPED = "N clamped from {asked} to {n} (the data has {n} examples)"
 NOT_CONVERGED = "{count} example(s) kept |convergence delta| > {tolerance} at the {steps}-step cap"
-NO_LEXICON = "identity share not computed: no identity lexicon ({reason})"
+NO_IDENTITY_WORDS = "identity share not computed: no identity words were given"
 _FAITHFULNESS_SAMPLE = 16
 
 
@@ -118,7 +119,7 @@ def audit_attributions(
     if probabilities.shape != (len(texts), len(labels)):
         raise ConfigError(BAD_PROBABILITIES.format(n_texts=len(texts), n_classes=len(labels), shape=probabilities.shape))
     if y_true is not None:
-        y_true = [resolve_target(labels, y) if isinstance(y, str) else int(y) for y in y_true]
+        y_true = map_labels(list(y_true), labels).tolist()
         if len(y_true) != len(texts):
             raise ConfigError(BAD_Y_TRUE.format(n_labels=len(y_true), n_texts=len(texts)))
     notes: list[str] = []
@@ -159,10 +160,12 @@ def audit_attributions(
 
     share, share_by_group, share_by_kind = None, None, None
     if identity_words is None:
-        identity_words, reason = _default_identity_words()
-        if identity_words is None:
-            notes.append(NO_LEXICON.format(reason=reason))
-    if identity_words is not None:
+        from auditkit.probes import identity_terms
+
+        identity_words = identity_terms()
+    if not identity_words:
+        notes.append(NO_IDENTITY_WORDS)
+    else:
         overall = identity_share(attributions, identity_words=identity_words)
         share = _finite(overall.overall)
         share_by_group = {k: {g: _finite(v) for g, v in groups.items()} for k, groups in overall.by_group.items()}
@@ -213,15 +216,6 @@ def _row(a: WordAttribution, *, kind: str, row: int = -1, pair_id=None, side=Non
 
 def _finite(value):
     return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _default_identity_words():
-    try:
-        from auditkit.probes import identity_terms
-    except ImportError as exc:
-        return None, f"auditkit.probes is unavailable: {exc}"
-    terms = identity_terms() if callable(identity_terms) else identity_terms
-    return terms, ""
 
 
 def _empty_summary(method: str, notes: list[str]) -> dict:

@@ -7,7 +7,7 @@ import pytest
 from auditkit.attribution import audit_attributions
 from auditkit.attribution._audit import BAD_N, CLAMPED, TABLE_COLUMNS
 from auditkit.attribution._methods import UNKNOWN_METHOD
-from auditkit.errors import ConfigError
+from auditkit.errors import ConfigError, LabelMismatchError
 
 
 @pytest.fixture(scope="module")
@@ -76,5 +76,5 @@ def test_bad_input(identity_model):
     assert str(err.value) == BAD_N.format(n=-1)
     with pytest.raises(ConfigError):
         audit_attributions(identity_model, texts=["a", "b"], probabilities=probabilities)
-    with pytest.raises(ConfigError):
+    with pytest.raises(LabelMismatchError, match="does not know label"):  # the same check as the audit's labels
         audit_attributions(identity_model, texts=["a"], probabilities=probabilities, y_true=["neutral"])
