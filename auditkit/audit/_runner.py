@@ -39,6 +39,8 @@ class AuditOptions:
     lexicon_files: tuple[str, ...] = ()
     alpha: float = 0.05
     min_effect: float = 0.02
+    #: Pigeonhole-bootstrap resamples of each probe interval.
+    probe_n_boot: int = 2000
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
     attribution_method: str = "integrated_gradients"
@@ -59,6 +61,8 @@ class AuditOptions:
             raise ConfigError(f"--alpha must be between 0 and 1, got {self.alpha}")
         if self.min_effect < 0:
             raise ConfigError(f"--min-effect must be 0 or more, got {self.min_effect}")
+        if self.probe_n_boot < 100:
+            raise ConfigError(f"--probe-n-boot must be at least 100, got {self.probe_n_boot}")
         if self.attributions < 0:
             raise ConfigError(f"--attributions must be 0 or more, got {self.attributions}")
 
@@ -204,7 +208,7 @@ def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progre
         texts=dataset.texts,
         target_label=options.target_label,
         lexicon_files=tuple(options.lexicon_files),
-        n_boot=options.n_boot or 1000,
+        n_boot=options.probe_n_boot,
         seed=options.seed,
         alpha=options.alpha,
         min_effect=options.min_effect,
@@ -214,9 +218,10 @@ def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progre
     bias = dict(report.summary)
     for attribute in options.probes:
         entry = bias.get(attribute) or {}
-        if "gap" in entry:
-            mark = "significant" if entry.get("significant") else "not significant"
-            log(f"  {attribute}: gap {entry['gap']:+.4f} [{entry.get('ci_low', float('nan')):+.4f}, {entry.get('ci_high', float('nan')):+.4f}], {mark}")
+        if entry.get("gap") is not None:
+            level = f"{entry['ci_level']:.0%}"
+            log(f"  {attribute}: gap {entry['gap']:+.4f} ({level} CI [{entry['ci_low']:+.4f}, {entry['ci_high']:+.4f}]): "
+                f"{entry['verdict'].replace('_', ' ')} — {entry['verdict_reason']}")
     if dataset.groups:
         target = classifier.labels.index(bias["target_label"]) if bias.get("target_label") in classifier.labels else len(classifier.labels) - 1
         y_pred = probabilities.argmax(axis=1)

@@ -34,7 +34,10 @@ def add_parser(sub):
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
     probes.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm correction (default 0.05)")
     probes.add_argument("--min-effect", type=float, default=0.02,
-                        help="smallest |gap| in target probability that counts as a finding (default 0.02)")
+                        help="smallest |gap| in target probability that matters: a smaller gap is never 'bias', and "
+                             "'no material bias' means the gap is shown to lie inside ±min-effect (default 0.02)")
+    probes.add_argument("--probe-n-boot", type=int, default=2000,
+                        help="pigeonhole-bootstrap resamples of each probe interval (default 2000; at least 100)")
     attr = p.add_argument_group("attributions")
     attr.add_argument("--attributions", type=int, default=24, metavar="N",
                       help="how many examples to explain with Captum (default 24; 0 skips)")
@@ -59,6 +62,7 @@ def options_from_args(args) -> AuditOptions:
         lexicon_files=tuple(args.lexicon),
         alpha=args.alpha,
         min_effect=args.min_effect,
+        probe_n_boot=args.probe_n_boot,
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )
