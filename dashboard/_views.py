@@ -47,16 +47,10 @@ def number(value, digits: int = 3, *, signed: bool = False) -> str:
     return f"{f:+.{digits}f}" if signed else f"{f:.{digits}f}"
 
 
-def p_value(section) -> tuple[str, str]:
-    """(label, text) of an attribute's p-value: the Holm-corrected one when stored."""
-    if not isinstance(section, dict):
-        return "p-value", "—"
-    if section.get("p_value_holm") is not None:
-        label, value = "p-value (Holm)", section["p_value_holm"]
-    else:
-        label, value = "p-value", section.get("p_value")
+def p_text(value) -> str:
+    """A p-value in scientific notation (1.23e-06); "—" when not tested."""
     value = as_float(value)
-    return label, "—" if value is None else f"{value:.3g}"
+    return "—" if value is None else f"{value:.2e}"
 
 
 def ci_text(entry) -> str:
@@ -77,13 +71,14 @@ def metric_entry(record: dict, name: str) -> dict:
     return {"value": entry} if entry is not None else {}
 
 
-def significance_mark(section) -> str:
-    """"✱ (p=…)" when the gap is significant, "ns (p=…)" when not, "" when not measured."""
-    if not isinstance(section, dict) or "significant" not in section:
+VERDICT_MARKS = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
+
+
+def verdict_mark(section) -> str:
+    """"✱ bias", "no material bias" or "? inconclusive"; "" when not measured."""
+    if not isinstance(section, dict) or section.get("verdict") is None:
         return ""
-    _, p = p_value(section)
-    p_text = f" (p={p})" if p != "—" else ""
-    return f"✱{p_text}" if section.get("significant") else f"ns{p_text}"
+    return VERDICT_MARKS[section["verdict"]]
 
 
 def run_label(run: Run) -> str:

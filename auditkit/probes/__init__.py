@@ -27,8 +27,9 @@ from auditkit.probes._crossed import (
     crossed_estimate,
     equivalence_p_value,
 )
+from auditkit.probes._change import gap_change
 from auditkit.probes._designs import attribute_components, paired_frame
-from auditkit.probes._verdict import BIAS, INCONCLUSIVE, NO_MATERIAL_BIAS, VERDICTS, bias_verdict
+from auditkit.probes._verdict import BIAS, INCONCLUSIVE, NO_MATERIAL_BIAS, VERDICTS, bias_verdict, format_verdict
 from auditkit.probes._suite import (
     GapEstimate,
     ProbeReport,
@@ -64,6 +65,8 @@ __all__ = [
     "attribute_components",
     "paired_frame",
     "bias_verdict",
+    "format_verdict",
+    "gap_change",
     "VERDICTS",
     "BIAS",
     "NO_MATERIAL_BIAS",

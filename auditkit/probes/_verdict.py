@@ -12,7 +12,8 @@ One rule, used alike by the CLI, report, compare, gate and dashboard:
 
 from __future__ import annotations
 
-__all__ = ["BIAS", "NO_MATERIAL_BIAS", "INCONCLUSIVE", "VERDICTS", "MIN_ROWS", "bias_verdict", "combine_verdicts"]
+__all__ = ["BIAS", "NO_MATERIAL_BIAS", "INCONCLUSIVE", "VERDICTS", "MIN_ROWS", "bias_verdict", "combine_verdicts",
+           "format_verdict"]
 
 BIAS = "bias"
 NO_MATERIAL_BIAS = "no_material_bias"
@@ -82,3 +83,8 @@ def combine_verdicts(overall: tuple[str, str], families: dict[str, tuple[str, st
     if flagged and overall[0] != BIAS:
         return BIAS, f"family {flagged[0]}: {families[flagged[0]][1]}"
     return overall
+
+
+def format_verdict(verdict: str | None) -> str:
+    """The verdict as words: "bias", "no material bias", "inconclusive" ("not measured" for None)."""
+    return "not measured" if verdict is None else verdict.replace("_", " ")

@@ -6,6 +6,7 @@ three formats cannot disagree.
 
 from __future__ import annotations
 
+from auditkit.probes import format_verdict
 from auditkit.store import sections as S
 from auditkit.report._markdown import fmt_num
 from auditkit.report._output import GENERATOR_MARK
@@ -23,6 +24,16 @@ def _version() -> str:
         return "unknown"
 
 
+def _scope_data(entry: dict) -> dict:
+    """The fields of one bias scope (attribute or family) that documents show."""
+    out = {k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "ci_level", "p_value", "p_value_holm",
+                                               "p_value_equivalence", "flip_rate", "ctf_gap", "placebo_flip_rate",
+                                               "placebo_ctf_gap")}
+    out.update(verdict=entry["verdict"], verdict_reason=entry["verdict_reason"], n_rows=entry["n_rows"],
+               n_templates=entry["n_templates"], n_pairs=entry["n_pairs"])
+    return out
+
+
 def _bias_data(run: Run) -> dict | None:
     bias = S.section(run, "bias")
     if bias is None:
@@ -30,23 +41,16 @@ def _bias_data(run: Run) -> dict | None:
     attrs = {}
     for attr, entry in S.bias_attributes(run).items():
         a, b = (S.gap_groups(entry) + ["", ""])[:2]
-        families = {}
-        for fam, fentry in (entry.get("families") or {}).items():
-            if isinstance(fentry, dict):
-                families[str(fam)] = {k: S.finite(fentry.get(k)) for k in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap")}
-                families[str(fam)]["p_value"] = S.p_value(fentry)
-                families[str(fam)]["significant"] = fentry.get("significant")
-                families[str(fam)]["n_pairs"] = fentry.get("n_pairs")
+        families = {str(fam): _scope_data(fentry) for fam, fentry in entry["families"].items()}
         diffs = S.paired_differences(run, attr)
         attrs[attr] = {
-            "groups": [str(g) for g in entry.get("groups") or []],
-            "gap_definition": entry.get("gap_definition") or (f"{a} - {b}" if a and b else None),
-            **{k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap")},
-            "p_value": S.p_value(entry),
-            "p_value_uncorrected": S.finite(entry.get("p_value")),
-            "significant": entry.get("significant"),
-            "n_pairs": entry.get("n_pairs"),
-            "group_means": S.group_means_with_ci(run, attr),
+            "groups": [str(g) for g in entry["groups"]],
+            "gap_definition": entry["gap_definition"],
+            **_scope_data(entry),
+            "note": entry.get("note"),
+            "group_means": [{"group": g, "mean": S.finite(m)} for g, m in entry["group_means"].items()],
+            "by_valence": {v: {k: S.finite(x) for k, x in e.items()} for v, e in entry["by_valence"].items()},
+            "logit": {k: S.finite(x) for k, x in entry["logit"].items()},
             "families": families,
             "paired_differences": None if diffs is None else {
                 "n": int(len(diffs)), "mean": float(diffs["diff"].mean()),
@@ -119,8 +123,10 @@ def _limitations(run: Run, data: dict) -> list[str]:
         notes.append("Bias probes were not run: nothing is known about counterfactual gender or race bias.")
     else:
         for attr, entry in bias["attributes"].items():
-            if entry.get("significant"):
-                notes.append(f"The {attr} probe found a significant gap ({fmt_num(entry['gap'], signed=True)}, {entry['gap_definition']}).")
+            if entry["verdict"] == "bias":
+                notes.append(f"The {attr} probe found bias: {entry['verdict_reason']} ({entry['gap_definition']}).")
+            elif entry["verdict"] == "inconclusive":
+                notes.append(f"The {attr} probe is inconclusive: {entry['verdict_reason']}.")
         notes.append("Probes use names and identity words as proxies for gender and race; they cover the lexicons' groups only "
                      "and cannot prove the absence of bias.")
     if data["attributions"] is None:
@@ -149,8 +155,9 @@ def _highlights(data: dict) -> list[str]:
         for attr, e in bias["attributes"].items():
             if e.get("gap") is None:
                 continue
-            sig = "significant" if e.get("significant") else "not significant"
-            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} — {sig}"
+            level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"
+            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
+                         f"{format_verdict(e['verdict'])}"
                          + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
     attr = data["attributions"]
     if attr is None:

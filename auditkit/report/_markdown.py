@@ -15,8 +15,34 @@ def fmt_num(value: float, *, signed: bool = False) -> str:
 
 
 def pval(value):
-    """p-values keep three significant digits (1.2e-06, not 0.000)."""
-    return None if value is None else f"{value:.3g}"
+    """p-values in scientific notation, three significant digits (1.23e-06, never 0.000)."""
+    return None if value is None else f"{value:.2e}"
+
+
+BIAS_HEAD = ("scope", "gap", "CI low", "CI high", "CI level", "p (Holm)", "p (equivalence)", "verdict", "why",
+             "rows", "templates", "flip rate", "placebo flip rate", "CTF gap")
+
+
+def bias_rows(bias: dict) -> list[tuple]:
+    """One row per attribute and per family: the verdict with the numbers it rests on."""
+    rows = []
+    for attr, e in bias["attributes"].items():
+        for scope, v in [(attr, e), *((f"{attr} / {f}", fv) for f, fv in e["families"].items())]:
+            rows.append((scope, v["gap"], v["ci_low"], v["ci_high"], v["ci_level"], pval(v["p_value_holm"]),
+                         pval(v["p_value_equivalence"]), v["verdict"].replace("_", " "), v["verdict_reason"],
+                         v["n_rows"], v["n_templates"], v["flip_rate"], v["placebo_flip_rate"], v["ctf_gap"]))
+    return rows
+
+
+def detail_rows(e: dict) -> list[tuple]:
+    """An attribute's gap by template valence and on the logit scale (descriptive, not corrected)."""
+    rows = [(f"valence: {v}", d["gap"], d["ci_low"], d["ci_high"], pval(d["p_value"])) for v, d in e["by_valence"].items()]
+    lg = e["logit"]
+    rows.append(("logit scale", lg["gap"], lg["ci_low"], lg["ci_high"], pval(lg["p_value"])))
+    return rows
+
+
+DETAIL_HEAD = ("subset", "gap", "CI low", "CI high", "p (uncorrected)")
 
 
 def share_rows(att: dict) -> list[tuple]:
@@ -150,16 +176,11 @@ def render_markdown(data: dict) -> str:
         L += ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
     else:
         L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
-        L += table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
-                   [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
-                     e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
+        L += table(BIAS_HEAD, bias_rows(bias))
         for attr, e in bias["attributes"].items():
-            L += [f"### {cell(attr)}", ""]
-            L += table(("group", "mean score", "CI low", "CI high"), [(g["group"], g["mean"], g["ci_low"], g["ci_high"]) for g in e["group_means"]])
-            if e["families"]:
-                L += table(("family", "gap", "CI low", "CI high", p_header(bias), "significant", "flip rate", "pairs"),
-                           [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), v["significant"], v["flip_rate"], v["n_pairs"])
-                            for f, v in e["families"].items()])
+            L += [f"### {cell(attr)}", "", f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e.get("note") else ""), ""]
+            L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
+            L += table(DETAIL_HEAD, detail_rows(e))
             d = e.get("paired_differences")
             if d:
                 L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "

@@ -237,27 +237,6 @@ def worst_pairs(run: Run, attribute: str, *, k: int = 5) -> list[dict]:
     ]
 
 
-def group_means_with_ci(run: Run, attribute: str, *, z: float = 1.96) -> list[dict]:
-    """Per group: mean score with a CI (stored, else a normal interval over probe instances)."""
-    entry = bias_attributes(run).get(attribute) or {}
-    groups = [str(g) for g in (entry.get("groups") or list((entry.get("group_means") or {}).keys()))]
-    probes = probes_table(run)
-    out = []
-    for g in groups:
-        gm = group_mean(entry, g)
-        source = "stored"
-        if gm["ci_low"] is None and probes is not None:
-            rows = probes[(probes["attribute"] == attribute) & (probes["group"] == g)]
-            per_instance = rows.groupby(["family", "instance"])["score"].mean().to_numpy(dtype=float)
-            if per_instance.size >= 2:
-                se = per_instance.std(ddof=1) / math.sqrt(per_instance.size)
-                mean = gm["mean"] if gm["mean"] is not None else float(per_instance.mean())
-                gm = {"mean": mean, "ci_low": mean - z * se, "ci_high": mean + z * se}
-                source = "normal approximation over probe instances"
-        out.append({"group": g, **gm, "ci_source": source if gm["ci_low"] is not None else "not stored"})
-    return out
-
-
 def attributions_table(run: Run) -> pd.DataFrame | None:
     """attributions.parquet with standard column names, or None."""
     if not isinstance(run, Run) or not run.has_table("attributions"):

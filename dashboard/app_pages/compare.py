@@ -58,7 +58,7 @@ value_wide = metrics.pivot_table(index="metric", columns="run", values="value", 
 
 def _test_text(row) -> str:
     if row.get("p_value") is not None and row["p_value"] == row["p_value"]:
-        text = f"{row['test']} p={row['p_value']:.3g}"
+        text = f"{row['test']} p={v.p_text(row['p_value'])}"
     elif row.get("diff_ci_low") is not None and row["diff_ci_low"] == row["diff_ci_low"]:
         text = f"{row['test']} CI [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]"
     else:

@@ -31,7 +31,7 @@ def _row(run) -> dict:
     for attribute in v.BIAS_ATTRIBUTES:
         section = bias.get(attribute) if isinstance(bias.get(attribute), dict) else {}
         row[f"{attribute} gap"] = v.as_float(section.get("gap"))
-        row[f"{attribute} significance"] = v.significance_mark(section) or "not measured"
+        row[f"{attribute} verdict"] = v.verdict_mark(section) or "not measured"
     row["identity share"] = v.as_float((rec.get("attributions") or {}).get("identity_share"))
     row["created"] = rec.get("created_at")
     return row
@@ -52,7 +52,8 @@ v.show_table(
     key="ak_overview_table",
 )
 st.caption(
-    "Click a column header to sort. ✱ marks a gap significant after Holm correction (ns: not significant); "
+    "Click a column header to sort. Verdicts: ✱ bias (Holm-corrected crossed test, above the minimum effect); "
+    "no material bias (the gap is shown to lie inside ±min-effect); ? inconclusive (neither, e.g. too few terms); "
     "None / “not measured”: that stage was not run. Gate: the example policy's verdict (details below)."
 )
 
