@@ -336,7 +336,7 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha) -> str:
         return base + " (not tested)."
     if row.get("p_value") is not None:
         verdict = "significant" if row["significant"] else "not significant"
-        return base + f" — {verdict} (McNemar exact p = {row['p_value']:.3g}, α = {alpha})."
+        return base + f" — {verdict} (McNemar exact p = {row['p_value']:.2e}, α = {alpha})."
     if row.get("diff_ci_low") is not None:
         verdict = "significant" if row["significant"] else "not significant"
         return base + (f" — {verdict} (paired bootstrap {1 - alpha:.0%} CI of the difference "

@@ -53,7 +53,9 @@ __all__ = [
 #: Differences this small are float noise of identical scores.
 EXACT_TOL = 1e-12
 #: Beyond this many texts in a stratum, the bootstrap mean is drawn from its normal limit.
-_MAX_EXPLICIT_TEXTS = 20_000
+_MAX_EXPLICIT_TEXTS = 50_000
+#: Resampled values held at once when texts are resampled explicitly.
+_RESAMPLED_PER_CHUNK = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -319,9 +321,11 @@ def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextCompone
                 n = int(mask.sum())
                 values = [np.asarray(design[k].differences, dtype=float)[mask] for design in designs]
                 if n <= _MAX_EXPLICIT_TEXTS:
-                    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
-                    for i, x in enumerate(values):
-                        out[i] += w * v * (counts @ x) / n
+                    step = max(1, _RESAMPLED_PER_CHUNK // n)  # bounded memory: `step` replicates at a time
+                    for start in range(0, n_boot, step):
+                        idx = rng.integers(0, n, size=(min(step, n_boot - start), n))
+                        for i, x in enumerate(values):
+                            out[i, start:start + len(idx)] += w * v * x[idx].mean(axis=1)
                 else:  # the bootstrap mean's normal limit, drawn jointly for paired designs
                     X = np.stack(values, axis=1)
                     cov = np.atleast_2d(np.cov(X, rowvar=False, ddof=0)) / n

@@ -103,7 +103,7 @@ def test_overview_one_row_per_run_with_record_numbers(env):
         if "bias" in rec:
             assert row["gender gap"] == pytest.approx(rec["bias"]["gender"]["gap"])
             assert row["race gap"] == pytest.approx(rec["bias"]["race"]["gap"])
-            assert row["gender significance"].startswith("✱" if rec["bias"]["gender"]["significant"] else "ns")
+            assert row["gender verdict"].startswith("✱" if rec["bias"]["gender"]["verdict"] == "bias" else "no material")
             assert row["identity share"] == pytest.approx(rec["attributions"]["identity_share"])
         else:
             assert row["gender significance"] == "not measured"

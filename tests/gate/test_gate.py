@@ -1,3 +1,4 @@
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -84,6 +85,27 @@ def test_fail(tmp_path, capsys):
     assert suite.get("tests") == "5" and int(suite.get("failures")) >= 3
     # rerun may replace its own JUnit file
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, STRICT)), "--junit", str(junit)]) == 1
+
+
+def test_require_no_material_bias_also_fails_an_inconclusive_verdict(tmp_path):
+    run = read_run(build_run(tmp_path / "run", gap_gender=0.0, gap_race=0.0))
+    run.record["bias"]["race"]["verdict"] = "inconclusive"
+    lenient = evaluate_gate(run, {"checks": {"no_significant_bias": {}}})
+    strict = evaluate_gate(run, {"checks": {"no_significant_bias": {"require": "no_material_bias"}}})
+    assert lenient.passed
+    assert [c.name for c in strict.failures] == ["no_significant_bias[race]"]
+    assert "inconclusive" in strict.failures[0].detail
+
+
+def test_equivalence_policy_on_a_run_without_minimum_effect_is_bad_input(tmp_path, capsys):
+    run = build_run(tmp_path / "run")
+    record = json.loads((run / "run.json").read_text())
+    record["bias"]["settings"]["min_effect"] = 0.0
+    (run / "run.json").write_text(json.dumps(record))
+    policy = _policy(tmp_path, '[checks.no_significant_bias]\nrequire = "no_material_bias"\n')
+    assert main(["gate", str(run), "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "minimum effect above 0" in err[0]
 
 
 def test_ci_lower_bound_versus_point_value(tmp_path):

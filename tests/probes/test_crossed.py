@@ -149,6 +149,8 @@ def test_text_strata_weigh_equally():
     assert est.se == pytest.approx(np.sqrt(var))
     welch = stats.ttest_ind(d[:30], -d[30:], equal_var=False)  # same Welch-Satterthwaite df
     assert est.df == pytest.approx(welch.df, rel=1e-6)
+    reps = crossed_bootstrap([[TextComponent(d, strata)]], n_boot=4000, seed=2)[0]
+    assert np.std(reps) == pytest.approx(est.se, rel=0.2)  # (n-1)/n shrinks the bootstrap spread a little
 
 
 def test_tost_matches_statsmodels_on_a_one_sample_design():

@@ -110,20 +110,35 @@ def make_probes(*, gap_gender=0.04, gap_race=0.01, n_instances=60, seed=0):
             diffs.append(sa - sb)
             suffix = f" {HOSTILE_IMG}" if i == 0 else ""
             for g, s, nm in ((groups[0], sa, names[0]), (groups[1], sb, names[1])):
-                rows.append({"attribute": attr, "family": family, "instance_id": f"{attr}-{i}", "group": g,
-                             "text": f"{nm} felt happy today{suffix}", "score": s,
-                             "predicted": "positive" if s >= 0.5 else "negative"})
+                rows.append({"attribute": attr, "family": family, "template_id": f"t{(i % 30) // 6:02d}",
+                             "instance_id": f"{attr}-{i}", "row": i % 6, "group": g,
+                             "text": f"{nm} felt happy today{suffix}", "word": None, "valence": "neutral",
+                             "stratum": None, "score": s,
+                             "predicted_label": "positive" if s >= 0.5 else "negative"})
         d = np.array(diffs)
         means = {groups[0]: float(np.mean([r["score"] for r in rows if r["attribute"] == attr and r["group"] == groups[0]])),
                  groups[1]: float(np.mean([r["score"] for r in rows if r["attribute"] == attr and r["group"] == groups[1]]))}
         half = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
-        entry = {"groups": list(groups), "gap_groups": list(groups), "group_means": means, "gap": float(d.mean()),
-                 "ci_low": float(d.mean() - half), "ci_high": float(d.mean() + half),
-                 "p_value": 1e-6 if abs(gap) > 0.02 else 0.4, "significant": abs(gap) > 0.02,
-                 "flip_rate": 0.05 if abs(gap) > 0.02 else 0.01, "ctf_gap": float(np.abs(d).mean()),
+        found = abs(gap) > 0.02
+        entry = {"groups": list(groups), "gap_groups": list(groups), "gap_definition": f"{groups[0]} - {groups[1]}",
+                 "group_means": means, "gap": float(d.mean()),
+                 "ci_low": float(d.mean() - half), "ci_high": float(d.mean() + half), "ci_level": 0.95,
+                 "se": float(half / 1.96), "df": 5.0, "p_value": 1e-6 if found else 0.4,
+                 "p_value_holm": 4e-6 if found else 1.0, "p_value_equivalence": 0.5 if found else 0.01,
+                 "verdict": "bias" if found else "no_material_bias",
+                 "verdict_reason": "a planted gap" if found else "inside ±0.02",
+                 "n_rows": 6, "n_templates": 5,
+                 "flip_rate": 0.05 if found else 0.01, "ctf_gap": float(np.abs(d).mean()),
+                 "placebo_flip_rate": 0.01, "placebo_ctf_gap": 0.02,
+                 "by_valence": {"neutral": {"gap": float(d.mean()), "ci_low": float(d.mean() - half),
+                                            "ci_high": float(d.mean() + half), "p_value": 0.01, "n_rows": 6, "n_templates": 5}},
+                 "logit": {"gap": float(d.mean()) * 4, "ci_low": float(d.mean() - half) * 4,
+                           "ci_high": float(d.mean() + half) * 4, "p_value": 0.01},
                  "n_pairs": n_instances}
         entry["families"] = {"templates": dict(entry), "dataset_counterfactuals": dict(entry)}
         bias[attr] = entry
+    bias["settings"] = {"attributes": ["gender", "race"], "alpha": 0.05, "min_effect": 0.02, "n_boot": 2000, "seed": 0,
+                        "confidence_level": 0.95, "correction": "holm"}
     bias["observed_groups"] = {"gender": {
         "groups": {"female": {"n": 70, "selection_rate": 0.52, "tpr": 0.86, "fpr": 0.12, "accuracy": 0.86, "small": False},
                    "male": {"n": 68, "selection_rate": 0.48, "tpr": 0.84, "fpr": 0.10, "accuracy": 0.87, "small": False}},
