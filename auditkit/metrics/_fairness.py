@@ -1,11 +1,19 @@
 """Observed-group fairness: how a classifier's decisions differ across the
 groups recorded in the data (not counterfactuals).
 
-Rates and differences follow fairlearn's definitions (``selection_rate``,
-``demographic_parity_difference``/``ratio``, ``equalized_odds_difference``
-with ``method="between_groups"``, ``agg="worst_case"``); the AUCs follow
-Borkan et al. (2019), "Nuanced Metrics for Measuring Unintended Bias with Real
-Data for Text Classification".
+Rates follow fairlearn's definitions (``selection_rate``,
+``true_positive_rate``, ``false_positive_rate``); the AUCs follow Borkan et
+al. (2019), "Nuanced Metrics for Measuring Unintended Bias with Real Data for
+Text Classification".
+
+The between-group differences (max - min over groups, as fairlearn's
+``method="between_groups"``) differ from fairlearn's in one way: a group
+under ``min_group_size``, or whose rate is undefined (no positive examples
+for a true positive rate), is left out and listed with the reason, instead of
+entering with a rate of 0, so that one tiny or one-class group cannot make
+the difference. fairlearn's own value is kept beside each one under
+``fairlearn``, and each difference gets a seeded percentile bootstrap
+interval (:func:`auditkit.metrics.bootstrap_ci`, examples resampled).
 """
 
 from __future__ import annotations
@@ -16,9 +24,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from auditkit.metrics._bootstrap import bootstrap_ci
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
 
-__all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE"]
+__all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE", "DIFFERENCES"]
 
 # Empty cells and the loader's "<missing>" marker; "none" stays a real group
 # (the sample data uses it for "no gender mentioned").
@@ -35,12 +44,100 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
     return float(roc_auc_score(y, score))
 
 
-def _between_groups(values: list[float | None]) -> float | None:
-    defined = [v for v in values if v is not None]
-    return float(max(defined) - min(defined)) if defined else None
+# Between-group measures, in the order they are reported.
+DIFFERENCES = (
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "true_positive_rate_difference",
+    "false_positive_rate_difference",
+    "equalized_odds_difference",
+)
+_RATE_OF = {
+    "demographic_parity_difference": "selection_rate",
+    "demographic_parity_ratio": "selection_rate",
+    "true_positive_rate_difference": "true_positive_rate",
+    "false_positive_rate_difference": "false_positive_rate",
+}
+_UNDEFINED = {
+    "true_positive_rate": "no positive examples, so its true positive rate is undefined",
+    "false_positive_rate": "no negative examples, so its false positive rate is undefined",
+}
 
 
-def _one_feature(y_true, y_pred, groups, y_score, pos_label, min_group_size) -> dict:
+def _group_rates(codes: np.ndarray, n_groups: int, pos_true: np.ndarray, pos_pred: np.ndarray) -> dict[str, np.ndarray]:
+    """Selection, true positive and false positive rate per group code (NaN where undefined)."""
+    n = np.bincount(codes, minlength=n_groups).astype(float)
+    n_pos = np.bincount(codes, weights=pos_true, minlength=n_groups)
+    tp = np.bincount(codes, weights=pos_true & pos_pred, minlength=n_groups)
+    fp = np.bincount(codes, weights=~pos_true & pos_pred, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "selection_rate": np.bincount(codes, weights=pos_pred, minlength=n_groups) / n,
+            "true_positive_rate": tp / n_pos,
+            "false_positive_rate": fp / (n - n_pos),
+        }
+
+
+def _spread(rates: np.ndarray, eligible: np.ndarray) -> tuple[float | None, float | None, int | None, int | None]:
+    """(max - min, min / max, argmax, argmin) of the defined rates of eligible groups; None with fewer than two."""
+    usable = np.flatnonzero(eligible & np.isfinite(rates))
+    if len(usable) < 2:
+        return None, None, None, None
+    hi, lo = usable[np.argmax(rates[usable])], usable[np.argmin(rates[usable])]
+    ratio = float(rates[lo] / rates[hi]) if rates[hi] > 0 else None
+    return float(rates[hi] - rates[lo]), ratio, int(hi), int(lo)
+
+
+def _differences(rates: dict[str, np.ndarray], eligible: np.ndarray) -> tuple[dict, dict]:
+    """Between-group measures over eligible groups with a defined rate, and the (max, min) group codes behind each."""
+    values, between = {}, {}
+    for name, rate in _RATE_OF.items():
+        diff, ratio, hi, lo = _spread(rates[rate], eligible)
+        values[name] = ratio if name.endswith("ratio") else diff
+        between[name] = None if hi is None else (hi, lo)
+    tpr, fpr = values["true_positive_rate_difference"], values["false_positive_rate_difference"]
+    values["equalized_odds_difference"] = None if tpr is None or fpr is None else max(tpr, fpr)
+    if values["equalized_odds_difference"] is None:
+        between["equalized_odds_difference"] = None
+    else:
+        worst = "true_positive_rate_difference" if tpr >= fpr else "false_positive_rate_difference"
+        between["equalized_odds_difference"] = between[worst]
+    return values, between
+
+
+def _fairlearn_values(rates: dict[str, np.ndarray]) -> dict[str, float | None]:
+    """The measures as fairlearn computes them: every group, an undefined rate counted as 0, no size limit."""
+    sel = rates["selection_rate"]
+    tpr = np.nan_to_num(rates["true_positive_rate"], nan=0.0)
+    fpr = np.nan_to_num(rates["false_positive_rate"], nan=0.0)
+    return {
+        "demographic_parity_difference": float(sel.max() - sel.min()),
+        "demographic_parity_ratio": float(sel.min() / sel.max()) if sel.max() > 0 else None,
+        "true_positive_rate_difference": float(tpr.max() - tpr.min()),
+        "false_positive_rate_difference": float(fpr.max() - fpr.min()),
+        "equalized_odds_difference": float(max(tpr.max() - tpr.min(), fpr.max() - fpr.min())),
+    }
+
+
+def _excluded(names: list[str], per_group: dict, min_group_size: int) -> dict[str, dict[str, str]]:
+    """For each measure, the groups left out of it and why."""
+    out = {}
+    for measure in DIFFERENCES:
+        rates = [_RATE_OF[measure]] if measure in _RATE_OF else ["true_positive_rate", "false_positive_rate"]
+        reasons = {}
+        for g in names:
+            entry = per_group[g]
+            if entry["small"]:
+                reasons[g] = f"{entry['n']} examples, under the minimum group size {min_group_size}"
+            else:
+                undefined = [_UNDEFINED[r] for r in rates if entry[r] is None]
+                if undefined:
+                    reasons[g] = "; ".join(undefined)
+        out[measure] = reasons
+    return out
+
+
+def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, n_boot, confidence_level, seed) -> dict:
     keep = ~pd.isna(groups)
     g = np.asarray([str(v) for v in groups], dtype=object)
     keep &= ~np.isin(np.char.lower(g.astype(str)), MISSING_GROUP_VALUES)
@@ -48,9 +145,14 @@ def _one_feature(y_true, y_pred, groups, y_score, pos_label, min_group_size) -> 
     pos_true = np.asarray(y_true == pos_label)
     pos_pred = np.asarray(y_pred == pos_label)
     score = None if y_score is None else np.asarray(y_score, dtype=float)
+    names = sorted(set(g[keep]))
+    empty = {name: None for name in DIFFERENCES}
+    if not names:
+        return {"groups": {}, "n_missing": n_missing, "small_groups": [], **empty, "between": dict(empty),
+                "intervals": {}, "fairlearn": dict(empty), "excluded_groups": {},
+                "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence_level": confidence_level}}
     per_group = {}
-    sel, tpr0, fpr0 = [], [], []  # fairlearn's convention: an empty class gives a rate of 0
-    for value in sorted(set(g[keep])):
+    for value in names:
         m = keep & (g == value)
         n = int(m.sum())
         t, p = pos_true[m], pos_pred[m]
@@ -74,29 +176,47 @@ def _one_feature(y_true, y_pred, groups, y_score, pos_label, min_group_size) -> 
             entry["bpsn_auc"] = _auc(pos_true[bpsn], score[bpsn])
             entry["bnsp_auc"] = _auc(pos_true[bnsp], score[bnsp])
         per_group[value] = entry
-        sel.append(entry["selection_rate"])
-        tpr0.append(entry["true_positive_rate"] or 0.0)
-        fpr0.append(entry["false_positive_rate"] or 0.0)
-    if not per_group:
-        return {"groups": {}, "n_missing": n_missing, "demographic_parity_difference": None,
-                "demographic_parity_ratio": None, "equalized_odds_difference": None,
-                "true_positive_rate_difference": None, "false_positive_rate_difference": None}
-    tpr_diff = _between_groups(tpr0)
-    fpr_diff = _between_groups(fpr0)
-    dp_ratio = float(min(sel) / max(sel)) if max(sel) > 0 else None
+
+    codes = np.searchsorted(np.asarray(names, dtype=object), g[keep]).astype(np.int64)
+    kept_true, kept_pred = pos_true[keep], pos_pred[keep]
+    eligible = np.array([not per_group[v]["small"] for v in names])
+    rates = _group_rates(codes, len(names), kept_true, kept_pred)
+    values, between = _differences(rates, eligible)
+
+    def statistic(idx, _):
+        resampled, _between = _differences(_group_rates(codes[idx], len(names), kept_true[idx], kept_pred[idx]), eligible)
+        return {k: v for k, v in resampled.items() if v is not None}
+
+    cis = {}
+    if n_boot > 0:
+        rows = np.arange(len(codes))
+        cis = bootstrap_ci(rows, rows, statistic=statistic, n_boot=n_boot, confidence_level=confidence_level, seed=seed)
     return {
         "groups": per_group,
         "n_missing": n_missing,
         "small_groups": [k for k, v in per_group.items() if v["small"]],
-        "demographic_parity_difference": float(max(sel) - min(sel)),
-        "demographic_parity_ratio": dp_ratio,
-        "true_positive_rate_difference": tpr_diff,
-        "false_positive_rate_difference": fpr_diff,
-        "equalized_odds_difference": float(max(tpr_diff, fpr_diff)),
+        **values,
+        "between": {k: None if b is None else [names[b[0]], names[b[1]]] for k, b in between.items()},
+        "intervals": {k: {"ci_low": cis[k][0], "ci_high": cis[k][1]} if k in cis and values[k] is not None
+                      else {"ci_low": None, "ci_high": None} for k in DIFFERENCES},
+        "fairlearn": _fairlearn_values(rates),
+        "excluded_groups": _excluded(names, per_group, min_group_size),
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence_level": confidence_level},
     }
 
 
-def observed_group_fairness(y_true, y_pred, *, sensitive_features, y_score=None, pos_label=1, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> dict:
+def observed_group_fairness(
+    y_true,
+    y_pred,
+    *,
+    sensitive_features,
+    y_score=None,
+    pos_label=1,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    n_boot: int = 1000,
+    confidence_level: float = 0.95,
+    seed: int = 0,
+) -> dict:
     """Per-group rates and between-group disparities for observed groups.
 
     Parameters
@@ -114,7 +234,12 @@ def observed_group_fairness(y_true, y_pred, *, sensitive_features, y_score=None,
     pos_label : scalar, default 1
         The favourable ("selected") label.
     min_group_size : int, default 30
-        Groups with fewer examples are flagged ``small``.
+        Groups with fewer examples are flagged ``small`` and left out of the
+        differences.
+    n_boot : int, default 1000
+        Bootstrap resamples for the intervals of the differences; 0 skips them.
+    confidence_level : float, default 0.95
+    seed : int, default 0
 
     Returns
     -------
@@ -122,20 +247,24 @@ def observed_group_fairness(y_true, y_pred, *, sensitive_features, y_score=None,
         For one feature: ``groups`` ({value: {n, small, n_positive,
         selection_rate, true_positive_rate, false_positive_rate, accuracy
         [, subgroup_auc, bpsn_auc, bnsp_auc]}}), ``small_groups``,
-        ``n_missing``, ``demographic_parity_difference`` (max - min selection
-        rate), ``demographic_parity_ratio`` (min / max),
+        ``n_missing``; the differences ``demographic_parity_difference``
+        (max - min selection rate), ``demographic_parity_ratio`` (min / max),
         ``true_positive_rate_difference``, ``false_positive_rate_difference``
-        and ``equalized_odds_difference`` (the larger of the two), as
-        fairlearn computes them. For a mapping: ``{column: that dict}``.
-        Rates and AUCs that are undefined for a group (no positives, a
-        missing class) are ``None``; in the differences such a rate counts
-        as 0, as in fairlearn.
+        and ``equalized_odds_difference`` (the larger of the two), each over
+        the groups of at least ``min_group_size`` examples whose rate is
+        defined (None with fewer than two such groups); ``between``
+        ({measure: [max group, min group]}), ``intervals`` ({measure:
+        {ci_low, ci_high}}), ``excluded_groups`` ({measure: {group:
+        reason}}), ``fairlearn`` ({measure: fairlearn's value: every group,
+        undefined rates as 0}) and ``bootstrap`` ({n_boot, seed,
+        confidence_level}). For a mapping: ``{column: that dict}``. Rates and
+        AUCs that are undefined for a group are ``None``.
 
     Examples
     --------
-    >>> r = observed_group_fairness([1, 0, 1, 0], [1, 0, 0, 0], sensitive_features=["a", "a", "b", "b"], min_group_size=1)
-    >>> r["demographic_parity_difference"], r["equalized_odds_difference"]
-    (0.5, 1.0)
+    >>> r = observed_group_fairness([1, 0, 1, 0], [1, 0, 0, 0], sensitive_features=["a", "a", "b", "b"], min_group_size=1, n_boot=0)
+    >>> r["demographic_parity_difference"], r["equalized_odds_difference"], r["between"]["demographic_parity_difference"]
+    (0.5, 1.0, ['a', 'b'])
     """
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
@@ -143,15 +272,16 @@ def observed_group_fairness(y_true, y_pred, *, sensitive_features, y_score=None,
         raise ValueError(f"y_true and y_pred must be 1-D and the same length, got {y_true.shape} and {y_pred.shape}")
     if y_score is not None and np.asarray(y_score).shape != y_true.shape:
         raise ValueError(f"y_score must have one score per example ({len(y_true)}), got shape {np.asarray(y_score).shape}")
+    if n_boot < 0:
+        raise ValueError(f"n_boot must be 0 or more, got {n_boot}")
+    options = {"y_score": y_score, "pos_label": pos_label, "min_group_size": min_group_size, "n_boot": n_boot,
+               "confidence_level": confidence_level, "seed": seed}
     if isinstance(sensitive_features, (Mapping, pd.DataFrame)):
-        columns = sensitive_features.items()
         return {
-            str(name): observed_group_fairness(
-                y_true, y_pred, sensitive_features=values, y_score=y_score, pos_label=pos_label, min_group_size=min_group_size
-            )
-            for name, values in columns
+            str(name): observed_group_fairness(y_true, y_pred, sensitive_features=values, **options)
+            for name, values in sensitive_features.items()
         }
     groups = np.asarray(sensitive_features, dtype=object)
     if groups.shape != y_true.shape:
         raise ValueError(f"sensitive_features must have one value per example ({len(y_true)}), got shape {groups.shape}")
-    return _one_feature(y_true, y_pred, groups, y_score, pos_label, min_group_size)
+    return _one_feature(y_true, y_pred, groups, **options)

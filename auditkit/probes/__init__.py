@@ -39,7 +39,16 @@ from auditkit.probes._suite import (
     resolve_target_label,
     run_probes,
 )
-from auditkit.probes._swap import swap_identity
+from auditkit.probes._swap import (
+    CounterfactualText,
+    DatasetCounterfactuals,
+    SwapContext,
+    counterfactual_versions,
+    dataset_counterfactuals,
+    is_lowercase_corpus,
+    swap_context,
+    swap_identity,
+)
 from auditkit.probes._templates import TEMPLATES, Template
 
 __all__ = [
@@ -49,6 +58,13 @@ __all__ = [
     "probe_families",
     "resolve_target_label",
     "swap_identity",
+    "swap_context",
+    "is_lowercase_corpus",
+    "SwapContext",
+    "counterfactual_versions",
+    "dataset_counterfactuals",
+    "DatasetCounterfactuals",
+    "CounterfactualText",
     "counterfactual_augment",
     "identity_terms",
     "load_lexicon",

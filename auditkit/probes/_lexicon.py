@@ -17,19 +17,33 @@ least one of ``terms``, ``names`` or ``person_phrases`` must hold a row)::
                 {"female": "her", "male": "him", "form": "object"}],
       "names": [{"female": "Ebony", "male": "Alonzo"}],
       "extra_names": [{"female": "Aisha", "male": "Hakim"}],
+      "adjectives": [],
       "identity_words": {"female": [], "male": []},
       "person_phrases": {"nouns": [{"female": "this woman", "male": "this man"}]}
     }
 
 Every row of ``terms``, ``names``, ``extra_names`` and each
 ``person_phrases`` list maps every group to its word or phrase; rows are
-matched sets. ``gap`` names the two groups whose difference (first minus
+matched sets, and no row may repeat a word another row of the same key gives
+the same group (a repeated row would count one matched set twice). A
+``terms`` row marked ``"variant": true`` is a spelling variant of an earlier
+row ("mum" beside "mom"): its words are rewritten like that row's, but the
+earlier row's words are never rewritten into it, so round trips are stable
+("Ms" -> "Mr" -> "Ms"). ``gap`` names the two groups whose difference (first minus
 second) is reported as the attribute's gap (default: the first two groups).
 ``form`` disambiguates one word with two translations ("her" is both "his"
 and "him"): ``possessive`` marks the determiner use, any other value the
 standalone use. ``names`` are used in templates and swapping, ``extra_names``
-in swapping only; names only match when capitalised. ``identity_words`` count
-as identity mentions (for attribution) but are never swapped.
+in swapping only; names only match when capitalised (on an all-lower-case
+corpus, see :func:`auditkit.probes.swap_context`, also in lower case).
+``adjectives`` rows ("Black" / "white") are swapped only where they describe
+people ("a Black woman", "white men"), never elsewhere ("white wine").
+``identity_words`` count as identity mentions (for attribution) but are never
+swapped.
+
+Files in ``lexicons/`` whose name starts with ``_`` are not attributes:
+``_english.json`` holds the English word lists swapping needs (names that are
+also common words, places, person nouns).
 """
 
 from __future__ import annotations
@@ -50,14 +64,22 @@ __all__ = [
     "builtin_lexicon",
     "resolve_lexicons",
     "identity_terms",
+    "english_words",
 ]
 
-_ROW_KEYS = ("terms", "names", "extra_names")
+_ROW_KEYS = ("terms", "names", "extra_names", "adjectives")
+# Keys whose rows share one vocabulary: a word may appear in only one of their rows per group.
+_DISTINCT_KEYS = (("terms", "adjectives"), ("names", "extra_names"))
 # Keys of the run.json "bias" section that are not attributes.
 RESERVED_NAMES = frozenset({"target_label", "target_label_reason", "settings", "observed_groups"})
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own with --lexicon FILE)"
+ERR_REPEATED_TERM = (
+    "lexicon {where}: {key}[{i}] repeats {word!r} for group {group!r} from {first}; every row must be a different "
+    "matched set, so remove or change one of them{hint}"
+)
+ERR_EMPTY_FAMILY = "lexicon {where}: person_phrases.{family} has no rows; give it at least one row or remove it"
 ERR_EMPTY_LEXICON = (
     "lexicon {where} for attribute {name!r} is empty; give at least one row in "
     "'terms', 'names' or 'person_phrases'"
@@ -82,6 +104,9 @@ class Lexicon:
         First-name rows used in templates and in swapping.
     extra_names : tuple of dict
         First-name rows used in swapping only.
+    adjectives : tuple of dict
+        Identity adjective rows ("Black" / "white"), swapped only before a
+        word for people.
     identity_words : dict of str to tuple of str
         Words that mark a group but are never swapped.
     person_phrases : dict of str to tuple of dict
@@ -97,6 +122,7 @@ class Lexicon:
     terms: tuple[dict, ...] = ()
     names: tuple[dict, ...] = ()
     extra_names: tuple[dict, ...] = ()
+    adjectives: tuple[dict, ...] = ()
     identity_words: dict = field(default_factory=dict)
     person_phrases: dict = field(default_factory=dict)
     source: str = "<memory>"
@@ -104,7 +130,7 @@ class Lexicon:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.terms or self.names or self.extra_names or any(self.person_phrases.values()))
+        return not (self.terms or self.names or self.extra_names or self.adjectives or any(self.person_phrases.values()))
 
 
 def _check_rows(rows, groups, where: str, key: str) -> tuple[dict, ...]:
@@ -122,8 +148,25 @@ def _check_rows(rows, groups, where: str, key: str) -> tuple[dict, ...]:
         clean = {g: " ".join(row[g].split()) for g in groups}
         if "form" in row:
             clean["form"] = str(row["form"])
+        if key == "terms" and row.get("variant") is True:
+            clean["variant"] = True
         out.append(clean)
     return tuple(out)
+
+
+def _check_distinct(rows_by_key: Mapping[str, tuple], groups, where: str) -> None:
+    """Raise when two rows give one group the same word (and form), unless the later one is a variant."""
+    seen: dict[tuple, str] = {}
+    for key, rows in rows_by_key.items():
+        for i, row in enumerate(rows):
+            for g in groups:
+                word = row[g].lower()
+                slot = (g, word, row.get("form"))
+                if slot in seen and not row.get("variant"):
+                    hint = ', or mark it "variant": true' if key == "terms" else ""
+                    raise ConfigError(ERR_REPEATED_TERM.format(where=where, key=key, i=i, word=row[g], group=g,
+                                                               first=seen[slot], hint=hint))
+                seen.setdefault(slot, f"{key}[{i}]")
 
 
 def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
@@ -149,6 +192,8 @@ def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
     if not isinstance(gap, list) or len(gap) != 2 or gap[0] == gap[1] or not set(gap) <= set(groups):
         raise ConfigError(f"lexicon {where}: 'gap' must name two different groups from {groups}")
     rows = {key: _check_rows(data.get(key), groups, where, key) for key in _ROW_KEYS}
+    for keys in _DISTINCT_KEYS:
+        _check_distinct({k: rows[k] for k in keys}, groups, where)
     phrases_raw = data.get("person_phrases") or {}
     if not isinstance(phrases_raw, Mapping):
         raise ConfigError(f"lexicon {where}: 'person_phrases' must map a family suffix (e.g. 'nouns') to a list of rows")
@@ -157,8 +202,10 @@ def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
         if not _NAME_RE.match(str(suffix)) or suffix == "names":
             raise ConfigError(f"lexicon {where}: person_phrases key {suffix!r} must be lower case letters, digits and _ and not 'names'")
         checked = _check_rows(prow, groups, where, f"person_phrases.{suffix}")
-        if checked:
-            phrases[suffix] = checked
+        if not checked:
+            raise ConfigError(ERR_EMPTY_FAMILY.format(where=where, family=suffix))
+        _check_distinct({f"person_phrases.{suffix}": checked}, groups, where)
+        phrases[suffix] = checked
     words_raw = data.get("identity_words") or {}
     if not isinstance(words_raw, Mapping) or not set(words_raw) <= set(groups):
         raise ConfigError(f"lexicon {where}: 'identity_words' must map groups from {groups} to lists of words")
@@ -175,6 +222,7 @@ def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
         terms=rows["terms"],
         names=rows["names"],
         extra_names=rows["extra_names"],
+        adjectives=rows["adjectives"],
         identity_words=words,
         person_phrases=phrases,
         source=where,
@@ -217,7 +265,24 @@ def _builtin_dir():
 
 def builtin_attributes() -> tuple[str, ...]:
     """Names of the attributes shipped with auditkit, sorted."""
-    return tuple(sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".json")))
+    return tuple(sorted(p.name[:-5] for p in _builtin_dir().iterdir() if p.name.endswith(".json") and not p.name.startswith("_")))
+
+
+_ENGLISH: dict[str, frozenset[str]] = {}
+
+
+def english_words(kind: str) -> frozenset[str]:
+    """A lower-case English word list from ``lexicons/_english.json``.
+
+    ``kind`` is one of ``common_word_names`` (first names that are also
+    common words: "frank", "will"), ``place_names``, ``product_nouns``
+    ("rice" in "Jasmine rice"), ``person_nouns``, ``person_modifiers`` and
+    ``titles``.
+    """
+    if not _ENGLISH:
+        data = json.loads(_builtin_dir().joinpath("_english.json").read_text(encoding="utf-8"))
+        _ENGLISH.update({k: frozenset(v) for k, v in data.items() if isinstance(v, list)})
+    return _ENGLISH[kind]
 
 
 _CACHE: dict[str, Lexicon] = {}
@@ -317,6 +382,7 @@ def identity_terms(attributes: Iterable[str] | None = None, *, lexicons: Sequenc
         per_group = {}
         for g in lex.groups:
             words = _row_words(lex.terms, g) + _row_words(lex.names, g) + _row_words(lex.extra_names, g)
+            words += _row_words(lex.adjectives, g)
             words += list(lex.identity_words.get(g, ()))
             per_group[g] = set(words)
         counts: dict[str, int] = {}
