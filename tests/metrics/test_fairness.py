@@ -9,22 +9,25 @@ fm = pytest.importorskip("fairlearn.metrics")
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_matches_fairlearn_on_random_arrays(seed):
+def test_fairlearn_values_match_fairlearn_on_random_arrays(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(50, 400))
     y_true = rng.integers(0, 2, n)
     y_pred = np.where(rng.random(n) < 0.7, y_true, 1 - y_true)
     groups = rng.choice(["a", "b", "c", "d"][: int(rng.integers(2, 5))], n)
-    r = observed_group_fairness(y_true, y_pred, sensitive_features=groups)
+    r = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=0)
     kw = {"sensitive_features": groups}
-    assert r["demographic_parity_difference"] == pytest.approx(fm.demographic_parity_difference(y_true, y_pred, **kw))
-    assert r["demographic_parity_ratio"] == pytest.approx(fm.demographic_parity_ratio(y_true, y_pred, **kw))
-    assert r["equalized_odds_difference"] == pytest.approx(fm.equalized_odds_difference(y_true, y_pred, **kw))
+    raw = r["fairlearn"]
+    assert raw["demographic_parity_difference"] == pytest.approx(fm.demographic_parity_difference(y_true, y_pred, **kw))
+    assert raw["demographic_parity_ratio"] == pytest.approx(fm.demographic_parity_ratio(y_true, y_pred, **kw))
+    assert raw["equalized_odds_difference"] == pytest.approx(fm.equalized_odds_difference(y_true, y_pred, **kw))
     frame = fm.MetricFrame(
         metrics={"sel": fm.selection_rate, "tpr": fm.true_positive_rate, "fpr": fm.false_positive_rate},
         y_true=y_true, y_pred=y_pred, sensitive_features=groups,
-    ).by_group
-    for g, row in frame.iterrows():
+    )
+    assert raw["true_positive_rate_difference"] == pytest.approx(frame.difference()["tpr"])
+    assert raw["false_positive_rate_difference"] == pytest.approx(frame.difference()["fpr"])
+    for g, row in frame.by_group.iterrows():
         mine = r["groups"][str(g)]
         assert mine["selection_rate"] == pytest.approx(row["sel"])
         assert mine["true_positive_rate"] == pytest.approx(row["tpr"])
@@ -32,10 +35,98 @@ def test_matches_fairlearn_on_random_arrays(seed):
         assert mine["accuracy"] == pytest.approx(np.mean(y_true[groups == g] == y_pred[groups == g]))
 
 
+def _mixed_groups(seed=0):
+    """Two ordinary groups, a tiny group with extreme rates and a group with no positive examples."""
+    rng = np.random.default_rng(seed)
+    groups = np.array(["a"] * 300 + ["b"] * 300 + ["tiny"] * 10 + ["no_pos"] * 60)
+    y_true = np.concatenate([rng.integers(0, 2, 600), np.ones(10, int), np.zeros(60, int)])
+    rate = np.select([groups == "a", groups == "b", groups == "tiny"], [0.7, 0.4, 1.0], 0.2)
+    y_pred = (rng.random(len(groups)) < rate).astype(int)
+    return y_true, y_pred, groups
+
+
+def test_differences_leave_out_small_groups_and_undefined_rates():
+    y_true, y_pred, groups = _mixed_groups()
+    r = observed_group_fairness(y_true, y_pred, sensitive_features=groups, min_group_size=30, n_boot=0)
+    # fairlearn on the groups each measure may use is the reference
+    not_small = groups != "tiny"
+    with_pos = np.isin(groups, ["a", "b"])
+    assert r["demographic_parity_difference"] == pytest.approx(
+        fm.demographic_parity_difference(y_true[not_small], y_pred[not_small], sensitive_features=groups[not_small]))
+    assert r["demographic_parity_ratio"] == pytest.approx(
+        fm.demographic_parity_ratio(y_true[not_small], y_pred[not_small], sensitive_features=groups[not_small]))
+    tpr = fm.MetricFrame(metrics=fm.true_positive_rate, y_true=y_true[with_pos], y_pred=y_pred[with_pos],
+                         sensitive_features=groups[with_pos]).difference()
+    fpr = fm.MetricFrame(metrics=fm.false_positive_rate, y_true=y_true[not_small], y_pred=y_pred[not_small],
+                         sensitive_features=groups[not_small]).difference()
+    assert r["true_positive_rate_difference"] == pytest.approx(tpr)
+    assert r["false_positive_rate_difference"] == pytest.approx(fpr)
+    assert r["equalized_odds_difference"] == pytest.approx(max(tpr, fpr))
+    # the tiny group would dominate fairlearn's value (a selection rate of 1.0), and it does there
+    assert r["fairlearn"]["demographic_parity_difference"] == pytest.approx(
+        fm.demographic_parity_difference(y_true, y_pred, sensitive_features=groups))
+    assert r["fairlearn"]["demographic_parity_difference"] > r["demographic_parity_difference"]
+    # every left-out group is listed with its reason
+    excluded = r["excluded_groups"]
+    assert set(excluded["demographic_parity_difference"]) == {"tiny"}
+    assert "minimum group size 30" in excluded["demographic_parity_difference"]["tiny"]
+    assert set(excluded["true_positive_rate_difference"]) == {"tiny", "no_pos"}
+    assert "no positive examples" in excluded["true_positive_rate_difference"]["no_pos"]
+    assert set(excluded["false_positive_rate_difference"]) == {"tiny"}
+    assert set(excluded["equalized_odds_difference"]) == {"tiny", "no_pos"}
+    assert r["between"]["demographic_parity_difference"] == ["a", "no_pos"]
+    assert r["small_groups"] == ["tiny"]
+
+
+def test_a_difference_needs_two_usable_groups():
+    y_true = np.array([1, 0] * 20 + [0] * 40)
+    y_pred = np.array([1, 1] * 20 + [0] * 40)
+    groups = np.array(["a"] * 40 + ["b"] * 40)  # b has no positive examples
+    r = observed_group_fairness(y_true, y_pred, sensitive_features=groups, min_group_size=30, n_boot=50)
+    assert r["true_positive_rate_difference"] is None and r["equalized_odds_difference"] is None
+    assert r["intervals"]["true_positive_rate_difference"] == {"ci_low": None, "ci_high": None}
+    assert r["fairlearn"]["true_positive_rate_difference"] == pytest.approx(
+        fm.MetricFrame(metrics=fm.true_positive_rate, y_true=y_true, y_pred=y_pred, sensitive_features=groups).difference())
+    assert r["demographic_parity_difference"] == pytest.approx(1.0)  # selection rates 1 and 0: defined for both
+
+
+@pytest.mark.parametrize("measure, metric", [
+    ("demographic_parity_difference", fm.selection_rate),
+    ("false_positive_rate_difference", fm.false_positive_rate),
+])
+def test_intervals_agree_with_fairlearns_bootstrap(measure, metric):
+    rng = np.random.default_rng(3)
+    n = 1500
+    groups = rng.choice(["a", "b", "c"], n)
+    y_true = rng.integers(0, 2, n)
+    y_pred = (rng.random(n) < np.where(groups == "a", 0.6, 0.45)).astype(int)
+    r = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=2000, seed=1)
+    frame = fm.MetricFrame(metrics=metric, y_true=y_true, y_pred=y_pred, sensitive_features=groups,
+                           n_boot=200, ci_quantiles=[0.025, 0.975], random_state=7)  # fairlearn's is slow
+    low, high = frame.difference_ci()
+    ci = r["intervals"][measure]
+    assert ci["ci_low"] <= r[measure] <= ci["ci_high"]
+    # two independent Monte Carlo estimates of the same quantiles (fairlearn's with 200 resamples)
+    assert ci["ci_low"] == pytest.approx(low, abs=0.02)
+    assert ci["ci_high"] == pytest.approx(high, abs=0.02)
+    assert r["bootstrap"] == {"n_boot": 2000, "seed": 1, "confidence_level": 0.95}
+
+
+def test_intervals_are_seeded_and_optional():
+    y_true, y_pred, groups = _mixed_groups()
+    a = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=200, seed=4)
+    b = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=200, seed=4)
+    assert a["intervals"] == b["intervals"]
+    none = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=0)
+    assert all(v == {"ci_low": None, "ci_high": None} for v in none["intervals"].values())
+    with pytest.raises(ValueError, match="n_boot"):
+        observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=-1)
+
+
 def test_string_labels_and_pos_label():
     y_true = np.array(["pos", "neg", "pos", "neg"])
     y_pred = np.array(["pos", "neg", "neg", "neg"])
-    r = observed_group_fairness(y_true, y_pred, sensitive_features=["a", "a", "b", "b"], pos_label="pos", min_group_size=1)
+    r = observed_group_fairness(y_true, y_pred, sensitive_features=["a", "a", "b", "b"], pos_label="pos", min_group_size=1, n_boot=0)
     assert r["groups"]["a"]["true_positive_rate"] == 1.0
     assert r["groups"]["b"]["true_positive_rate"] == 0.0
     assert r["demographic_parity_difference"] == 0.5
@@ -67,12 +158,17 @@ def test_missing_class_gives_null_auc_and_rates():
 def test_small_groups_missing_values_and_several_columns():
     y = np.array([1, 0] * 25)
     groups = pd.DataFrame({"gender": ["f"] * 40 + ["m"] * 8 + [None, ""], "age": ["young", "old"] * 25})
-    r = observed_group_fairness(y, y, sensitive_features=groups)
+    r = observed_group_fairness(y, y, sensitive_features=groups, n_boot=0)
     assert set(r) == {"gender", "age"}
     assert r["gender"]["groups"]["m"]["small"] and not r["gender"]["groups"]["f"]["small"]
     assert r["gender"]["small_groups"] == ["m"]
     assert r["gender"]["n_missing"] == 2
-    assert r["age"]["demographic_parity_difference"] == 1.0
+    # both age groups have 25 examples, under the default minimum of 30: no difference, both listed
+    assert r["age"]["demographic_parity_difference"] is None
+    assert set(r["age"]["excluded_groups"]["demographic_parity_difference"]) == {"young", "old"}
+    assert r["age"]["fairlearn"]["demographic_parity_difference"] == 1.0
+    small_ok = observed_group_fairness(y, y, sensitive_features=groups["age"], min_group_size=25, n_boot=0)
+    assert small_ok["demographic_parity_difference"] == 1.0
 
 
 def test_shape_errors():
