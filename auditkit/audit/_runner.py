@@ -133,6 +133,10 @@ def run_audit(
 
         check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
                             lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
+    if dataset.groups and options.target_label is not None:  # observed-group fairness scores this label
+        from auditkit.probes import resolve_target_label
+
+        resolve_target_label(labels, options.target_label)
     if options.attributions:  # likewise an unknown attribution method
         from auditkit.attribution import METHODS
 
@@ -165,6 +169,7 @@ def run_audit(
             n_bins=options.n_bins,
             min_group_size=options.min_group_size,
         )
+        observed = _observed_groups(dataset, y_true, predictions.probabilities, labels, options, log) if dataset.groups else None
     record = {
         "model": {
             "name": classifier.name,
@@ -185,7 +190,10 @@ def run_audit(
     tables = {"predictions": predictions_frame(dataset, predictions.probabilities, y_true, labels)}
     if options.probes:
         with timed("probes"):
-            record["bias"], tables["probes"] = _bias_stage(classifier, dataset, y_true, predictions.probabilities, options, log, progress)
+            record["bias"], tables["probes"] = _bias_stage(classifier, dataset, options, log, progress)
+    if observed is not None:  # also with probes off: the bias section then holds the observed groups only
+        bias = record.setdefault("bias", {"target_label": observed["target_label"], "target_label_reason": observed["target_label_reason"]})
+        bias["observed_groups"] = observed["by_column"]
     if options.attributions:
         with timed("attributions"):
             record["attributions"], tables["attributions"] = _attribution_stage(
@@ -196,9 +204,42 @@ def run_audit(
     return AuditResult(record=record, tables=tables)
 
 
-def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progress):
-    """Counterfactual probes on templates and on the dataset's own texts, plus observed-group fairness."""
+def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> dict | None:
+    """Observed-group fairness of the target label for every group column (None when no label is favourable)."""
     from auditkit.metrics import observed_group_fairness
+    from auditkit.probes import resolve_target_label
+
+    if options.target_label is None and len(labels) != 2:
+        log(f"note: observed-group fairness skipped: a model with {len(labels)} labels needs --target-label (the favourable label)")
+        return None
+    target, reason = resolve_target_label(labels, options.target_label)
+    y_pred = probabilities.argmax(axis=1)
+    by_column = {
+        column: observed_group_fairness(
+            (y_true == target).astype(int),
+            (y_pred == target).astype(int),
+            sensitive_features=values,
+            y_score=probabilities[:, target],
+            pos_label=1,
+            min_group_size=options.min_group_size,
+            n_boot=options.n_boot,
+            confidence_level=options.confidence_level,
+            seed=options.seed,
+        )
+        for column, values in dataset.groups.items()
+    }
+    for column, entry in by_column.items():
+        dpd, ci = entry["demographic_parity_difference"], entry["intervals"]["demographic_parity_difference"]
+        shown = "undefined (fewer than two groups to compare)" if dpd is None else (
+            f"{dpd:.4f}" + (f" [{ci['ci_low']:.4f}, {ci['ci_high']:.4f}]" if ci["ci_low"] is not None else ""))
+        left_out = entry["excluded_groups"]["demographic_parity_difference"]
+        log(f"fairness by {column}: demographic parity difference of {labels[target]!r} {shown}"
+            + (f"; left out: {', '.join(left_out)}" if left_out else ""))
+    return {"target_label": labels[target], "target_label_reason": reason, "by_column": by_column}
+
+
+def _bias_stage(classifier, dataset, options, log, progress):
+    """Counterfactual probes on templates and on the dataset's own texts."""
     from auditkit.probes import run_probes
 
     log(f"probes: {', '.join(options.probes)} counterfactuals (templates and dataset texts)")
@@ -222,20 +263,6 @@ def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progre
             level = f"{entry['ci_level']:.0%}"
             log(f"  {attribute}: gap {entry['gap']:+.4f} ({level} CI [{entry['ci_low']:+.4f}, {entry['ci_high']:+.4f}]): "
                 f"{entry['verdict'].replace('_', ' ')} — {entry['verdict_reason']}")
-    if dataset.groups:
-        target = classifier.labels.index(bias["target_label"]) if bias.get("target_label") in classifier.labels else len(classifier.labels) - 1
-        y_pred = probabilities.argmax(axis=1)
-        bias["observed_groups"] = {
-            column: observed_group_fairness(
-                (y_true == target).astype(int),
-                (y_pred == target).astype(int),
-                sensitive_features=values,
-                y_score=probabilities[:, target],
-                pos_label=1,
-                min_group_size=options.min_group_size,
-            )
-            for column, values in dataset.groups.items()
-        }
     return bias, report.table
 
 

@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from auditkit.probes._lexicon import resolve_lexicons
-from auditkit.probes._swap import _swapper
+from auditkit.probes._swap import _swapper, swap_context
 
 __all__ = ["counterfactual_augment"]
 
@@ -19,7 +19,8 @@ def counterfactual_augment(texts: Sequence[str], labels: Sequence, *, attributes
     for each attribute, a text that mentions one of its groups gets a copy
     with every mention rewritten to another group (see
     :func:`swap_identity`), with the same label. Copies that already exist
-    are not added twice.
+    are not added twice. An all-lower-case corpus gets lower-case name
+    matching (see :func:`swap_context`).
 
     Parameters
     ----------
@@ -49,11 +50,13 @@ def counterfactual_augment(texts: Sequence[str], labels: Sequence, *, attributes
     rng = np.random.default_rng(seed)
     seen = set(texts)
     out_texts, out_labels = list(texts), list(labels)
-    for lex in resolve_lexicons(attributes, lexicon_files).values():
+    lexicons = resolve_lexicons(attributes, lexicon_files)
+    context = swap_context(texts, list(lexicons.values()))
+    for lex in lexicons.values():
         groups = list(lex.groups)
         swappers = {g: _swapper(lex, g, tuple(o for o in groups if o != g)) for g in groups}
         for text, label in zip(texts, labels):
-            versions = {g: swappers[g](text) for g in groups}
+            versions = {g: swappers[g](text, context) for g in groups}
             # Groups whose version differs from the text; a text that mentions
             # several groups ("she told him") has no unchanged version.
             changed = [g for g in groups if versions[g] != text]

@@ -29,3 +29,9 @@ def test_bad_input():
         counterfactual_augment(["a", "b"], [1])
     with pytest.raises(ConfigError, match="unknown attribute"):
         counterfactual_augment(["a"], [1], attributes=["age"])
+
+
+def test_a_lower_case_corpus_gets_its_names_swapped_but_not_common_words_or_full_names():
+    texts = ["katie was wonderful", "a frank , honest film", "adam sandler 's latest", "sandler is back", "she cried"]
+    out_texts, _ = counterfactual_augment(texts, [1, 1, 0, 0, 1], attributes=["gender"])
+    assert set(out_texts[len(texts):]) == {"jack was wonderful", "he cried"}

@@ -71,3 +71,26 @@ def test_bad_probe_input_exits_2_with_one_line(tiny_model_dir, data_csv, tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("auditkit: error: ") and fragment in err[-1]
     assert not (tmp_path / "run").exists()
+
+
+def test_observed_group_fairness_without_probes(tiny_model_dir, data_csv, tmp_path):
+    out = tmp_path / "run"
+    assert audit(tiny_model_dir, data_csv, out, "--probes", "none", "--group-col", "gender") == 0
+    bias = json.loads((out / "run.json").read_text())["bias"]
+    assert set(bias) == {"target_label", "target_label_reason", "observed_groups"}
+    fairness = bias["observed_groups"]["gender"]
+    assert set(fairness["groups"]) == {"female", "male"}
+    assert fairness["bootstrap"]["n_boot"] == 50
+    # 20 texts per group, under the default --min-group-size 30: listed, and no difference claimed
+    assert fairness["demographic_parity_difference"] is None
+    assert set(fairness["excluded_groups"]["demographic_parity_difference"]) == {"female", "male"}
+    assert fairness["fairlearn"]["demographic_parity_difference"] is not None
+    out2 = tmp_path / "run2"
+    assert audit(tiny_model_dir, data_csv, out2, "--probes", "none", "--group-col", "gender", "--min-group-size", "10") == 0
+    fairness = json.loads((out2 / "run.json").read_text())["bias"]["observed_groups"]["gender"]
+    assert fairness["demographic_parity_difference"] == pytest.approx(fairness["fairlearn"]["demographic_parity_difference"])
+    ci = fairness["intervals"]["demographic_parity_difference"]
+    assert ci["ci_low"] <= fairness["demographic_parity_difference"] <= ci["ci_high"]
+    # the stored run still reports and gates: probes read as not measured
+    assert main(["report", str(out2), "--format", "md", "--out", str(tmp_path / "r.md")]) == 0
+    assert "Fairness by gender" in (tmp_path / "r.md").read_text()

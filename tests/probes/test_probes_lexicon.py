@@ -63,6 +63,16 @@ def test_user_lexicon_adds_an_attribute(tmp_path):
         ({"attribute": "X y", "groups": ["a", "b"]}, "needs an 'attribute' name"),
         ({"attribute": "x", "groups": ["a", "b"], "gap": ["a", "c"], "terms": [{"a": "w", "b": "v"}]}, "'gap' must name"),
         ({"attribute": "settings", "groups": ["a", "b"], "terms": [{"a": "w", "b": "v"}]}, "reserved"),
+        ({"attribute": "x", "groups": ["a", "b"], "names": [{"a": "John", "b": "Adam"}, {"a": "John", "b": "Paul"}]},
+         r"names\[1\] repeats 'John' for group 'a' from names\[0\]"),
+        ({"attribute": "x", "groups": ["a", "b"], "names": [{"a": "John", "b": "Adam"}], "extra_names": [{"a": "Mark", "b": "adam"}]},
+         r"extra_names\[0\] repeats 'adam' for group 'b' from names\[0\]"),
+        ({"attribute": "x", "groups": ["a", "b"], "terms": [{"a": "mom", "b": "dad"}, {"a": "mum", "b": "dad"}]},
+         r"terms\[1\] repeats 'dad'.*or mark it \"variant\": true"),
+        ({"attribute": "x", "groups": ["a", "b"], "person_phrases": {"p": [{"a": "a nun", "b": "a monk"}, {"a": "a nun", "b": "a monk"}]}},
+         r"person_phrases.p\[1\] repeats 'a nun'"),
+        ({"attribute": "x", "groups": ["a", "b"], "names": [{"a": "John", "b": "Adam"}], "person_phrases": {"p": []}},
+         "person_phrases.p has no rows"),
     ],
 )
 def test_bad_lexicons(tmp_path, data, fragment):
@@ -88,3 +98,31 @@ def test_error_messages_are_one_line(tmp_path):
 def test_unknown_attribute():
     with pytest.raises(ConfigError, match="unknown attribute 'age'; known: gender, race"):
         identity_terms(["age"])
+
+
+def test_bad_lexicon_errors_are_one_line(tmp_path):
+    data = {"attribute": "x", "groups": ["a", "b"], "names": [{"a": "John", "b": "Adam"}, {"a": "John", "b": "Paul"}]}
+    with pytest.raises(ConfigError) as info:
+        load_lexicon(write(tmp_path, data))
+    assert "\n" not in str(info.value)
+
+
+def test_variant_rows_and_forms_may_share_a_word(tmp_path):
+    lex = load_lexicon(write(tmp_path, {
+        "attribute": "x", "groups": ["a", "b"],
+        "terms": [{"a": "Ms", "b": "Mr"}, {"a": "Mrs", "b": "Mr", "variant": True},
+                  {"a": "her", "b": "his", "form": "possessive"}, {"a": "her", "b": "him", "form": "object"}],
+    }))
+    assert [row.get("variant", False) for row in lex.terms] == [False, True, False, False]
+    from auditkit.probes import swap_identity
+    # a variant is rewritten from, never into: Mrs -> Mr -> Ms, and Ms <-> Mr round trips
+    assert swap_identity("Mrs Lee", "x", target_group="b", lexicon=lex) == "Mr Lee"
+    assert swap_identity("Mr Lee", "x", target_group="a", lexicon=lex) == "Ms Lee"
+
+
+def test_builtin_lexicons_pass_the_checks_and_english_lists_are_not_attributes():
+    from auditkit.probes._lexicon import builtin_lexicon, english_words
+    assert "_english" not in builtin_attributes()
+    assert builtin_lexicon("race").adjectives == ({"african_american": "Black", "european_american": "white"},)
+    assert {"frank", "will", "jack"} <= english_words("common_word_names")
+    assert "kenya" in english_words("place_names") and "woman" in english_words("person_nouns")
