@@ -307,14 +307,21 @@ def swap_context(texts: Sequence[str], lexicons: Sequence = ()) -> SwapContext:
         return SwapContext()
     lexs = list(resolve_lexicons().values()) + [lex if isinstance(lex, Lexicon) else load_lexicon(lex) for lex in lexicons]
     names = _first_names(lexs)
-    closed = _STANDALONE_NEXT | _CONTRACTIONS | {w.lower() for lex in lexs for row in lex.terms for g in lex.groups for w in row[g].split()}
+    # Words known to be English words, not surnames: function words, the lexicons' own terms, the verbs and
+    # adjectives listed above, and past tenses and participles seen once after a name ("katie loved it").
+    known = _STANDALONE_NEXT | _CONTRACTIONS | _BASE_VERBS | _ADJECTIVES | {
+        w.lower() for lex in lexs for row in lex.terms for g in lex.groups for w in row[g].split()}
     total: Counter = Counter()
     after_name: Counter = Counter()
     for text in texts:
         words = _WORDS.findall(str(text).lower())
         total.update(words)
         after_name.update(b for a, b in zip(words, words[1:]) if a in names)
-    surnames = frozenset(w for w, n in after_name.items() if n >= SURNAME_MIN_SHARE * total[w] and w not in closed and w not in names)
+    surnames = frozenset(
+        w for w, n in after_name.items()
+        if n >= SURNAME_MIN_SHARE * total[w] and w not in known and w not in names
+        and not (n < 2 and w.endswith(("ed", "ing")))  # "gosling" and "apted" follow names again and again
+    )
     return SwapContext(lowercase=True, surnames=surnames)
 
 
