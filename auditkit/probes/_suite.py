@@ -23,7 +23,7 @@ from auditkit.probes._crossed import (
 from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paired_frame
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
 from auditkit.probes._verdict import MIN_ROWS, bias_verdict, combine_verdicts
-from auditkit.probes._swap import counterfactual_versions
+from auditkit.probes._swap import dataset_counterfactuals
 from auditkit.probes._templates import template_instances
 
 __all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_probe_options", "probe_families",
@@ -122,31 +122,21 @@ def _json_float(x):
     return x if np.isfinite(x) else None
 
 
-def _stratum(text: str, versions: dict) -> str:
-    """The group an original text mentions (its own version), or "mixed"."""
-    own = [g for g, v in versions.items() if v == text]
-    return own[0] if len(own) == 1 else "mixed"
-
-
-def _build_rows(lexicons: dict, families, texts) -> list[tuple]:
+def _build_rows(lexicons: dict, families, texts, swaps: dict) -> list[tuple]:
+    """Probe table rows; ``swaps`` receives each attribute's dataset-swap summary."""
     rows = []
     for name, lex in lexicons.items():
         available = probe_families(lex, with_texts=texts is not None)
         wanted = available if families is None else [f for f in families if f in available]
         for family in wanted:
             if family == DATASET_FAMILY:
-                seen = set()
-                for i, text in enumerate(texts):
-                    text = str(text)
-                    if text in seen:
-                        continue
-                    seen.add(text)
-                    versions = counterfactual_versions(text, lex)
-                    if versions is None:
-                        continue
-                    stratum = _stratum(text, versions)
+                cf = dataset_counterfactuals(texts, lex)
+                swaps[name] = cf.summary()
+                for item in cf.items:
+                    stratum = item.mentioned or "mixed"
                     for g in lex.groups:
-                        rows.append((name, family, "dataset", f"{name}/{family}/{i}", i, g, versions[g], None, None, stratum))
+                        rows.append((name, family, "dataset", f"{name}/{family}/{item.index}", item.index, g,
+                                     item.versions[g], None, None, stratum))
                 continue
             source = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
             for inst, tid, row, word, valence, sentences in template_instances(source, lex.groups, family=f"{name}/{family}"):
@@ -467,7 +457,8 @@ def run_probes(
         if DATASET_FAMILY in families and texts is None:
             raise ConfigError("the dataset_counterfactual family needs evaluation texts; pass texts or drop that family")
 
-    rows = _build_rows(lexicons, families, texts)
+    swaps: dict = {}
+    rows = _build_rows(lexicons, families, texts, swaps)
     table = pd.DataFrame(rows, columns=[c for c in TABLE_COLUMNS if c not in ("score", "predicted_label")])
     for name, lex in lexicons.items():
         if not (table["attribute"] == name).any():
@@ -507,7 +498,7 @@ def run_probes(
         if skipped:
             entry["skipped_families"] = skipped
         if DATASET_FAMILY in fams:
-            entry["families"][DATASET_FAMILY]["n_texts_swapped"] = int(sub.loc[sub["family"] == DATASET_FAMILY, "instance_id"].nunique())
+            entry["families"][DATASET_FAMILY]["swaps"] = swaps[name]
         entry["worst_pairs"] = _worst_pairs(sub, lex)
         summary[name] = entry
 

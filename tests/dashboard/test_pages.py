@@ -106,7 +106,7 @@ def test_overview_one_row_per_run_with_record_numbers(env):
             assert row["gender verdict"].startswith("✱" if rec["bias"]["gender"]["verdict"] == "bias" else "no material")
             assert row["identity share"] == pytest.approx(rec["attributions"]["identity_share"])
         else:
-            assert row["gender significance"] == "not measured"
+            assert row["gender verdict"] == "not measured"
             assert row["identity share"] != row["identity share"]  # NaN: not measured
         verdict = evaluate_gate(read_run(env / row["run"]), load_policy(default_policy_path())) if "bias" in rec else None
         if verdict is not None:
@@ -157,7 +157,8 @@ def test_bias_page_numbers_and_not_measured(env):
     gender = read_run(env / "baseline").record["bias"]["gender"]
     assert metric_value(at, "Gap") == f"{gender['gap']:+.3f}"
     assert metric_value(at, "Flip rate") == f"{gender['flip_rate']:.3f}"
-    assert metric_value(at, "Pairs") == str(gender["n_pairs"])
+    assert metric_value(at, "Verdict") == {"bias": "✱ bias", "no_material_bias": "no material bias"}[gender["verdict"]]
+    assert metric_value(at, "p-value (Holm)") == f"{gender['p_value_holm']:.2e}"
     pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
     assert pairs["diff"].abs().is_monotonic_decreasing
     at.text_input(key="ak_bias_word_gender").input("onerror").run()

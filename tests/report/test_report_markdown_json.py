@@ -32,8 +32,9 @@ def test_markdown_numbers_match_run_json(full_run):
     for attr in ("gender", "race"):
         b = record["bias"][attr]
         row = _rows(md, attr)
-        assert row[1] == f"{b['gap']:.3f}" and row[3] == f"{b['ci_low']:.3f}" and row[4] == f"{b['ci_high']:.3f}"
-        assert row[7] == f"{b['flip_rate']:.3f}"
+        assert row[1:4] == [f"{b['gap']:.3f}", f"{b['ci_low']:.3f}", f"{b['ci_high']:.3f}"]
+        assert row[5] == f"{b['p_value_holm']:.2e}" and row[7] == b["verdict"].replace("_", " ")
+        assert row[11] == f"{b['flip_rate']:.3f}" and row[12] == f"{b['placebo_flip_rate']:.3f}"
     assert f"{record['attributions']['identity_share']:.3f}" in md
 
 
