@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import BIAS_HEAD, DETAIL_HEAD, bias_rows, detail_rows, fmt_num, pval, share_rows, top_word_rows
+from auditkit.report._markdown import BIAS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, bias_rows, detail_rows, fairness_rows, fmt_num, pval, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -184,9 +184,7 @@ def _slices_html(run, data, figs) -> str:
             if not isinstance(entry, dict):
                 continue
             out += f"<h3>Observed-group fairness by {esc(col)}</h3>"
-            scalars = [(k, v) for k, v in entry.items() if not isinstance(v, (dict, list))]
-            if scalars:
-                out += _table(("measure", "value"), scalars)
+            out += _table(FAIRNESS_HEAD, fairness_rows(entry))
             per_group = entry.get("groups") if isinstance(entry.get("groups"), dict) else None
             if per_group:
                 cols = sorted({k for v in per_group.values() if isinstance(v, dict) for k in v})

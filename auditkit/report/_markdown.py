@@ -44,6 +44,20 @@ def detail_rows(e: dict) -> list[tuple]:
 
 DETAIL_HEAD = ("subset", "gap", "CI low", "CI high", "p (uncorrected)")
 
+FAIRNESS_HEAD = ("measure", "value", "CI low", "CI high", "between", "fairlearn (all groups)", "left out")
+
+
+def fairness_rows(entry: dict) -> list[tuple]:
+    """Observed-group differences over eligible groups, their intervals, and fairlearn's raw value beside them."""
+    rows = []
+    for measure, ci in entry["intervals"].items():
+        between = entry["between"].get(measure)
+        left_out = entry["excluded_groups"].get(measure) or {}
+        rows.append((measure, entry.get(measure), ci.get("ci_low"), ci.get("ci_high"),
+                     " vs ".join(map(str, between)) if between else None, entry["fairlearn"].get(measure),
+                     "; ".join(f"{g}: {why}" for g, why in left_out.items()) or None))
+    return rows
+
 
 def share_rows(att: dict) -> list[tuple]:
     """(attribute, group, share) rows from ``identity_share_by_group`` (nested or flat)."""
@@ -160,9 +174,7 @@ def render_markdown(data: dict) -> str:
         for col, entry in obs.items():
             if not isinstance(entry, dict):
                 continue
-            scalars = [(k, v) for k, v in entry.items() if not isinstance(v, (dict, list))]
-            if scalars:
-                L += [f"### Fairness by {cell(col)}", ""] + table(("measure", "value"), scalars)
+            L += [f"### Fairness by {cell(col)}", ""] + table(FAIRNESS_HEAD, fairness_rows(entry))
             per_group = entry.get("groups") if isinstance(entry.get("groups"), dict) else None
             if per_group:
                 cols = sorted({k for v in per_group.values() if isinstance(v, dict) for k in v})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from auditkit.metrics import observed_group_fairness
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from auditkit.store import write_run
@@ -139,10 +141,12 @@ def make_probes(*, gap_gender=0.04, gap_race=0.01, n_instances=60, seed=0):
         bias[attr] = entry
     bias["settings"] = {"attributes": ["gender", "race"], "alpha": 0.05, "min_effect": 0.02, "n_boot": 2000, "seed": 0,
                         "confidence_level": 0.95, "correction": "holm"}
-    bias["observed_groups"] = {"gender": {
-        "groups": {"female": {"n": 70, "selection_rate": 0.52, "tpr": 0.86, "fpr": 0.12, "accuracy": 0.86, "small": False},
-                   "male": {"n": 68, "selection_rate": 0.48, "tpr": 0.84, "fpr": 0.10, "accuracy": 0.87, "small": False}},
-        "demographic_parity_difference": 0.04, "demographic_parity_ratio": 0.92, "equalized_odds_difference": 0.02}}
+    y = rng.integers(0, 2, 138)
+    pred = np.where(rng.random(138) < 0.85, y, 1 - y)
+    groups = np.array(["female"] * 70 + ["male"] * 68)
+    bias["observed_groups"] = {"gender": observed_group_fairness(  # the real producer on synthetic predictions
+        y, pred, sensitive_features=groups, y_score=np.clip(pred * 0.8 + rng.random(138) * 0.2, 0, 1), pos_label=1,
+        min_group_size=30, n_boot=200, seed=seed)}
     return pd.DataFrame(rows), bias
 
 
