@@ -477,6 +477,7 @@ def run_probes(
 
     summary: dict = {"target_label": labels[target_id], "target_label_reason": reason}
     scopes: list[tuple[str, _Scope]] = []  # (attribute, scope) in a fixed order
+    same_test: dict[int, _Scope] = {}  # an attribute resting on one family IS that family's test: count it once
     for name, lex in lexicons.items():
         sub = table[table["attribute"] == name]
         overall = _scope_stats(sub, lex, key=(name, "all"), n_boot=n_boot, seed=seed, alpha=alpha, min_effect=min_effect)
@@ -487,6 +488,9 @@ def run_probes(
                                   alpha=alpha, min_effect=min_effect)
             scopes.append((name, fscope))
             fams[family] = fscope
+        combined = overall.entry["families_combined"]
+        if len(combined) == 1:
+            same_test[id(overall)] = fams[combined[0]]
         entry = overall.entry
         entry["families"] = {f: sc.entry for f, sc in fams.items()}
         requested = families if families is not None else probe_families(lex, with_texts=texts is not None)
@@ -503,9 +507,12 @@ def run_probes(
         summary[name] = entry
 
     # Holm across every attribute x pair x scope test that has a p-value
-    tested = [(sc, pair) for _, sc in scopes for pair, est in sc.estimates.items() if est.p_value is not None]
+    tested = [(sc, pair) for _, sc in scopes if id(sc) not in same_test
+              for pair, est in sc.estimates.items() if est.p_value is not None]
     adjusted = holm_correction([sc.estimates[pair].p_value for sc, pair in tested])
     holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
+    for alias, target in same_test.items():
+        holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.estimates if (id(target), pair) in holm})
     for name, sc in scopes:
         stored = sc.headline if sc.headline in sc.estimates else sc.headline[::-1]
         est = sc.estimates[stored]
