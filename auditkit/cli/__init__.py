@@ -12,6 +12,7 @@ import importlib
 import os
 import sys
 
+from auditkit._text import printable
 from auditkit.errors import AuditkitError
 
 # Order shown in --help.
@@ -20,7 +21,7 @@ COMMANDS = ("train", "audit", "runs", "report", "compare", "gate", "dashboard")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other bad input
-        self.exit(2, f"auditkit: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"auditkit: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args._run(args)
     except AuditkitError as exc:
-        print(f"auditkit: error: {exc}", file=sys.stderr)
+        print(f"auditkit: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("auditkit: interrupted; nothing was written", file=sys.stderr)
