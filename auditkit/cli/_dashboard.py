@@ -83,16 +83,20 @@ def _has_display() -> bool:
 
 
 def _forward_termination(proc: subprocess.Popen) -> None:
-    """Stop the Streamlit server when this process is told to stop (SIGTERM/SIGHUP), not only on Ctrl+C."""
+    """Stop the Streamlit server when this process is told to stop (SIGTERM/SIGHUP), not only on Ctrl+C.
+
+    The handler only forwards the signal: the main thread is inside
+    ``proc.wait()``, which holds the Popen's wait lock, so waiting again
+    here could never see the child exit and would stall until a timeout.
+    A timer kills a server that does not stop within 10 s.
+    """
     import signal
 
     def stop(signum, frame):
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        raise SystemExit(0)
+        killer = threading.Timer(10.0, proc.kill)
+        killer.daemon = True
+        killer.start()
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 
 from auditkit._hub import hub_offline_reason
@@ -237,6 +238,11 @@ def _load_from(source: str, kwargs: dict, device, max_length: int | None, *, loc
         except Exception as exc:
             if not local:
                 raise
+            if isinstance(exc, pickle.UnpicklingError):
+                raise ModelError(
+                    f"the weights in {source!r} are a pickle that holds more than tensors (loading it could run code), "
+                    "so it is refused; re-save the model as safetensors (save_pretrained) from a source you trust"
+                ) from None
             raise ModelError(
                 f"cannot load the weights in {source!r} ({type(exc).__name__}: {_first_line(exc)}); "
                 "the checkpoint looks corrupt — re-save or re-download it"
