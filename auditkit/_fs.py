@@ -185,19 +185,21 @@ def staged_directory(out: str | os.PathLike) -> Iterator[Path]:
     remove_leftovers(out)
     pid = os.getpid()
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}{pid}-", dir=parent))
+    old = None
     try:
         yield staging
         os.chmod(staging, 0o755)
-        old = None
         if out.exists():
             old = parent / f".{out.name}{_OLD}{pid}-{uuid.uuid4().hex[:6]}"
             os.rename(out, old)
         os.rename(staging, out)
-        if old is not None:
-            _remove(old)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and not os.path.lexists(out):  # interrupted between the two renames: put the old one back
+            os.rename(old, out)
         raise
+    if old is not None:
+        _remove(old)
 
 
 def member_file(folder: str | os.PathLike, name: str) -> Path | None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+from contextlib import contextmanager
 
 from auditkit._text import printable
 from auditkit.errors import AuditkitError
@@ -41,6 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _terminate_as_interrupt():
+    """While a command runs, SIGTERM unwinds like Ctrl+C, so staged output is removed on the way out."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``auditkit`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -50,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return int(exc.code or 0)
     try:
-        code = args._run(args)
+        with _terminate_as_interrupt():
+            code = args._run(args)
     except AuditkitError as exc:
         print(f"auditkit: error: {printable(exc)}", file=sys.stderr)
         return 2
