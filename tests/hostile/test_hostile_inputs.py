@@ -243,6 +243,23 @@ def c_model_without_config(sb):
     return audit(sb, model=sb.model_copy("m", drop=("config.json",)))
 
 
+@case("is a symlink loop")
+def c_model_symlink_loop(sb):
+    return audit(sb, model=sb.loop("model"))
+
+
+@case("is a named pipe, not a regular file")
+def c_model_fifo(sb):
+    return audit(sb, model=sb.fifo("model"))
+
+
+@case("in the model folder is a named pipe, not a regular file")
+def c_model_tokenizer_file_is_a_fifo(sb):
+    model = sb.model_copy("m", drop=("tokenizer.json",))
+    os.mkfifo(model / "tokenizer.json")
+    return audit(sb, model=model)
+
+
 @case("config.json' is not valid JSON")
 def c_model_config_not_json(sb):
     model = sb.model_copy("m")
