@@ -36,7 +36,7 @@ PATH_PROBLEMS = {
     "special": "is a device or socket, not a regular file",
     "unreadable": "cannot be inspected (permission denied)",
 }
-_STAGING = ".tmp-"
+STAGING_MARK = ".tmp-"
 _OLD = ".old-"
 # staging names add ".", a marker, the writer's pid and a random suffix to the target's name
 _NAME_ROOM = 32
@@ -149,7 +149,7 @@ def leftovers(out: str | os.PathLike) -> list[Path]:
         return []
     found = []
     for name in names:
-        for marker in (_STAGING, _OLD):
+        for marker in (STAGING_MARK, _OLD):
             if name.startswith(f".{out.name}{marker}") and not _writer_alive(name, marker):
                 found.append(out.parent / name)
     return sorted(found)
@@ -184,7 +184,7 @@ def staged_directory(out: str | os.PathLike) -> Iterator[Path]:
     parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out)
     pid = os.getpid()
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_STAGING}{pid}-", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{STAGING_MARK}{pid}-", dir=parent))
     old = None
     try:
         yield staging

@@ -462,6 +462,16 @@ def c_runs_symlink_loop(sb):
     return ["runs", str(sb.loop("runs"))]
 
 
+@case("is a symlink loop; pass the folder that holds run directories")
+def c_dashboard_runs_symlink_loop(sb):
+    return ["dashboard", "--runs", str(sb.loop("runs")), "--no-browser", "--port", "1"]
+
+
+@case("is a file; pass the folder that holds run directories")
+def c_dashboard_runs_is_a_file(sb):
+    return ["dashboard", "--runs", str(sb.data), "--no-browser", "--port", "1"]
+
+
 # ------------------------------------------------------------------ report
 
 @case("goes through a regular file")

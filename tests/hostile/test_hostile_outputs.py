@@ -95,3 +95,11 @@ def test_model_fingerprint_covers_the_tokenizer_files(tmp_path, tiny_model_dir, 
         assert main(["audit", "--model", str(model), "--data", str(data), "--out", str(out), *FAST]) == 0
         prints.append(read_run(out).record["model"]["fingerprint"])
     assert prints[0] and prints[1] and prints[0] != prints[1]
+
+
+def test_a_report_write_removes_what_a_killed_report_writer_left(tmp_path, capsys):
+    write_run(tmp_path / "run", _record("x"))
+    stale = tmp_path / f".report.md.tmp-{_dead_pid()}-abc"
+    stale.write_text("half a report")
+    assert main(["report", str(tmp_path / "run"), "--format", "md", "--out", str(tmp_path / "report.md")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "run"]
