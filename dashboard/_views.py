@@ -164,7 +164,10 @@ def run_header(run: Run) -> None:
 
 
 def show_figure(fig, *, key: str | None = None, missing: str | None = None) -> None:
-    """Draw a plotly figure; a None figure (the run did not measure it) becomes a short note."""
+    """Draw a plotly figure; a None figure (the run did not measure it) becomes a short note, an error a red box."""
+    if isinstance(fig, BaseException):
+        show_error(fig)
+        return
     if fig is None:
         if missing:
             st.caption(f"{md(missing)}: not measured in this run.")

@@ -77,3 +77,21 @@ def test_whatif_shows_hostile_model_labels_as_text(hostile_root, monkeypatch):
     _assert_text_only(at)
     [prediction] = [m for m in at.metric if m.label == "Prediction"]
     assert prediction.value.replace("\\", "") in fx.HOSTILE_LABELS
+
+
+@pytest.mark.parametrize("name", ["model", "bias", "explanations"])
+def test_tables_linked_in_from_outside_are_refused_with_a_message_not_read(hostile_root, tmp_path, monkeypatch, name):
+    import shutil
+
+    root = tmp_path / "runs"
+    shutil.copytree(hostile_root[0] / "hostile", root / "linked")
+    for table in ("predictions", "probes", "attributions"):
+        outside = tmp_path / f"{table}-elsewhere.parquet"
+        (root / "linked" / f"{table}.parquet").rename(outside)
+        (root / "linked" / f"{table}.parquet").symlink_to(outside)
+    monkeypatch.setenv("AUDITKIT_RUNS", str(root))
+    at = open_page(name, run="linked", root=root)
+    errors = [e.value for e in at.error]
+    assert errors and all("is a symlink; a run folder holds only its own regular files" in e.replace("\\", "") for e in errors)
+    if name == "model":  # the examples table would show the linked predictions
+        assert all("text" not in df.value.columns for df in at.dataframe)
