@@ -1,14 +1,166 @@
-"""Atomic directory writes: build in a sibling staging folder, then rename into place."""
+"""File-system rules every reader and writer shares.
+
+- :func:`path_kind` says what a path is — including the odd cases a plain
+  ``exists()`` hides (a symlink loop, a dangling symlink, a path through a
+  regular file, a name too long, a named pipe) — and :data:`PATH_PROBLEMS`
+  words them once for every message.
+- :func:`check_can_write` is the one "can I write here" check, made before
+  any work.
+- :func:`staged_directory` writes beside, renames into place, and removes
+  what dead writers left beside the target.
+- :func:`member_file` is how readers open a file of a run folder: a regular
+  file directly inside it, never a link to somewhere else.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from auditkit.errors import RunStoreError
+
+#: What :func:`path_kind` reports for paths that cannot be used, worded for messages.
+PATH_PROBLEMS = {
+    "symlink loop": "is a symlink loop",
+    "dangling symlink": "is a symlink to a missing target",
+    "under a file": "goes through a regular file (a file cannot hold other files)",
+    "name too long": "has a name longer than the file system allows",
+    "fifo": "is a named pipe, not a regular file",
+    "special": "is a device or socket, not a regular file",
+    "unreadable": "cannot be inspected (permission denied)",
+}
+STAGING_MARK = ".tmp-"
+_OLD = ".old-"
+# staging names add ".", a marker, the writer's pid and a random suffix to the target's name
+_NAME_ROOM = 32
+
+
+def path_kind(path: str | os.PathLike) -> str:
+    """What ``path`` is: ``"missing"``, ``"file"``, ``"directory"`` or a key of :data:`PATH_PROBLEMS`.
+
+    Symlinks are followed; a link whose target is missing is a
+    ``"dangling symlink"``, not ``"missing"``.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "dangling symlink" if os.path.islink(path) else "missing"
+    except NotADirectoryError:
+        return "under a file"
+    except PermissionError:
+        return "unreadable"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENAMETOOLONG:
+            return "name too long"
+        raise
+    if stat.S_ISDIR(st.st_mode):
+        return "directory"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    return "fifo" if stat.S_ISFIFO(st.st_mode) else "special"
+
+
+def _nearest_existing(path: Path) -> tuple[Path, str]:
+    """The closest ancestor of ``path`` that is not missing, and its kind."""
+    for ancestor in path.parents:
+        kind = path_kind(ancestor)
+        if kind != "missing":
+            return ancestor, kind
+    return Path(path.anchor or "/"), "directory"
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def check_can_write(path: str | os.PathLike, *, option: str) -> Path:
+    """Raise :class:`RunStoreError` (one line naming ``option``) when ``path`` cannot be written.
+
+    Called before any work. Nothing is created: missing parent folders are
+    made only when the output is written. Refused: a symlink loop, a
+    dangling symlink, a path through a regular file, a named pipe or device,
+    a name too long for the file system (with room for the staging name),
+    and a folder this process may not write to. Whether an existing target may be *replaced* is the
+    caller's rule.
+    """
+    p = Path(path).absolute()
+    shown = str(path)
+    kind = path_kind(p)
+    if kind in PATH_PROBLEMS:
+        raise RunStoreError(f"{option} {shown!r} {PATH_PROBLEMS[kind]}; choose another path")
+    folder, folder_kind = _nearest_existing(p)
+    if folder_kind == "file":
+        raise RunStoreError(f"{option} {shown!r} {PATH_PROBLEMS['under a file']} ({str(folder)!r}); choose another path")
+    if folder_kind != "directory":
+        raise RunStoreError(f"{option} {shown!r}: {str(folder)!r} {PATH_PROBLEMS[folder_kind]}; choose another path")
+    limit = _name_max(folder) - _NAME_ROOM
+    for part in p.relative_to(folder).parts:
+        if len(os.fsencode(part)) > limit:
+            raise RunStoreError(
+                f"{option} {shown!r} has a name of {len(os.fsencode(part))} bytes; names here can have at most {limit} — choose a shorter one"
+            )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise RunStoreError(f"{option} {shown!r}: the folder {str(folder)!r} is read-only for this user; choose a folder you can write to")
+    return p
+
+
+def _writer_alive(name: str, marker: str) -> bool:
+    """Whether the process that made the staging/old entry ``name`` still runs (its pid follows ``marker``)."""
+    pid_text = name.split(marker, 1)[1].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False  # no pid recorded: a writer from before pids were recorded
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def leftovers(out: str | os.PathLike) -> list[Path]:
+    """Staging (``.NAME.tmp-*``) and replaced (``.NAME.old-*``) entries of dead writers beside ``out``."""
+    out = Path(out).absolute()
+    try:
+        names = os.listdir(out.parent)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        for marker in (STAGING_MARK, _OLD):
+            if name.startswith(f".{out.name}{marker}") and not _writer_alive(name, marker):
+                found.append(out.parent / name)
+    return sorted(found)
+
+
+def remove_leftovers(out: str | os.PathLike) -> list[Path]:
+    """Remove what killed writers left beside ``out`` (see :func:`leftovers`); return what was removed."""
+    removed = leftovers(out)
+    for path in removed:
+        _remove(path)
+    return removed
 
 
 @contextmanager
@@ -16,25 +168,55 @@ def staged_directory(out: str | os.PathLike) -> Iterator[Path]:
     """Yield an empty staging directory that replaces ``out`` when the block succeeds.
 
     The staging directory sits beside ``out`` (same filesystem, so the final
-    rename is atomic). If the block raises — or the process is interrupted —
-    the staging directory is removed and ``out`` is left as it was. An
-    existing ``out`` is swapped out first and deleted only after the new one
-    is in place; callers decide beforehand whether replacing it is allowed.
+    rename is atomic) and carries this process's id in its name. If the
+    block raises — or the process is interrupted — the staging directory is
+    removed and ``out`` is left as it was; a writer killed outright (kill -9)
+    cannot clean up, so every write first removes the staging and replaced
+    entries of dead writers beside ``out``. An ``out`` that is a symlink is
+    written through: its target is replaced and the link kept. An existing
+    ``out`` is swapped out first and deleted only after the new one is in
+    place; callers decide beforehand whether replacing it is allowed.
     """
-    out = Path(out)
-    parent = out.absolute().parent
+    out = Path(out).absolute()
+    if out.is_symlink():
+        out = out.resolve(strict=True)
+    parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    remove_leftovers(out)
+    pid = os.getpid()
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{STAGING_MARK}{pid}-", dir=parent))
+    old = None
     try:
         yield staging
         os.chmod(staging, 0o755)
-        old = None
         if out.exists():
-            old = parent / f".{out.name}.old-{uuid.uuid4().hex[:6]}"
+            old = parent / f".{out.name}{_OLD}{pid}-{uuid.uuid4().hex[:6]}"
             os.rename(out, old)
         os.rename(staging, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and not os.path.lexists(out):  # interrupted between the two renames: put the old one back
+            os.rename(old, out)
         raise
+    if old is not None:
+        _remove(old)
+
+
+def member_file(folder: str | os.PathLike, name: str) -> Path | None:
+    """``folder/name`` when it is a regular file directly inside ``folder``; None when there is none.
+
+    Raises :class:`RunStoreError` for a symlink (it could point anywhere,
+    e.g. outside the runs folder) or anything that is not a regular file.
+    """
+    path = Path(folder) / name
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise RunStoreError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise RunStoreError(f"{str(path)!r} is a symlink; a run folder holds only its own regular files — re-run the audit")
+    if not stat.S_ISREG(st.st_mode):
+        raise RunStoreError(f"{str(path)!r} is not a regular file; the run is corrupt — re-run the audit")
+    return path

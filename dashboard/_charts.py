@@ -1,21 +1,20 @@
 """Plotly figures the report does not draw (the rest come from ``auditkit.report.figures``).
 
 Each builder arranges stored or just-computed numbers into a figure;
-nothing here computes a metric. Strings that reach a figure are
-HTML-escaped, since plotly.js renders a subset of HTML in labels.
+nothing here computes a metric. Strings that reach a figure go through
+``plot_text``, since plotly.js renders a subset of HTML in labels.
 """
 
 from __future__ import annotations
 
-import html
-
 import plotly.graph_objects as go
+
+from auditkit.report.figures import plot_text
 
 _LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), height=360, template="plotly_white")
 
 
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+_e = plot_text  # the one rule for run/dataset strings in a chart (see auditkit.report.figures)
 
 
 def top_words_figure(label: str, words: list[str], scores: list[float]) -> go.Figure:

@@ -223,8 +223,15 @@ def _figure_cached(path: str, mtime: int, name: str, args: tuple, kwargs: tuple)
 
 
 def figure(run: Run, name: str, *args, **kwargs):
-    """``auditkit.report.figures.<name>(run, *args, **kwargs)`` cached per run version; None when not measured."""
-    return _figure_cached(str(run.path), _tables_mtime(run), name, tuple(args), tuple(sorted(kwargs.items())))
+    """``auditkit.report.figures.<name>(run, *args, **kwargs)`` cached per run version; None when not measured.
+
+    A run whose table cannot be read (corrupt, or a symlink into another
+    folder) gives the :class:`AuditkitError` instead, for the page to show.
+    """
+    try:
+        return _figure_cached(str(run.path), _tables_mtime(run), name, tuple(args), tuple(sorted(kwargs.items())))
+    except AuditkitError as exc:
+        return exc
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -1,8 +1,14 @@
 """Rendering helpers shared by the pages: number formats, empty states, the run picker, heat maps.
 
-Dataset text is shown through ``st.dataframe``/``st.text`` or, for word
-heat maps, HTML whose every word is ``html.escape``d (``st.html`` then
-sanitises it again with DOMPurify); it is never given to markdown.
+The one rule for strings that come from a run, a dataset or a model config:
+they are shown as text, never interpreted. Streamlit renders Markdown (with
+images, links and ``:color[...]`` directives) in titles, captions, tabs,
+alerts, and every part of ``st.metric`` (label, value, delta, help), so any
+such string passes through :func:`md` before it reaches one of those; in a
+plotly chart it passes through :func:`auditkit.report.figures.plot_text`;
+tables (``st.dataframe``) and ``st.text`` show it as is; word heat maps are
+HTML whose every word is ``html.escape``d (``st.html`` then sanitises it
+again with DOMPurify).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from auditkit._text import printable
 from auditkit.store import Run
 from auditkit.store.sections import finite
 
@@ -28,8 +35,18 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
 
 
 def md(text) -> str:
-    """``text`` with every Markdown/HTML/Streamlit-directive character backslash-escaped, for st.caption & co."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """``text`` as literal text for anything Streamlit renders as Markdown (st.caption, st.metric, tabs, alerts...).
+
+    Every Markdown/HTML/Streamlit-directive character is backslash-escaped and
+    control characters are removed, so ``![x](http://host/x.png)`` shows as
+    those characters and fetches nothing.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
+
+
+def show_error(exc: BaseException) -> None:
+    """An engine error (its message may quote run data) as a red box of plain text."""
+    st.error(md(exc))
 
 
 def number(value, digits: int = 3, *, signed: bool = False) -> str:
@@ -147,10 +164,13 @@ def run_header(run: Run) -> None:
 
 
 def show_figure(fig, *, key: str | None = None, missing: str | None = None) -> None:
-    """Draw a plotly figure; a None figure (the run did not measure it) becomes a short note."""
+    """Draw a plotly figure; a None figure (the run did not measure it) becomes a short note, an error a red box."""
+    if isinstance(fig, BaseException):
+        show_error(fig)
+        return
     if fig is None:
         if missing:
-            st.caption(f"{missing}: not measured in this run.")
+            st.caption(f"{md(missing)}: not measured in this run.")
         return
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
 

@@ -16,7 +16,8 @@ import streamlit as st  # noqa: E402
 
 from dashboard import _data  # noqa: E402
 
-st.set_page_config(page_title="auditkit", page_icon=":material/balance:", layout="wide")
+# an emoji favicon is drawn locally (a data: URL); a :material/...: one would be fetched from fonts.gstatic.com
+st.set_page_config(page_title="auditkit", page_icon="⚖️", layout="wide")
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/table_view:", url_path="overview", default=True),

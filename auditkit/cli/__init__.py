@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+from contextlib import contextmanager
 
+from auditkit._text import printable
 from auditkit.errors import AuditkitError
 
 # Order shown in --help.
@@ -20,7 +23,7 @@ COMMANDS = ("train", "audit", "runs", "report", "compare", "gate", "dashboard")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, like every other bad input
-        self.exit(2, f"auditkit: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"auditkit: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _terminate_as_interrupt():
+    """While a command runs, SIGTERM unwinds like Ctrl+C, so staged output is removed on the way out."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``auditkit`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -49,9 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors (already printed)
         return int(exc.code or 0)
     try:
-        code = args._run(args)
+        with _terminate_as_interrupt():
+            code = args._run(args)
     except AuditkitError as exc:
-        print(f"auditkit: error: {exc}", file=sys.stderr)
+        print(f"auditkit: error: {printable(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("auditkit: interrupted; nothing was written", file=sys.stderr)

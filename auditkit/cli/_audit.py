@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
-from auditkit.cli._common import add_data_options, add_model_options, say
+from auditkit.cli._common import add_data_options, add_model_options, say, show
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
 from auditkit.models import load_classifier
@@ -87,5 +87,5 @@ def run(args) -> int:
     def ci(entry):
         return f"{entry['value']:.3f}" + (f" [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]" if entry["ci_low"] is not None else "")
 
-    print(f"run stored in {path}: accuracy {ci(acc)}, macro-F1 {ci(f1)}")
+    show(f"run stored in {path}: accuracy {ci(acc)}, macro-F1 {ci(f1)}")
     return 0

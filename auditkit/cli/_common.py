@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from auditkit._text import printable
+
 
 def add_data_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """--data, --text-col, --label-col, --group-col, --limit."""
@@ -27,5 +29,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def say(message: str) -> None:
-    """Progress and notes for a person: stderr, so stdout stays parseable."""
-    print(message, file=sys.stderr, flush=True)
+    """Progress and notes for a person: stderr, so stdout stays parseable; run/data strings made printable."""
+    print(printable(message, keep_newlines=True), file=sys.stderr, flush=True)
+
+
+def show(text: str) -> None:
+    """Results on stdout, with run/data strings made printable (lines kept)."""
+    print(printable(text, keep_newlines=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditkit.cli._common import say
+from auditkit.cli._common import say, show
 from auditkit.compare import compare_runs
 from auditkit.report import FORMATS, render_comparison
 from auditkit.report._output import check_writable, write_text_atomic
@@ -39,7 +39,7 @@ def run(args) -> int:
         check_writable(out)
     comparison = compare_runs(runs, n_boot=args.n_boot, seed=args.seed, alpha=args.alpha)
     if args.format == "text":
-        print("\n".join(comparison.summary_lines))
+        show("\n".join(comparison.summary_lines))
         return 0
     text = render_comparison(comparison, format=args.format)
     if out is None:

@@ -11,6 +11,7 @@ import urllib.request
 import webbrowser
 from pathlib import Path
 
+from auditkit._fs import PATH_PROBLEMS, path_kind
 from auditkit.cli._common import say
 from auditkit.errors import ConfigError
 
@@ -83,16 +84,20 @@ def _has_display() -> bool:
 
 
 def _forward_termination(proc: subprocess.Popen) -> None:
-    """Stop the Streamlit server when this process is told to stop (SIGTERM/SIGHUP), not only on Ctrl+C."""
+    """Stop the Streamlit server when this process is told to stop (SIGTERM/SIGHUP), not only on Ctrl+C.
+
+    The handler only forwards the signal: the main thread is inside
+    ``proc.wait()``, which holds the Popen's wait lock, so waiting again
+    here could never see the child exit and would stall until a timeout.
+    A timer kills a server that does not stop within 10 s.
+    """
     import signal
 
     def stop(signum, frame):
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        raise SystemExit(0)
+        killer = threading.Timer(10.0, proc.kill)
+        killer.daemon = True
+        killer.start()
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
@@ -103,9 +108,12 @@ def run(args) -> int:
     app = app_path()
     if not app.is_file():
         raise ConfigError(APP_MISSING.format(path=str(app)))
-    runs = Path(args.runs).expanduser().resolve()
-    if runs.exists() and not runs.is_dir():
+    kind = path_kind(Path(args.runs).expanduser())
+    if kind == "file":
         raise ConfigError(RUNS_IS_FILE.format(runs=args.runs))
+    if kind in PATH_PROBLEMS:
+        raise ConfigError(f"--runs {args.runs!r} {PATH_PROBLEMS[kind]}; pass the folder that holds run directories")
+    runs = Path(args.runs).expanduser().resolve()
     if not 1 <= args.port <= 65535:
         raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
     if not _port_free(args.port):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from auditkit.cli._common import show
 from auditkit.store import list_runs, runs_table
 
 
@@ -21,12 +22,12 @@ def run(args) -> int:
     if args.format == "json":
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
     elif args.format == "csv":
-        print(table.to_csv(index=False), end="")
+        show(table.to_csv(index=False).rstrip("\n"))
     elif table.empty:
-        print(f"no runs under {args.dir}; create one with: auditkit audit --model MODEL --data DATA --out {args.dir}/NAME")
+        show(f"no runs under {args.dir}; create one with: auditkit audit --model MODEL --data DATA --out {args.dir}/NAME")
     else:
         shown = table.drop(columns=["path"]).copy()
         for col in ("accuracy", "macro_f1", "gender_gap", "race_gap", "identity_share"):
             shown[col] = shown[col].map(lambda v: "-" if v is None or v != v else f"{v:+.3f}" if "gap" in col else f"{v:.3f}")
-        print(shown.to_string(index=False))
+        show(shown.to_string(index=False))
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditkit.cli._common import add_data_options, say
+from auditkit.cli._common import add_data_options, say, show
 from auditkit.data import load_dataset
 from auditkit.training import AUGMENTATIONS, TrainingConfig, fine_tune
 
@@ -55,5 +55,5 @@ def run(args) -> int:
     summary = f"saved {args.out} (labels: {', '.join(record['labels'])}; {record['train_seconds']:.0f} s"
     if val:
         summary += f"; validation accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
-    print(summary + ")")
+    show(summary + ")")
     return 0

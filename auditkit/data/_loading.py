@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
+import unicodedata
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from auditkit._fs import PATH_PROBLEMS, path_kind
 from auditkit._hub import hub_offline_reason
 from auditkit.data._dataset import TextDataset
 from auditkit.errors import DataError
@@ -28,6 +33,8 @@ _READERS = {
 }
 _MAX_ROWS_LISTED = 10
 _INT = re.compile(r"[+-]?\d+")
+_INVISIBLE = ("Cc", "Cf", "Zs", "Zl", "Zp")
+_FLAGS = {"text": "--text-col", "label": "--label-col", "group": "--group-col"}
 
 
 def parse_source(source: str) -> tuple[str, str | None, str]:
@@ -61,12 +68,15 @@ def parse_source(source: str) -> tuple[str, str | None, str]:
 
 
 def _read_file(path: Path) -> pd.DataFrame:
-    if not path.exists():
+    kind = path_kind(path)
+    if kind == "missing":
         raise DataError(f"data file {str(path)!r} does not exist; check the path passed to --data")
-    if path.is_dir():
+    if kind == "directory":
         raise DataError(f"{str(path)!r} is a directory; pass a CSV, TSV, JSONL or Parquet file to --data")
-    kind = _READERS.get(path.suffix.lower())
-    if kind is None:
+    if kind != "file":
+        raise DataError(f"data file {str(path)!r} {PATH_PROBLEMS[kind]}; pass a CSV, TSV, JSONL or Parquet file to --data")
+    fmt = _READERS.get(path.suffix.lower())
+    if fmt is None:
         raise DataError(
             f"cannot tell the format of {str(path)!r} from its extension; "
             f"use one of {', '.join(sorted(_READERS))}"
@@ -74,45 +84,82 @@ def _read_file(path: Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"data file {str(path)!r} is empty; it needs a header row and at least one example")
     try:
-        if kind in ("csv", "tsv"):
-            return pd.read_csv(
-                path,
-                sep="," if kind == "csv" else "\t",
-                encoding="utf-8",
-                encoding_errors="strict",
-                dtype=str,
-                keep_default_na=False,
-                na_values=[],
-            )
-        if kind == "jsonl":
-            # Read ourselves so that non-UTF-8 bytes fail with a clear message.
-            text = path.read_bytes().decode("utf-8")
-            from io import StringIO
+        if fmt in ("csv", "tsv"):
+            return _read_delimited(path, sep="," if fmt == "csv" else "\t")
+        if fmt == "jsonl":
+            return _read_jsonl(path)
+        import pyarrow.parquet as pq
 
-            lines = [ln for ln in text.splitlines() if ln.strip()]
-            if not lines:
-                raise DataError(f"data file {str(path)!r} has no records; it needs at least one JSON object per line")
-            if len(lines) == 1 and lines[0].lstrip().startswith("["):
-                return pd.read_json(StringIO(lines[0]), orient="records", dtype=False)
-            return pd.read_json(StringIO("\n".join(lines)), lines=True, dtype=False)
+        names = pq.read_schema(path).names
+        _check_unique_columns(names, path)
         return pd.read_parquet(path)
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"data file {str(path)!r} is not valid UTF-8 (bad byte at position {exc.start}); "
-            "re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8"
-        ) from None
     except pd.errors.EmptyDataError:
         raise DataError(f"data file {str(path)!r} has no columns; it needs a header row and at least one example") from None
     except pd.errors.ParserError as exc:
         first = str(exc).strip().splitlines()[0]
-        raise DataError(f"cannot parse {str(path)!r} as {kind.upper()}: {first}") from None
+        raise DataError(f"cannot parse {str(path)!r} as {fmt.upper()}: {first}") from None
+    except DataError:
+        raise
     except ValueError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"cannot parse {str(path)!r} as {kind.upper()}: {first}") from None
+        raise DataError(f"cannot parse {str(path)!r} as {fmt.upper()}: {first}") from None
     except OSError as exc:
         raise DataError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
     except Exception as exc:  # pyarrow raises its own types for corrupt files
-        raise DataError(f"cannot read {str(path)!r} as {kind.upper()}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+        raise DataError(f"cannot read {str(path)!r} as {fmt.upper()}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+
+
+def _read_utf8(path: Path) -> str:
+    """The file's text; bytes that are not UTF-8 are reported with their offset and line in the file."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"data file {str(path)!r} is not valid UTF-8 (bad byte 0x{data[exc.start]:02x} at byte {exc.start}, line {line}); "
+            "re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8"
+        ) from None
+
+
+def _check_unique_columns(names: Sequence, path: Path) -> None:
+    names = [str(n) for n in names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataError(
+            f"column name(s) {', '.join(repr(n) for n in twice)} appear more than once in {str(path)!r}; "
+            "rename the columns so that each name is used once"
+        )
+
+
+def _read_delimited(path: Path, *, sep: str) -> pd.DataFrame:
+    text = _read_utf8(path)
+    header = next((row for row in csv.reader(StringIO(text), delimiter=sep) if row), [])
+    _check_unique_columns(header, path)
+    return pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[])
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    lines = [(i, ln) for i, ln in enumerate(_read_utf8(path).splitlines(), start=1) if ln.strip()]
+    if not lines:
+        raise DataError(f"data file {str(path)!r} has no records; it needs at least one JSON object per line")
+
+    def pairs(items):
+        _check_unique_columns([k for k, _ in items], path)
+        return dict(items)
+
+    records = []
+    for number, line in lines:
+        try:
+            value = json.loads(line, object_pairs_hook=pairs)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"cannot parse {str(path)!r} as JSONL: line {number}: {exc.msg}") from None
+        items = value if len(lines) == 1 and isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, dict):
+                raise DataError(f"cannot parse {str(path)!r} as JSONL: line {number} is not a JSON object; write one object per line")
+            records.append(item)
+    return pd.DataFrame.from_records(records)
 
 
 def _read_hf(source: str) -> pd.DataFrame:
@@ -188,6 +235,13 @@ def _coerce_labels(values: pd.Series) -> list:
     return as_str
 
 
+def _blank(value) -> bool:
+    """Missing, or made only of white space and invisible characters (zero-width spaces, controls)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return True
+    return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in str(value))
+
+
 def _row_list(rows: Sequence[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:_MAX_ROWS_LISTED])
     more = f" and {len(rows) - _MAX_ROWS_LISTED} more" if len(rows) > _MAX_ROWS_LISTED else ""
@@ -233,29 +287,39 @@ def load_dataset(
     if len(frame.columns) == 0 or len(frame) == 0:
         raise DataError(f"{source!r} holds no examples; it needs a header row and at least one data row")
     columns = [str(c) for c in frame.columns]
+    _check_unique_columns(columns, Path(source))
     frame.columns = columns
     wanted = [("text", text_col)] + ([("label", label_col)] if label_col is not None else [])
     wanted += [("group", g) for g in group_cols]
     for role, col in wanted:
         if col not in columns:
-            flag = {"text": "--text-col", "label": "--label-col", "group": "--group-col"}[role]
             raise DataError(
-                f"{role} column {col!r} is not in {source!r}; columns there are: {', '.join(columns)} (choose one with {flag})"
+                f"{role} column {col!r} is not in {source!r}; columns there are: {', '.join(columns)} (choose one with {_FLAGS[role]})"
             )
+    for role, col in wanted[1:]:
+        if col == text_col:
+            raise DataError(f"{_FLAGS[role]} and --text-col both name column {col!r}; the texts need a column of their own")
     if limit is not None:
         frame = frame.iloc[:limit]
+    for role, col in wanted:
+        nested = next(((i, v) for i, v in enumerate(frame[col]) if isinstance(v, (list, tuple, dict, set, np.ndarray))), None)
+        if nested is not None:
+            raise DataError(
+                f"{role} column {col!r} of {source!r} holds {type(nested[1]).__name__} values (data row {nested[0] + 1}), "
+                f"not single values; pass a column of plain text to {_FLAGS[role]}"
+            )
     texts_raw = frame[text_col]
-    bad = [i + 1 for i, v in enumerate(texts_raw) if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()]
+    bad = [i + 1 for i, v in enumerate(texts_raw) if _blank(v)]
     if bad:
         raise DataError(
             f"{len(bad)} empty or missing text(s) in column {text_col!r} of {source!r} at data row(s) {_row_list(bad)} "
-            "(1 = first row after the header); fill or drop them"
+            "(1 = first row after the header; invisible characters alone count as empty); fill or drop them"
         )
     texts = [str(v) for v in texts_raw]
     labels = None
     if label_col is not None:
         raw = frame[label_col]
-        missing = [i + 1 for i, v in enumerate(raw) if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()]
+        missing = [i + 1 for i, v in enumerate(raw) if _blank(v)]
         if missing:
             raise DataError(
                 f"{len(missing)} empty or missing label(s) in column {label_col!r} of {source!r} at data row(s) "
@@ -264,5 +328,5 @@ def load_dataset(
         labels = _coerce_labels(raw)
     groups = {}
     for g in group_cols:
-        groups[g] = ["<missing>" if v is None or (isinstance(v, float) and np.isnan(v)) or str(v) == "" else str(v) for v in frame[g]]
+        groups[g] = ["<missing>" if _blank(v) else str(v) for v in frame[g]]
     return TextDataset(texts=texts, labels=labels, groups=groups, source=source)

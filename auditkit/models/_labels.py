@@ -37,21 +37,28 @@ def map_labels(labels: Sequence, model_labels: Sequence[str]) -> np.ndarray:
     distinct = list(dict.fromkeys(labels))
     if all(str(v).strip().lower() in by_name for v in distinct):
         return np.array([by_name[str(v).strip().lower()] for v in labels], dtype=np.int64)
-    ids = []
-    for v in distinct:
-        try:
-            i = int(str(v).strip())
-        except ValueError:
-            break
-        if not 0 <= i < len(model_labels):
-            break
-        ids.append(i)
-    else:
+    if all(_class_id(v, len(model_labels)) is not None for v in distinct):
         return np.array([int(str(v).strip()) for v in labels], dtype=np.int64)
-    unknown = [str(v) for v in distinct if str(v).strip().lower() not in by_name]
+    # unknown: what matches neither a name nor an id (a valid id is not listed as unknown)
+    unknown = [str(v) for v in distinct
+               if str(v).strip().lower() not in by_name and _class_id(v, len(model_labels)) is None]
+    if not unknown:
+        raise LabelMismatchError(
+            f"the labels mix class names and class ids ({', '.join(repr(str(v)) for v in distinct[:8])}); "
+            f"use only names or only ids of {', '.join(f'{i}={n!r}' for i, n in enumerate(model_labels))}"
+        )
     shown = ", ".join(repr(u) for u in unknown[:8]) + (" ..." if len(unknown) > 8 else "")
     raise LabelMismatchError(
         f"the model does not know label(s) {shown}; its labels are "
         f"{', '.join(f'{i}={n!r}' for i, n in enumerate(model_labels))} — "
         "use labels with these names or ids, or a model trained on your label set"
     )
+
+
+def _class_id(value, n_classes: int) -> int | None:
+    """``value`` as a class id in ``range(n_classes)``, or None."""
+    text = str(value).strip()
+    if not text.lstrip("+-").isdigit():
+        return None
+    i = int(text)
+    return i if 0 <= i < n_classes else None

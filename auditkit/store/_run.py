@@ -21,7 +21,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from auditkit._fs import staged_directory
+from auditkit._fs import PATH_PROBLEMS, check_can_write, member_file, path_kind, staged_directory
 from auditkit.errors import RunStoreError
 
 SCHEMA_VERSION = 1
@@ -51,7 +51,8 @@ def to_jsonable(value):
 def is_run_dir(path: Path) -> bool:
     """Whether ``path`` holds an auditkit run (a run.json with a schema version)."""
     try:
-        record = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
+        file = member_file(path, RUN_FILE)
+        record = json.loads(file.read_text(encoding="utf-8")) if file is not None else None
     except (OSError, ValueError):
         return False
     return isinstance(record, dict) and "schema_version" in record and "run_id" in record
@@ -60,11 +61,13 @@ def is_run_dir(path: Path) -> bool:
 def check_output_dir(out: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Fail early (before any work) when ``out`` cannot take a new run.
 
-    ``out`` may be missing, an empty directory, or — with ``overwrite`` — an
-    existing auditkit run. Anything else is refused: auditkit never replaces
-    files it did not write.
+    ``out`` must pass :func:`auditkit._fs.check_can_write` and be missing,
+    an empty directory, or — with ``overwrite`` — an existing auditkit run.
+    Anything else is refused: auditkit never replaces files it did not write.
+    Nothing is created here; the run's folders are made when it is written.
     """
     path = Path(out)
+    check_can_write(path, option="--out")
     if path.exists():
         if not path.is_dir():
             raise RunStoreError(f"--out {str(path)!r} is an existing file; choose a new directory for the run")
@@ -77,12 +80,8 @@ def check_output_dir(out: str | os.PathLike, *, overwrite: bool = False) -> Path
                 raise RunStoreError(
                     f"--out {str(path)!r} already holds a run; pass --overwrite to replace it, or choose a new directory"
                 )
-    parent = path.absolute().parent
-    if not parent.exists():
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RunStoreError(f"cannot create {str(parent)!r} for --out: {exc.strerror or exc}") from None
+    if path.is_symlink():  # written through the link: its target's folder takes the new run
+        check_can_write(path.resolve(), option="--out")
     return path
 
 
@@ -143,14 +142,14 @@ class Run:
         return self.path.name
 
     def has_table(self, name: str) -> bool:
-        return (self.path / f"{name}.parquet").exists()
+        return member_file(self.path, f"{name}.parquet") is not None
 
     def table(self, name: str) -> pd.DataFrame:
         """Read ``<name>.parquet`` (cached)."""
         if name not in self._tables:
-            file = self.path / f"{name}.parquet"
-            if not file.exists():
-                raise RunStoreError(f"run {str(self.path)!r} has no {name} table ({file.name}); re-run the audit with that stage on")
+            file = member_file(self.path, f"{name}.parquet")
+            if file is None:
+                raise RunStoreError(f"run {str(self.path)!r} has no {name} table ({name}.parquet); re-run the audit with that stage on")
             try:
                 self._tables[name] = pd.read_parquet(file)
             except Exception as exc:
@@ -167,10 +166,13 @@ def read_run(path: str | os.PathLike) -> Run:
     p = Path(path)
     if p.is_file() and p.name == RUN_FILE:
         p = p.parent
-    file = p / RUN_FILE
-    if not p.exists():
+    kind = path_kind(p)
+    if kind == "missing":
         raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory written by auditkit audit --out")
-    if not file.exists():
+    if kind in PATH_PROBLEMS:
+        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory written by auditkit audit --out")
+    file = member_file(p, RUN_FILE) if kind == "directory" else None
+    if file is None:
         raise RunStoreError(f"{str(p)!r} is not an auditkit run (no {RUN_FILE}); pass a directory written by auditkit audit --out")
     try:
         record = json.loads(file.read_text(encoding="utf-8"))
@@ -188,8 +190,12 @@ def read_run(path: str | os.PathLike) -> Run:
 def list_runs(root: str | os.PathLike, *, max_depth: int = 3) -> list[Run]:
     """Every run under ``root`` (itself included), newest first."""
     base = Path(root)
-    if not base.exists():
+    kind = path_kind(base)
+    if kind == "missing":
         raise RunStoreError(f"runs folder {str(base)!r} does not exist; create runs with auditkit audit --out {base}/NAME")
+    if kind != "directory":
+        what = "is a file" if kind == "file" else PATH_PROBLEMS[kind]
+        raise RunStoreError(f"runs folder {str(base)!r} {what}; pass the folder that holds run directories")
     found = []
     if is_run_dir(base):
         found.append(base)

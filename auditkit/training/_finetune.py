@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from auditkit._fs import staged_directory
+from auditkit._fs import check_can_write, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
 from auditkit.models import load_classifier, map_labels
@@ -106,10 +106,17 @@ def _resolve_label_names(dataset: TextDataset, names: Sequence[str] | None) -> l
             raise ConfigError(
                 f"the data has integer labels up to {largest} but --label-names gives {len(names)} names; give one name per id 0..{largest}"
             )
-        return names
-    unknown = sorted({str(v) for v in dataset.labels} - set(names))
-    if unknown:
-        raise ConfigError(f"labels {', '.join(unknown[:8])} are missing from --label-names; list every label in the data")
+        unused = [n for i, n in enumerate(names) if i not in set(dataset.labels)]
+    else:
+        unknown = sorted({str(v) for v in dataset.labels} - set(names))
+        if unknown:
+            raise ConfigError(f"labels {', '.join(unknown[:8])} are missing from --label-names; list every label in the data")
+        unused = [n for n in names if n not in {str(v) for v in dataset.labels}]
+    if unused:  # a class with no example would be trained as a class the model never predicts
+        raise ConfigError(
+            f"--label-names gives {len(names)} names but the data has {len(found)} distinct labels ({', '.join(found)}); "
+            f"no example is labelled {', '.join(repr(n) for n in unused[:8])} — give one name per label in the data"
+        )
     return names
 
 
@@ -315,6 +322,7 @@ def _training_arguments(cls, **kwargs):
 
 
 def _check_model_out(out: Path, *, overwrite: bool) -> None:
+    check_can_write(out, option="--out")
     if out.exists():
         if not out.is_dir():
             raise RunStoreError(f"--out {str(out)!r} is an existing file; choose a new directory for the model")
@@ -325,4 +333,3 @@ def _check_model_out(out: Path, *, overwrite: bool) -> None:
                 )
             if not overwrite:
                 raise RunStoreError(f"--out {str(out)!r} already holds a model; pass --overwrite to replace it, or choose a new directory")
-    out.absolute().parent.mkdir(parents=True, exist_ok=True)

@@ -37,16 +37,16 @@ def _scope_row(name: str, scope: dict) -> dict:
     return row
 
 
-for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attributes]), attributes.items()):
+for tab, (attribute, entry) in zip(st.tabs([v.md(a.replace("_", " ")) for a in attributes]), attributes.items()):
     with tab:
         cols = st.columns(5)
-        cols[0].metric("Verdict", v.verdict_mark(entry))
+        cols[0].metric("Verdict", v.md(v.verdict_mark(entry)))
         cols[0].caption(v.md(entry["verdict_reason"]))
         cols[1].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
-        cols[1].caption(f"{entry['ci_level']:.0%} CI {v.ci_text(entry) or 'not computed'} · {v.md(entry['gap_definition'])}")
+        cols[1].caption(v.md(f"{entry['ci_level']:.0%} CI {v.ci_text(entry) or 'not computed'} · {entry['gap_definition']}"))
         cols[2].metric("p-value (Holm)", v.p_text(entry.get("p_value_holm")),
                        help="crossed random-effects t-test over lexicon rows and templates, Holm-corrected")
-        cols[2].caption(f"{entry['n_rows']} lexicon rows × {entry['n_templates']} templates")
+        cols[2].caption(v.md(f"{entry['n_rows']} lexicon rows × {entry['n_templates']} templates"))
         cols[3].metric("Flip rate", v.number(entry.get("flip_rate")), help="share of matched sets whose predicted label changes")
         cols[3].caption(f"placebo (swaps within a group): {v.number(entry.get('placebo_flip_rate'))}")
         cols[4].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
@@ -68,7 +68,7 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
         try:
             view = _data.bias_view(run, attribute)
         except AuditkitError as exc:
-            st.error(str(exc))
+            v.show_error(exc)
             continue
         left, right = st.columns(2)
         with left:
@@ -117,7 +117,7 @@ with st.expander("Probe sentences (every scored sentence; filter by attribute, f
         probes = _data.run_table(run, "probes")
     except AuditkitError as exc:
         probes = None
-        st.error(str(exc))
+        v.show_error(exc)
     if probes is None or probes.empty:
         st.info("The run has no probes.parquet.")
     else:

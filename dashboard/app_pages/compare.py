@@ -46,10 +46,10 @@ for line in cmp.summary_lines:
 for pair in cmp.pairs:
     if pair.get("mcnemar"):
         m = pair["mcnemar"]
-        st.caption(
+        st.caption(v.md(
             f"{pair['run']} vs {pair['reference']}: McNemar table — only {pair['reference']} right: {m['a_only_correct']}, "
             f"only {pair['run']} right: {m['b_only_correct']}, p = {m['p_value']:.3g}"
-        )
+        ))
 
 st.subheader("Metrics")
 metrics = cmp.metrics.copy()

@@ -22,7 +22,7 @@ if not summary:
 st.caption(v.md(f"Method: {summary.get('method', 'not recorded')}; target: {summary.get('target', 'the predicted class')}."))
 faith = summary.get("faithfulness") if isinstance(summary.get("faithfulness"), dict) else {}
 cols = st.columns(4)
-cols[0].metric("Examples attributed", str(summary.get("n_examples", "—")))
+cols[0].metric("Examples attributed", v.md(summary.get("n_examples", "—")))
 cols[1].metric("Identity share", v.number(summary.get("identity_share")),
                help="fraction of total |attribution| on identity words (pronouns, gendered nouns, names, identity terms)")
 cols[2].metric("Mean |convergence delta|", v.number(summary.get("mean_abs_convergence_delta"), 4),
@@ -70,7 +70,7 @@ if isinstance(top, dict) and any(top.values()):
 try:
     table = _data.attributions(run)
 except AuditkitError as exc:
-    st.error(str(exc))
+    v.show_error(exc)
     st.stop()
 if table is None or table.empty:
     v.not_measured("Per-example attribution", "The run has no attributions.parquet.")

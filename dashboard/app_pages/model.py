@@ -28,10 +28,10 @@ for col, (name, label) in zip(cols, [("accuracy", "Accuracy"), ("macro_precision
 cols = st.columns(4)
 cols[0].metric("ROC AUC", v.number(metrics.get("roc_auc")))
 cols[1].metric("ECE", v.number(metrics.get("ece")), help="expected calibration error (lower is better)")
-cols[2].metric("Examples", str((rec.get("dataset") or {}).get("n_examples", "—")))
-cols[3].metric("Truncated inputs", str((rec.get("dataset") or {}).get("n_truncated", "—")))
+cols[2].metric("Examples", v.md((rec.get("dataset") or {}).get("n_examples", "—")))
+cols[3].metric("Truncated inputs", v.md((rec.get("dataset") or {}).get("n_truncated", "—")))
 if boot:
-    st.caption(f"CIs: percentile bootstrap, {boot.get('n_boot', '?')} resamples, seed {boot.get('seed', '?')}.")
+    st.caption(v.md(f"CIs: percentile bootstrap, {boot.get('n_boot', '?')} resamples, seed {boot.get('seed', '?')}."))
 
 left, right = st.columns(2)
 with left:
@@ -71,7 +71,7 @@ st.subheader("Examples")
 try:
     preds = _data.run_table(run, "predictions")
 except AuditkitError as exc:
-    st.error(str(exc))
+    v.show_error(exc)
     preds = None
 if preds is None:
     v.not_measured("Per-example predictions", "The run has no predictions.parquet.")

@@ -77,6 +77,8 @@ def dashboard_runs(tmp_path_factory):
     model = helpers.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
     root = tmp_path_factory.mktemp("runs")
     paths = helpers.write_demo_runs(root, synthetic, model)
+    # the oldest run: every string Markdown image syntax pointing at 127.0.0.1:9 (a fetch would be recorded)
+    paths["hostile"] = helpers.write_hostile_run(root, synthetic, tmp_path_factory.mktemp("models") / "hostile-model")
     return root, paths
 
 
@@ -119,21 +121,34 @@ def browser():
             chromium.close()
 
 
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
 @pytest.fixture
-def page(browser):
-    """A fresh page that records every JavaScript dialog (none may open)."""
+def page(browser, dashboard_url):
+    """A fresh page that records every JavaScript dialog and every network request.
+
+    The test fails if a dialog opened or if the page asked for anything but
+    the dashboard itself (an image from run data rendered as Markdown would).
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.dialogs = []
+    page.requests = []
 
     def on_dialog(dialog):
         page.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    context.on("request", lambda request: page.requests.append(request.url))
     page.set_default_timeout(30_000)
     yield page
     context.close()
+    foreign = [u for u in page.requests if not u.startswith((dashboard_url + "/", dashboard_url.replace("http", "ws", 1) + "/"))
+               and u != dashboard_url and not u.startswith(LOCAL_SCHEMES)]
+    if foreign:
+        pytest.fail(f"the page requested {len(foreign)} URL(s) outside the dashboard: {foreign[:5]}")
 
 
 @pytest.fixture

@@ -135,3 +135,35 @@ def test_whatif_scores_a_typed_sentence_without_running_it(page, screenshot, das
     _wait_ready(page)
     screenshot(page, "whatif")
     assert page.dialogs == []
+
+
+HOSTILE_MD = _fx._load("auditkit_test_dashboard_fixtures", _fx.TESTS / "dashboard" / "_fixtures.py").HOSTILE_MD
+
+
+@pytest.mark.parametrize("path", ["model", "bias", "explanations", "overview", "compare"])
+def test_hostile_run_strings_are_shown_as_text_and_fetch_nothing(page, screenshot, dashboard_url, path):
+    """Markdown image syntax in every string of a run: shown literally; the page fixture fails on any fetch of it."""
+    page.goto(f"{dashboard_url}/{path}?run=hostile")
+    expect(page.get_by_test_id("stSidebarNav")).to_be_visible(timeout=60_000)
+    _wait_ready(page)
+    if path != "compare":
+        expect(page.get_by_text(HOSTILE_MD).first).to_be_attached()
+    expect(page.locator('img[src*="127.0.0.1:9"]')).to_have_count(0)
+    screenshot(page, f"hostile-{path}")
+    assert page.dialogs == []
+
+
+def test_whatif_shows_hostile_model_labels_as_text(page, screenshot, dashboard_url):
+    page.goto(f"{dashboard_url}/what-if")
+    expect(_metric(page, "Prediction")).to_be_visible(timeout=60_000)
+    picker = page.get_by_test_id("stMultiSelect").first
+    picker.click()
+    page.keyboard.type("hostile")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Prediction")).to_have_count(2, timeout=60_000)
+    expect(page.get_by_test_id("stMetric").filter(has_text=re.compile(r"neg \"quoted\" !\[x\]|pos !\[y\]"))).to_have_count(1)
+    _wait_ready(page)
+    expect(page.locator('img[src*="127.0.0.1:9"]')).to_have_count(0)
+    screenshot(page, "hostile-whatif")
+    assert page.dialogs == []

@@ -63,3 +63,46 @@ def write_demo_runs(root: Path, synthetic, model_path: Path) -> dict[str, Path]:
     bare["created_at"] = "2026-01-01T00:00:01+00:00"
     paths["bare"] = write_run(root / "bare", bare, {"predictions": pred_bare})
     return paths
+
+
+#: Markdown image syntax pointing at a port nothing listens on: rendered as Markdown, a browser would fetch it.
+HOSTILE_MD = "![x](http://127.0.0.1:9/x.png)"
+HOSTILE_LABELS = (f'neg "quoted" {HOSTILE_MD}', "pos ![y](http://127.0.0.1:9/y.png) :red[loud]")
+
+
+def write_hostile_run(root: Path, synthetic, model_dir: Path) -> Path:
+    """A run (the oldest under ``root``) whose every string field carries Markdown image syntax or escapes.
+
+    Its model is a tiny classifier saved at ``model_dir`` whose id2label
+    labels carry the same syntax, so the What-if page shows them too.
+    """
+    from auditkit.store import write_run
+
+    clf = load("auditkit_test_root_conftest", TESTS / "conftest.py").build_tiny_classifier(labels=HOSTILE_LABELS)
+    clf.model.save_pretrained(model_dir)
+    clf.tokenizer.save_pretrained(model_dir)
+    pred = synthetic.make_predictions(seed=5, accuracy=0.8, labels=HOSTILE_LABELS)
+    pred["gender"] = pred["gender"].map(lambda g: f"{g} {HOSTILE_MD}")
+    record = synthetic.make_record(pred, labels=HOSTILE_LABELS, name=f"hostile {HOSTILE_MD}\x1b]0;pwned\x07", seed=5)
+    record["model"]["source"] = str(model_dir)
+    record["model"]["name"] = f"hostile {HOSTILE_MD}\x1b]0;pwned\x07"
+    record["dataset"]["source"] = f"data/{HOSTILE_MD}.csv"
+    record["metrics"]["bootstrap"]["n_boot"] = HOSTILE_MD
+    record["metrics"]["bootstrap"]["seed"] = HOSTILE_MD
+    record["metrics"]["by_group"] = {f"gender {HOSTILE_MD}": {
+        f"female {HOSTILE_MD}": {"n": 10, "small": True, "accuracy": 0.8, "macro_f1": 0.7}}}
+    record["dataset"]["n_examples"] = HOSTILE_MD
+    record["created_at"] = "2025-01-01T00:00:00+00:00"
+    probes, bias = synthetic.make_probes(seed=5)
+    bias["target_label"] = HOSTILE_LABELS[1]
+    bias["target_label_reason"] = HOSTILE_MD
+    for attr in ("gender", "race"):
+        bias[attr]["gap_definition"] = HOSTILE_MD
+        bias[attr]["n_pairs"] = HOSTILE_MD
+    bias[f"custom {HOSTILE_MD}"] = dict(bias["race"])
+    attributions, section = synthetic.make_attributions(pred)
+    section["method"] = HOSTILE_MD
+    section["n_examples"] = HOSTILE_MD
+    section["notes"] = [HOSTILE_MD]
+    record["bias"], record["attributions"] = bias, section
+    return write_run(root / "hostile", record, {"predictions": pred, "probes": probes, "attributions": attributions})
