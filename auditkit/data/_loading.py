@@ -60,11 +60,19 @@ def parse_source(source: str) -> tuple[str, str | None, str]:
     return name, config, split or "test"
 
 
-def _read_file(path: Path) -> pd.DataFrame:
+def data_format(path: Path) -> str:
+    """The reader a data path needs (csv, tsv, jsonl, parquet), after checking it can be read.
+
+    A directory is read as a folder of Parquet files (``*.parquet``, e.g.
+    written in parts by Spark, Ray or Dask).
+    """
     if not path.exists():
         raise DataError(f"data file {str(path)!r} does not exist; check the path passed to --data")
     if path.is_dir():
-        raise DataError(f"{str(path)!r} is a directory; pass a CSV, TSV, JSONL or Parquet file to --data")
+        if not any(path.glob("*.parquet")):
+            raise DataError(f"{str(path)!r} is a directory without *.parquet files; pass a CSV, TSV, JSONL or Parquet file, "
+                            "or a folder of Parquet files, to --data")
+        return "parquet"
     kind = _READERS.get(path.suffix.lower())
     if kind is None:
         raise DataError(
@@ -73,6 +81,11 @@ def _read_file(path: Path) -> pd.DataFrame:
         )
     if path.stat().st_size == 0:
         raise DataError(f"data file {str(path)!r} is empty; it needs a header row and at least one example")
+    return kind
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    kind = data_format(path)
     try:
         if kind in ("csv", "tsv"):
             return pd.read_csv(
@@ -95,6 +108,8 @@ def _read_file(path: Path) -> pd.DataFrame:
             if len(lines) == 1 and lines[0].lstrip().startswith("["):
                 return pd.read_json(StringIO(lines[0]), orient="records", dtype=False)
             return pd.read_json(StringIO("\n".join(lines)), lines=True, dtype=False)
+        if path.is_dir():
+            return pd.concat([pd.read_parquet(part) for part in sorted(path.glob("*.parquet"))], ignore_index=True)
         return pd.read_parquet(path)
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -116,6 +131,11 @@ def _read_file(path: Path) -> pd.DataFrame:
 
 
 def _read_hf(source: str) -> pd.DataFrame:
+    return read_hf_dataset(source).to_pandas()
+
+
+def read_hf_dataset(source: str):
+    """The ``datasets.Dataset`` an ``hf:NAME[/CONFIG][:SPLIT]`` source names (local cache when offline)."""
     name, config, split = parse_source(source)
     try:
         import datasets
@@ -131,8 +151,7 @@ def _read_hf(source: str) -> pd.DataFrame:
     for repo, cfg in attempts:
         try:
             with _datasets_offline(offline):
-                ds = datasets.load_dataset(repo, cfg, split=split)
-            return ds.to_pandas()
+                return datasets.load_dataset(repo, cfg, split=split)
         except Exception as exc:  # datasets raises many types; report the cause
             last = exc
     message = str(last).splitlines()[0] if last and str(last) else type(last).__name__
@@ -227,9 +246,31 @@ def load_dataset(
         With a one-line message naming the problem and the fix.
     """
     source = str(source)
+    check_limit(limit)
+    frame = _read_hf(source) if source.startswith(HF_PREFIX) else _read_file(Path(source))
+    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols, limit=limit)
+
+
+def check_limit(limit: int | None) -> None:
+    """Refuse a --limit that keeps no rows."""
     if limit is not None and limit < 1:
         raise DataError(f"--limit must be a positive number of examples, got {limit}")
-    frame = _read_hf(source) if source.startswith(HF_PREFIX) else _read_file(Path(source))
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    text_col: str = "text",
+    label_col: str | None = "label",
+    group_cols: Sequence[str] = (),
+    limit: int | None = None,
+) -> TextDataset:
+    """Check a frame read from ``source`` and turn it into a :class:`TextDataset`.
+
+    Every loader (the local one, the Ray engine's) goes through here, so the
+    same data gives the same dataset, fingerprint and error messages.
+    """
     if len(frame.columns) == 0 or len(frame) == 0:
         raise DataError(f"{source!r} holds no examples; it needs a header row and at least one data row")
     columns = [str(c) for c in frame.columns]
