@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from auditkit.distributed._cluster import import_ray
+from auditkit.distributed._cluster import import_ray, ordered_context
 from auditkit.errors import ModelError
 from auditkit.models import Predictions, TextClassifier, check_precision
 
@@ -111,10 +111,8 @@ class RayClassifier(TextClassifier):
         if self._payload is None:  # the weights go to the object store once per classifier
             self._payload = ray.put((self.model.to("cpu"), self.tokenizer, self.max_length))
             self.model.to(self.device)
-        context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True
+        ordered_context()
         show = sys.stderr.isatty() if progress is None else progress
-        context.enable_progress_bars = False
         n = len(texts)
         n_blocks = max(1, math.ceil(n / self.rows_per_block))
         bounds = np.linspace(0, n, n_blocks + 1).astype(int)

@@ -23,6 +23,15 @@ def import_ray():
     return ray
 
 
+def ordered_context(*, progress: bool = False):
+    """Ray Data's context set for auditkit: rows keep their order (results are matched by position)."""
+    ray = import_ray()
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = progress
+    return context
+
+
 def _host_port(address: str) -> tuple[str, int] | None:
     """``(host, port)`` of ``host:port`` or ``ray://host:port``; None for ``auto`` and the like."""
     rest = address.split("://", 1)[1] if "://" in address else address

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Sequence
 
 from auditkit.data import HF_PREFIX, TextDataset, check_limit, data_format, dataset_from_frame, read_hf_dataset
-from auditkit.distributed._cluster import import_ray
+from auditkit.distributed._cluster import import_ray, ordered_context
 from auditkit.errors import DataError
 
 
 def _ray_dataset(source: str):
     ray = import_ray()
+    ordered_context()
     if source.startswith(HF_PREFIX):
         return ray.data.from_huggingface(read_hf_dataset(source))
     path = Path(source)

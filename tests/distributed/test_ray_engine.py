@@ -68,8 +68,8 @@ def test_ray_reads_every_format_to_the_same_dataset(local_ray, tmp_path, fmt):
     else:
         path = tmp_path / "parts"
         path.mkdir()
-        for i, part in enumerate(np.array_split(frame, 3)):
-            part.to_parquet(path / f"part-{i}.parquet", index=False)
+        for i, start in enumerate(range(0, len(frame), 50)):
+            frame.iloc[start:start + 50].to_parquet(path / f"part-{i}.parquet", index=False)
     options = dict(group_cols=["gender_mention"], limit=100)
     local, distributed = load_dataset(path, **options), read_ray_dataset(str(path), **options)
     assert distributed.texts == local.texts and distributed.labels == local.labels
@@ -88,8 +88,8 @@ def test_ray_data_errors_are_the_local_ones(local_ray, tmp_path):
 
 
 def test_ray_engine_gives_the_same_run_as_the_local_engine(local_ray, tmp_path, tiny_model_dir, capsys):
-    common = ["--model", tiny_model_dir, "--data", ROOT_DATA, "--group-col", "gender_mention", "--n-boot", "200",
-              "--probes", "gender", "--attributions", "0", "--batch-size", "16"]
+    common = ["--model", tiny_model_dir, "--data", ROOT_DATA, "--limit", "120", "--group-col", "gender_mention",
+              "--n-boot", "200", "--probes", "gender", "--attributions", "0", "--batch-size", "16", "--max-length", "48"]
     code, _, err = run_cli(capsys, "audit", *common, "--out", tmp_path / "local")
     assert code == 0, err
     code, _, err = run_cli(capsys, "audit", *common, "--out", tmp_path / "ray", "--engine", "ray", "--ray-replicas", "2")
