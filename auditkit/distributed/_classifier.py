@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Sequence
-
 import numpy as np
 import pandas as pd
 
@@ -62,8 +60,8 @@ class RayClassifier(TextClassifier):
         Actors in the pool. Default: one per GPU when the cluster has GPUs,
         else one per ``threads_per_replica`` CPUs.
     threads_per_replica : int, optional
-        Torch threads (and Ray CPUs) per CPU actor; default 4 or the
-        cluster's CPUs when fewer.
+        Torch threads (and Ray CPUs) per CPU actor; default: the cluster's
+        CPUs shared among ``replicas``, else 4 (or fewer on a small cluster).
     rows_per_block : int, default 4096
     precision : str, default "fp32"
         Applied by each replica on its own device (int8 on CPU replicas,
@@ -83,9 +81,16 @@ class RayClassifier(TextClassifier):
         resources = ray.cluster_resources()
         cpus, gpus = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
         self.gpus_per_replica = 1 if gpus else 0
-        self.threads_per_replica = max(1, threads_per_replica or min(4, cpus))
-        default = gpus if gpus else max(1, cpus // self.threads_per_replica)
-        self.replicas = max(1, replicas or default)
+        if gpus:
+            self.replicas = max(1, replicas or gpus)
+            self.threads_per_replica = max(1, threads_per_replica or 1)
+        else:
+            self.threads_per_replica = max(1, threads_per_replica or (cpus // replicas if replicas else min(4, cpus)) or 1)
+            self.replicas = max(1, replicas or cpus // self.threads_per_replica)
+            if self.replicas * self.threads_per_replica > cpus:  # the pool would wait for CPUs that never come
+                raise ModelError(f"{self.replicas} replica(s) x {self.threads_per_replica} thread(s) need "
+                                 f"{self.replicas * self.threads_per_replica} CPUs, the Ray cluster has {cpus}; "
+                                 "pass a smaller --ray-replicas")
         if rows_per_block < 1:
             raise ModelError(f"rows per block must be at least 1, got {rows_per_block}")
         self.rows_per_block = rows_per_block
@@ -99,15 +104,10 @@ class RayClassifier(TextClassifier):
         each = "1 GPU" if self.gpus_per_replica else f"{self.threads_per_replica} CPU thread(s)"
         return f"Ray: {self.replicas} replica(s), {each} each"
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None) -> Predictions:
-        """Class probabilities for ``texts``, computed on the Ray actor pool (same contract as the local one)."""
+    def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:
+        """``predict_proba`` on the Ray actor pool (same contract as the local one)."""
         ray = import_ray()
-        if batch_size < 1:
-            raise ModelError(f"batch size must be at least 1, got {batch_size}")
-        texts = [str(t) for t in texts]
         k = len(self.labels)
-        if not texts:
-            return Predictions(np.zeros((0, k), dtype=np.float32), 0)
         if self._payload is None:  # the weights go to the object store once per classifier
             self._payload = ray.put((self.model.to("cpu"), self.tokenizer, self.max_length))
             self.model.to(self.device)

@@ -145,16 +145,20 @@ class TextClassifier:
         -------
         Predictions
         """
+        if batch_size < 1:
+            raise ModelError(f"batch size must be at least 1, got {batch_size}")
+        texts = [str(t) for t in texts]
+        if not texts:
+            return Predictions(np.zeros((0, len(self.labels)), dtype=np.float32), 0)
+        return self._predict(texts, batch_size=batch_size, progress=progress)
+
+    def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:
+        """``predict_proba`` on checked, non-empty texts: here, in this process."""
         import torch
 
         from auditkit.models._precision import autocast
 
-        if batch_size < 1:
-            raise ModelError(f"batch size must be at least 1, got {batch_size}")
-        texts = [str(t) for t in texts]
         n_classes = len(self.labels)
-        if not texts:
-            return Predictions(np.zeros((0, n_classes), dtype=np.float32), 0)
         ids, n_truncated = self.tokenize(texts)
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         order = np.argsort(lengths, kind="stable")
