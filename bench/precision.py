@@ -29,16 +29,17 @@ def candidates(model):
     import torch
     from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
 
-    from auditkit.models import int8_layers, quantize_int8
+    from auditkit.models import quantize_int8
 
     every = {n for n, m in model.named_modules() if isinstance(m, torch.nn.Linear)}
-    ffn = int8_layers(model)
+    ffn = {n for n in every if n.endswith(("intermediate.dense", "output.dense")) and "attention" not in n}
     q = lambda names, qconfig: quantize_dynamic(copy.deepcopy(model), {n: qconfig for n in names}, dtype=torch.qint8)
     return {
         "naive: every Linear, per-tensor": q(every, default_dynamic_qconfig),
         "every Linear, per-channel": q(every, per_channel_dynamic_qconfig),
         "feed-forward only, per-tensor": q(ffn, default_dynamic_qconfig),
-        "ours: feed-forward only, per-channel": quantize_int8(model),
+        "feed-forward only, per-channel": q(ffn, per_channel_dynamic_qconfig),
+        "ours: all but FFN output, per-channel": quantize_int8(model),
     }
 
 

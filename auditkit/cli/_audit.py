@@ -29,7 +29,7 @@ def add_parser(sub):
                    help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
                         "(the run is then replaced)")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32",
-                   help="fp32 (default); int8: faster CPU path (int8 feed-forward layers); bf16/fp16: autocast on CUDA")
+                   help="fp32 (default); int8: faster CPU path (int8 encoder layers but the feed-forward output); bf16/fp16: autocast on CUDA")
     engine = p.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: this process (default); ray: prediction and probe scoring on Ray Data "

@@ -117,11 +117,13 @@ class TextClassifier:
         """Token ids per text, cut to ``max_length``; also the number cut."""
         if not texts:
             return [], 0
-        full = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        # ids only: building the attention masks and token types as Python lists would cost as much again
+        only_ids = {"return_attention_mask": False, "return_token_type_ids": False}
+        full = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False, **only_ids)["input_ids"]
         long_rows = [i for i, ids in enumerate(full) if len(ids) > self.max_length]
         if long_rows:
             cut = self.tokenizer(
-                [texts[i] for i in long_rows], add_special_tokens=True, truncation=True, max_length=self.max_length
+                [texts[i] for i in long_rows], add_special_tokens=True, truncation=True, max_length=self.max_length, **only_ids
             )["input_ids"]
             for i, ids in zip(long_rows, cut):
                 full[i] = ids

@@ -11,15 +11,18 @@ from tiny_models import build_tiny_classifier
 TEXTS = ["a gorgeous, witty film", "my sister hated every minute", "the food was fine", "awful, never again"] * 8
 
 
-def test_int8_quantizes_the_feed_forward_layers_and_keeps_the_rest_fp32():
+def test_int8_quantizes_the_encoder_but_the_feed_forward_output_and_keeps_the_rest_fp32():
     clf = build_tiny_classifier()
     names = int8_layers(clf.model)
-    assert names == {f"bert.encoder.layer.{i}.{part}.dense" for i in range(2) for part in ("intermediate", "output")}
+    parts = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+             "intermediate.dense")
+    assert names == {f"bert.encoder.layer.{i}.{part}" for i in range(2) for part in parts}
     int8 = TextClassifier(clf.model, clf.tokenizer, precision="int8")
     modules = dict(int8.model.named_modules())
     quantized = {n for n, m in modules.items() if type(m).__name__ == "Linear" and type(m).__module__.startswith("torch.ao.nn.quantized")}
     assert quantized == names
     assert isinstance(modules["classifier"], torch.nn.Linear)  # the head stays fp32
+    assert isinstance(modules["bert.encoder.layer.0.output.dense"], torch.nn.Linear)  # the FFN output stays fp32
     assert isinstance(clf.model.bert.encoder.layer[0].intermediate.dense, torch.nn.Linear)  # the original is untouched
 
 
