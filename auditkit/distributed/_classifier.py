@@ -114,7 +114,7 @@ class RayClassifier(TextClassifier):
         ordered_context()
         show = sys.stderr.isatty() if progress is None else progress
         n = len(texts)
-        n_blocks = max(1, math.ceil(n / self.rows_per_block))
+        n_blocks = max(min(n, self.replicas), math.ceil(n / self.rows_per_block))  # every replica gets work
         bounds = np.linspace(0, n, n_blocks + 1).astype(int)
         blocks = [pd.DataFrame({"row": np.arange(a, b), "text": texts[a:b]}) for a, b in zip(bounds[:-1], bounds[1:])]
         scored = ray.data.from_pandas(blocks).map_batches(

@@ -85,8 +85,10 @@ if preds is None:
 
 f1, f2, f3, f4 = st.columns([2, 1, 1, 1])
 needle = f1.text_input("Text contains", key="ak_model_search")
-true_labels = sorted(preds["label"].astype(str).unique()) if "label" in preds else []
-pred_labels = sorted(preds["predicted"].astype(str).unique()) if "predicted" in preds else []
+# the model's classes from run.json: no pass over a million rows to list them
+classes = sorted(str(c) for c in (rec.get("model") or {}).get("labels", []))
+true_labels = classes if "label" in preds else []
+pred_labels = classes if "predicted" in preds else []
 true_pick = f2.multiselect("True label", true_labels, key="ak_model_true")
 pred_pick = f3.multiselect("Predicted", pred_labels, key="ak_model_pred")
 errors_only = f4.checkbox("Errors only", key="ak_model_errors")
@@ -95,9 +97,9 @@ shown = preds
 if needle:
     shown = shown[shown["text"].astype(str).str.contains(needle, case=False, regex=False)]
 if true_pick:
-    shown = shown[shown["label"].astype(str).isin(true_pick)]
+    shown = shown[shown["label"].isin(true_pick)]
 if pred_pick:
-    shown = shown[shown["predicted"].astype(str).isin(pred_pick)]
+    shown = shown[shown["predicted"].isin(pred_pick)]
 if errors_only and "correct" in shown:
     shown = shown[~shown["correct"].astype(bool)]
 # errors first, the most confident errors at the top; sort positions only, then take one page of rows,
