@@ -1,7 +1,6 @@
 """--engine ray on a local Ray with 2 workers gives the same run as the local engine."""
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -32,13 +31,13 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
-def test_a_bad_ray_address_fails_in_seconds_with_one_line(tmp_path, tiny_model_dir, capsys):
-    start = time.monotonic()
+def test_a_bad_ray_address_fails_with_one_line_before_ray_starts(tmp_path, tiny_model_dir, capsys):
+    """The address is probed with a plain socket (3 s timeout) before ray.init, which would retry for long."""
     code, out, err = run_cli(capsys, "audit", "--model", tiny_model_dir, "--data", ROOT_DATA, "--out", tmp_path / "run",
                              "--engine", "ray", "--ray-address", "127.0.0.1:9")
     assert code == 2 and not (tmp_path / "run").exists()
     assert err.startswith("auditkit: error: cannot reach a Ray cluster at '127.0.0.1:9'") and err.count("\n") == 1
-    assert time.monotonic() - start < 30  # no minute of retries (generous: a shared, loaded test machine)
+    assert not import_ray().is_initialized()
 
 
 def test_without_ray_the_error_names_the_extra(monkeypatch):
