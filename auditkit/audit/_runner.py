@@ -20,7 +20,7 @@ import pandas as pd
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_predictions
-from auditkit.models import TextClassifier, map_labels
+from auditkit.models import Predictions, TextClassifier, map_labels
 
 
 @dataclass
@@ -103,6 +103,7 @@ def run_audit(
     options: AuditOptions | None = None,
     log: Callable[[str], None] | None = None,
     progress: bool | None = None,
+    predictions: Predictions | None = None,
 ) -> AuditResult:
     """Audit ``classifier`` on ``dataset``.
 
@@ -116,6 +117,9 @@ def run_audit(
         Receives one-line progress messages (default: stderr).
     progress : bool, optional
         Progress bars; by default only on a terminal.
+    predictions : Predictions, optional
+        Probabilities already computed by this classifier on this dataset
+        (``--resume``); the prediction stage is then skipped.
 
     Returns
     -------
@@ -152,9 +156,13 @@ def run_audit(
         timings[stage] = round(time.perf_counter() - start, 3)
 
     y_true = map_labels(dataset.labels, labels)
-    with timed("predict"):
-        log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.device}")
-        predictions = classifier.predict_proba(dataset.texts, batch_size=options.batch_size, progress=progress)
+    if predictions is None:
+        with timed("predict"):
+            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
+            predictions = classifier.predict_proba(dataset.texts, batch_size=options.batch_size, progress=progress)
+    elif predictions.probabilities.shape != (len(dataset), len(labels)):
+        raise ConfigError(f"reused predictions have shape {predictions.probabilities.shape}, "
+                          f"expected ({len(dataset)}, {len(labels)}); predict again without --resume")
     if predictions.n_truncated:
         log(f"note: {predictions.n_truncated} of {len(dataset)} texts were longer than {classifier.max_length} tokens and were truncated")
     with timed("metrics"):
@@ -177,6 +185,8 @@ def run_audit(
             "fingerprint": classifier.fingerprint,
             "labels": labels,
             "max_length": classifier.max_length,
+            "precision": classifier.precision,
+            "engine": classifier.where,
         },
         "dataset": {
             "source": dataset.source,

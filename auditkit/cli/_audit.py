@@ -6,8 +6,8 @@ from auditkit.audit import AuditOptions, run_audit
 from auditkit.cli._common import add_data_options, add_model_options, say, show
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
-from auditkit.models import load_classifier
-from auditkit.store import check_output_dir, write_run
+from auditkit.models import PRECISIONS, load_classifier
+from auditkit.store import check_output_dir, reusable_predictions, write_run
 
 
 def add_parser(sub):
@@ -25,6 +25,20 @@ def add_parser(sub):
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for confidence intervals (default 1000; 0 skips)")
     p.add_argument("--seed", type=int, default=0, help="seed of every resampling (default 0)")
     p.add_argument("--min-group-size", type=int, default=30, help="groups smaller than this are flagged as too small to trust")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
+                        "(the run is then replaced)")
+    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                   help="fp32 (default); int8: faster CPU path (int8 encoder layers but the feed-forward output); bf16/fp16: autocast on CUDA")
+    engine = p.add_argument_group("engine")
+    engine.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: this process (default); ray: prediction and probe scoring on Ray Data "
+                             "(needs the [distributed] extra)")
+    engine.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                        help="Ray cluster to use with --engine ray: auto, HOST:PORT or ray://HOST:PORT "
+                             "(default: start a local Ray on this machine)")
+    engine.add_argument("--ray-replicas", type=int, default=None, metavar="N",
+                        help="classifier replicas in the Ray actor pool (default: one per GPU, else one per 4 CPUs)")
     probes = p.add_argument_group("bias probes")
     probes.add_argument("--probes", default="gender,race",
                         help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: gender,race)")
@@ -72,15 +86,34 @@ def options_from_args(args) -> AuditOptions:
 
 def run(args) -> int:
     options = options_from_args(args)
-    check_output_dir(args.out, overwrite=args.overwrite)
-    dataset = load_dataset(
-        args.data, text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit
-    )
-    classifier = load_classifier(
-        args.model, trust_remote_code=args.trust_remote_code, device=args.device, max_length=args.max_length
-    )
-    result = run_audit(classifier, dataset, options=options, log=say)
-    path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite)
+    if args.ray_address is not None and args.engine != "ray":
+        raise ConfigError("--ray-address needs --engine ray")
+    if args.ray_replicas is not None and (args.engine != "ray" or args.ray_replicas < 1):
+        raise ConfigError("--ray-replicas needs --engine ray and a number of at least 1")
+    check_output_dir(args.out, overwrite=args.overwrite or args.resume)
+    data_options = dict(text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit)
+    if args.engine == "ray":
+        from auditkit.distributed import RayClassifier, connect, read_ray_dataset
+
+        resources = connect(args.ray_address)
+        say(f"ray: connected to {args.ray_address or 'a local Ray'} "
+            f"({int(resources.get('CPU', 0))} CPUs, {int(resources.get('GPU', 0))} GPUs)")
+        dataset = read_ray_dataset(args.data, **data_options)
+    else:
+        dataset = load_dataset(args.data, **data_options)
+    if args.engine == "ray":  # the driver keeps fp32 weights; each replica applies --precision on its device
+        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device="cpu",
+                                     max_length=args.max_length)
+        classifier = RayClassifier(classifier, replicas=args.ray_replicas, precision=args.precision)
+    else:
+        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device=args.device,
+                                     max_length=args.max_length, precision=args.precision)
+    stored = None
+    if args.resume:
+        stored, reason = reusable_predictions(args.out, classifier=classifier, dataset=dataset)
+        say(f"resume: {reason}")
+    result = run_audit(classifier, dataset, options=options, log=say, predictions=stored)
+    path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite or args.resume)
     m = result.record["metrics"]
     acc, f1 = m["accuracy"], m["macro_f1"]
 

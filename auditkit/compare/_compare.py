@@ -32,6 +32,10 @@ NOT_PAIRED_LABELS = (
     "differences are shown side by side without significance"
 )
 NOT_PAIRED_NO_PREDICTIONS = "not pair-tested: a run has no usable predictions table"
+NOT_PAIRED_PRECISION = (
+    "not pair-tested: the runs predicted at different precisions ({a} vs {b}); "
+    "differences are shown side by side without significance — audit both at one --precision to test them"
+)
 
 
 def mcnemar_exact(correct_a, correct_b) -> dict:
@@ -57,30 +61,35 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
                      alpha: float = 0.05) -> dict:
     """Paired percentile-bootstrap CIs of B − A for macro-F1 and each class's recall.
 
-    Both models are scored on the same resampled rows with scikit-learn (via
-    :func:`auditkit.metrics.bootstrap_ci`); macro-F1 averages over the classes
-    each run's own audit averaged over (those in the data or predicted), so
-    the point difference equals the difference of the two stored macro-F1s.
+    Both models are scored on the same resampled rows. A resample is drawn
+    as counts of each (true, A's prediction, B's prediction) cell
+    (:func:`auditkit.metrics.resample_counts`), so the cost does not grow
+    with the number of rows; each resample's scores are scikit-learn's on
+    those rows (:func:`auditkit.metrics.scores_from_confusion`). Macro-F1
+    averages over the classes each run's own audit averaged over (those in
+    the data or predicted), so the point difference equals the difference of
+    the two stored macro-F1s.
     """
-    from sklearn.metrics import precision_recall_fscore_support
+    from auditkit.metrics import percentile_interval, resample_counts, scores_from_confusion
 
-    from auditkit.metrics import bootstrap_ci
-
-    y, pa, pb = (np.asarray(v, dtype=int) for v in (y, pred_a, pred_b))
+    y, pa, pb = (np.asarray(v, dtype=np.int64) for v in (y, pred_a, pred_b))
     classes = list(range(k))
     macro_a = sorted(set(y.tolist()) | set(pa.tolist()))
     macro_b = sorted(set(y.tolist()) | set(pb.tolist()))
 
-    def differences(t: np.ndarray, p: np.ndarray) -> dict[str, float]:
-        _, rec_a, f1_a, _ = precision_recall_fscore_support(t, p[:, 0], labels=classes, average=None, zero_division=0)
-        _, rec_b, f1_b, _ = precision_recall_fscore_support(t, p[:, 1], labels=classes, average=None, zero_division=0)
-        out = {"macro_f1": float(f1_b[macro_b].mean() - f1_a[macro_a].mean())}
-        out.update({f"recall{j}": float(rec_b[j] - rec_a[j]) for j in classes})
+    def differences(cells: np.ndarray) -> dict[str, np.ndarray]:
+        """B − A per resample from joint counts of shape (..., k, k, k) = (true, A, B)."""
+        a = scores_from_confusion(cells.sum(axis=-1), labels=classes)
+        b = scores_from_confusion(cells.sum(axis=-2), labels=classes)
+        out = {"macro_f1": b["f1"][..., macro_b].mean(axis=-1) - a["f1"][..., macro_a].mean(axis=-1)}
+        out.update({f"recall{j}": b["recall"][..., j] - a["recall"][..., j] for j in classes})
         return out
 
-    pairs = np.column_stack([pa, pb])
-    point = differences(y, pairs)
-    intervals = bootstrap_ci(y, pairs, statistic=differences, n_boot=n_boot, confidence_level=1 - alpha, seed=seed)
+    codes = (y * k + pa) * k + pb
+    point = {name: float(v) for name, v in differences(np.bincount(codes, minlength=k**3).reshape(k, k, k)).items()}
+    resampled = differences(resample_counts(codes, n_cells=k**3, n_boot=n_boot, seed=seed).reshape(n_boot, k, k, k))
+    intervals = {name: tuple(float(x) for x in percentile_interval(v, confidence_level=1 - alpha))
+                 for name, v in resampled.items()}
     support = np.bincount(y, minlength=k)
 
     def summary(name: str, defined: bool = True) -> dict:
@@ -162,6 +171,10 @@ def _pairable(a: Run, b: Run):
     fb = (b.record.get("dataset") or {}).get("fingerprint")
     if not fa or fa != fb:
         return None, NOT_PAIRED_FINGERPRINT
+    # runs written before --precision existed predicted in fp32
+    pa_, pb_ = ((r.record.get("model") or {}).get("precision", "fp32") for r in (a, b))
+    if pa_ != pb_:
+        return None, NOT_PAIRED_PRECISION.format(a=pa_, b=pb_)
     arr_a, arr_b = S.predictions_arrays(a), S.predictions_arrays(b)
     if arr_a is None or arr_b is None:
         return None, NOT_PAIRED_NO_PREDICTIONS

@@ -67,12 +67,20 @@ def parse_source(source: str) -> tuple[str, str | None, str]:
     return name, config, split or "test"
 
 
-def _read_file(path: Path) -> pd.DataFrame:
+def data_format(path: Path) -> str:
+    """The reader a data path needs (csv, tsv, jsonl, parquet), after checking it can be read.
+
+    A directory is read as a folder of Parquet files (``*.parquet``, e.g.
+    written in parts by Spark, Ray or Dask).
+    """
     kind = path_kind(path)
     if kind == "missing":
         raise DataError(f"data file {str(path)!r} does not exist; check the path passed to --data")
     if kind == "directory":
-        raise DataError(f"{str(path)!r} is a directory; pass a CSV, TSV, JSONL or Parquet file to --data")
+        if not any(path.glob("*.parquet")):
+            raise DataError(f"{str(path)!r} is a directory without *.parquet files; pass a CSV, TSV, JSONL or Parquet file, "
+                            "or a folder of Parquet files, to --data")
+        return "parquet"
     if kind != "file":
         raise DataError(f"data file {str(path)!r} {PATH_PROBLEMS[kind]}; pass a CSV, TSV, JSONL or Parquet file to --data")
     fmt = _READERS.get(path.suffix.lower())
@@ -83,6 +91,11 @@ def _read_file(path: Path) -> pd.DataFrame:
         )
     if path.stat().st_size == 0:
         raise DataError(f"data file {str(path)!r} is empty; it needs a header row and at least one example")
+    return fmt
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    fmt = data_format(path)
     try:
         if fmt in ("csv", "tsv"):
             return _read_delimited(path, sep="," if fmt == "csv" else "\t")
@@ -90,8 +103,11 @@ def _read_file(path: Path) -> pd.DataFrame:
             return _read_jsonl(path)
         import pyarrow.parquet as pq
 
-        names = pq.read_schema(path).names
-        _check_unique_columns(names, path)
+        parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        for part in parts:
+            _check_unique_columns(pq.read_schema(part).names, part)
+        if path.is_dir():
+            return pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
         return pd.read_parquet(path)
     except pd.errors.EmptyDataError:
         raise DataError(f"data file {str(path)!r} has no columns; it needs a header row and at least one example") from None
@@ -163,6 +179,11 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
 
 
 def _read_hf(source: str) -> pd.DataFrame:
+    return read_hf_dataset(source).to_pandas()
+
+
+def read_hf_dataset(source: str):
+    """The ``datasets.Dataset`` an ``hf:NAME[/CONFIG][:SPLIT]`` source names (local cache when offline)."""
     name, config, split = parse_source(source)
     try:
         import datasets
@@ -178,8 +199,7 @@ def _read_hf(source: str) -> pd.DataFrame:
     for repo, cfg in attempts:
         try:
             with _datasets_offline(offline):
-                ds = datasets.load_dataset(repo, cfg, split=split)
-            return ds.to_pandas()
+                return datasets.load_dataset(repo, cfg, split=split)
         except Exception as exc:  # datasets raises many types; report the cause
             last = exc
     message = str(last).splitlines()[0] if last and str(last) else type(last).__name__
@@ -281,9 +301,31 @@ def load_dataset(
         With a one-line message naming the problem and the fix.
     """
     source = str(source)
+    check_limit(limit)
+    frame = _read_hf(source) if source.startswith(HF_PREFIX) else _read_file(Path(source))
+    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols, limit=limit)
+
+
+def check_limit(limit: int | None) -> None:
+    """Refuse a --limit that keeps no rows."""
     if limit is not None and limit < 1:
         raise DataError(f"--limit must be a positive number of examples, got {limit}")
-    frame = _read_hf(source) if source.startswith(HF_PREFIX) else _read_file(Path(source))
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    text_col: str = "text",
+    label_col: str | None = "label",
+    group_cols: Sequence[str] = (),
+    limit: int | None = None,
+) -> TextDataset:
+    """Check a frame read from ``source`` and turn it into a :class:`TextDataset`.
+
+    Every loader (the local one, the Ray engine's) goes through here, so the
+    same data gives the same dataset, fingerprint and error messages.
+    """
     if len(frame.columns) == 0 or len(frame) == 0:
         raise DataError(f"{source!r} holds no examples; it needs a header row and at least one data row")
     columns = [str(c) for c in frame.columns]

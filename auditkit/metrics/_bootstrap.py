@@ -1,10 +1,35 @@
-"""Seeded percentile bootstrap confidence intervals."""
+"""Seeded percentile bootstrap confidence intervals.
+
+Two routes to the same kind of interval:
+
+* :func:`bootstrap_ci` resamples rows and calls any ``statistic`` on each
+  resample (a Python loop: fine for a few thousand rows).
+* :func:`resample_counts` draws the per-resample counts of each
+  (true, predicted[, predicted]) cell directly. A resample of ``n`` rows with
+  replacement holds cell ``c`` a Multinomial(n, count_c / n) number of times,
+  so confusion-count resamples cost O(n_boot x cells) whatever ``n`` is;
+  :func:`auditkit.metrics.scores_from_confusion` turns them into scores.
+"""
 
 from __future__ import annotations
 
 from typing import Callable, Mapping
 
 import numpy as np
+
+
+def _check(n_boot: int, confidence_level: float) -> None:
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must be between 0 and 1, got {confidence_level}")
+
+
+def percentile_interval(samples, *, confidence_level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of bootstrap ``samples`` along axis 0: (low, high)."""
+    alpha = (1 - confidence_level) / 2
+    samples = np.asarray(samples, dtype=float)
+    return np.quantile(samples, alpha, axis=0), np.quantile(samples, 1 - alpha, axis=0)
 
 
 def bootstrap_ci(
@@ -35,10 +60,7 @@ def bootstrap_ci(
     -------
     dict of str to (low, high)
     """
-    if n_boot < 1:
-        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be between 0 and 1, got {confidence_level}")
+    _check(n_boot, confidence_level)
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     n = len(y_true)
@@ -50,8 +72,39 @@ def bootstrap_ci(
         idx = rng.integers(0, n, size=n)
         for name, value in statistic(y_true[idx], y_pred[idx]).items():
             samples.setdefault(name, []).append(value)
-    alpha = (1 - confidence_level) / 2
-    return {
-        name: (float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha)))
-        for name, values in samples.items()
-    }
+    out = {}
+    for name, values in samples.items():
+        low, high = percentile_interval(values, confidence_level=confidence_level)
+        out[name] = (float(low), float(high))
+    return out
+
+
+def resample_counts(codes, *, n_cells: int, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """Bootstrap resamples of cell counts, drawn without touching the rows.
+
+    Parameters
+    ----------
+    codes : array-like of int, shape (n,)
+        The cell of each row, in ``range(n_cells)`` (e.g. ``y_true * k + y_pred``
+        for a confusion matrix).
+    n_cells : int
+    n_boot : int, default 1000
+    seed : int, default 0
+        Seeds ``numpy.random.default_rng``: same inputs, same resamples.
+
+    Returns
+    -------
+    ndarray of shape (n_boot, n_cells)
+        How often each cell occurs in each resample of ``n`` rows drawn with
+        replacement (each row sums to ``n``).
+    """
+    _check(n_boot, 0.5)
+    codes = np.asarray(codes, dtype=np.int64)
+    counts = np.bincount(codes, minlength=n_cells).astype(np.int64)
+    if len(counts) != n_cells:
+        raise ValueError(f"codes must lie in range({n_cells}), got a code {int(codes.max())}")
+    n = int(counts.sum())
+    rng = np.random.default_rng(seed)
+    if n == 0:
+        return np.zeros((n_boot, n_cells), dtype=np.int64)
+    return rng.multinomial(n, counts / n, size=n_boot)

@@ -75,3 +75,48 @@ def roc_auc(y_true, y_proba, *, labels: Sequence[int] | None = None) -> float | 
         scores = [roc_auc_score((y_true == k).astype(int), y_proba[:, k]) for k in present]
         return float(np.mean(scores))
     return float(roc_auc_score(y_true, y_proba, multi_class="ovr", average="macro", labels=list(range(n_classes))))
+
+
+def scores_from_confusion(matrices, *, labels: Sequence[int]) -> dict[str, np.ndarray]:
+    """Headline and per-class scores from confusion counts, many matrices at once.
+
+    The same definitions as scikit-learn's ``accuracy_score`` and
+    ``precision_recall_fscore_support(..., zero_division=0)``: a score whose
+    denominator is zero is 0. Used on bootstrap resamples of counts
+    (:func:`auditkit.metrics.resample_counts`), where calling scikit-learn
+    per resample would dominate the cost.
+
+    Parameters
+    ----------
+    matrices : array-like of shape (..., k, k)
+        Counts, rows true class, columns predicted class.
+    labels : sequence of int
+        The classes macro averages run over.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``accuracy`` and ``macro_precision``/``macro_recall``/``macro_f1`` of
+        shape (...,); ``precision``/``recall``/``f1`` of shape (..., len(labels)).
+    """
+    m = np.asarray(matrices, dtype=np.float64)
+    labels = list(labels)
+    tp = np.diagonal(m, axis1=-2, axis2=-1)
+    true_n, pred_n = m.sum(axis=-1), m.sum(axis=-2)
+    total = m.sum(axis=(-2, -1))
+    tp, true_n, pred_n = tp[..., labels], true_n[..., labels], pred_n[..., labels]
+
+    def ratio(num, den):
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    precision, recall = ratio(tp, pred_n), ratio(tp, true_n)
+    f1 = ratio(2 * tp, true_n + pred_n)
+    return {
+        "accuracy": ratio(np.diagonal(m, axis1=-2, axis2=-1).sum(axis=-1), total),
+        "macro_precision": precision.mean(axis=-1),
+        "macro_recall": recall.mean(axis=-1),
+        "macro_f1": f1.mean(axis=-1),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }

@@ -2,6 +2,7 @@
 
 from auditkit.models._classifier import Predictions, TextClassifier
 from auditkit.models._labels import map_labels
+from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
 from auditkit.models._loading import (
     MINILM_ALIAS,
     load_classifier,
@@ -17,4 +18,8 @@ __all__ = [
     "select_device",
     "map_labels",
     "MINILM_ALIAS",
+    "PRECISIONS",
+    "check_precision",
+    "int8_layers",
+    "quantize_int8",
 ]

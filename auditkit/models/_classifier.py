@@ -52,18 +52,29 @@ class TextClassifier:
         Content hash of the weights, when known.
     max_length : int, optional
         Truncation length; the model's own limit by default.
+    precision : {"fp32", "int8", "bf16", "fp16"}, default "fp32"
+        ``int8``: int8 weights and activations for the linear layers on a
+        CPU (see :func:`auditkit.models.quantize_int8`); ``bf16``/``fp16``:
+        autocast on CUDA.
     """
 
-    def __init__(self, model, tokenizer, *, device=None, source: str = "<memory>", fingerprint: str = "", max_length: int | None = None):
+    def __init__(self, model, tokenizer, *, device=None, source: str = "<memory>", fingerprint: str = "",
+                 max_length: int | None = None, precision: str = "fp32"):
         import torch
+
+        from auditkit.models._precision import check_precision, quantize_int8
 
         self.model = model
         self.tokenizer = tokenizer
         self.device = device if device is not None else torch.device("cpu")
         self.source = source
         self.fingerprint = fingerprint
+        check_precision(precision, self.device)
+        self.precision = precision
         self.model.to(self.device)
         self.model.eval()
+        if precision == "int8":
+            self.model = quantize_int8(self.model)
         limit = self._model_limit()
         if max_length is not None:
             if max_length < 2:
@@ -91,6 +102,11 @@ class TextClassifier:
         return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(n)]
 
     @property
+    def where(self) -> str:
+        """Where predictions run, in words (the torch device here)."""
+        return str(self.device)
+
+    @property
     def name(self) -> str:
         """A short human name: the directory or Hub id."""
         from pathlib import Path
@@ -101,11 +117,13 @@ class TextClassifier:
         """Token ids per text, cut to ``max_length``; also the number cut."""
         if not texts:
             return [], 0
-        full = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        # ids only: building the attention masks and token types as Python lists would cost as much again
+        only_ids = {"return_attention_mask": False, "return_token_type_ids": False}
+        full = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False, **only_ids)["input_ids"]
         long_rows = [i for i, ids in enumerate(full) if len(ids) > self.max_length]
         if long_rows:
             cut = self.tokenizer(
-                [texts[i] for i in long_rows], add_special_tokens=True, truncation=True, max_length=self.max_length
+                [texts[i] for i in long_rows], add_special_tokens=True, truncation=True, max_length=self.max_length, **only_ids
             )["input_ids"]
             for i, ids in zip(long_rows, cut):
                 full[i] = ids
@@ -129,47 +147,56 @@ class TextClassifier:
         -------
         Predictions
         """
-        import torch
-
         if batch_size < 1:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
         texts = [str(t) for t in texts]
-        n_classes = len(self.labels)
         if not texts:
-            return Predictions(np.zeros((0, n_classes), dtype=np.float32), 0)
+            return Predictions(np.zeros((0, len(self.labels)), dtype=np.float32), 0)
+        return self._predict(texts, batch_size=batch_size, progress=progress)
+
+    def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:
+        """``predict_proba`` on checked, non-empty texts: here, in this process."""
+        import torch
+
+        from auditkit.models._precision import autocast
+
+        n_classes = len(self.labels)
         ids, n_truncated = self.tokenize(texts)
-        order = np.argsort([len(x) for x in ids], kind="stable")
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), n_classes), dtype=np.float32)
         pad_id = self.tokenizer.pad_token_id
         if pad_id is None:
             pad_id = self.tokenizer.eos_token_id if self.tokenizer.eos_token_id is not None else 0
         uses_token_types = "token_type_ids" in getattr(self.tokenizer, "model_input_names", [])
+        left = getattr(self.tokenizer, "padding_side", "right") == "left"
         show = sys.stderr.isatty() if progress is None else progress
-        batches = range(0, len(texts), batch_size)
+        bar = None
         if show:
             from tqdm.auto import tqdm
 
-            batches = tqdm(batches, desc="predict", unit="batch", leave=False)
-        padding_side = getattr(self.tokenizer, "padding_side", "right")
-        with torch.inference_mode():
-            for start in batches:
+            bar = tqdm(total=len(texts), desc="predict", unit="row", leave=False)
+        with torch.inference_mode(), autocast(self.precision, self.device):
+            for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
-                width = max(len(ids[r]) for r in rows)
-                input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                width = int(lengths[rows].max())
+                input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+                mask = np.zeros((len(rows), width), dtype=np.int64)
                 for j, r in enumerate(rows):
                     seq = ids[r]
-                    if padding_side == "left":
-                        input_ids[j, width - len(seq):] = torch.tensor(seq)
-                        mask[j, width - len(seq):] = 1
-                    else:
-                        input_ids[j, : len(seq)] = torch.tensor(seq)
-                        mask[j, : len(seq)] = 1
-                inputs = {"input_ids": input_ids.to(self.device), "attention_mask": mask.to(self.device)}
+                    span = slice(width - len(seq), width) if left else slice(0, len(seq))
+                    input_ids[j, span] = seq
+                    mask[j, span] = 1
+                inputs = {"input_ids": torch.from_numpy(input_ids).to(self.device),
+                          "attention_mask": torch.from_numpy(mask).to(self.device)}
                 if uses_token_types:
                     inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
                 logits = self.model(**inputs).logits
                 out[rows] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                if bar is not None:
+                    bar.update(len(rows))
+        if bar is not None:
+            bar.close()
         return Predictions(out, n_truncated)
 
     def predict(self, texts: Sequence[str], **kwargs) -> np.ndarray:

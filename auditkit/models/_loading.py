@@ -163,6 +163,7 @@ def load_classifier(
     device: str | None = None,
     require_head: bool = True,
     max_length: int | None = None,
+    precision: str = "fp32",
 ):
     """Load a text classifier from a local directory, a Hub id, or ``minilm``.
 
@@ -183,6 +184,8 @@ def load_classifier(
         Refuse checkpoints that have no trained classification head.
     max_length : int, optional
         Truncation length; defaults to the model's own limit.
+    precision : {"fp32", "int8", "bf16", "fp16"}, default "fp32"
+        See :class:`TextClassifier`.
 
     Returns
     -------
@@ -202,7 +205,7 @@ def load_classifier(
     if not local:
         # Use the local cache when it has the model; only then ask the network.
         try:
-            return _load_from(source, kwargs | {"local_files_only": True}, torch_device, max_length, local=False)
+            return _load_from(source, kwargs | {"local_files_only": True}, torch_device, max_length, precision, local=False)
         except ModelError:
             raise
         except Exception:
@@ -213,10 +216,10 @@ def load_classifier(
                 f"cannot fetch {source!r}: the Hugging Face Hub is unreachable ({reason}); "
                 "download the model where you have access (save_pretrained) and pass its local directory instead"
             )
-    return _load_from(source, kwargs, torch_device, max_length, local=local)
+    return _load_from(source, kwargs, torch_device, max_length, precision, local=local)
 
 
-def _load_from(source: str, kwargs: dict, device, max_length: int | None, *, local: bool):
+def _load_from(source: str, kwargs: dict, device, max_length: int | None, precision: str, *, local: bool):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -268,6 +271,7 @@ def _load_from(source: str, kwargs: dict, device, max_length: int | None, *, loc
         source=source,
         fingerprint=fingerprint,
         max_length=max_length,
+        precision=precision,
     )
 
 

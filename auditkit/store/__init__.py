@@ -11,6 +11,7 @@ from auditkit.store._run import (
     to_jsonable,
     write_run,
 )
+from auditkit.store._resume import reusable_predictions
 
 __all__ = [
     "RUN_FILE",
@@ -19,6 +20,7 @@ __all__ = [
     "check_output_dir",
     "list_runs",
     "read_run",
+    "reusable_predictions",
     "runs_table",
     "to_jsonable",
     "write_run",

@@ -1,11 +1,17 @@
 """Model: metrics with CIs, per-class table, confusion matrix, calibration, group slices, examples."""
 
+import math
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from auditkit.errors import AuditkitError
 
 from dashboard import _data, _views as v
+
+#: Examples shown per page of the examples table.
+PAGE_ROWS = 100
 
 st.title("Model quality")
 run = v.pick_run(_data.stored_runs())
@@ -79,8 +85,10 @@ if preds is None:
 
 f1, f2, f3, f4 = st.columns([2, 1, 1, 1])
 needle = f1.text_input("Text contains", key="ak_model_search")
-true_labels = sorted(preds["label"].astype(str).unique()) if "label" in preds else []
-pred_labels = sorted(preds["predicted"].astype(str).unique()) if "predicted" in preds else []
+# the model's classes from run.json: no pass over a million rows to list them
+classes = sorted(str(c) for c in (rec.get("model") or {}).get("labels", []))
+true_labels = classes if "label" in preds else []
+pred_labels = classes if "predicted" in preds else []
 true_pick = f2.multiselect("True label", true_labels, key="ak_model_true")
 pred_pick = f3.multiselect("Predicted", pred_labels, key="ak_model_pred")
 errors_only = f4.checkbox("Errors only", key="ak_model_errors")
@@ -89,20 +97,25 @@ shown = preds
 if needle:
     shown = shown[shown["text"].astype(str).str.contains(needle, case=False, regex=False)]
 if true_pick:
-    shown = shown[shown["label"].astype(str).isin(true_pick)]
+    shown = shown[shown["label"].isin(true_pick)]
 if pred_pick:
-    shown = shown[shown["predicted"].astype(str).isin(pred_pick)]
+    shown = shown[shown["predicted"].isin(pred_pick)]
 if errors_only and "correct" in shown:
     shown = shown[~shown["correct"].astype(bool)]
-sort_cols = [c for c in ("correct", "confidence") if c in shown]
-if sort_cols:  # errors first, the most confident errors at the top
-    shown = shown.sort_values(sort_cols, ascending=[True, False][: len(sort_cols)], kind="stable")
-first = [c for c in ("text", "label", "predicted", "correct", "confidence") if c in shown]
-shown = shown[first + [c for c in shown.columns if c not in first and c not in ("label_id", "predicted_id")]]
-st.caption(f"{len(shown)} of {len(preds)} examples, errors first.")
+# errors first, the most confident errors at the top; sort positions only, then take one page of rows,
+# so a million-row run sends PAGE_ROWS rows to the browser, never the table
+order = np.arange(len(shown))
+if "correct" in shown and "confidence" in shown:
+    order = np.lexsort((-shown["confidence"].to_numpy(dtype=float), shown["correct"].to_numpy(dtype=bool)))
+n_pages = max(1, math.ceil(len(shown) / PAGE_ROWS))
+page = int(st.number_input(f"Page (of {n_pages})", min_value=1, max_value=n_pages, value=1, step=1, key="ak_model_page"))
+window = shown.iloc[order[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]]
+first = [c for c in ("text", "label", "predicted", "correct", "confidence") if c in window]
+window = window[first + [c for c in window.columns if c not in first and c not in ("label_id", "predicted_id")]]
+st.caption(f"{len(shown)} of {len(preds)} examples, errors first; page {page} of {n_pages}, {PAGE_ROWS} rows a page.")
 v.show_table(
-    shown,
+    window,
     key="ak_examples",
     column_config={c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="%.3f")
-                   for c in shown.columns if c.startswith("prob_") or c == "confidence"},
+                   for c in window.columns if c.startswith("prob_") or c == "confidence"},
 )

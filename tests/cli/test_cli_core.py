@@ -110,3 +110,25 @@ def test_usage_errors_are_one_line_too(capsys):
 def test_runs_on_an_empty_folder_says_how_to_make_one(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "runs", tmp_path)
     assert code == 0 and "auditkit audit" in out
+
+
+def test_resume_reuses_stored_predictions_only_for_the_same_model_and_data(tmp_path, tiny_model_dir, data_csv, capsys):
+    common = ["audit", "--model", tiny_model_dir, "--data", data_csv, "--out", tmp_path / "run", "--n-boot", "50",
+              "--probes", "none", "--attributions", "0"]
+    code, _, err = run_cli(capsys, *common, "--precision", "fp32")
+    assert code == 0, err
+    first = pd.read_parquet(tmp_path / "run" / "predictions.parquet")
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["model"]["precision"] == "fp32"
+    code, _, err = run_cli(capsys, *common, "--resume")
+    assert code == 0, err
+    assert "resume: reusing 40 stored predictions" in err and "predict: 40 texts" not in err
+    again = json.loads((tmp_path / "run" / "run.json").read_text())
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run" / "predictions.parquet"), first)
+    assert again["metrics"] == record["metrics"] and again["run_id"] != record["run_id"]
+    # other data: predicted again
+    other = tmp_path / "other.csv"
+    pd.read_csv(data_csv).iloc[:30].to_csv(other, index=False)
+    code, _, err = run_cli(capsys, *common[:4], other, *common[5:], "--resume")
+    assert code == 0, err
+    assert "differs in dataset fingerprint; predicting again" in err and "predict: 30 texts" in err

@@ -8,7 +8,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from _runs import build_run
 from auditkit.cli import main
 from auditkit.compare import compare_runs, mcnemar_exact, paired_bootstrap
-from auditkit.compare._compare import NOT_PAIRED_FINGERPRINT
+from auditkit.compare._compare import NOT_PAIRED_FINGERPRINT, NOT_PAIRED_PRECISION
 from auditkit.errors import ConfigError
 from auditkit.store import read_run
 
@@ -69,6 +69,49 @@ def test_paired_bootstrap_point_estimates_match_sklearn():
     assert [r["diff"] for r in res["recall"]] == pytest.approx(list(rec))
     again = paired_bootstrap(y, pa, pb, 3, n_boot=200, seed=0)
     assert again == res  # seeded
+
+
+def test_paired_bootstrap_resamples_score_like_scikit_learn_on_their_rows():
+    """Each resample is a multiset of (y, A, B) rows: its differences are scikit-learn's on those rows."""
+    from auditkit.metrics import resample_counts
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 3, 200)
+    pa = np.where(rng.random(200) < 0.6, y, rng.integers(0, 3, 200))
+    pb = np.where(rng.random(200) < 0.8, y, rng.integers(0, 3, 200))
+    codes = (y * 3 + pa) * 3 + pb
+    counts = resample_counts(codes, n_cells=27, n_boot=400, seed=0)
+    diffs = []
+    for row in counts:
+        cells = np.repeat(np.arange(27), row)
+        t, a, b = cells // 9, (cells // 3) % 3, cells % 3
+        diffs.append(f1_score(t, b, average="macro", labels=[0, 1, 2], zero_division=0)
+                     - f1_score(t, a, average="macro", labels=[0, 1, 2], zero_division=0))
+    res = paired_bootstrap(y, pa, pb, 3, n_boot=400, seed=0)
+    assert res["macro_f1"]["ci_low"] == pytest.approx(np.quantile(diffs, 0.025), abs=1e-12)
+    assert res["macro_f1"]["ci_high"] == pytest.approx(np.quantile(diffs, 0.975), abs=1e-12)
+
+
+def test_paired_bootstrap_of_a_million_rows_is_fast_enough_to_run_in_a_test():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 1_000_000)
+    pa = np.where(rng.random(y.size) < 0.8, y, 1 - y)
+    pb = np.where(rng.random(y.size) < 0.9, y, 1 - y)
+    res = paired_bootstrap(y, pa, pb, 2, n_boot=1000, seed=0)
+    assert res["macro_f1"]["significant"] and res["macro_f1"]["ci_low"] > 0.05
+
+
+def test_runs_of_different_precision_are_not_pair_tested_and_compare_says_why(paired_runs):
+    import json as _json
+
+    a, b = paired_runs
+    record = _json.loads((b / "run.json").read_text())
+    record["model"]["precision"] = "int8"
+    (b / "run.json").write_text(_json.dumps(record))
+    cmp = compare_runs([a, b], n_boot=100)
+    assert not cmp.pairs[0]["paired"]
+    assert cmp.pairs[0]["note"] == NOT_PAIRED_PRECISION.format(a="fp32", b="int8")
+    assert cmp.metrics[cmp.metrics.run == "augmented"]["diff"].notna().all()  # still side by side
 
 
 def test_different_datasets_are_not_pair_tested(tmp_path):

@@ -144,12 +144,18 @@ def test_model_page_metrics_and_examples(env):
     per_class = next(v for v in frames if "class" in v.columns)
     assert per_class.set_index("class")["recall"].to_dict() == pytest.approx({k: v["recall"] for k, v in m["per_class"].items()})
     examples = next(v for v in frames if "text" in v.columns)
-    assert len(examples) == rec["dataset"]["n_examples"]
-    n_errors = int((~examples["correct"]).sum())
+    preds = read_run(env / "baseline").predictions
+    n, n_errors = len(preds), int((~preds["correct"]).sum())
+    assert len(examples) == min(n, 100)  # one page of rows goes to the browser, never the whole table
     assert not examples["correct"].iloc[:n_errors].any()  # errors first
+    assert list(examples["confidence"].iloc[:n_errors]) == sorted(examples["confidence"].iloc[:n_errors], reverse=True)
+    if n > 100:
+        at.number_input(key="ak_model_page").set_value(2).run()
+        page2 = next(df.value for df in at.dataframe if "text" in df.value.columns)
+        assert len(page2) == min(n - 100, 100) and not set(page2["text"]) <= set(examples["text"])
     at.checkbox(key="ak_model_errors").check().run()
     examples = next(df.value for df in at.dataframe if "text" in df.value.columns)
-    assert len(examples) == n_errors and not examples["correct"].any()
+    assert len(examples) == min(n_errors, 100) and not examples["correct"].any()
 
 
 def test_bias_page_numbers_and_not_measured(env):

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score, roc_auc_score
 
-from auditkit.metrics import bootstrap_ci, evaluate_predictions, expected_calibration_error, headline_scores
+from auditkit.metrics import (
+    bootstrap_ci,
+    evaluate_predictions,
+    expected_calibration_error,
+    headline_intervals,
+    headline_scores,
+    resample_counts,
+    scores_from_confusion,
+)
 
 
 def random_predictions(n=400, k=2, seed=0):
@@ -43,6 +51,55 @@ def test_intervals_are_seeded_and_contain_the_point():
         assert entry["ci_low"] <= entry["value"] <= entry["ci_high"]
         assert entry["ci_high"] - entry["ci_low"] < 0.15
     assert a["accuracy"]["ci_low"] != c["accuracy"]["ci_low"]
+
+
+def rows_from_counts(counts, k):
+    """The (true, predicted) rows a vector of confusion-cell counts stands for."""
+    cells = np.repeat(np.arange(k * k), counts)
+    return cells // k, cells % k
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_scores_from_confusion_equal_scikit_learn_on_every_resample(k):
+    y, proba = random_predictions(n=300, k=k, seed=k)
+    pred = proba.argmax(1)
+    pred[:5] = k - 1  # a class that may be predicted but rare
+    counts = resample_counts(y * k + pred, n_cells=k * k, n_boot=20, seed=1)
+    assert (counts.sum(axis=1) == len(y)).all()
+    labels = sorted(set(y.tolist()) | set(pred.tolist()))
+    scores = scores_from_confusion(counts.reshape(-1, k, k), labels=labels)
+    for i, row in enumerate(counts):
+        t, p = rows_from_counts(row, k)
+        expected = headline_scores(t, p, labels=labels)  # scikit-learn on the resampled rows
+        for name, value in expected.items():
+            assert scores[name][i] == pytest.approx(value, abs=1e-12)
+        assert scores["recall"][i] == pytest.approx(recall_score(t, p, labels=labels, average=None, zero_division=0))
+        assert scores["f1"][i] == pytest.approx(f1_score(t, p, labels=labels, average=None, zero_division=0))
+
+
+def test_scores_from_confusion_zero_division_is_zero_like_scikit_learn():
+    t, p = np.array([0, 0, 0]), np.array([0, 0, 0])  # class 1 never occurs nor is predicted
+    scores = scores_from_confusion(confusion_matrix(t, p, labels=[0, 1]), labels=[0, 1])
+    assert scores["macro_f1"] == pytest.approx(f1_score(t, p, labels=[0, 1], average="macro", zero_division=0))
+    assert scores["macro_precision"] == pytest.approx(precision_score(t, p, labels=[0, 1], average="macro", zero_division=0))
+
+
+def test_counts_bootstrap_agrees_with_the_row_bootstrap():
+    """Resampling counts is the row bootstrap drawn another way: the intervals agree to Monte-Carlo error."""
+    y, proba = random_predictions(n=500, k=3, seed=7)
+    pred = proba.argmax(1)
+    fast = headline_intervals(y, pred, n_classes=3, labels=[0, 1, 2], n_boot=2000, seed=0)
+    slow = bootstrap_ci(y, pred, statistic=lambda t, p: headline_scores(t, p, labels=[0, 1, 2]), n_boot=2000, seed=0)
+    for name in slow:
+        assert fast[name] == pytest.approx(slow[name], abs=0.01)
+
+
+def test_resample_counts_is_seeded():
+    codes = np.array([0, 1, 1, 3, 2, 2, 2])
+    a, b = resample_counts(codes, n_cells=4, seed=5), resample_counts(codes, n_cells=4, seed=5)
+    assert (a == b).all() and not (a == resample_counts(codes, n_cells=4, seed=6)).all()
+    with pytest.raises(ValueError):
+        resample_counts(codes, n_cells=3)
 
 
 def test_bootstrap_width_shrinks_with_more_data():

@@ -1,0 +1,14 @@
+"""Run prediction and probe scoring on Ray Data (``auditkit audit --engine ray``).
+
+Layer 2b: uses :mod:`auditkit.data` and :mod:`auditkit.models` only. The
+seam with the rest of auditkit is :class:`RayClassifier`, a
+:class:`~auditkit.models.TextClassifier` whose ``predict_proba`` runs on an
+actor pool of classifier replicas; the audit runner, the probe suite and the
+attributions use it like any other classifier.
+"""
+
+from auditkit.distributed._cluster import DISTRIBUTED_EXTRA_MISSING, connect, import_ray
+from auditkit.distributed._classifier import RayClassifier
+from auditkit.distributed._reading import read_ray_dataset
+
+__all__ = ["DISTRIBUTED_EXTRA_MISSING", "RayClassifier", "connect", "import_ray", "read_ray_dataset"]

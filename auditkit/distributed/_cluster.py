@@ -1,0 +1,89 @@
+"""Import Ray and connect to a cluster (or start a local one), failing fast with one line."""
+
+from __future__ import annotations
+
+import socket
+
+from auditkit.errors import ConfigError
+
+DISTRIBUTED_EXTRA_MISSING = (
+    "--engine ray needs Ray Data, which is not installed; install the optional extra: "
+    "pip install -e '.[distributed]' (or pip install 'ray[data]')"
+)
+_PROBE_TIMEOUT_S = 3.0
+
+
+def import_ray():
+    """Return the ``ray`` module, or raise :class:`ConfigError` naming the ``[distributed]`` extra."""
+    try:
+        import ray
+        import ray.data  # noqa: F401  (ray without the [data] extra lacks its dependencies)
+    except ImportError:
+        raise ConfigError(DISTRIBUTED_EXTRA_MISSING) from None
+    return ray
+
+
+def ordered_context(*, progress: bool = False):
+    """Ray Data's context set for auditkit: rows keep their order (results are matched by position)."""
+    ray = import_ray()
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = progress
+    return context
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """``(host, port)`` of ``host:port`` or ``ray://host:port``; None for ``auto`` and the like."""
+    rest = address.split("://", 1)[1] if "://" in address else address
+    host, sep, port = rest.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return None
+    return host.strip("[]"), int(port)
+
+
+def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
+    """Connect to the Ray cluster at ``address``, or start a local Ray when it is None.
+
+    Parameters
+    ----------
+    address : str, optional
+        ``auto`` (the cluster ``ray start`` started on this machine),
+        ``HOST:PORT`` of a head node's GCS, or ``ray://HOST:PORT`` (Ray
+        client). A host that does not answer is reported within seconds.
+    num_cpus : int, optional
+        CPUs for a local Ray (default: all of this machine's).
+
+    Returns
+    -------
+    dict
+        The cluster's resources, e.g. ``{"CPU": 8.0, "GPU": 1.0}``.
+
+    Raises
+    ------
+    ConfigError
+        Ray missing, or no cluster at ``address``; one line, with the fix.
+    """
+    ray = import_ray()
+    fix = "start one with `ray start --head` (then --ray-address auto) or pass the head node's HOST:PORT"
+    if address is not None:
+        target = _host_port(address)
+        if target is None and address != "auto":
+            raise ConfigError(f"--ray-address {address!r} is not an address; write auto, HOST:PORT or ray://HOST:PORT")
+        if target is not None:
+            try:
+                socket.create_connection(target, timeout=_PROBE_TIMEOUT_S).close()
+            except OSError as exc:
+                raise ConfigError(f"cannot reach a Ray cluster at {address!r} ({exc.strerror or exc}); {fix}") from None
+    if ray.is_initialized():
+        return dict(ray.cluster_resources())
+    kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
+    try:
+        if address is None:
+            ray.init(num_cpus=num_cpus, **kwargs)
+        else:
+            ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = f"at {address!r}" if address else "on this machine"
+        raise ConfigError(f"cannot connect to a Ray cluster {where} ({first}); {fix}") from None
+    return dict(ray.cluster_resources())

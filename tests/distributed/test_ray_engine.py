@@ -1,0 +1,119 @@
+"""--engine ray on a local Ray with 2 workers gives the same run as the local engine."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditkit.cli import main
+from auditkit.data import load_dataset
+from auditkit.distributed import DISTRIBUTED_EXTRA_MISSING, import_ray
+from auditkit.errors import ConfigError
+
+ROOT_DATA = "sample_data/reviews_test.csv"
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray with 2 worker CPUs, shut down after this module."""
+    from auditkit.distributed import connect
+
+    ray = import_ray()
+    connect(num_cpus=2)
+    yield ray
+    ray.shutdown()
+
+
+def run_cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_bad_ray_address_fails_with_one_line_before_ray_starts(tmp_path, tiny_model_dir, capsys):
+    """The address is probed with a plain socket (3 s timeout) before ray.init, which would retry for long."""
+    code, out, err = run_cli(capsys, "audit", "--model", tiny_model_dir, "--data", ROOT_DATA, "--out", tmp_path / "run",
+                             "--engine", "ray", "--ray-address", "127.0.0.1:9")
+    assert code == 2 and not (tmp_path / "run").exists()
+    assert err.startswith("auditkit: error: cannot reach a Ray cluster at '127.0.0.1:9'") and err.count("\n") == 1
+    assert not import_ray().is_initialized()
+
+
+def test_without_ray_the_error_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(ConfigError) as info:
+        import_ray()
+    assert str(info.value) == DISTRIBUTED_EXTRA_MISSING and "[distributed]" in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "parquet-folder"])
+def test_ray_reads_every_format_to_the_same_dataset(local_ray, tmp_path, fmt):
+    from auditkit.distributed import read_ray_dataset
+
+    frame = pd.read_csv(ROOT_DATA, dtype=str, keep_default_na=False).iloc[:120]
+    frame.loc[3, "gender_mention"] = ""  # an empty group cell reads as <missing> in both engines
+    if fmt == "csv":
+        path = tmp_path / "d.csv"
+        frame.to_csv(path, index=False)
+    elif fmt == "jsonl":
+        path = tmp_path / "d.jsonl"
+        frame.to_json(path, orient="records", lines=True)
+    elif fmt == "parquet":
+        path = tmp_path / "d.parquet"
+        frame.to_parquet(path, index=False)
+    else:
+        path = tmp_path / "parts"
+        path.mkdir()
+        for i, start in enumerate(range(0, len(frame), 50)):
+            frame.iloc[start:start + 50].to_parquet(path / f"part-{i}.parquet", index=False)
+    options = dict(group_cols=["gender_mention"], limit=100)
+    local, distributed = load_dataset(path, **options), read_ray_dataset(str(path), **options)
+    assert distributed.texts == local.texts and distributed.labels == local.labels
+    assert distributed.groups == local.groups and distributed.groups["gender_mention"][3] == "<missing>"
+    assert distributed.fingerprint == local.fingerprint
+
+
+def test_ray_data_errors_are_the_local_ones(local_ray, tmp_path):
+    from auditkit.distributed import read_ray_dataset
+    from auditkit.errors import DataError
+
+    with pytest.raises(DataError, match="column 'nope' is not in"):
+        read_ray_dataset(ROOT_DATA, text_col="nope")
+    with pytest.raises(DataError, match="does not exist"):
+        read_ray_dataset(str(tmp_path / "missing.csv"))
+
+
+def test_ray_engine_gives_the_same_run_as_the_local_engine(local_ray, tmp_path, tiny_model_dir, capsys):
+    common = ["--model", tiny_model_dir, "--data", ROOT_DATA, "--limit", "120", "--group-col", "gender_mention",
+              "--n-boot", "200", "--probes", "gender", "--attributions", "0", "--batch-size", "16", "--max-length", "48"]
+    code, _, err = run_cli(capsys, "audit", *common, "--out", tmp_path / "local")
+    assert code == 0, err
+    code, _, err = run_cli(capsys, "audit", *common, "--out", tmp_path / "ray", "--engine", "ray", "--ray-replicas", "2")
+    assert code == 0, err
+    assert "Ray: 2 replica(s)" in err
+    a, b = (json.loads((tmp_path / name / "run.json").read_text()) for name in ("local", "ray"))
+    pa, pb = (pd.read_parquet(tmp_path / name / "predictions.parquet") for name in ("local", "ray"))
+    assert (pa["predicted"] == pb["predicted"]).all()
+    assert np.allclose(pa.filter(like="prob_"), pb.filter(like="prob_"), atol=1e-6, rtol=0)
+    assert a["dataset"] == b["dataset"]
+
+    def numbers(node, prefix=""):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from numbers(value, f"{prefix}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from numbers(value, f"{prefix}[{i}]")
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            yield prefix, node
+
+    for section in ("metrics", "bias"):
+        left, right = dict(numbers(a[section])), dict(numbers(b[section]))
+        assert left.keys() == right.keys()
+        for key in left:
+            assert right[key] == pytest.approx(left[key], abs=1e-6), key
+    probes_a, probes_b = (pd.read_parquet(tmp_path / name / "probes.parquet") for name in ("local", "ray"))
+    assert (probes_a["predicted_label"] == probes_b["predicted_label"]).all()
