@@ -8,15 +8,16 @@ sanitises it again with DOMPurify); it is never given to markdown.
 from __future__ import annotations
 
 import html
-import math
 import re
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from auditkit import _format as fmt
+from auditkit._format import VERDICT_WORDS
 from auditkit.store import Run
-from auditkit.store.sections import finite
+from auditkit.store import sections as S
 
 from dashboard import _data
 
@@ -33,62 +34,34 @@ def md(text) -> str:
 
 
 def number(value, digits: int = 3, *, signed: bool = False) -> str:
-    """A float for display; "—" when absent or not finite."""
-    if value is None or isinstance(value, bool):
-        return "—"
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(f):
-        return "—"
-    if f != 0 and abs(f) < 0.5 * 10 ** -digits:  # would print as 0.000: show its size
-        return f"{f:+.2e}" if signed else f"{f:.2e}"
-    return f"{f:+.{digits}f}" if signed else f"{f:.{digits}f}"
+    """A float for display (auditkit's one number format); "—" when not measured."""
+    return fmt.number(value, digits=digits, signed=signed, missing="—")
 
 
-def p_value(section) -> tuple[str, str]:
-    """(label, text) of an attribute's p-value: the Holm-corrected one when stored."""
-    if not isinstance(section, dict):
-        return "p-value", "—"
-    if section.get("p_value_holm") is not None:
-        label, value = "p-value (Holm)", section["p_value_holm"]
-    else:
-        label, value = "p-value", section.get("p_value")
-    value = as_float(value)
-    return label, "—" if value is None else f"{value:.3g}"
+def p_value(section: dict) -> tuple[str, str]:
+    """(label, text) of a bias scope's p-value: the Holm-corrected one the verdict uses."""
+    return "p-value (Holm)", fmt.p_value(S.p_value(section))
 
 
-def ci_text(entry) -> str:
-    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when absent."""
-    if not isinstance(entry, dict) or entry.get("ci_low") is None or entry.get("ci_high") is None:
+def ci_text(entry: dict) -> str:
+    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when not computed (null)."""
+    if entry["ci_low"] is None or entry["ci_high"] is None:
         return ""
     return f"[{number(entry['ci_low'])}, {number(entry['ci_high'])}]"
 
 
-as_float = finite  # float or None, for numeric, sortable table columns
+as_float = S.finite  # float or None, for numeric, sortable table columns (table cells may be NaN)
 
 
-def metric_entry(record: dict, name: str) -> dict:
-    """metrics[name] as a {"value", "ci_low", "ci_high"} mapping (a bare number becomes {"value": n})."""
-    entry = (record.get("metrics") or {}).get(name)
-    if isinstance(entry, dict):
-        return entry
-    return {"value": entry} if entry is not None else {}
-
-
-def significance_mark(section) -> str:
-    """"✱ (p=…)" when the gap is significant, "ns (p=…)" when not, "" when not measured."""
-    if not isinstance(section, dict) or "significant" not in section:
-        return ""
+def verdict_mark(section: dict) -> str:
+    """The bias verdict with its Holm p-value, e.g. "material bias ✱ (p=0.0012)"."""
     _, p = p_value(section)
-    p_text = f" (p={p})" if p != "—" else ""
-    return f"✱{p_text}" if section.get("significant") else f"ns{p_text}"
+    mark = " ✱" if section["verdict"] == "bias" else ""
+    return f"{VERDICT_WORDS[section['verdict']]}{mark} (p={p})"
 
 
 def run_label(run: Run) -> str:
-    model = (run.record.get("model") or {}).get("name") or "?"
-    return f"{run.name} — {model}"
+    return f"{run.name} — {run.record['model']['name']}"
 
 
 def empty_state() -> None:
@@ -143,11 +116,10 @@ def pick_run(runs: list[Run]) -> Run | None:
 
 def run_header(run: Run) -> None:
     rec = run.record
-    model = rec.get("model") or {}
-    data = rec.get("dataset") or {}
+    model, data = rec["model"], rec["dataset"]
     st.caption(md(
-        f"Run {run.name} · model {model.get('name', '?')} · dataset "
-        f"{Path(str(data.get('source', '?'))).name} (n={data.get('n_examples', '?')}) · {rec.get('created_at', '')}"
+        f"Run {run.name} · model {model['name']} · dataset "
+        f"{Path(data['source']).name} (n={data['n_examples']}) · {rec['created_at']}"
     ))
 
 

@@ -35,6 +35,8 @@ class AuditOptions:
     min_group_size: int = 30
     #: Bias probe attributes ("gender", "race", or those of --lexicon files); empty skips probes.
     probes: tuple[str, ...] = ("gender", "race")
+    #: Probe families to run (see auditkit.probes.run_probes); empty runs every family.
+    probe_families: tuple[str, ...] = ()
     target_label: str | None = None
     lexicon_files: tuple[str, ...] = ()
     alpha: float = 0.05
@@ -204,6 +206,7 @@ def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progre
         texts=dataset.texts,
         target_label=options.target_label,
         lexicon_files=tuple(options.lexicon_files),
+        families=tuple(options.probe_families) or None,
         n_boot=options.n_boot or 1000,
         seed=options.seed,
         alpha=options.alpha,

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Mapping
 
+from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit.compare import compare_runs
 from auditkit.errors import ConfigError, RunStoreError
@@ -90,11 +91,7 @@ class GateResult:
 
 
 def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e-3 and v != 0 else f"{v:.3f}"
-    return str(v)
+    return number(v, missing="-")
 
 
 def _as_policy(policy) -> Policy:
@@ -129,14 +126,13 @@ def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
 
 def _min_metric(run: Run, name: str, check: str, opts: dict) -> GateCheck:
     m = S.metric(run, name)
-    if m["value"] is None:
-        raise RunStoreError(f"run {run.name!r} has no metrics.{name}, which policy check {check!r} needs; re-run auditkit audit")
     on = opts["on"]
     observed = m["ci_low"] if on == "ci_low" else m["value"]
     if observed is None:
         raise RunStoreError(f"run {run.name!r} has no confidence interval for {name}, which {check!r} with on = \"ci_low\" needs; "
                             "use on = \"value\" or re-run the audit with bootstrap CIs")
-    label = "95% CI lower bound" if on == "ci_low" else "point value"
+    level = run.record["metrics"]["bootstrap"]["confidence_level"]
+    label = f"{level:.0%} CI lower bound" if on == "ci_low" else "point value"
     detail = f"{name} {label} {observed:.3f} (value {m['value']:.3f}"
     detail += f", CI [{m['ci_low']:.3f}, {m['ci_high']:.3f}])" if m["ci_low"] is not None and m["ci_high"] is not None else ")"
     return GateCheck(check, observed >= opts["threshold"], observed, opts["threshold"], detail)
@@ -172,75 +168,93 @@ def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
         checks["no_regression"] = {k: d for k, (_, d) in CHECKS["no_regression"].items()}
 
     for name, opts in checks.items():
-        if name == "min_accuracy":
-            result.checks.append(_min_metric(run, "accuracy", name, opts))
-        elif name == "min_macro_f1":
-            result.checks.append(_min_metric(run, "macro_f1", name, opts))
-        elif name == "min_class_recall":
-            per_class = S.per_class(run)
-            if not per_class:
-                raise RunStoreError(f"run {run.name!r} has no metrics.per_class, which policy check {name!r} needs; re-run auditkit audit")
-            classes = opts["classes"] or list(per_class)
-            for label in classes:
-                if label not in per_class:
-                    raise RunStoreError(f"policy check {name!r} lists class {label!r}, which run {run.name!r} does not have; "
-                                        f"classes: {', '.join(per_class)}")
-                r = S.finite(per_class[label].get("recall"))
-                ok = r is not None and r >= opts["threshold"]
-                result.checks.append(GateCheck(f"{name}[{label}]", ok, r, opts["threshold"],
-                                               f"recall of {label!r} (support {per_class[label].get('support', '?')})"))
-        elif name == "max_bias_gap":
-            for attr, entry in _attributes(run, opts, name).items():
-                gap = S.finite(entry.get("gap"))
-                lo, hi = S.finite(entry.get("ci_low")), S.finite(entry.get("ci_high"))
-                if opts["on"] == "ci" and lo is not None and hi is not None:
-                    observed, how = max(abs(lo), abs(hi)), f"CI [{lo:+.3f}, {hi:+.3f}] farthest from 0"
-                else:
-                    observed, how = (None if gap is None else abs(gap)), "|gap|"
-                a, b = (S.gap_groups(entry) + ["?", "?"])[:2]
-                ok = observed is not None and observed <= opts["threshold"]
-                detail = f"{how} of {a} − {b}" + (f" = {gap:+.3f}" if gap is not None else " not measured")
-                result.checks.append(GateCheck(f"{name}[{attr}]", ok, observed, opts["threshold"], detail))
-        elif name == "no_significant_bias":
-            for attr, entry in _attributes(run, opts, name).items():
-                sig = entry.get("significant")
-                p = S.p_value(entry)
-                holm = S.finite(entry.get("p_value_holm")) is not None
-                gap = S.finite(entry.get("gap"))
-                if sig is None:
-                    raise RunStoreError(f"run {run.name!r} bias.{attr} has no 'significant' flag, which policy check {name!r} needs")
-                detail = (f"gap {gap:+.3f}, {'Holm-corrected ' if holm else ''}p = {p:.3g}" if gap is not None and p is not None
-                          else "gap/p not stored")
-                if sig:
-                    detail += " — significant after correction"
-                else:
-                    alpha = S.finite(((run.record.get("bias") or {}).get("settings") or {}).get("alpha"))
-                    min_effect = S.finite(((run.record.get("bias") or {}).get("settings") or {}).get("min_effect"))
-                    below_effect = (p is not None and alpha is not None and p < alpha and gap is not None
-                                    and min_effect is not None and abs(gap) < min_effect)
-                    detail += (f" — not significant: |gap| is below the minimum effect {min_effect:g}" if below_effect
-                               else " — not significant")
-                result.checks.append(GateCheck(f"{name}[{attr}]", not bool(sig), p, None, detail))
-        elif name == "max_flip_rate":
-            for attr, entry in _attributes(run, opts, name).items():
-                fr = S.finite(entry.get("flip_rate"))
-                if fr is None:
-                    raise RunStoreError(f"run {run.name!r} bias.{attr} has no flip_rate, which policy check {name!r} needs")
-                result.checks.append(GateCheck(f"{name}[{attr}]", fr <= opts["threshold"], fr, opts["threshold"],
-                                               f"predicted label flips in {fr:.1%} of {entry.get('n_pairs', '?')} counterfactual pairs"))
-        elif name == "max_identity_share":
-            section = S.require_section(run, "attributions", needed_by=f"policy check {name!r}")
-            share = S.finite(section.get("identity_share"))
-            if share is None:
-                raise RunStoreError(f"run {run.name!r} attributions has no identity_share, which policy check {name!r} needs")
-            result.checks.append(GateCheck(name, share <= opts["threshold"], share, opts["threshold"],
-                                           f"{share:.1%} of |attribution| on identity words over {section.get('n_examples', '?')} examples"))
-        elif name == "no_regression":
-            if base is None:
-                result.checks.append(GateCheck(name, True, None, None, "skipped: no --baseline given", skipped=True))
-                continue
-            result.checks.extend(_regression_checks(run, base, opts, policy))
+        result.checks.extend(CHECK_FUNCTIONS[name](run, name, opts, base=base, policy=policy))
     return result
+
+
+# ---------------------------------------------------------------- one function per policy check (see _policy.CHECKS)
+
+def _check_min_accuracy(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    return [_min_metric(run, "accuracy", name, opts)]
+
+
+def _check_min_macro_f1(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    return [_min_metric(run, "macro_f1", name, opts)]
+
+
+def _check_min_class_recall(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    per_class = S.per_class(run)
+    classes = opts["classes"] or list(per_class)
+    out = []
+    for label in classes:
+        if label not in per_class:
+            raise RunStoreError(f"policy check {name!r} lists class {label!r}, which run {run.name!r} does not have; "
+                                f"classes: {', '.join(per_class)}")
+        r = per_class[label]["recall"]
+        out.append(GateCheck(f"{name}[{label}]", r >= opts["threshold"], r, opts["threshold"],
+                             f"recall of {label!r} (support {per_class[label]['support']})"))
+    return out
+
+
+def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    out = []
+    for attr, entry in _attributes(run, opts, name).items():
+        gap = entry["gap"]
+        lo, hi = entry["ci_low"], entry["ci_high"]
+        if opts["on"] == "ci" and lo is not None and hi is not None:
+            observed, how = max(abs(lo), abs(hi)), f"CI [{lo:+.3f}, {hi:+.3f}] farthest from 0"
+        else:
+            observed, how = (None if gap is None else abs(gap)), "|gap|"
+        a, b = S.gap_groups(entry)
+        ok = observed is not None and observed <= opts["threshold"]
+        detail = f"{how} of {a} − {b}" + (f" = {gap:+.3f}" if gap is not None else " not measured")
+        out.append(GateCheck(f"{name}[{attr}]", ok, observed, opts["threshold"], detail))
+    return out
+
+
+def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    out = []
+    settings = run.record["bias"]["settings"]
+    for attr, entry in _attributes(run, opts, name).items():
+        sig = entry["verdict"] == "bias"
+        p = S.p_value(entry)
+        gap = entry["gap"]
+        detail = f"gap {gap:+.3f}, Holm-corrected p = {p_value(p)}" if gap is not None else "gap not measured"
+        if sig:
+            detail += " — significant after correction"
+        else:
+            alpha, min_effect = settings["alpha"], settings["min_effect"]
+            below_effect = p < alpha and gap is not None and abs(gap) < min_effect
+            detail += (f" — not significant: |gap| is below the minimum effect {min_effect:g}" if below_effect
+                       else " — not significant")
+        out.append(GateCheck(f"{name}[{attr}]", not sig, p, None, detail))
+    return out
+
+
+def _check_max_flip_rate(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    out = []
+    for attr, entry in _attributes(run, opts, name).items():
+        fr = entry["flip_rate"]
+        if fr is None:
+            raise RunStoreError(f"run {run.name!r} bias.{attr} has no flip_rate (no complete pairs), which policy check {name!r} needs")
+        out.append(GateCheck(f"{name}[{attr}]", fr <= opts["threshold"], fr, opts["threshold"],
+                             f"predicted label flips in {fr:.1%} of {entry['n_pairs']} counterfactual pairs"))
+    return out
+
+
+def _check_max_identity_share(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    section = S.require_section(run, "attributions", needed_by=f"policy check {name!r}")
+    share = section["identity_share"]
+    if share is None:
+        raise RunStoreError(f"run {run.name!r} attributions has no identity_share, which policy check {name!r} needs")
+    return [GateCheck(name, share <= opts["threshold"], share, opts["threshold"],
+                      f"{share:.1%} of |attribution| on identity words over {section['n_examples']} examples")]
+
+
+def _check_no_regression(run: Run, name: str, opts: dict, *, base: Run | None, policy: Policy) -> list[GateCheck]:
+    if base is None:
+        return [GateCheck(name, True, None, None, "skipped: no --baseline given", skipped=True)]
+    return _regression_checks(run, base, opts, policy)
 
 
 def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[GateCheck]:
@@ -265,7 +279,7 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
         if m == "accuracy":
             p = S.finite(row["p_value"])
             worse = diff is not None and diff < -tol and p is not None and p < policy.alpha
-            detail = f"accuracy {diff:+.3f} vs {base.name}, McNemar exact p = {p:.3g}"
+            detail = f"accuracy {diff:+.3f} vs {base.name}, McNemar exact p = {p_value(p)}"
             out.append(GateCheck("no_regression[accuracy]", not worse, diff, floor, detail))
         elif row.get("diff_ci_high") is not None and S.finite(row["diff_ci_high"]) is not None:
             hi, lo = S.finite(row["diff_ci_high"]), S.finite(row["diff_ci_low"])
@@ -302,6 +316,19 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
             detail = f"|{attr} gap| {d:+.3f} vs {base.name}, CI of the change [{lo:+.3f}, {hi:+.3f}]"
             out.append(GateCheck(f"no_regression[bias:{attr}]", not worse, d, tol, detail))
     return out
+
+
+#: Policy check name → the function that evaluates it (the same names and order as _policy.CHECKS).
+CHECK_FUNCTIONS = {
+    "min_accuracy": _check_min_accuracy,
+    "min_macro_f1": _check_min_macro_f1,
+    "min_class_recall": _check_min_class_recall,
+    "max_bias_gap": _check_max_bias_gap,
+    "no_significant_bias": _check_no_significant_bias,
+    "max_flip_rate": _check_max_flip_rate,
+    "max_identity_share": _check_max_identity_share,
+    "no_regression": _check_no_regression,
+}
 
 
 def _short(metric_name: str) -> str:

@@ -78,7 +78,7 @@ def _one_feature(y_true, y_pred, groups, y_score, pos_label, min_group_size) -> 
         tpr0.append(entry["true_positive_rate"] or 0.0)
         fpr0.append(entry["false_positive_rate"] or 0.0)
     if not per_group:
-        return {"groups": {}, "n_missing": n_missing, "demographic_parity_difference": None,
+        return {"groups": {}, "n_missing": n_missing, "small_groups": [], "demographic_parity_difference": None,
                 "demographic_parity_ratio": None, "equalized_odds_difference": None,
                 "true_positive_rate_difference": None, "false_positive_rate_difference": None}
     tpr_diff = _between_groups(tpr0)

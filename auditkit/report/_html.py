@@ -7,7 +7,10 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import fmt_num, p_header, pval, share_rows, top_word_rows
+from auditkit._format import VERDICT_WORDS
+from auditkit._format import number as fmt_num
+from auditkit._format import p_value as pval
+from auditkit.report._markdown import p_header, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -60,7 +63,7 @@ def _num(value) -> str:
 
 
 def _fmt(value) -> str:
-    return "–" if value is None else esc(fmt_num(value))
+    return esc(fmt_num(value))
 
 
 def _table(header, rows) -> str:
@@ -201,24 +204,21 @@ def _bias_html(run, data, figs) -> str:
     if not bias or not bias.get("attributes"):
         return '<p class="nm">not measured — the audit ran without bias probes (use --probes gender,race).</p>'
     out = f"<p>Score: the model's probability of <b>{esc(bias.get('target_label'))}</b>. Gap = first group − second.</p>"
-    out += _table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
-                  [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
+    out += _table(("attribute", "gap", "definition", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "CTF gap", "pairs"),
+                  [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), VERDICT_WORDS[e["verdict"]],
                     e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
     for attr, e in bias["attributes"].items():
-        out += f'<h3 id="bias-{esc(attr)}">{esc(attr)}</h3>'
-        out += _table(("group", "mean score", "CI low", "CI high", "CI source"),
-                      [(g["group"], g["mean"], g["ci_low"], g["ci_high"], g.get("ci_source")) for g in e["group_means"]])
+        out += f'<h3 id="bias-{esc(attr)}">{esc(attr)}</h3><p>{esc(VERDICT_WORDS[e["verdict"]])}: {esc(e["verdict_reason"])}</p>'
+        out += _table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
         out += figs.div(F.bias_group_means_figure(run, attr))
         if e["families"]:
-            out += _table(("family", "gap", "CI low", "CI high", p_header(bias), "significant", "flip rate", "pairs"),
-                          [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), v["significant"], v["flip_rate"], v["n_pairs"])
+            out += _table(("family", "gap", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "pairs"),
+                          [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), VERDICT_WORDS[v["verdict"]], v["flip_rate"], v["n_pairs"])
                            for f, v in e["families"].items()])
         out += figs.div(F.paired_differences_figure(run, attr))
         if e["worst_pairs"]:
             out += "<h4>Worst pairs</h4>" + _table(("text A", "score A", "text B", "score B", "difference"),
-                                                  [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["diff"]) for p in e["worst_pairs"]])
-        else:
-            out += '<p class="nm">worst pairs: not stored (no probes table).</p>'
+                                                  [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["difference"]) for p in e["worst_pairs"]])
     return out
 
 
@@ -227,29 +227,29 @@ def _attributions_html(data) -> str:
     if not att:
         return '<p class="nm">not measured — the audit ran with --attributions 0.</p>'
     out = _table(("method", "examples", "identity share", "mean |convergence delta|"),
-                 [(att.get("method"), att.get("n_examples"), att.get("identity_share"), att.get("mean_abs_convergence_delta"))])
+                 [(att["method"], att["n_examples"], att["identity_share"], att["mean_abs_convergence_delta"])])
     if share_rows(att):
         out += _table(("attribute", "group", "identity share"), share_rows(att))
-    if att.get("faithfulness"):
+    if att["faithfulness"]:
         out += _table(("faithfulness measure", "value"), [(k, v) for k, v in att["faithfulness"].items() if not isinstance(v, (dict, list))])
     if top_word_rows(att):
         out += "<h3>Top words by class</h3>" + _table(("class", "words (mean attribution)"), top_word_rows(att))
-    for note in att.get("notes") or []:
+    for note in att["notes"]:
         out += f'<p class="muted">{esc(note)}</p>'
     out += "<h3>Examples</h3><p class=\"muted\">Red: pushes toward the target class; blue: against.</p>"
-    for ex in att.get("examples", []):
-        out += (f"<div><p class=\"muted\">{esc(ex.get('kind') or 'example')} · target {esc(ex['target'])}"
+    for ex in att["examples"]:
+        out += (f"<div><p class=\"muted\">{esc(ex['kind'])} · target {esc(ex['target'])}"
                 + (f" · delta {ex['delta']:+.3f}" if ex.get("delta") is not None else "") + "</p>"
                 + words_html(ex["words"], ex["scores"]) + "</div>")
-    if not att.get("examples"):
+    if not att["examples"]:
         out += '<p class="nm">no per-example attributions stored.</p>'
-    if att.get("pairs"):
+    if att["pairs"]:
         out += "<h3>Counterfactual pairs</h3>"
         for p in att["pairs"]:
             a, b = p["sides"]
-            out += (f'<div class="pair"><div><p class="muted">{esc(a.get("attribute") or "pair")} {esc(p["pair_id"])} · '
-                    f'{esc(a.get("group") or "")} ({esc(a["side"])})</p>{words_html(a["words"], a["scores"])}</div>'
-                    f'<div><p class="muted">{esc(b.get("group") or "")} ({esc(b["side"])})</p>'
+            out += (f'<div class="pair"><div><p class="muted">{esc(a["attribute"])} {esc(p["pair_id"])} · '
+                    f'{esc(a["group"])} ({esc(a["side"])})</p>{words_html(a["words"], a["scores"])}</div>'
+                    f'<div><p class="muted">{esc(b["group"])} ({esc(b["side"])})</p>'
                     f'{words_html(b["words"], b["scores"])}</div></div>')
     return out
 

@@ -4,54 +4,25 @@ from __future__ import annotations
 
 import html
 
+from auditkit._format import VERDICT_WORDS
+from auditkit._format import number as fmt_num
+from auditkit._format import p_value as pval
+
 NOT_MEASURED = "_not measured_"
 
 
-def fmt_num(value: float, *, signed: bool = False) -> str:
-    """Three decimals; values too small to show that way in scientific notation (a 3e-05 gap is not 0.000)."""
-    if value != 0 and abs(value) < 0.0005:
-        return f"{value:+.2e}" if signed else f"{value:.2e}"
-    return f"{value:+.3f}" if signed else f"{value:.3f}"
-
-
-def pval(value):
-    """p-values keep three significant digits (1.2e-06, not 0.000)."""
-    return None if value is None else f"{value:.3g}"
-
-
 def share_rows(att: dict) -> list[tuple]:
-    """(attribute, group, share) rows from ``identity_share_by_group`` (nested or flat)."""
-    rows = []
-    for key, value in (att.get("identity_share_by_group") or {}).items():
-        if isinstance(value, dict):
-            rows += [(key, g, v) for g, v in value.items()]
-        else:
-            rows.append(("", key, value))
-    return rows
+    """(attribute, group, share) rows from ``identity_share_by_group`` ({attribute: {group: share}})."""
+    return [(attr, g, v) for attr, groups in (att["identity_share_by_group"] or {}).items() for g, v in groups.items()]
 
 
 def top_word_rows(att: dict, k: int = 10) -> list[tuple]:
     """(class, "word (+0.12), ...") from ``top_words`` ({class: [[word, mean, count], ...]})."""
-    rows = []
-    top = att.get("top_words") or {}
-    if not isinstance(top, dict):
-        return rows
-    for cls, words in top.items():
-        items = list(words.items()) if isinstance(words, dict) else list(words or [])
-        shown = []
-        for item in items[:k]:
-            if isinstance(item, (list, tuple)) and len(item) >= 2 and isinstance(item[1], (int, float)):
-                shown.append(f"{item[0]} ({fmt_num(float(item[1]), signed=True)})")
-            elif isinstance(item, dict):
-                shown.append(f"{item.get('word')} ({float(item.get('score', item.get('mean', 0)) or 0):+.2f})")
-            else:
-                shown.append(str(item[0] if isinstance(item, (list, tuple)) and item else item))
-        rows.append((cls, ", ".join(shown)))
-    return rows
+    return [(cls, ", ".join(f"{w} ({fmt_num(m, signed=True)})" for w, m, _ in words[:k])) for cls, words in att["top_words"].items()]
 
 
 def p_header(bias: dict) -> str:
-    return "p (Holm)" if bias.get("correction") == "holm" else "p"
+    return "p (Holm)" if bias["correction"] == "holm" else "p"
 
 
 def cell(value) -> str:
@@ -150,15 +121,15 @@ def render_markdown(data: dict) -> str:
         L += ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
     else:
         L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
-        L += table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
-                   [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
+        L += table(("attribute", "gap", "definition", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "CTF gap", "pairs"),
+                   [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), VERDICT_WORDS[e["verdict"]],
                      e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
         for attr, e in bias["attributes"].items():
             L += [f"### {cell(attr)}", ""]
-            L += table(("group", "mean score", "CI low", "CI high"), [(g["group"], g["mean"], g["ci_low"], g["ci_high"]) for g in e["group_means"]])
+            L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
             if e["families"]:
-                L += table(("family", "gap", "CI low", "CI high", p_header(bias), "significant", "flip rate", "pairs"),
-                           [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), v["significant"], v["flip_rate"], v["n_pairs"])
+                L += table(("family", "gap", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "pairs"),
+                           [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), VERDICT_WORDS[v["verdict"]], v["flip_rate"], v["n_pairs"])
                             for f, v in e["families"].items()])
             d = e.get("paired_differences")
             if d:
@@ -168,7 +139,7 @@ def render_markdown(data: dict) -> str:
             if e["worst_pairs"]:
                 L += ["Worst pairs:", ""]
                 L += table(("text A", "score A", "text B", "score B", "difference"),
-                           [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["diff"]) for p in e["worst_pairs"]])
+                           [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["difference"]) for p in e["worst_pairs"]])
 
     L += ["## Attributions", ""]
     att = data.get("attributions")
@@ -176,21 +147,21 @@ def render_markdown(data: dict) -> str:
         L += ["Attributions: " + NOT_MEASURED + " (audit run with --attributions 0).", ""]
     else:
         L += table(("method", "examples", "identity share", "mean |convergence delta|"),
-                   [(att.get("method"), att.get("n_examples"), att.get("identity_share"), att.get("mean_abs_convergence_delta"))])
+                   [(att["method"], att["n_examples"], att["identity_share"], att["mean_abs_convergence_delta"])])
         if share_rows(att):
             L += table(("attribute", "group", "identity share"), share_rows(att))
         if top_word_rows(att):
             L += table(("class", "top words (mean attribution)"), top_word_rows(att))
-        for ex in att.get("examples", []):
+        for ex in att["examples"]:
             top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
             L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
                   + ", ".join(f"{cell(w)} ({fmt_num(s, signed=True)})" for w, s in top)]
-        if att.get("pairs"):
+        if att["pairs"]:
             L += ["", "Counterfactual pairs:", ""]
             L += table(("pair", "attribute", "side 1", "side 2"),
-                       [(p["pair_id"], p["sides"][0].get("attribute"),
-                         f"{p['sides'][0]['text']} [{p['sides'][0].get('group') or p['sides'][0].get('side')}]",
-                         f"{p['sides'][1]['text']} [{p['sides'][1].get('group') or p['sides'][1].get('side')}]") for p in att["pairs"]])
+                       [(p["pair_id"], p["sides"][0]["attribute"],
+                         f"{p['sides'][0]['text']} [{p['sides'][0]['group']}]",
+                         f"{p['sides'][1]['text']} [{p['sides'][1]['group']}]") for p in att["pairs"]])
         L += [""]
 
     mc = data["model_card"]

@@ -12,40 +12,39 @@ run = v.pick_run(_data.stored_runs())
 if run is None:
     st.stop()
 v.run_header(run)
-bias = run.record.get("bias") or {}
+bias = run.record.get("bias")
 attributes = _data.bias_attributes(run)
 if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
     st.stop()
-if bias.get("target_label") is not None:
-    reason = f" ({v.md(bias['target_label_reason'])})" if bias.get("target_label_reason") else ""
-    st.caption(
-        f"Score: the model's probability of the target label “{v.md(bias['target_label'])}”{reason}. A gap is the first group's "
-        "mean minus the second's (gender: female − male; race: african_american − european_american). Significant: "
-        "after Holm correction across every test of the run, and above the minimum effect size."
-    )
+st.caption(
+    f"Score: the model's probability of the target label “{v.md(bias['target_label'])}” ({v.md(bias['target_label_reason'])}). "
+    "A gap is the first group's mean minus the second's (gender: female − male; race: african_american − european_american). "
+    "Verdict: material bias, no material bias, or inconclusive (Holm-corrected across every test of the run, "
+    "against the minimum effect size)."
+)
 
-STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "p_value_holm", "significant", "flip_rate", "ctf_gap", "n_pairs"]
+STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "p_value_holm", "verdict", "flip_rate", "ctf_gap", "n_pairs"]
 
 for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attributes]), attributes.items()):
     with tab:
         cols = st.columns(5)
-        cols[0].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
-        cols[0].caption(f"95% CI {v.ci_text(entry) or 'not computed'}"
-                        + (f" · {v.md(entry['gap_definition'])}" if entry.get("gap_definition") else ""))
+        cols[0].metric("Gap", v.number(entry["gap"], signed=True), help="mean score difference between the two groups")
+        level = f"{entry['ci_level']:.0%} CI" if entry["ci_level"] is not None else "CI"
+        cols[0].caption(f"{level} {v.ci_text(entry) or 'not computed'} · {v.md(entry['gap_definition'])}")
         p_label, p_text = v.p_value(entry)
-        cols[1].metric(p_label, p_text, help="paired t-test across matched probe instances")
-        sig = entry.get("significant")
-        cols[1].caption("✱ significant" if sig else "not significant" if sig is not None else "significance not computed")
-        cols[2].metric("Flip rate", v.number(entry.get("flip_rate")), help="share of pairs whose predicted label changes")
-        cols[3].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
-        cols[4].metric("Pairs", str(entry.get("n_pairs", "—")))
+        cols[1].metric(p_label, p_text, help="paired test across matched probe instances")
+        cols[1].caption(v.md(v.verdict_mark(entry)))
+        cols[2].metric("Flip rate", v.number(entry["flip_rate"]), help="share of pairs whose predicted label changes")
+        cols[3].metric("CTF gap", v.number(entry["ctf_gap"]), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
+        cols[4].metric("Pairs", str(entry["n_pairs"]))
+        st.text(f"Verdict: {entry['verdict_reason']}")
 
-        families = entry.get("families") or {}
+        families = entry["families"]
         if families:
             st.subheader("By probe family")
             v.show_table(
-                pd.DataFrame([{"family": f, **{c: (s or {}).get(c) for c in STAT_COLUMNS}} for f, s in families.items()]),
+                pd.DataFrame([{"family": f, **{c: s[c] for c in STAT_COLUMNS}} for f, s in families.items()]),
                 key=f"ak_bias_families_{attribute}",
             )
 
@@ -58,9 +57,6 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
         with left:
             v.show_figure(_data.figure(run, "bias_group_means_figure", attribute), key=f"ak_bias_means_{attribute}",
                           missing="Group means")
-            sources = {m.get("ci_source") for m in view["means"]} - {"stored", None}
-            if sources:
-                st.caption("Error bars: " + "; ".join(sorted(sources)) + ".")
         pairs = view["pairs"]
         with right:
             v.show_figure(_data.figure(run, "paired_differences_figure", attribute), key=f"ak_bias_hist_{attribute}",
@@ -125,6 +121,6 @@ with st.expander("Probe sentences (every scored sentence; filter by attribute, f
         v.show_table(shown.head(2000), key="ak_probe_sentences")
 
 observed = bias.get("observed_groups")
-if isinstance(observed, dict) and observed:
+if observed:
     with st.expander("Observed-group fairness"):
         st.json(observed, expanded=2)

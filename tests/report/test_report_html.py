@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
-from _runs import HOSTILE_CLOSE, HOSTILE_IMG, HOSTILE_SCRIPT
+from real_runs import HOSTILE_CLOSE, HOSTILE_IMG, HOSTILE_SCRIPT
 from auditkit.report import figures, render_report
 from auditkit.report._html import SECTIONS, _Figures
 from auditkit.store import read_run
@@ -116,7 +116,7 @@ def test_figure_functions_are_pure(full_run, bare_run):
     for fn in (figures.metrics_figure, figures.confusion_matrix_figure, figures.per_class_figure, figures.reliability_figure):
         assert isinstance(fn(full), go.Figure)
         assert isinstance(fn(full.record), go.Figure)
-    assert isinstance(figures.group_metrics_figure(full, "gender"), go.Figure)
+    assert isinstance(figures.group_metrics_figure(full, "gender_mention"), go.Figure)
     assert isinstance(figures.bias_group_means_figure(full, "gender"), go.Figure)
     assert isinstance(figures.paired_differences_figure(full, "race"), go.Figure)
     assert figures.bias_group_means_figure(bare, "gender") is None
