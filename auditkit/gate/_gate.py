@@ -214,8 +214,9 @@ def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]
 
 def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
     out = []
+    attributes = _attributes(run, opts, name)
     settings = run.record["bias"]["settings"]
-    for attr, entry in _attributes(run, opts, name).items():
+    for attr, entry in attributes.items():
         sig = entry["verdict"] == "bias"
         p = S.p_value(entry)
         gap = entry["gap"]

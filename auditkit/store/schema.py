@@ -671,7 +671,7 @@ def _json_type(tp, defs: dict) -> dict:
     if origin is list:
         return {"type": "array", "items": _json_type(args[0], defs)}
     if origin is tuple:
-        return {"type": "array", "prefixItems": [_json_type(a, defs) for a in args], "items": False}
+        return {"type": "array", "prefixItems": [_json_type(a, defs) for a in args], "items": False, "minItems": len(args)}
     if origin is dict:
         return {"type": "object", "additionalProperties": _json_type(args[1], defs)}
     if _is_typeddict(tp):
