@@ -73,10 +73,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 def dashboard_runs(tmp_path_factory):
     """The dashboard tests' stored runs (baseline with a tiny local model, augmented, bare)."""
     helpers = _load("auditkit_test_dashboard_fixtures", TESTS / "dashboard" / "_fixtures.py")
-    synthetic = helpers.synthetic_runs_module()
-    model = helpers.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
     root = tmp_path_factory.mktemp("runs")
-    paths = helpers.write_demo_runs(root, synthetic, model)
+    paths = helpers.write_demo_runs(root)
     return root, paths
 
 
