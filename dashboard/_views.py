@@ -114,6 +114,19 @@ def pick_run(runs: list[Run]) -> Run | None:
     return by_path[choice]
 
 
+def open_run_page(title: str) -> Run:
+    """The preamble of a per-run page: its title, the sidebar run picker and the run's header line.
+
+    Stops the page (after the empty state) when there is no run.
+    """
+    st.title(title)
+    run = pick_run(_data.stored_runs())
+    if run is None:
+        st.stop()
+    run_header(run)
+    return run
+
+
 def run_header(run: Run) -> None:
     rec = run.record
     model, data = rec["model"], rec["dataset"]

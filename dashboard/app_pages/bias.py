@@ -7,11 +7,7 @@ from auditkit.errors import AuditkitError
 
 from dashboard import _data, _views as v
 
-st.title("Counterfactual bias")
-run = v.pick_run(_data.stored_runs())
-if run is None:
-    st.stop()
-v.run_header(run)
+run = v.open_run_page("Counterfactual bias")
 bias = run.record.get("bias")
 attributes = _data.bias_attributes(run)
 if not attributes:

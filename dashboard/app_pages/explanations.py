@@ -9,11 +9,7 @@ from dashboard import _charts, _data, _views as v
 
 PAGE_SIZE = 10
 
-st.title("Explanations")
-run = v.pick_run(_data.stored_runs())
-if run is None:
-    st.stop()
-v.run_header(run)
+run = v.open_run_page("Explanations")
 summary = run.record.get("attributions")
 if summary is None:
     v.not_measured("Attribution", "Re-run `auditkit audit ... --attributions N` (N > 0) to explain predictions.")

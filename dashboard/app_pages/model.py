@@ -7,11 +7,7 @@ from auditkit.errors import AuditkitError
 
 from dashboard import _data, _views as v
 
-st.title("Model quality")
-run = v.pick_run(_data.stored_runs())
-if run is None:
-    st.stop()
-v.run_header(run)
+run = v.open_run_page("Model quality")
 rec = run.record
 metrics = rec["metrics"]
 boot = metrics["bootstrap"]

@@ -279,3 +279,17 @@ def test_a_malformed_run_gets_one_message_and_the_others_still_show(runs_root, t
         assert len(reasons) == 1 and str(bad) in reasons[0]
     table = open_page("overview").dataframe[0].value
     assert sorted(table["run"]) == ["augmented", "bare", "baseline"]
+
+
+def test_a_new_audit_appears_on_reload(runs_root, tmp_path, monkeypatch):
+    import shutil
+
+    root = tmp_path / "runs"
+    shutil.copytree(runs_root, root)
+    monkeypatch.setenv("AUDITKIT_RUNS", str(root))
+    at = open_page("overview")
+    assert sorted(at.dataframe[0].value["run"]) == ["augmented", "bare", "baseline"]
+    real_runs.audit_run(root / "new", seed=1, limit=50, probes=False, attributions=False)
+    at.run()  # what a browser reload does: the script runs again in the same server
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["run"]) == ["augmented", "bare", "baseline", "new"]

@@ -122,3 +122,55 @@ def test_figure_functions_are_pure(full_run, bare_run):
     assert figures.bias_group_means_figure(bare, "gender") is None
     assert figures.paired_differences_figure(bare, "gender") is None
     assert figures.group_metrics_figure(full, "no-such-column") is None
+
+
+class _Rows(HTMLParser):
+    """Every table row of a page as a list of cell texts (entities decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _row(rows, first):
+    return next(r for r in rows if r and r[0] == first)
+
+
+def _shown(value):
+    if isinstance(value, float) and value != 0 and abs(value) < 0.0005:
+        return f"{value:.2e}"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def test_html_numbers_match_run_json(full_run):
+    record = read_run(full_run).record
+    parser = _Rows()
+    parser.feed(render_report(full_run))
+    rows = parser.rows
+    for name in ("accuracy", "macro_precision", "macro_recall", "macro_f1"):
+        m = record["metrics"][name]
+        assert _row(rows, name)[1:4] == [_shown(m["value"]), _shown(m["ci_low"]), _shown(m["ci_high"])]
+    for label, pc in record["metrics"]["per_class"].items():
+        assert _row(rows, label)[1:5] == [_shown(pc["precision"]), _shown(pc["recall"]), _shown(pc["f1"]), str(pc["support"])]
+    for attr in ("gender", "race"):
+        b = record["bias"][attr]
+        row = _row(rows, attr)
+        assert row[1] == _shown(b["gap"]) and row[3:5] == [_shown(b["ci_low"]), _shown(b["ci_high"])]
+        assert row[5] == f"{b['p_value_holm']:.2e}" and row[9] == str(b["n_pairs"])
+    for group, g in record["metrics"]["by_group"]["gender_mention"].items():
+        assert _row(rows, group)[1:4] == [str(g["n"]), "yes" if g["small"] else "no", _shown(g["accuracy"])]
