@@ -57,118 +57,129 @@ def _gate_lines(gate: dict | None) -> list[str]:
 
 
 def render_markdown(data: dict) -> str:
-    """Markdown report of one run."""
-    L = [f"<!-- {data['generator']} -->", f"# Audit report: {cell(data['run']['name'])}", "",
-         f"Model **{cell(data['model'].get('name'))}** on **{cell(data['dataset'].get('source'))}** "
-         f"({cell(data['dataset'].get('n_examples'))} examples), run {cell(data['run']['run_id'])} "
-         f"created {cell(data['run']['created_at'])}.", ""]
-    L += ["## Verdict", ""] + [f"- {cell(h)}" for h in data["verdict"]["highlights"]] + [""]
-    L += _gate_lines(data["verdict"]["gate"])
+    """Markdown report of one run: one function per section, in report order."""
+    lines = []
+    for section in (_header_lines, _verdict_lines, _metrics_lines, _confusion_lines, _per_class_lines, _calibration_lines,
+                    _slices_lines, _bias_lines, _attribution_lines, _model_card_lines):
+        lines += section(data)
+    return "\n".join(lines) + "\n"
 
+
+def _header_lines(data: dict) -> list[str]:
+    return [f"<!-- {data['generator']} -->", f"# Audit report: {cell(data['run']['name'])}", "",
+            f"Model **{cell(data['model']['name'])}** on **{cell(data['dataset']['source'])}** "
+            f"({cell(data['dataset']['n_examples'])} examples), run {cell(data['run']['run_id'])} "
+            f"created {cell(data['run']['created_at'])}.", ""]
+
+
+def _verdict_lines(data: dict) -> list[str]:
+    return ["## Verdict", ""] + [f"- {cell(h)}" for h in data["verdict"]["highlights"]] + [""] + _gate_lines(data["verdict"]["gate"])
+
+
+def _metrics_lines(data: dict) -> list[str]:
     m = data["metrics"]
-    L += ["## Metrics", ""]
-    L += table(("metric", "value", "95% CI low", "95% CI high"),
-               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
-    L += [f"ROC-AUC: {cell(m.get('roc_auc'))} · ECE: {cell(m.get('ece'))}", ""]
+    level = f"{m['bootstrap']['confidence_level']:.0%}"
+    return (["## Metrics", ""]
+            + table(("metric", "value", f"{level} CI low", f"{level} CI high"),
+                    [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
+            + [f"ROC-AUC: {cell(m['roc_auc'])} · ECE: {cell(m['ece'])}", ""])
 
-    L += ["## Confusion matrix", ""]
-    cm = data.get("confusion_matrix") or {}
-    if cm.get("matrix"):
-        L += table(["true \\ predicted"] + list(cm["labels"]), [[lab] + list(row) for lab, row in zip(cm["labels"], cm["matrix"])])
-    else:
-        L += [NOT_MEASURED, ""]
 
-    L += ["## Per-class scores", ""]
-    pc = data.get("per_class") or {}
-    L += table(("class", "precision", "recall", "f1", "support"),
-               [(lab, v.get("precision"), v.get("recall"), v.get("f1"), v.get("support")) for lab, v in pc.items()]) if pc else [NOT_MEASURED, ""]
+def _confusion_lines(data: dict) -> list[str]:
+    cm = data["confusion_matrix"]
+    return ["## Confusion matrix", ""] + table(["true \\ predicted"] + list(cm["labels"]),
+                                               [[lab] + list(row) for lab, row in zip(cm["labels"], cm["matrix"])])
 
-    L += ["## Calibration", ""]
-    cal = data.get("calibration") or {}
-    if cal.get("bins"):
-        L += table(("bin", "count", "mean confidence", "accuracy"),
-                   [(f"{b['lower']:.2f}–{b['upper']:.2f}", b.get("count"), b.get("confidence"), b.get("accuracy")) for b in cal["bins"]])
-    else:
-        L += [NOT_MEASURED, ""]
 
-    L += ["## Slices and observed-group fairness", ""]
-    if data.get("slices"):
+def _per_class_lines(data: dict) -> list[str]:
+    return ["## Per-class scores", ""] + table(("class", "precision", "recall", "f1", "support"),
+                                               [(lab, v["precision"], v["recall"], v["f1"], v["support"])
+                                                for lab, v in data["per_class"].items()])
+
+
+def _calibration_lines(data: dict) -> list[str]:
+    return ["## Calibration", ""] + table(("bin", "count", "mean confidence", "accuracy"),
+                                          [(f"{b['lower']:.2f}–{b['upper']:.2f}", b["count"], b["confidence"], b["accuracy"])
+                                           for b in data["calibration"]["bins"]])
+
+
+def _slices_lines(data: dict) -> list[str]:
+    L = ["## Slices and observed-group fairness", ""]
+    if data["slices"]:
         for col, groups in data["slices"].items():
             L += [f"### By {cell(col)}", ""]
             L += table(("group", "n", "small", "accuracy", "macro_f1", "roc_auc", "ece"),
-                       [(g, v.get("n"), v.get("small"), v.get("accuracy"), v.get("macro_f1"), v.get("roc_auc"), v.get("ece"))
-                        for g, v in groups.items() if isinstance(v, dict)])
+                       [(g, v["n"], v["small"], v["accuracy"], v["macro_f1"], v["roc_auc"], v["ece"]) for g, v in groups.items()])
     else:
         L += ["Slices: " + NOT_MEASURED + " (no group columns).", ""]
-    obs = (data.get("bias") or {}).get("observed_groups")
-    if obs:
-        for col, entry in obs.items():
-            if not isinstance(entry, dict):
-                continue
-            scalars = [(k, v) for k, v in entry.items() if not isinstance(v, (dict, list))]
-            if scalars:
-                L += [f"### Fairness by {cell(col)}", ""] + table(("measure", "value"), scalars)
-            per_group = entry.get("groups") if isinstance(entry.get("groups"), dict) else None
-            if per_group:
-                cols = sorted({k for v in per_group.values() if isinstance(v, dict) for k in v})
-                L += table(["group"] + cols, [[g] + [v.get(c) for c in cols] for g, v in per_group.items() if isinstance(v, dict)])
-    else:
-        L += ["Observed-group fairness: " + NOT_MEASURED + ".", ""]
+    obs = (data["bias"] or {}).get("observed_groups")
+    if not obs:
+        return L + ["Observed-group fairness: " + NOT_MEASURED + ".", ""]
+    for col, entry in obs.items():
+        scalars = [(k, v) for k, v in entry.items() if not isinstance(v, (dict, list))]
+        L += [f"### Fairness by {cell(col)}", ""] + table(("measure", "value"), scalars)
+        if entry["groups"]:
+            cols = list(next(iter(entry["groups"].values())))
+            L += table(["group"] + cols, [[g] + [v[c] for c in cols] for g, v in entry["groups"].items()])
+    return L
 
-    L += ["## Bias probes", ""]
-    bias = data.get("bias")
-    if not bias or not bias.get("attributes"):
-        L += ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
-    else:
-        L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
-        L += table(("attribute", "gap", "definition", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "CTF gap", "pairs"),
-                   [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), VERDICT_WORDS[e["verdict"]],
-                     e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
-        for attr, e in bias["attributes"].items():
-            L += [f"### {cell(attr)}", ""]
-            L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
-            if e["families"]:
-                L += table(("family", "gap", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "pairs"),
-                           [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), VERDICT_WORDS[v["verdict"]], v["flip_rate"], v["n_pairs"])
-                            for f, v in e["families"].items()])
-            d = e.get("paired_differences")
-            if d:
-                L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "
-                      f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
-                      f"{fmt_num(d['max'], signed=True)}.", ""]
-            if e["worst_pairs"]:
-                L += ["Worst pairs:", ""]
-                L += table(("text A", "score A", "text B", "score B", "difference"),
-                           [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["difference"]) for p in e["worst_pairs"]])
 
-    L += ["## Attributions", ""]
-    att = data.get("attributions")
+def _bias_lines(data: dict) -> list[str]:
+    L = ["## Bias probes", ""]
+    bias = data["bias"]
+    if not bias:
+        return L + ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
+    L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
+    L += table(("attribute", "gap", "definition", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "CTF gap", "pairs"),
+               [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), VERDICT_WORDS[e["verdict"]],
+                 e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
+    for attr, e in bias["attributes"].items():
+        L += [f"### {cell(attr)}", ""]
+        L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
+        L += table(("family", "gap", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "pairs"),
+                   [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), VERDICT_WORDS[v["verdict"]], v["flip_rate"], v["n_pairs"])
+                    for f, v in e["families"].items()])
+        d = e["paired_differences"]
+        if d:
+            L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "
+                  f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
+                  f"{fmt_num(d['max'], signed=True)}.", ""]
+        if e["worst_pairs"]:
+            L += ["Worst pairs:", ""]
+            L += table(("text A", "score A", "text B", "score B", "difference"),
+                       [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["difference"]) for p in e["worst_pairs"]])
+    return L
+
+
+def _attribution_lines(data: dict) -> list[str]:
+    L = ["## Attributions", ""]
+    att = data["attributions"]
     if not att:
-        L += ["Attributions: " + NOT_MEASURED + " (audit run with --attributions 0).", ""]
-    else:
-        L += table(("method", "examples", "identity share", "mean |convergence delta|"),
-                   [(att["method"], att["n_examples"], att["identity_share"], att["mean_abs_convergence_delta"])])
-        if share_rows(att):
-            L += table(("attribute", "group", "identity share"), share_rows(att))
-        if top_word_rows(att):
-            L += table(("class", "top words (mean attribution)"), top_word_rows(att))
-        for ex in att["examples"]:
-            top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
-            L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
-                  + ", ".join(f"{cell(w)} ({fmt_num(s, signed=True)})" for w, s in top)]
-        if att["pairs"]:
-            L += ["", "Counterfactual pairs:", ""]
-            L += table(("pair", "attribute", "side 1", "side 2"),
-                       [(p["pair_id"], p["sides"][0]["attribute"],
-                         f"{p['sides'][0]['text']} [{p['sides'][0]['group']}]",
-                         f"{p['sides'][1]['text']} [{p['sides'][1]['group']}]") for p in att["pairs"]])
-        L += [""]
+        return L + ["Attributions: " + NOT_MEASURED + " (audit run with --attributions 0).", ""]
+    L += table(("method", "examples", "identity share", "mean |convergence delta|"),
+               [(att["method"], att["n_examples"], att["identity_share"], att["mean_abs_convergence_delta"])])
+    if share_rows(att):
+        L += table(("attribute", "group", "identity share"), share_rows(att))
+    if top_word_rows(att):
+        L += table(("class", "top words (mean attribution)"), top_word_rows(att))
+    for ex in att["examples"]:
+        top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
+        L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
+              + ", ".join(f"{cell(w)} ({fmt_num(s, signed=True)})" for w, s in top)]
+    if att["pairs"]:
+        L += ["", "Counterfactual pairs:", ""]
+        L += table(("pair", "attribute", "side 1", "side 2"),
+                   [(p["pair_id"], p["sides"][0]["attribute"],
+                     f"{p['sides'][0]['text']} [{p['sides'][0]['group']}]",
+                     f"{p['sides'][1]['text']} [{p['sides'][1]['group']}]") for p in att["pairs"]])
+    return L + [""]
 
+
+def _model_card_lines(data: dict) -> list[str]:
     mc = data["model_card"]
-    L += ["## Model card", "", f"- **Model:** {cell(mc['model'].get('name'))} ({cell(mc['model'].get('source'))}), "
-          f"labels {cell(', '.join(map(str, mc['model'].get('labels') or [])))}",
-          f"- **Data:** {cell(mc['data'].get('source'))}, {cell(mc['data'].get('n_examples'))} examples, "
-          f"fingerprint {cell(mc['data'].get('fingerprint'))}",
-          f"- **Intended use:** {cell(mc['intended_use'])}", "- **Limitations:**"]
-    L += [f"  - {cell(n)}" for n in mc["limitations"]]
-    return "\n".join(L) + "\n"
+    return (["## Model card", "", f"- **Model:** {cell(mc['model']['name'])} ({cell(mc['model']['source'])}), "
+             f"labels {cell(', '.join(mc['model']['labels']))}",
+             f"- **Data:** {cell(mc['data']['source'])}, {cell(mc['data']['n_examples'])} examples, "
+             f"fingerprint {cell(mc['data']['fingerprint'])}",
+             f"- **Intended use:** {cell(mc['intended_use'])}", "- **Limitations:**"]
+            + [f"  - {cell(n)}" for n in mc["limitations"]])
