@@ -1,4 +1,4 @@
-"""How numbers and verdicts read in every document auditkit writes (report, compare, gate, dashboard).
+"""How numbers read in every document auditkit writes (report, compare, gate, dashboard).
 
 One formatter per kind of value, so a number reads the same in the HTML report, the Markdown
 report, the gate's table and the dashboard.
@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["MISSING", "number", "p_value", "VERDICT_WORDS"]
+__all__ = ["MISSING", "number", "p_value"]
 
 #: What a value that was not measured (None / NaN) reads as.
 MISSING = "–"
-
-#: How a bias verdict (run contract: ``bias.<attribute>.verdict``) reads.
-VERDICT_WORDS = {"bias": "material bias", "no_material_bias": "no material bias", "inconclusive": "inconclusive"}
 
 
 def _finite(value) -> float | None:

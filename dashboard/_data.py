@@ -192,7 +192,6 @@ def _bias_view_cached(path: str, mtime: int, attribute: str) -> dict:
     S = sections  # noqa: N806 (the same short alias the report uses)
     run = read_run(path)
     return {
-        "means": S.group_means(run, attribute),
         "pairs": S.paired_differences(run, attribute),
         "worst": S.worst_pairs(run, attribute, k=10),
     }
@@ -204,7 +203,7 @@ def bias_attributes(run: Run) -> dict[str, dict]:
 
 
 def bias_view(run: Run, attribute: str) -> dict:
-    """For one attribute: group means, per-instance paired differences, the worst pairs."""
+    """For one attribute: per-instance paired differences and the worst pairs."""
     return _bias_view_cached(str(run.path), _tables_mtime(run), attribute)
 
 

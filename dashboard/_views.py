@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from auditkit import _format as fmt
-from auditkit._format import VERDICT_WORDS
 from auditkit.store import Run
 from auditkit.store import sections as S
 
@@ -38,9 +37,9 @@ def number(value, digits: int = 3, *, signed: bool = False) -> str:
     return fmt.number(value, digits=digits, signed=signed, missing="—")
 
 
-def p_value(section: dict) -> tuple[str, str]:
-    """(label, text) of a bias scope's p-value: the Holm-corrected one the verdict uses."""
-    return "p-value (Holm)", fmt.p_value(S.p_value(section))
+def p_text(value) -> str:
+    """A p-value in scientific notation (1.23e-06); "—" when not tested."""
+    return fmt.p_value(value, missing="—")
 
 
 def ci_text(entry: dict) -> str:
@@ -53,11 +52,12 @@ def ci_text(entry: dict) -> str:
 as_float = S.finite  # float or None, for numeric, sortable table columns (table cells may be NaN)
 
 
+VERDICT_MARKS = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
+
+
 def verdict_mark(section: dict) -> str:
-    """The bias verdict with its Holm p-value, e.g. "material bias ✱ (p=0.0012)"."""
-    _, p = p_value(section)
-    mark = " ✱" if section["verdict"] == "bias" else ""
-    return f"{VERDICT_WORDS[section['verdict']]}{mark} (p={p})"
+    """"✱ bias", "no material bias" or "? inconclusive"."""
+    return VERDICT_MARKS[section["verdict"]]
 
 
 def run_label(run: Run) -> str:

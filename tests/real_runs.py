@@ -109,7 +109,7 @@ def _audit(out: Path, *, seed: int, limit: int, probes: bool, attributions: bool
     clf = load_classifier(str(trained_model_dir(seed=seed) if trained else tiny_model_dir(seed=seed)))
     data = load_dataset(hostile_data(limit=limit), text_col="text", label_col="label", group_cols=["gender_mention"])
     # the smallest template family per attribute plus the data's own counterfactuals keeps an audit to seconds
-    options = AuditOptions(n_boot=200, probes=("gender", "race") if probes else (), probe_families=FAMILIES,
+    options = AuditOptions(n_boot=200, probe_n_boot=200, probes=("gender", "race") if probes else (), probe_families=FAMILIES,
                            attributions=4 if attributions else 0, attribution_method="input_x_gradient")
     result = run_audit(clf, data, options=options, log=lambda _: None, progress=False)
     return write_run(out, result.record, result.tables)

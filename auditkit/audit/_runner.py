@@ -41,6 +41,8 @@ class AuditOptions:
     lexicon_files: tuple[str, ...] = ()
     alpha: float = 0.05
     min_effect: float = 0.02
+    #: Pigeonhole-bootstrap resamples of each probe interval.
+    probe_n_boot: int = 2000
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
     attribution_method: str = "integrated_gradients"
@@ -49,14 +51,13 @@ class AuditOptions:
         """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values."""
         problems = (
             ("n_boot", self.n_boot < 0, "must be 0 or more"),
-            ("n_boot", self.n_boot == 0 and bool(self.probes),
-             "is 0, which skips bootstrap intervals, but the bias probes need them; give n_boot >= 1 or turn the probes off"),
             ("batch_size", self.batch_size < 1, "must be at least 1"),
             ("confidence_level", not 0 < self.confidence_level < 1, "must be between 0 and 1"),
             ("n_bins", self.n_bins < 1, "must be at least 1"),
             ("min_group_size", self.min_group_size < 1, "must be at least 1"),
             ("alpha", not 0 < self.alpha < 1, "must be between 0 and 1"),
             ("min_effect", self.min_effect < 0, "must be 0 or more"),
+            ("probe_n_boot", self.probe_n_boot < 100, "must be at least 100"),
             ("attributions", self.attributions < 0, "must be 0 or more"),
         )
         for name, bad, rule in problems:
@@ -207,7 +208,7 @@ def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progre
         target_label=options.target_label,
         lexicon_files=tuple(options.lexicon_files),
         families=tuple(options.probe_families) or None,
-        n_boot=options.n_boot,
+        n_boot=options.probe_n_boot,
         seed=options.seed,
         alpha=options.alpha,
         min_effect=options.min_effect,
@@ -217,9 +218,10 @@ def _bias_stage(classifier, dataset, y_true, probabilities, options, log, progre
     bias = dict(report.summary)
     for attribute in options.probes:
         entry = bias.get(attribute) or {}
-        if "gap" in entry:
-            mark = "significant" if entry.get("significant") else "not significant"
-            log(f"  {attribute}: gap {entry['gap']:+.4f} [{entry.get('ci_low', float('nan')):+.4f}, {entry.get('ci_high', float('nan')):+.4f}], {mark}")
+        if entry.get("gap") is not None:
+            level = f"{entry['ci_level']:.0%}"
+            log(f"  {attribute}: gap {entry['gap']:+.4f} ({level} CI [{entry['ci_low']:+.4f}, {entry['ci_high']:+.4f}]): "
+                f"{entry['verdict'].replace('_', ' ')} — {entry['verdict_reason']}")
     if dataset.groups:
         target = classifier.labels.index(bias["target_label"]) if bias.get("target_label") in classifier.labels else len(classifier.labels) - 1
         y_pred = probabilities.argmax(axis=1)

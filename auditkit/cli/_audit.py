@@ -24,7 +24,7 @@ def add_parser(sub):
     p.add_argument("--overwrite", action="store_true", help="replace an existing auditkit run at --out")
     d = AuditOptions  # every default below is the options dataclass's own
     p.add_argument("--n-boot", type=int, default=d.n_boot,
-                   help="bootstrap resamples for confidence intervals (default %(default)s; 0 skips them, with --probes none)")
+                   help="bootstrap resamples for the metrics' confidence intervals (default %(default)s; 0 skips them)")
     p.add_argument("--seed", type=int, default=d.seed, help="seed of every resampling (default %(default)s)")
     p.add_argument("--min-group-size", type=int, default=d.min_group_size,
                    help="groups smaller than this are flagged as too small to trust (default %(default)s)")
@@ -37,7 +37,10 @@ def add_parser(sub):
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
     probes.add_argument("--alpha", type=float, default=d.alpha, help="significance level after Holm correction (default %(default)s)")
     probes.add_argument("--min-effect", type=float, default=d.min_effect,
-                        help="smallest |gap| in target probability that counts as a finding (default %(default)s)")
+                        help="smallest |gap| in target probability that matters: a smaller gap is never 'bias', and "
+                             "'no material bias' means the gap is shown to lie inside ±min-effect (default %(default)s)")
+    probes.add_argument("--probe-n-boot", type=int, default=d.probe_n_boot,
+                        help="pigeonhole-bootstrap resamples of each probe interval (default %(default)s; at least 100)")
     attr = p.add_argument_group("attributions")
     attr.add_argument("--attributions", type=int, default=d.attributions, metavar="N",
                       help="how many examples to explain with Captum (default %(default)s; 0 skips)")
@@ -49,7 +52,7 @@ def add_parser(sub):
 #: AuditOptions parameter -> the flag that sets it (for naming flags in the engine's errors).
 FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "n_boot", "seed", "batch_size", "min_group_size", "probes", "target_label", "alpha", "min_effect",
-    "attributions", "attribution_method")} | {"lexicon_files": "--lexicon"}
+    "probe_n_boot", "attributions", "attribution_method")} | {"lexicon_files": "--lexicon"}
 
 
 def flag_error(exc: ConfigError) -> ConfigError:
@@ -76,6 +79,7 @@ def options_from_args(args) -> AuditOptions:
         lexicon_files=tuple(args.lexicon),
         alpha=args.alpha,
         min_effect=args.min_effect,
+        probe_n_boot=args.probe_n_boot,
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )

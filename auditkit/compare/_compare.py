@@ -9,7 +9,6 @@ labels row by row; otherwise the runs are shown side by side with a note.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -21,6 +20,8 @@ from scipy.stats import binomtest
 from auditkit._format import p_value
 from auditkit.store import sections as S
 from auditkit.errors import ConfigError
+from auditkit.probes import format_verdict
+from auditkit.probes._change import gap_change
 from auditkit.store import Run, read_run, to_jsonable
 
 NOT_PAIRED_FINGERPRINT = (
@@ -92,33 +93,12 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
     return {"macro_f1": summary("macro_f1"), "recall": [summary(f"recall{j}", support[j] > 0) for j in classes]}
 
 
-def _bias_gap_bootstrap(run_a: Run, run_b: Run, attribute: str, *, n_boot: int, seed: int,
-                        alpha: float) -> dict | None:
-    """Paired bootstrap over matched probe instances of ``|gap_B| − |gap_A|`` and ``gap_B − gap_A``."""
-    da, db = S.paired_differences(run_a, attribute), S.paired_differences(run_b, attribute)
-    if da is None or db is None:
+def _bias_change(run_a: Run, run_b: Run, attribute: str, groups, *, n_boot: int, seed: int, alpha: float) -> dict | None:
+    """Paired change of an attribute's gap on the probe sentences both runs scored."""
+    if not (run_a.has_table("probes") and run_b.has_table("probes")):
         return None
-    # match on the texts too: dataset counterfactuals of different datasets share ids, not sentences
-    keys = ["family", "instance", "text_a", "text_b"]
-    merged = da.merge(db, on=keys, suffixes=("_a", "_b"))
-    if len(merged) < 10:
-        return None
-    xa, xb = merged["diff_a"].to_numpy(float), merged["diff_b"].to_numpy(float)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(merged), size=(n_boot, len(merged)))
-    ga, gb = xa[idx].mean(axis=1), xb[idx].mean(axis=1)
-    q = (100 * alpha / 2, 100 * (1 - alpha / 2))
-    lo, hi = np.percentile(gb - ga, q)
-    alo, ahi = np.percentile(np.abs(gb) - np.abs(ga), q)
-    return {"n_matched": int(len(merged)), "diff_ci_low": float(lo), "diff_ci_high": float(hi),
-            "abs_diff": float(abs(xb.mean()) - abs(xa.mean())),
-            "abs_diff_ci_low": float(alo), "abs_diff_ci_high": float(ahi),
-            "method": "paired bootstrap over matched probe instances"}
-
-
-def _gap_se(entry: dict) -> float | None:
-    lo, hi = S.finite(entry.get("ci_low")), S.finite(entry.get("ci_high"))
-    return None if lo is None or hi is None else (hi - lo) / (2 * 1.959964)
+    return gap_change(run_a.table("probes"), run_b.table("probes"), attribute=attribute, groups=tuple(groups),
+                      n_boot=max(n_boot, 2000), seed=seed, confidence_level=1 - alpha)
 
 
 @dataclass
@@ -134,8 +114,9 @@ class Comparison:
         and the paired test when one ran (``test``, ``p_value``, ``diff_ci_low``,
         ``diff_ci_high``, ``significant``).
     bias : DataFrame
-        One row per (attribute, run): gap, CI, significance in that run,
-        difference from the reference with its CI.
+        One row per (attribute, run): gap, CI, the run's verdict, and the
+        change from the reference with its paired interval (rows and
+        templates resampled once for both runs).
     identity_share : DataFrame
         One row per run: identity share and difference from the reference.
     pairs : list of dict
@@ -287,23 +268,16 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
                 ga = S.finite(base.get("gap"))
                 row["diff"] = row["gap"] - ga
                 row["abs_diff"] = abs(row["gap"]) - abs(ga)
-                boot_gap = _bias_gap_bootstrap(ref, other, attr, n_boot=n_boot, seed=seed, alpha=alpha)
-                if boot_gap is not None:
-                    row.update(diff_ci_low=boot_gap["diff_ci_low"], diff_ci_high=boot_gap["diff_ci_high"],
-                               abs_diff_ci_low=boot_gap["abs_diff_ci_low"], abs_diff_ci_high=boot_gap["abs_diff_ci_high"],
-                               diff_method=boot_gap["method"])
+                change = _bias_change(ref, other, attr, S.gap_groups(entry), n_boot=n_boot, seed=seed, alpha=alpha)
+                if change is not None:
+                    row.update(diff_ci_low=change["diff_ci_low"], diff_ci_high=change["diff_ci_high"],
+                               diff_p_value=change["diff_p_value"],
+                               abs_diff_ci_low=change["abs_diff_ci_low"], abs_diff_ci_high=change["abs_diff_ci_high"],
+                               diff_method=change["method"])
+                    # "Significant" is about |gap| (did the bias shrink or grow?), as the summary and the gate read it
+                    row["diff_significant"] = bool(change["abs_diff_ci_low"] > 0 or change["abs_diff_ci_high"] < 0)
                 else:
-                    sa, sb = _gap_se(base), _gap_se(entry)
-                    if sa is not None and sb is not None:
-                        half = 1.959964 * math.hypot(sa, sb)
-                        row.update(diff_ci_low=row["diff"] - half, diff_ci_high=row["diff"] + half,
-                                   diff_method="normal approximation from each run's CI (probe sets not matched)")
-                # "Significant" is about |gap| (did the bias shrink or grow?), as the summary and
-                # the gate read it; the signed change only stands in when |gap| has no interval.
-                lo, hi = (("abs_diff_ci_low", "abs_diff_ci_high") if row.get("abs_diff_ci_low") is not None
-                          else ("diff_ci_low", "diff_ci_high"))
-                if row.get(lo) is not None:
-                    row["diff_significant"] = bool(row[lo] > 0 or row[hi] < 0)
+                    row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
                 summary.append(_bias_sentence(attr, name, ref_name, ga, row))
             bias_rows.append(row)
         for attr in ref_attrs:
@@ -329,21 +303,18 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
                       records=[r.record for r in runs])
 
 
-_BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value", "significant", "flip_rate",
-                 "ctf_gap", "n_pairs", "diff", "abs_diff", "diff_ci_low", "diff_ci_high", "abs_diff_ci_low",
-                 "abs_diff_ci_high", "diff_significant", "diff_method"]
+_BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value_holm", "verdict", "flip_rate",
+                 "ctf_gap", "n_rows", "diff", "abs_diff", "diff_ci_low", "diff_ci_high", "diff_p_value",
+                 "abs_diff_ci_low", "abs_diff_ci_high", "diff_significant", "diff_method"]
 
 
 def _bias_row(attr: str, name: str, entry: dict) -> dict:
     row = dict.fromkeys(_BIAS_COLUMNS)
     row.update(attribute=attr, run=name)
-    for key in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap"):
+    for key in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap", "p_value_holm"):
         row[key] = S.finite(entry.get(key))
-    row["p_value"] = S.p_value(entry)
-    sig = entry.get("significant")
-    row["significant"] = None if sig is None else bool(sig)
-    n = entry.get("n_pairs")
-    row["n_pairs"] = int(n) if isinstance(n, (int, float)) and not isinstance(n, bool) else None
+    row["verdict"] = entry["verdict"]
+    row["n_rows"] = entry["n_rows"]
     return row
 
 
@@ -382,10 +353,8 @@ def _bias_sentence(attr, name, ref_name, gap_ref, row) -> str:
     if row.get("abs_diff_ci_low") is not None:
         lo, hi = row["abs_diff_ci_low"], row["abs_diff_ci_high"]
         sig = lo > 0 or hi < 0
-        text += f" — {'significant' if sig else 'not significant'} (paired bootstrap CI of the |gap| change [{lo:+.3f}, {hi:+.3f}])"
-    elif row.get("diff_ci_low") is not None:
-        text += (f" — {'significant' if row['diff_significant'] else 'not significant'} "
-                 f"(approximate CI of the gap change [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}])")
-    if row.get("significant") is not None:
-        text += f"; on its own, {name}'s {attr} gap is {'significant' if row['significant'] else 'not significant'} (as stored by its audit)"
+        text += f" — {'significant' if sig else 'not significant'} (paired crossed bootstrap CI of the |gap| change [{lo:+.3f}, {hi:+.3f}])"
+    else:
+        text += " — not tested (the runs share no probe sentences)"
+    text += f"; {name}'s own verdict: {format_verdict(row['verdict'])}"
     return text + "."

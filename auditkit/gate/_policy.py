@@ -31,7 +31,7 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "min_macro_f1": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_class_recall": {"threshold": ("prob", None), "classes": ("list", None)},
     "max_bias_gap": {"threshold": ("prob", None), "attributes": ("list", None), "on": ("gap_on", "value")},
-    "no_significant_bias": {"attributes": ("list", None)},
+    "no_significant_bias": {"attributes": ("list", None), "require": ("require", "not_bias")},
     "max_flip_rate": {"threshold": ("prob", None), "attributes": ("list", None)},
     "max_identity_share": {"threshold": ("prob", None)},
     "no_regression": {"metrics": ("metrics", ["accuracy", "macro_f1", "class_recall"]), "bias": ("bool", True),
@@ -42,13 +42,15 @@ CHECK_DOCS = {
     "min_macro_f1": "macro-F1 (CI lower bound or point value) ≥ threshold",
     "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class",
     "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0)",
-    "no_significant_bias": "no probed attribute has a significant gap (after the audit's Holm correction and minimum effect)",
+    "no_significant_bias": ("no probed attribute has the verdict \"bias\" (Holm-corrected crossed test and minimum effect); "
+                            "require = \"no_material_bias\" demands that each gap is shown to lie inside ±min-effect"),
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
     "no_regression": "with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), and no significant growth of any |bias gap|",
 }
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")
+_REQUIRE = ("not_bias", "no_material_bias")
 _GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0)}
 
 
@@ -126,6 +128,10 @@ def _validate(where, table, key, kind, value):
     if kind == "gap_on":
         if value not in _GAP_ON:
             raise ConfigError(bad + " or ".join(repr(v) for v in _GAP_ON))
+        return value
+    if kind == "require":
+        if value not in _REQUIRE:
+            raise ConfigError(bad + " or ".join(repr(v) for v in _REQUIRE))
         return value
     if kind == "bool":
         if not isinstance(value, bool):

@@ -4,6 +4,7 @@ paired statistics and counterfactual data augmentation.
 >>> from auditkit.probes import run_probes
 >>> report = run_probes(classifier, attributes=["gender", "race"])  # doctest: +SKIP
 >>> report.summary["gender"]["gap"]  # female - male  # doctest: +SKIP
+>>> report.summary["gender"]["verdict"]  # "bias", "no_material_bias" or "inconclusive"  # doctest: +SKIP
 """
 
 from auditkit.probes._augment import counterfactual_augment
@@ -17,10 +18,22 @@ from auditkit.probes._stats import (
     counterfactual_token_fairness_gap,
     flip_rate,
     holm_correction,
-    paired_gap_test,
 )
+from auditkit.probes._crossed import (
+    CrossedEstimate,
+    TemplateComponent,
+    TextComponent,
+    crossed_bootstrap,
+    crossed_estimate,
+    equivalence_p_value,
+)
+from auditkit.probes._change import gap_change
+from auditkit.probes._designs import attribute_components, paired_frame
+from auditkit.probes._verdict import BIAS, INCONCLUSIVE, NO_MATERIAL_BIAS, VERDICTS, bias_verdict, format_verdict
 from auditkit.probes._suite import (
+    GapEstimate,
     ProbeReport,
+    estimate_gap,
     check_probe_options,
     probe_families,
     resolve_target_label,
@@ -41,7 +54,23 @@ __all__ = [
     "load_lexicon",
     "builtin_attributes",
     "Lexicon",
-    "paired_gap_test",
+    "estimate_gap",
+    "GapEstimate",
+    "crossed_estimate",
+    "crossed_bootstrap",
+    "equivalence_p_value",
+    "CrossedEstimate",
+    "TemplateComponent",
+    "TextComponent",
+    "attribute_components",
+    "paired_frame",
+    "bias_verdict",
+    "format_verdict",
+    "gap_change",
+    "VERDICTS",
+    "BIAS",
+    "NO_MATERIAL_BIAS",
+    "INCONCLUSIVE",
     "holm_correction",
     "flip_rate",
     "counterfactual_token_fairness_gap",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Sequence
 
@@ -12,22 +12,28 @@ import pandas as pd
 
 from auditkit.errors import ConfigError
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
-from auditkit.probes._stats import (
-    counterfactual_token_fairness_gap,
-    flip_rate,
-    holm_correction,
-    paired_gap_test,
+from auditkit.probes._crossed import (
+    TemplateComponent,
+    TextComponent,
+    crossed_bootstrap,
+    crossed_estimate,
+    equivalence_p_value,
+    percentile_interval,
 )
+from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paired_frame
+from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
+from auditkit.probes._verdict import MIN_ROWS, bias_verdict, combine_verdicts
 from auditkit.probes._swap import counterfactual_versions
 from auditkit.probes._templates import template_instances
 
-__all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
+__all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_probe_options", "probe_families",
+           "resolve_target_label", "DATASET_FAMILY"]
 
-DATASET_FAMILY = "dataset_counterfactual"
 N_WORST_PAIRS = 5
+MIN_BOOT = 100
 TABLE_COLUMNS = [
-    "attribute", "family", "template_id", "instance_id", "group", "text",
-    "word", "valence", "score", "predicted_label",
+    "attribute", "family", "template_id", "instance_id", "row", "group", "text",
+    "word", "valence", "stratum", "score", "predicted_label",
 ]
 
 
@@ -110,8 +116,16 @@ def _seed_for(seed: int, *parts: str) -> list[int]:
 
 
 def _json_float(x):
+    if x is None:
+        return None
     x = float(x)
     return x if np.isfinite(x) else None
+
+
+def _stratum(text: str, versions: dict) -> str:
+    """The group an original text mentions (its own version), or "mixed"."""
+    own = [g for g, v in versions.items() if v == text]
+    return own[0] if len(own) == 1 else "mixed"
 
 
 def _build_rows(lexicons: dict, families, texts) -> list[tuple]:
@@ -130,67 +144,217 @@ def _build_rows(lexicons: dict, families, texts) -> list[tuple]:
                     versions = counterfactual_versions(text, lex)
                     if versions is None:
                         continue
+                    stratum = _stratum(text, versions)
                     for g in lex.groups:
-                        rows.append((name, family, "dataset", f"{name}/{family}/{i}", g, versions[g], None, None))
+                        rows.append((name, family, "dataset", f"{name}/{family}/{i}", i, g, versions[g], None, None, stratum))
                 continue
             source = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
-            for inst, tid, word, valence, sentences in template_instances(source, lex.groups, family=f"{name}/{family}"):
+            for inst, tid, row, word, valence, sentences in template_instances(source, lex.groups, family=f"{name}/{family}"):
                 for g in lex.groups:
-                    rows.append((name, family, tid, inst, g, sentences[g], word, valence))
+                    rows.append((name, family, tid, inst, row, g, sentences[g], word, valence, None))
     return rows
 
 
-def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, seed: int, confidence_level: float) -> tuple[dict, list]:
-    """Statistics of one attribute over one scope (all families or one)."""
+@dataclass(frozen=True)
+class GapEstimate:
+    """One tested comparison ``mean(a) - mean(b)`` over one scope of a probe set."""
+
+    groups: tuple[str, str]
+    gap: float
+    ci_low: float
+    ci_high: float
+    se: float | None
+    df: float | None
+    p_value: float | None
+    p_value_equivalence: float | None
+    n_rows: int
+    n_templates: int
+    n_pairs: int
+    untestable: str | None = None
+
+    def reversed(self) -> "GapEstimate":
+        """The same comparison read the other way round (b - a): same tests, mirrored interval."""
+        return replace(self, groups=self.groups[::-1], gap=-self.gap, ci_low=-self.ci_high, ci_high=-self.ci_low)
+
+    def as_dict(self) -> dict:
+        return {
+            "gap": _json_float(self.gap), "ci_low": _json_float(self.ci_low), "ci_high": _json_float(self.ci_high),
+            "se": _json_float(self.se), "df": _json_float(self.df), "p_value": _json_float(self.p_value),
+            "p_value_equivalence": _json_float(self.p_value_equivalence),
+            "n_rows": self.n_rows, "n_templates": self.n_templates, "n_pairs": self.n_pairs,
+        }
+
+
+def _untestable(comps, est) -> str | None:
+    """Why a design gets no p-value, or None."""
+    thin = [c for c in comps if c.n_rows < MIN_ROWS]
+    if thin:
+        what = "texts" if isinstance(thin[0], TextComponent) else "lexicon rows"
+        return f"too few terms to test ({thin[0].n_rows} {what}; at least {MIN_ROWS} needed)"
+    if est.se is None:
+        return "too few texts per stratum to estimate the spread"
+    return None
+
+
+def _n_templates(comps) -> int:
+    return max((c.matrix.shape[1] for c in comps if isinstance(c, TemplateComponent)), default=0)
+
+
+def estimate_gap(pairs: pd.DataFrame, groups: tuple[str, str], *, families=None, scale: str = "probability",
+                 valence: str | None = None, n_boot: int = 2000, seed=0, confidence_level: float = 0.95,
+                 min_effect: float = 0.0) -> GapEstimate | None:
+    """Crossed estimate, pigeonhole-bootstrap interval and tests of one comparison.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`~auditkit.probes._designs.paired_frame` rows of the scope.
+    groups : (str, str)
+    families : sequence of str, optional
+        Families to combine (equal weights); default: all in ``pairs``.
+    scale, valence
+        See :func:`~auditkit.probes._designs.family_component`.
+    n_boot, seed, confidence_level
+        Of the interval.
+    min_effect : float
+        Margin of the equivalence test (none when 0).
+    """
+    comps = attribute_components(pairs, families=families, scale=scale, valence=valence)
+    if not comps:
+        return None
+    est = crossed_estimate(comps)
+    low, high = percentile_interval(crossed_bootstrap([comps], n_boot=n_boot, seed=seed)[0], confidence_level)
+    why = _untestable(comps, est)
+    return GapEstimate(
+        groups=tuple(groups), gap=est.gap, ci_low=low, ci_high=high,
+        se=None if why else est.se, df=None if why else est.df,
+        p_value=None if why else est.t_test(),
+        p_value_equivalence=None if why else equivalence_p_value(est, min_effect),
+        n_rows=sum(c.n_rows for c in comps), n_templates=_n_templates(comps),
+        n_pairs=int(len(pairs) if families is None else pairs["family"].isin(families).sum()),
+        untestable=why,
+    )
+
+
+def _group_means(frame: pd.DataFrame, groups) -> dict:
+    """Each group's mean score, weighted like the gap (so gap = difference of two of them)."""
+    out = {}
+    for g in groups:
+        other = next(o for o in groups if o != g)
+        pairs = paired_frame(frame, g, other).assign(b=0.0)
+        comps = attribute_components(pairs)
+        out[g] = _json_float(crossed_estimate(comps).gap) if comps else None
+    return out
+
+
+def _placebo(frame: pd.DataFrame, groups) -> tuple[float | None, float | None]:
+    """Flip rate and CTF gap of swaps WITHIN a group (one name or noun for another of the same group).
+
+    Each lexicon row is compared with the next one (cyclically) in the same
+    template and slot word: what any change of person does to the score,
+    the baseline against which the between-group numbers read.
+    """
+    tpl = frame[frame["family"] != DATASET_FAMILY]
+    flips, diffs = [], []
+    for (_, g), sub in tpl.groupby(["family", "group"], sort=False):
+        if g not in groups:
+            continue
+        keyed = sub.assign(slot=sub["template_id"].astype(str) + "/" + sub["word"].fillna("-").astype(str))
+        score = keyed.pivot(index="slot", columns="row", values="score")
+        if score.shape[1] < 2:
+            continue
+        pred = keyed.pivot(index="slot", columns="row", values="predicted_label")
+        s, p = score.to_numpy(float), pred.to_numpy()
+        diffs.append(np.abs(s - np.roll(s, -1, axis=1)).ravel())
+        flips.append((p != np.roll(p, -1, axis=1)).ravel())
+    if not diffs:
+        return None, None
+    return float(np.concatenate(flips).mean()), float(np.concatenate(diffs).mean())
+
+
+@dataclass
+class _Scope:
+    """One attribute over one scope (all families, or one): its statistics before Holm."""
+
+    entry: dict
+    headline: tuple[str, str]
+    estimates: dict  # (a, b) -> GapEstimate
+
+
+def _testable_families(frame: pd.DataFrame) -> list[str]:
+    """Families with enough lexicon rows (or texts) to be tested; all of them when none has."""
+    n_rows = frame.groupby("family", sort=False)["row"].nunique()
+    ok = [f for f, n in n_rows.items() if n >= MIN_ROWS]
+    return ok or list(n_rows.index)
+
+
+def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, seed: int, alpha: float,
+                 min_effect: float) -> _Scope:
+    """Statistics of one attribute over one scope (all families or one).
+
+    The gap, its interval and tests combine the families that can be tested
+    (at least MIN_ROWS rows), with equal weights; flip rates, CTF gaps and
+    worst pairs describe every family of the scope.
+    """
     groups = list(lex.groups)
     scores = frame.pivot(index="instance_id", columns="group", values="score").reindex(columns=groups)
     complete = scores.dropna()
     preds = frame.pivot(index="instance_id", columns="group", values="predicted_label").reindex(columns=groups)
     preds = preds.loc[complete.index]
-    means = {g: _json_float(complete[g].mean()) for g in groups}
-    tests = []
-    pair_stats = {}
+    combined = _testable_families(frame)
+    all_families = list(dict.fromkeys(frame["family"]))
+    frame_all, frame = frame, frame[frame["family"].isin(combined)]
+    means = _group_means(frame, groups)
     pair_list = [lex.gap] + [p for p in combinations(groups, 2) if set(p) != set(lex.gap)] if len(groups) > 2 else [lex.gap]
+    estimates = {}
     for a, b in pair_list:
-        res = paired_gap_test(
-            complete[a].to_numpy(), complete[b].to_numpy(),
-            n_boot=n_boot, seed=_seed_for(seed, *key, a, b), confidence_level=confidence_level,
+        estimates[(a, b)] = estimate_gap(
+            paired_frame(frame, a, b), (a, b), n_boot=n_boot, seed=_seed_for(seed, *key, a, b),
+            confidence_level=1 - alpha, min_effect=min_effect,
         )
-        pair_stats[(a, b)] = res
-        tests.append((key, (a, b), res))
     if len(groups) > 2:
-        hi = max(groups, key=lambda g: complete[g].mean())
-        lo = min(groups, key=lambda g: complete[g].mean())
-        if hi == lo:  # every group mean ties: report the lexicon's own pair
-            hi, lo = lex.gap
-        if (hi, lo) in pair_stats:
-            head = dict(pair_stats[(hi, lo)])
-        else:
-            head = {**pair_stats[(lo, hi)]}
-            head["gap"], head["ci_low"], head["ci_high"] = -head["gap"], -head["ci_high"], -head["ci_low"]
-        gap_pair = (hi, lo)
+        known = {g: m for g, m in means.items() if m is not None}
+        hi, lo = max(known, key=known.get), min(known, key=known.get)
+        headline = lex.gap if hi == lo else (hi, lo)  # every group mean ties: the lexicon's own pair
     else:
-        head = dict(pair_stats[lex.gap])
-        gap_pair = lex.gap
-    out = {
+        headline = lex.gap
+    head = estimates[headline] if headline in estimates else estimates[headline[::-1]].reversed()
+    pairs = paired_frame(frame, *headline)
+    placebo_flip, placebo_ctf = _placebo(frame_all, groups)
+    if len(all_families) > 1 and combined != all_families:
+        left_out = [f for f in all_families if f not in combined]
+        note = f"left out of the combined gap (fewer than {MIN_ROWS} rows): {', '.join(left_out)}"
+    else:
+        note = None
+    entry = {
         "groups": groups,
-        "gap_groups": list(gap_pair),  # gap = mean of the first minus mean of the second
-        "gap_definition": f"{gap_pair[0]} - {gap_pair[1]}" if len(groups) == 2 else f"max - min of group means ({gap_pair[0]} - {gap_pair[1]})",
+        "gap_groups": list(headline),  # gap = mean of the first minus mean of the second
+        "gap_definition": f"{headline[0]} - {headline[1]}" if len(groups) == 2 else f"max - min of group means ({headline[0]} - {headline[1]})",
         "group_means": means,
-        "gap": _json_float(head["gap"]),
-        "ci_low": _json_float(head["ci_low"]),
-        "ci_high": _json_float(head["ci_high"]),
-        "p_value": head["p_value"],
-        "p_value_wilcoxon": head["p_value_wilcoxon"],
+        "families_combined": combined,
+        **head.as_dict(),
+        "ci_level": 1 - alpha,
         "p_value_holm": None,  # filled after the run-wide correction
-        "significant": False,
+        "verdict": None,
+        "verdict_reason": None,
         "flip_rate": _json_float(flip_rate(preds.to_numpy())),
         "ctf_gap": _json_float(counterfactual_token_fairness_gap(complete.to_numpy())),
-        "n_pairs": int(len(complete)),
-        "_gap_pair": gap_pair,
-        "_pair_stats": pair_stats,
+        "placebo_flip_rate": _json_float(placebo_flip),
+        "placebo_ctf_gap": _json_float(placebo_ctf),
+        "by_valence": {},
+        "logit": None,
     }
-    return out, tests
+    if note:
+        entry["note"] = note
+    for valence in ("positive", "negative", "neutral"):
+        v = estimate_gap(pairs, headline, valence=valence, n_boot=n_boot, seed=_seed_for(seed, *key, "valence", valence),
+                         confidence_level=1 - alpha)
+        if v is not None:
+            entry["by_valence"][valence] = {k: v.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value", "n_rows", "n_templates")}
+    lg = estimate_gap(pairs, headline, scale="logit", n_boot=n_boot, seed=_seed_for(seed, *key, "logit"),
+                      confidence_level=1 - alpha)
+    entry["logit"] = {k: lg.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value")}
+    return _Scope(entry=entry, headline=headline, estimates=estimates)
 
 
 def _worst_pairs(frame: pd.DataFrame, lex: Lexicon, k: int = N_WORST_PAIRS) -> list[dict]:
@@ -226,7 +390,7 @@ def run_probes(
     target_label=None,
     families: Sequence[str] | None = None,
     lexicon_files: Sequence = (),
-    n_boot: int = 1000,
+    n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
     min_effect: float = 0.02,
@@ -239,7 +403,12 @@ def run_probes(
     identity-swapped versions) is scored once per group; the gap of an
     attribute is the mean paired difference ``score(gap[0]) - score(gap[1])``
     (gender: female - male; race: african_american - european_american), the
-    score being the probability of the target label.
+    score being the probability of the target label. The unit of inference is
+    the (lexicon row, template) cell: rows and templates are both random, so
+    the test is a crossed random-effects t-test and the interval a pigeonhole
+    bootstrap (see :mod:`auditkit.probes._crossed`); families weigh equally in
+    an attribute's result. Each scope gets a verdict: ``bias``,
+    ``no_material_bias`` or ``inconclusive`` (see :mod:`auditkit.probes._verdict`).
 
     Parameters
     ----------
@@ -258,12 +427,14 @@ def run_probes(
         ``templates_<key>`` of a user lexicon).
     lexicon_files : sequence of path or Lexicon, optional
         User lexicons; one for an attribute that is built in replaces it.
-    n_boot : int, default 1000
+    n_boot : int, default 2000
+        Pigeonhole-bootstrap resamples of every interval (at least 100).
     seed : int, default 0
     alpha : float, default 0.05
         Level of the Holm-corrected tests.
     min_effect : float, default 0.02
-        A gap smaller than this in absolute value is never significant.
+        The smallest gap that matters: a smaller one is never "bias", and
+        "no material bias" means the gap is shown to lie inside ±min_effect.
     batch_size : int, default 64
     progress : bool, optional
         Progress bar while scoring; default: when stderr is a terminal.
@@ -279,8 +450,8 @@ def run_probes(
         alpha/min_effect, or an attribute whose probe set yields no pairs.
     """
     labels = list(classifier.labels)
-    if n_boot < 1:
-        raise ConfigError(f"n_boot must be at least 1, got {n_boot}")
+    if n_boot < MIN_BOOT:
+        raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}")
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
     if min_effect < 0:
@@ -314,35 +485,59 @@ def run_probes(
     table["predicted_label"] = [labels[i] for i in probs.argmax(axis=1)[pos]]
 
     summary: dict = {"target_label": labels[target_id], "target_label_reason": reason}
-    all_tests = []  # (scope dict, pair, result) in a fixed order
+    scopes: list[tuple[str, _Scope]] = []  # (attribute, scope) in a fixed order
     for name, lex in lexicons.items():
         sub = table[table["attribute"] == name]
-        overall, tests = _scope_stats(sub, lex, key=(name, "all"), n_boot=n_boot, seed=seed, confidence_level=1 - alpha)
-        all_tests += [(overall, pair, res) for _, pair, res in tests]
+        overall = _scope_stats(sub, lex, key=(name, "all"), n_boot=n_boot, seed=seed, alpha=alpha, min_effect=min_effect)
+        scopes.append((name, overall))
         fams = {}
-        skipped = {}
         for family in dict.fromkeys(sub["family"]):
-            fsub = sub[sub["family"] == family]
-            fstats, ftests = _scope_stats(fsub, lex, key=(name, family), n_boot=n_boot, seed=seed, confidence_level=1 - alpha)
-            all_tests += [(fstats, pair, res) for _, pair, res in ftests]
-            fams[family] = fstats
+            fscope = _scope_stats(sub[sub["family"] == family], lex, key=(name, family), n_boot=n_boot, seed=seed,
+                                  alpha=alpha, min_effect=min_effect)
+            scopes.append((name, fscope))
+            fams[family] = fscope
+        entry = overall.entry
+        entry["families"] = {f: sc.entry for f, sc in fams.items()}
         requested = families if families is not None else probe_families(lex, with_texts=texts is not None)
-        for family in requested:
-            if family in probe_families(lex, with_texts=texts is not None) and family not in fams:
-                skipped[family] = "no text mentions this attribute" if family == DATASET_FAMILY else "no rows"
-        overall["families"] = fams
+        skipped = {
+            family: "no text mentions this attribute" if family == DATASET_FAMILY else "no rows"
+            for family in requested
+            if family in probe_families(lex, with_texts=texts is not None) and family not in fams
+        }
         if skipped:
-            overall["skipped_families"] = skipped
-        overall["worst_pairs"] = _worst_pairs(sub, lex)
-        summary[name] = overall
+            entry["skipped_families"] = skipped
+        if DATASET_FAMILY in fams:
+            entry["families"][DATASET_FAMILY]["n_texts_swapped"] = int(sub.loc[sub["family"] == DATASET_FAMILY, "instance_id"].nunique())
+        entry["worst_pairs"] = _worst_pairs(sub, lex)
+        summary[name] = entry
 
-    adjusted = holm_correction([res["p_value"] for _, _, res in all_tests])
-    for (scope, pair, res), p_adj in zip(all_tests, adjusted):
-        res["p_value_holm"] = float(p_adj)
-        res["significant"] = bool(p_adj < alpha and abs(res["gap"]) >= min_effect)
-    for name, lex in lexicons.items():
-        for scope in [summary[name], *summary[name]["families"].values()]:
-            _finish_scope(scope, lex)
+    # Holm across every attribute x pair x scope test that has a p-value
+    tested = [(sc, pair) for _, sc in scopes for pair, est in sc.estimates.items() if est.p_value is not None]
+    adjusted = holm_correction([sc.estimates[pair].p_value for sc, pair in tested])
+    holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
+    for name, sc in scopes:
+        stored = sc.headline if sc.headline in sc.estimates else sc.headline[::-1]
+        est = sc.estimates[stored]
+        if stored != sc.headline:
+            est = est.reversed()
+        p_holm = holm.get((id(sc), stored))
+        sc.entry["p_value_holm"] = p_holm
+        sc.entry["verdict"], sc.entry["verdict_reason"] = bias_verdict(
+            gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high, p_value_holm=p_holm,
+            p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
+        )
+        if len(lexicons[name].groups) > 2:
+            sc.entry["pairs"] = {}
+            for (a, b), e in sc.estimates.items():
+                ph = holm.get((id(sc), (a, b)))
+                verdict, why = bias_verdict(gap=e.gap, ci_low=e.ci_low, ci_high=e.ci_high, p_value_holm=ph,
+                                            p_value_equivalence=e.p_value_equivalence, alpha=alpha,
+                                            min_effect=min_effect, untestable=e.untestable)
+                sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "p_value_holm": ph, "verdict": verdict, "verdict_reason": why}
+    for name in lexicons:
+        entry = summary[name]
+        fam_verdicts = {f: (e["verdict"], e["verdict_reason"]) for f, e in entry["families"].items()}
+        entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]), fam_verdicts)
 
     summary["settings"] = {
         "attributes": list(lexicons),
@@ -352,29 +547,15 @@ def run_probes(
         "n_boot": n_boot,
         "seed": seed,
         "confidence_level": 1 - alpha,
-        "test": "paired t-test (Wilcoxon signed-rank also reported)",
+        "unit": "matched set of (lexicon row, template); rows and templates are random",
+        "test": "crossed random-effects t-test (two-way ANOVA variance of the mean, Satterthwaite df)",
+        "interval": "pigeonhole bootstrap (rows and templates resampled independently; texts within strata)",
+        "equivalence": "two one-sided tests (TOST) against ±min_effect",
+        "family_weights": "equal per family; template slot words averaged within their template",
+        "min_rows": MIN_ROWS,
         "correction": "holm",
-        "n_tests": len(all_tests),
+        "n_tests": len(tested),
         "n_sentences": len(unique),
         "lexicons": {name: lex.source for name, lex in lexicons.items()},
     }
     return ProbeReport(summary=summary, table=table[TABLE_COLUMNS].reset_index(drop=True))
-
-
-def _finish_scope(scope: dict, lex: Lexicon) -> None:
-    """Move the corrected results into the scope's public fields."""
-    pair_stats = scope.pop("_pair_stats")
-    gap_pair = scope.pop("_gap_pair")
-    key = gap_pair if gap_pair in pair_stats else (gap_pair[1], gap_pair[0])
-    head = pair_stats[key]
-    scope["p_value_holm"] = head["p_value_holm"]
-    scope["significant"] = head["significant"]
-    if len(lex.groups) > 2:
-        scope["pairs"] = {
-            f"{a}-{b}": {
-                "gap": _json_float(r["gap"]), "ci_low": _json_float(r["ci_low"]), "ci_high": _json_float(r["ci_high"]),
-                "p_value": r["p_value"], "p_value_wilcoxon": r["p_value_wilcoxon"], "p_value_holm": r["p_value_holm"],
-                "significant": r["significant"], "n_pairs": r["n_pairs"],
-            }
-            for (a, b), r in pair_stats.items()
-        }

@@ -96,12 +96,14 @@ def _fill(template: Template, person: str, word: str | None) -> str:
 
 
 def template_instances(rows, groups, *, family: str, templates=TEMPLATES):
-    """Yield ``(instance_id, template_id, word, valence, {group: sentence})``.
+    """Yield ``(instance_id, template_id, row, word, valence, {group: sentence})``.
 
     Parameters
     ----------
     rows : sequence of dict
-        Lexicon rows mapping each group to its person phrase or name.
+        Lexicon rows mapping each group to its person phrase or name; ``row``
+        is the index of the row. ``valence`` is the slot word's, or
+        ``"neutral"`` for a template without one.
     groups : sequence of str
     family : str
         Prefix of the instance ids (``"<family>/<template>/<word>/<row>"``).
@@ -111,4 +113,4 @@ def template_instances(rows, groups, *, family: str, templates=TEMPLATES):
         for word, valence in _WORDS[template.slot].items():
             for i, row in enumerate(rows):
                 instance_id = f"{family}/{template.id}/{word or '-'}/{i}"
-                yield instance_id, template.id, word, valence, {g: _fill(template, row[g], word) for g in groups}
+                yield instance_id, template.id, i, word, valence or "neutral", {g: _fill(template, row[g], word) for g in groups}

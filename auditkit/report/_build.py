@@ -7,8 +7,8 @@ three formats cannot disagree.
 from __future__ import annotations
 
 from auditkit import __version__
+from auditkit.probes import format_verdict
 from auditkit.store import sections as S
-from auditkit._format import VERDICT_WORDS
 from auditkit._format import number as fmt_num
 from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, to_jsonable
@@ -17,12 +17,14 @@ N_WORST_PAIRS = 5
 N_GALLERY = 8
 
 
-_SCOPE_KEYS = ("gap", "ci_low", "ci_high", "ci_level", "verdict", "verdict_reason", "flip_rate", "ctf_gap", "n_pairs")
-
-
-def _scope(entry: dict) -> dict:
-    """What a report shows of one bias scope (an attribute or one of its families)."""
-    return {**{k: entry[k] for k in _SCOPE_KEYS}, "p_value": S.p_value(entry), "p_value_uncorrected": entry["p_value"]}
+def _scope_data(entry: dict) -> dict:
+    """The fields of one bias scope (attribute or family) that documents show."""
+    out = {k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "ci_level", "p_value", "p_value_holm",
+                                               "p_value_equivalence", "flip_rate", "ctf_gap", "placebo_flip_rate",
+                                               "placebo_ctf_gap")}
+    out.update(verdict=entry["verdict"], verdict_reason=entry["verdict_reason"], n_rows=entry["n_rows"],
+               n_templates=entry["n_templates"], n_pairs=entry["n_pairs"])
+    return out
 
 
 def _bias_data(run: Run) -> dict | None:
@@ -31,13 +33,17 @@ def _bias_data(run: Run) -> dict | None:
         return None
     attrs = {}
     for attr, entry in S.bias_attributes(run).items():
+        families = {str(fam): _scope_data(fentry) for fam, fentry in entry["families"].items()}
         diffs = S.paired_differences(run, attr)
         attrs[attr] = {
-            "groups": list(entry["groups"]),
+            "groups": [str(g) for g in entry["groups"]],
             "gap_definition": entry["gap_definition"],
-            **_scope(entry),
-            "group_means": S.group_means(run, attr),
-            "families": {fam: _scope(fentry) for fam, fentry in entry["families"].items()},
+            **_scope_data(entry),
+            "note": entry.get("note"),
+            "group_means": [{"group": g, "mean": S.finite(m)} for g, m in entry["group_means"].items()],
+            "by_valence": {v: {k: S.finite(x) for k, x in e.items()} for v, e in entry["by_valence"].items()},
+            "logit": {k: S.finite(x) for k, x in entry["logit"].items()},
+            "families": families,
             "paired_differences": None if diffs is None else {
                 "n": int(len(diffs)), "mean": float(diffs["diff"].mean()),
                 "median": float(diffs["diff"].median()), "min": float(diffs["diff"].min()),
@@ -100,8 +106,9 @@ def _limitations(run: Run, data: dict) -> list[str]:
     else:
         for attr, entry in bias["attributes"].items():
             if entry["verdict"] == "bias":
-                notes.append(f"The {attr} probe found a material gap ({fmt_num(entry['gap'], signed=True)}, {entry['gap_definition']}): "
-                             f"{entry['verdict_reason']}.")
+                notes.append(f"The {attr} probe found bias: {entry['verdict_reason']} ({entry['gap_definition']}).")
+            elif entry["verdict"] == "inconclusive":
+                notes.append(f"The {attr} probe is inconclusive: {entry['verdict_reason']}.")
         notes.append("Probes use names and identity words as proxies for gender and race; they cover the lexicons' groups only "
                      "and cannot prove the absence of bias.")
     if data["attributions"] is None:
@@ -131,9 +138,10 @@ def _highlights(data: dict) -> list[str]:
         for attr, e in bias["attributes"].items():
             if e["gap"] is None:
                 continue
-            verdict = VERDICT_WORDS[e["verdict"]]
-            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} — {verdict}"
-                         + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e["flip_rate"] is not None else "."))
+            level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"
+            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
+                         f"{format_verdict(e['verdict'])}"
+                         + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
     attr = data["attributions"]
     if attr is None:
         lines.append("Attributions: not measured.")

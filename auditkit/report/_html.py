@@ -7,10 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit._format import VERDICT_WORDS
-from auditkit._format import number as fmt_num
-from auditkit._format import p_value as pval
-from auditkit.report._markdown import p_header, share_rows, top_word_rows
+from auditkit.report._markdown import BIAS_HEAD, DETAIL_HEAD, bias_rows, detail_rows, fmt_num, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -204,17 +201,13 @@ def _bias_html(run, data, figs) -> str:
     if not bias or not bias.get("attributes"):
         return '<p class="nm">not measured — the audit ran without bias probes (use --probes gender,race).</p>'
     out = f"<p>Score: the model's probability of <b>{esc(bias.get('target_label'))}</b>. Gap = first group − second.</p>"
-    out += _table(("attribute", "gap", "definition", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "CTF gap", "pairs"),
-                  [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), VERDICT_WORDS[e["verdict"]],
-                    e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
+    out += _table(BIAS_HEAD, bias_rows(bias))
     for attr, e in bias["attributes"].items():
-        out += f'<h3 id="bias-{esc(attr)}">{esc(attr)}</h3><p>{esc(VERDICT_WORDS[e["verdict"]])}: {esc(e["verdict_reason"])}</p>'
+        out += f'<h3 id="bias-{esc(attr)}">{esc(attr)}</h3>'
+        out += f"<p>Gap: {esc(e['gap_definition'])}." + (f" {esc(e['note'])}." if e.get("note") else "") + "</p>"
         out += _table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
-        out += figs.div(F.bias_group_means_figure(run, attr))
-        if e["families"]:
-            out += _table(("family", "gap", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "pairs"),
-                          [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), VERDICT_WORDS[v["verdict"]], v["flip_rate"], v["n_pairs"])
-                           for f, v in e["families"].items()])
+        out += figs.div(F.bias_gap_figure(run, attr))
+        out += _table(DETAIL_HEAD, detail_rows(e))
         out += figs.div(F.paired_differences_figure(run, attr))
         if e["worst_pairs"]:
             out += "<h4>Worst pairs</h4>" + _table(("text A", "score A", "text B", "score B", "difference"),

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import html
 
-from auditkit._format import VERDICT_WORDS
+from auditkit.probes import format_verdict
 from auditkit._format import number as fmt_num
 from auditkit._format import p_value as pval
 
 NOT_MEASURED = "_not measured_"
+
+
+BIAS_HEAD = ("scope", "gap", "CI low", "CI high", "CI level", "p (Holm)", "p (equivalence)", "verdict", "why",
+             "rows", "templates", "flip rate", "placebo flip rate", "CTF gap")
+
+
+def bias_rows(bias: dict) -> list[tuple]:
+    """One row per attribute and per family: the verdict with the numbers it rests on."""
+    rows = []
+    for attr, e in bias["attributes"].items():
+        for scope, v in [(attr, e), *((f"{attr} / {f}", fv) for f, fv in e["families"].items())]:
+            rows.append((scope, v["gap"], v["ci_low"], v["ci_high"], v["ci_level"], pval(v["p_value_holm"]),
+                         pval(v["p_value_equivalence"]), format_verdict(v["verdict"]), v["verdict_reason"],
+                         v["n_rows"], v["n_templates"], v["flip_rate"], v["placebo_flip_rate"], v["ctf_gap"]))
+    return rows
+
+
+def detail_rows(e: dict) -> list[tuple]:
+    """An attribute's gap by template valence and on the logit scale (descriptive, not corrected)."""
+    rows = [(f"valence: {v}", d["gap"], d["ci_low"], d["ci_high"], pval(d["p_value"])) for v, d in e["by_valence"].items()]
+    lg = e["logit"]
+    rows.append(("logit scale", lg["gap"], lg["ci_low"], lg["ci_high"], pval(lg["p_value"])))
+    return rows
+
+
+DETAIL_HEAD = ("subset", "gap", "CI low", "CI high", "p (uncorrected)")
 
 
 def share_rows(att: dict) -> list[tuple]:
@@ -19,10 +45,6 @@ def share_rows(att: dict) -> list[tuple]:
 def top_word_rows(att: dict, k: int = 10) -> list[tuple]:
     """(class, "word (+0.12), ...") from ``top_words`` ({class: [[word, mean, count], ...]})."""
     return [(cls, ", ".join(f"{w} ({fmt_num(m, signed=True)})" for w, m, _ in words[:k])) for cls, words in att["top_words"].items()]
-
-
-def p_header(bias: dict) -> str:
-    return "p (Holm)" if bias["correction"] == "holm" else "p"
 
 
 def cell(value) -> str:
@@ -130,15 +152,11 @@ def _bias_lines(data: dict) -> list[str]:
     if not bias:
         return L + ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
     L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
-    L += table(("attribute", "gap", "definition", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "CTF gap", "pairs"),
-               [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), VERDICT_WORDS[e["verdict"]],
-                 e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
+    L += table(BIAS_HEAD, bias_rows(bias))
     for attr, e in bias["attributes"].items():
-        L += [f"### {cell(attr)}", ""]
+        L += [f"### {cell(attr)}", "", f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e["note"] else ""), ""]
         L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
-        L += table(("family", "gap", "CI low", "CI high", p_header(bias), "verdict", "flip rate", "pairs"),
-                   [(f, v["gap"], v["ci_low"], v["ci_high"], pval(v["p_value"]), VERDICT_WORDS[v["verdict"]], v["flip_rate"], v["n_pairs"])
-                    for f, v in e["families"].items()])
+        L += table(DETAIL_HEAD, detail_rows(e))
         d = e["paired_differences"]
         if d:
             L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "

@@ -70,11 +70,12 @@ def render_comparison(comparison, *, format: str = "html") -> str:
                     pval(r.get("p_value")), r.get("diff_ci_low"), r.get("diff_ci_high"), r.get("significant"))
                    for r in data["metrics"]]
     metric_head = ("metric", "run", "value", "CI low", "CI high", "Δ vs ref", "test", "p", "Δ CI low", "Δ CI high", "significant")
-    bias_rows = [(r["attribute"], r["run"], r["gap"], r["ci_low"], r["ci_high"], r["significant"], r["diff"],
-                  r.get("diff_ci_low"), r.get("diff_ci_high"), r.get("abs_diff"), r.get("diff_significant"))
+    bias_rows = [(r["attribute"], r["run"], r["gap"], r["ci_low"], r["ci_high"], (r["verdict"] or "").replace("_", " "),
+                  r["diff"], r.get("diff_ci_low"), r.get("diff_ci_high"), pval(r.get("diff_p_value")), r.get("abs_diff"),
+                  r.get("abs_diff_ci_low"), r.get("abs_diff_ci_high"), r.get("diff_significant"))
                  for r in data["bias"]]
-    bias_head = ("attribute", "run", "gap", "CI low", "CI high", "significant in run", "Δ gap", "Δ CI low", "Δ CI high",
-                 "Δ |gap|", "change significant")
+    bias_head = ("attribute", "run", "gap", "CI low", "CI high", "verdict in run", "Δ gap", "Δ CI low", "Δ CI high",
+                 "Δ p", "Δ |gap|", "Δ |gap| CI low", "Δ |gap| CI high", "|gap| change significant")
     share_rows = [(r["run"], r["identity_share"], r["diff"]) for r in data["identity_share"]]
     notes = [f"{p['run']} vs {p['reference']}: {p['note']}" for p in data["pairs"] if p.get("note")]
     title = "Comparison: " + " vs ".join(data["runs"])
@@ -120,7 +121,7 @@ def export_figures(run, out_dir: str | os.PathLike, *, format: str = "png") -> l
     figs = {"metrics": F.metrics_figure(run), "confusion_matrix": F.confusion_matrix_figure(run),
             "per_class": F.per_class_figure(run), "reliability": F.reliability_figure(run)}
     for attr in S.bias_attributes(run):
-        figs[f"bias_{attr}_group_means"] = F.bias_group_means_figure(run, attr)
+        figs[f"bias_{attr}_gap"] = F.bias_gap_figure(run, attr)
         figs[f"bias_{attr}_paired_differences"] = F.paired_differences_figure(run, attr)
     figs = {name: fig for name, fig in figs.items() if fig is not None}
     paths = [out / f"{name}.{format}" for name in figs]

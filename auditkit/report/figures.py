@@ -25,7 +25,7 @@ __all__ = [
     "per_class_figure",
     "reliability_figure",
     "group_metrics_figure",
-    "bias_group_means_figure",
+    "bias_gap_figure",
     "paired_differences_figure",
     "word_attribution_figure",
     "comparison_metrics_figure",
@@ -130,18 +130,35 @@ def group_metrics_figure(run: Run | dict, column: str, *, metric: str = "accurac
     return fig
 
 
-def bias_group_means_figure(run: Run, attribute: str) -> go.Figure | None:
-    """Mean target-label score per group of a probed attribute (None without probes)."""
-    if attribute not in S.bias_attributes(run):
+def bias_gap_figure(run: Run, attribute: str) -> go.Figure | None:
+    """The attribute's gap with its interval, overall, per family and per template valence.
+
+    The shaded band is ±min_effect: a gap whose interval lies inside it is no
+    material bias; one whose interval clears zero and the band is a finding.
+    """
+    bias = S.section(_record(run), "bias") or {}
+    entry = S.bias_attributes(run).get(attribute)
+    if entry is None or entry.get("gap") is None:
         return None
-    rows = [r for r in S.group_means(run, attribute) if r["mean"] is not None]
-    if not rows:
-        return None
-    target = S.section(_record(run), "bias")["target_label"]
-    # points, not bars from zero: the differences of interest are small
-    fig = go.Figure(go.Scatter(x=[_e(r["group"]) for r in rows], y=[r["mean"] for r in rows], mode="markers",
-                               marker=dict(size=12), hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
-    fig.update_layout(title=f"{_e(attribute)}: mean P({_e(target)}) by group", **_LAYOUT)
+    scopes = [("all families", entry)] + list(entry["families"].items())
+    scopes += [(f"valence: {v}", d) for v, d in entry["by_valence"].items()]
+    scopes = [(name, e) for name, e in scopes if e.get("gap") is not None]
+    names = [_e(n) for n, _ in scopes][::-1]
+    gaps = [e["gap"] for _, e in scopes][::-1]
+    hi = [(e["ci_high"] - e["gap"]) if e.get("ci_high") is not None else 0 for _, e in scopes][::-1]
+    lo = [(e["gap"] - e["ci_low"]) if e.get("ci_low") is not None else 0 for _, e in scopes][::-1]
+    verdicts = [_e((e.get("verdict") or "descriptive").replace("_", " ")) for _, e in scopes][::-1]
+    fig = go.Figure(go.Scatter(x=gaps, y=names, mode="markers", marker=dict(size=11), customdata=verdicts,
+                               error_x=dict(type="data", array=hi, arrayminus=lo),
+                               hovertemplate="%{y}: %{x:+.4f} (%{customdata})<extra></extra>"))
+    min_effect = S.finite((bias.get("settings") or {}).get("min_effect"))
+    if min_effect:
+        fig.add_vrect(x0=-min_effect, x1=min_effect, fillcolor="grey", opacity=0.15, line_width=0)
+    fig.add_vline(x=0, line_dash="dash", line_color="grey")
+    level = S.finite(entry.get("ci_level")) or 0.95
+    a, b = entry["gap_groups"]
+    fig.update_layout(title=f"{_e(attribute)}: gap {_e(a)} − {_e(b)} with {level:.0%} intervals",
+                      xaxis_title=f"difference in P({_e(bias.get('target_label', 'target'))})", **_LAYOUT)
     return fig
 
 

@@ -27,7 +27,6 @@ from auditkit.store.schema import (
     SCHEMA_VERSION,
     TABLES,
     SchemaError,
-    bias_scopes_with_verdicts,
     migrate_record,
     validate_record,
     validate_table,
@@ -124,7 +123,7 @@ def write_run(
         Replace an existing auditkit run at ``out``.
     """
     path = check_output_dir(out, overwrite=overwrite)
-    record = bias_scopes_with_verdicts(to_jsonable(record))
+    record = to_jsonable(record)
     record.setdefault("schema_version", SCHEMA_VERSION)
     record.setdefault("run_id", new_run_id())
     record.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
@@ -151,6 +150,9 @@ class Run:
 
     path: Path
     record: dict
+    #: The schema version the run was written with (older runs are migrated when read; their
+    #: Parquet tables keep the older columns and are not checked against the current contract).
+    written_version: int = SCHEMA_VERSION
     _tables: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -178,7 +180,8 @@ class Run:
             except Exception as exc:
                 raise RunStoreError(f"cannot read {str(file)!r}: {exc}; the run is corrupt — re-run the audit") from None
             try:
-                validate_table(name, frame, self.record)
+                if self.written_version == SCHEMA_VERSION:
+                    validate_table(name, frame, self.record)
             except SchemaError as exc:
                 raise RunStoreError(f"{str(file)!r} does not match the run contract: {exc.problem}; re-run the audit") from None
             self._tables[name] = frame
@@ -203,7 +206,8 @@ def read_run(path: str | os.PathLike) -> Run:
         record = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise RunStoreError(f"{str(file)!r} is not valid JSON ({exc}); the run is corrupt — re-run the audit") from None
-    return Run(path=p, record=checked_record(record, where=str(file)))
+    checked = checked_record(record, where=str(file))
+    return Run(path=p, record=checked, written_version=record["schema_version"])
 
 
 def checked_record(record, *, where: str) -> dict:

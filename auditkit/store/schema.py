@@ -144,21 +144,32 @@ class Metrics(TypedDict):
 # --------------------------------------------------------------------------- bias
 
 
-class GapTest(TypedDict):
+class LogitGap(TypedDict):
     gap: float | None
     ci_low: float | None
     ci_high: float | None
-    p_value: float | None
+    p_value: Annotated[float | None, "uncorrected"]
+
+
+class ValenceGap(LogitGap):
+    n_rows: int
+    n_templates: int
 
 
 class PairTest(TypedDict):
     gap: float | None
     ci_low: float | None
     ci_high: float | None
-    p_value: float
-    p_value_wilcoxon: float
-    p_value_holm: float
+    se: float | None
+    df: float | None
+    p_value: float | None
+    p_value_equivalence: float | None
+    n_rows: int
+    n_templates: int
     n_pairs: int
+    p_value_holm: float | None
+    verdict: Literal["bias", "no_material_bias", "inconclusive"]
+    verdict_reason: str
 
 
 class BiasScope(TypedDict):
@@ -166,27 +177,29 @@ class BiasScope(TypedDict):
     gap_groups: Annotated[list[str], "gap = mean score of the first minus the second"]
     gap_definition: Annotated[str, "the gap in words, e.g. 'female - male'"]
     group_means: Annotated[dict[str, float | None], "mean target probability per group"]
+    families_combined: Annotated[list[str], "families whose gaps are averaged (equal weights) into this one"]
     gap: float | None
-    ci_low: float | None
+    ci_low: Annotated[float | None, "pigeonhole bootstrap bound (rows and templates resampled)"]
     ci_high: float | None
-    ci_level: Annotated[float | None, "confidence level of ci_low/ci_high"]
-    se: Annotated[float | None, "standard error of the gap"]
-    df: Annotated[float | None, "degrees of freedom of the test"]
-    p_value: float
-    p_value_wilcoxon: float
-    p_value_holm: Annotated[float, "Holm-corrected across every test of the run"]
-    p_value_equivalence: Annotated[float | None, "TOST against +-min_effect; null when untestable"]
+    ci_level: Annotated[float, "confidence level of ci_low/ci_high (1 - alpha)"]
+    se: Annotated[float | None, "standard error of the gap (crossed random effects)"]
+    df: Annotated[float | None, "Satterthwaite degrees of freedom"]
+    p_value: Annotated[float | None, "crossed t-test; null when untestable"]
+    p_value_holm: Annotated[float | None, "Holm-corrected across every test of the run"]
+    p_value_equivalence: Annotated[float | None, "TOST against ±min_effect; null when untestable"]
     verdict: Literal["bias", "no_material_bias", "inconclusive"]
     verdict_reason: str
-    n_pairs: int
-    n_rows: Annotated[int | None, "lexicon rows (the unit resampled)"]
-    n_templates: int | None
+    n_pairs: Annotated[int, "matched sets scored"]
+    n_rows: Annotated[int | None, "lexicon rows (the unit resampled); null in runs migrated from schema 1"]
+    n_templates: Annotated[int | None, "templates; null in runs migrated from schema 1"]
     flip_rate: Annotated[float | None, "share of matched sets whose predicted label changes"]
     ctf_gap: Annotated[float | None, "mean |f(x) - f(x')| (Garg et al. 2019)"]
-    placebo_flip_rate: float | None
+    placebo_flip_rate: Annotated[float | None, "the same for swaps within one group"]
     placebo_ctf_gap: float | None
-    by_valence: Annotated[dict[str, GapTest] | None, "positive / negative / neutral templates"]
-    logit: Annotated[GapTest | None, "the gap on the logit scale"]
+    by_valence: Annotated[dict[str, ValenceGap], "positive / negative / neutral templates (descriptive)"]
+    logit: Annotated[LogitGap | None, "the gap on the logit scale (descriptive)"]
+    note: NotRequired[Annotated[str, "e.g. families left out of the combined gap"]]
+    n_texts_swapped: NotRequired[Annotated[int, "dataset_counterfactual only: evaluation texts swapped"]]
     pairs: NotRequired[Annotated[dict[str, PairTest], "3+ groups: every pair 'a-b'"]]
 
 
@@ -218,6 +231,11 @@ class BiasSettings(TypedDict):
     seed: int
     confidence_level: float
     test: str
+    equivalence: str
+    interval: str
+    unit: Annotated[str, "the unit of inference"]
+    family_weights: str
+    min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
     correction: str
     n_tests: int
     n_sentences: int
@@ -314,6 +332,7 @@ class Options(TypedDict):
     lexicon_files: list[str]
     alpha: float
     min_effect: float
+    probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe interval"]
     attributions: int
     attribution_method: str
 
@@ -360,10 +379,12 @@ TABLES: dict[str, tuple[TableColumn, ...]] = {
         TableColumn("family", "str"),
         TableColumn("template_id", "str", "'dataset' for dataset_counterfactual rows"),
         TableColumn("instance_id", "str", "the matched set"),
+        TableColumn("row", "int", "lexicon row (templates) or text index (dataset_counterfactual)"),
         TableColumn("group", "str"),
         TableColumn("text", "str"),
         TableColumn("word", "str | None", "emotion/situation word of the template"),
         TableColumn("valence", "str | None"),
+        TableColumn("stratum", "str | None", "dataset_counterfactual: the original text's group"),
         TableColumn("score", "float", "probability of bias.target_label"),
         TableColumn("predicted_label", "str"),
     ),
@@ -605,42 +626,52 @@ def bias_attribute_names(bias: dict) -> list[str]:
 
 
 def _migrate_1_to_2(record: dict) -> dict:
-    """Schema 1 bias scopes carried ``significant`` and none of issue 9's verdict fields.
+    """Schema 1 bias scopes carried ``significant`` (iid paired tests) and none of the verdict fields.
 
-    Also applied by :func:`auditkit.store.write_run` while the probes still write schema 1's
-    bias scopes (issue 9 lands separately); a no-op on scopes that carry ``verdict``.
+    The verdict becomes "bias" where schema 1 found a significant gap and "inconclusive" elsewhere
+    (schema 1 ran no equivalence test); the statistics schema 1 did not compute read as null.
     """
+    options = record.get("options")
+    if isinstance(options, dict):  # schema 1 probes resampled n_boot times (1000 when n_boot was 0)
+        options.setdefault("probe_n_boot", options.get("n_boot") or 1000)
     bias = record.get("bias")
     if not isinstance(bias, dict) or not isinstance(bias.get("settings"), dict):
         return record
-    level = bias["settings"].get("confidence_level")
-    for name in bias["settings"].get("attributes") or []:
+    settings = bias["settings"]
+    for key in ("equivalence", "interval", "unit", "family_weights"):
+        settings.setdefault(key, "not recorded (schema 1)")
+    settings.setdefault("min_rows", None)
+    for name in settings.get("attributes") or []:
         entry = bias.get(name)
         if not isinstance(entry, dict):
             continue
-        for scope in [entry, *((entry.get("families") or {}).values())]:
+        families = entry.get("families") or {}
+        for family, scope in [(None, entry), *families.items()]:
             if not isinstance(scope, dict):
                 continue
             significant = scope.pop("significant", None)
+            scope.pop("p_value_wilcoxon", None)
             for pair in (scope.get("pairs") or {}).values():
                 if isinstance(pair, dict):
-                    pair.pop("significant", None)
+                    pair_significant = pair.pop("significant", None)
+                    pair.pop("p_value_wilcoxon", None)
+                    pair.setdefault("verdict", "bias" if pair_significant else "inconclusive")
+                    pair.setdefault("verdict_reason", "migrated from schema 1")
+                    for key in ("se", "df", "p_value_equivalence", "n_rows", "n_templates"):
+                        pair.setdefault(key, None)
             scope.setdefault("verdict", "bias" if significant else "inconclusive")
-            scope.setdefault("verdict_reason", "Holm-corrected p below alpha and |gap| at least the minimum effect"
-                             if significant else "not significant, and no equivalence test was run")
-            scope.setdefault("ci_level", level)
+            scope.setdefault("verdict_reason", "schema 1: Holm-corrected p below alpha and |gap| at least the minimum effect"
+                             if significant else "schema 1: not significant, and no equivalence test was run")
+            scope.setdefault("ci_level", settings.get("confidence_level"))
+            scope.setdefault("families_combined", list(families) if family is None else [family])
+            scope.setdefault("by_valence", {})
             for key in ("se", "df", "p_value_equivalence", "n_rows", "n_templates", "placebo_flip_rate",
-                        "placebo_ctf_gap", "by_valence", "logit"):
+                        "placebo_ctf_gap", "logit"):
                 scope.setdefault(key, None)
     return record
 
 
 _MIGRATIONS = {1: _migrate_1_to_2}
-
-
-def bias_scopes_with_verdicts(record: dict) -> dict:
-    """Transitional (until issue 9's probes write verdicts): fill verdict fields from ``significant``."""
-    return _migrate_1_to_2(record)
 
 
 def migrate_record(record: dict) -> dict:

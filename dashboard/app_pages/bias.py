@@ -13,36 +13,53 @@ attributes = _data.bias_attributes(run)
 if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
     st.stop()
-st.caption(
-    f"Score: the model's probability of the target label “{v.md(bias['target_label'])}” ({v.md(bias['target_label_reason'])}). "
-    "A gap is the first group's mean minus the second's (gender: female − male; race: african_american − european_american). "
-    "Verdict: material bias, no material bias, or inconclusive (Holm-corrected across every test of the run, "
-    "against the minimum effect size)."
-)
+if bias.get("target_label") is not None:
+    reason = f" ({v.md(bias['target_label_reason'])})" if bias.get("target_label_reason") else ""
+    st.caption(
+        f"Score: the model's probability of the target label “{v.md(bias['target_label'])}”{reason}. A gap is the first group's "
+        "mean minus the second's (gender: female − male; race: african_american − european_american). Inference is over "
+        "lexicon rows and templates (crossed), Holm-corrected across every test of the run. Verdicts: bias (significant "
+        "and at least the minimum effect), no material bias (shown inside ±minimum effect), inconclusive (neither)."
+    )
 
-STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "p_value_holm", "verdict", "flip_rate", "ctf_gap", "n_pairs"]
+STAT_COLUMNS = ["verdict", "gap", "ci_low", "ci_high", "p_value_holm", "p_value_equivalence", "n_rows", "n_templates",
+                "flip_rate", "placebo_flip_rate", "ctf_gap", "placebo_ctf_gap", "verdict_reason"]
+
+
+def _scope_row(name: str, scope: dict) -> dict:
+    row = {"scope": name, **{c: scope.get(c) for c in STAT_COLUMNS}}
+    row["verdict"] = v.verdict_mark(scope)
+    row["p_value_holm"], row["p_value_equivalence"] = v.p_text(scope.get("p_value_holm")), v.p_text(scope.get("p_value_equivalence"))
+    return row
+
 
 for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attributes]), attributes.items()):
     with tab:
         cols = st.columns(5)
-        cols[0].metric("Gap", v.number(entry["gap"], signed=True), help="mean score difference between the two groups")
-        level = f"{entry['ci_level']:.0%} CI" if entry["ci_level"] is not None else "CI"
-        cols[0].caption(f"{level} {v.ci_text(entry) or 'not computed'} · {v.md(entry['gap_definition'])}")
-        p_label, p_text = v.p_value(entry)
-        cols[1].metric(p_label, p_text, help="paired test across matched probe instances")
-        cols[1].caption(v.md(v.verdict_mark(entry)))
-        cols[2].metric("Flip rate", v.number(entry["flip_rate"]), help="share of pairs whose predicted label changes")
-        cols[3].metric("CTF gap", v.number(entry["ctf_gap"]), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
-        cols[4].metric("Pairs", str(entry["n_pairs"]))
-        st.text(f"Verdict: {entry['verdict_reason']}")
+        cols[0].metric("Verdict", v.verdict_mark(entry))
+        cols[0].caption(v.md(entry["verdict_reason"]))
+        cols[1].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
+        cols[1].caption(f"{entry['ci_level']:.0%} CI {v.ci_text(entry) or 'not computed'} · {v.md(entry['gap_definition'])}")
+        cols[2].metric("p-value (Holm)", v.p_text(entry.get("p_value_holm")),
+                       help="crossed random-effects t-test over lexicon rows and templates, Holm-corrected")
+        cols[2].caption(f"{entry['n_rows']} lexicon rows × {entry['n_templates']} templates")
+        cols[3].metric("Flip rate", v.number(entry.get("flip_rate")), help="share of matched sets whose predicted label changes")
+        cols[3].caption(f"placebo (swaps within a group): {v.number(entry.get('placebo_flip_rate'))}")
+        cols[4].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
+        cols[4].caption(f"placebo: {v.number(entry.get('placebo_ctf_gap'))}")
 
-        families = entry["families"]
-        if families:
-            st.subheader("By probe family")
-            v.show_table(
-                pd.DataFrame([{"family": f, **{c: s[c] for c in STAT_COLUMNS}} for f, s in families.items()]),
-                key=f"ak_bias_families_{attribute}",
-            )
+        st.subheader("By probe family")
+        v.show_table(
+            pd.DataFrame([_scope_row("all families", entry)]
+                         + [_scope_row(f, s) for f, s in entry["families"].items()]),
+            key=f"ak_bias_families_{attribute}",
+        )
+        st.caption("By template valence and on the logit scale (descriptive, uncorrected):")
+        detail = [{"subset": f"valence: {k}", **{c: d.get(c) for c in ("gap", "ci_low", "ci_high")}, "p_value": v.p_text(d.get("p_value"))}
+                  for k, d in entry["by_valence"].items()]
+        detail.append({"subset": "logit scale", **{c: entry["logit"].get(c) for c in ("gap", "ci_low", "ci_high")},
+                       "p_value": v.p_text(entry["logit"].get("p_value"))})
+        v.show_table(pd.DataFrame(detail), key=f"ak_bias_detail_{attribute}")
 
         try:
             view = _data.bias_view(run, attribute)
@@ -51,8 +68,8 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
             continue
         left, right = st.columns(2)
         with left:
-            v.show_figure(_data.figure(run, "bias_group_means_figure", attribute), key=f"ak_bias_means_{attribute}",
-                          missing="Group means")
+            v.show_figure(_data.figure(run, "bias_gap_figure", attribute), key=f"ak_bias_gap_{attribute}",
+                          missing="Gap by scope")
         pairs = view["pairs"]
         with right:
             v.show_figure(_data.figure(run, "paired_differences_figure", attribute), key=f"ak_bias_hist_{attribute}",

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from auditkit._format import p_value
 from auditkit.report.figures import comparison_metrics_figure
 
 from dashboard import _charts, _data, _views as v
@@ -49,7 +48,7 @@ for pair in cmp.pairs:
         m = pair["mcnemar"]
         st.caption(
             f"{pair['run']} vs {pair['reference']}: McNemar table — only {pair['reference']} right: {m['a_only_correct']}, "
-            f"only {pair['run']} right: {m['b_only_correct']}, p = {p_value(m['p_value'])}"
+            f"only {pair['run']} right: {m['b_only_correct']}, p = {v.p_text(m['p_value'])}"
         )
 
 st.subheader("Metrics")
@@ -59,7 +58,7 @@ value_wide = metrics.pivot_table(index="metric", columns="run", values="value", 
 
 def _test_text(row) -> str:
     if row.get("p_value") is not None and row["p_value"] == row["p_value"]:
-        text = f"{row['test']} p={p_value(row['p_value'])}"
+        text = f"{row['test']} p={v.p_text(row['p_value'])}"
     elif row.get("diff_ci_low") is not None and row["diff_ci_low"] == row["diff_ci_low"]:
         text = f"{row['test']} CI [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]"
     else:

@@ -55,7 +55,8 @@ v.show_table(
     key="ak_overview_table",
 )
 st.caption(
-    "Click a column header to sort. ✱ marks a material bias (Holm-corrected and at least the minimum effect); "
+    "Click a column header to sort. Verdicts: ✱ bias (Holm-corrected crossed test, above the minimum effect); "
+    "no material bias (the gap is shown to lie inside ±min-effect); ? inconclusive (neither, e.g. too few terms); "
     "None / “not measured”: that stage was not run. Gate: the example policy's verdict (details below)."
 )
 

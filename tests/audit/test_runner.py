@@ -10,7 +10,7 @@ def tiny_data():
                        groups={"g": ["a", "b"] * 10})
 
 
-@pytest.mark.parametrize("bad, name", [({"alpha": 2}, "alpha"), ({"n_boot": -1}, "n_boot"), ({"n_boot": 0}, "n_boot"),
+@pytest.mark.parametrize("bad, name", [({"alpha": 2}, "alpha"), ({"n_boot": -1}, "n_boot"), ({"probe_n_boot": 50}, "probe_n_boot"),
                                        ({"attributions": -3}, "attributions"), ({"attribution_method": "magic"}, "attribution_method"),
                                        ({"probes": ("religion",)}, "religion")])
 def test_bad_options_fail_before_predicting_with_one_line(tiny_classifier, bad, name):

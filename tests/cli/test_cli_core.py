@@ -63,7 +63,7 @@ def assert_one_line_error(code, out, err, *fragments):
         (["--data", "{data}", "--model", "nobody/some-model"], ["Hub is unreachable"]),
         (["--data", "{data}", "--out", "{foreign}"], ["not an auditkit run"]),
         (["--data", "{data}", "--n-boot", "-1"], ["--n-boot must be 0 or more, got -1"]),
-        (["--data", "{data}", "--n-boot", "0"], ["--n-boot is 0", "bias probes need them"]),  # not silently 1000
+        (["--data", "{data}", "--probe-n-boot", "50"], ["--probe-n-boot must be at least 100, got 50"]),
         (["--data", "{data}", "--attribution-method", "magic"], ["--attribution-method 'magic' is unknown"]),
     ],
 )

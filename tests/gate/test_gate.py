@@ -1,3 +1,4 @@
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def test_pass(tmp_path, capsys):
 def test_fail(tmp_path, capsys):
     run = build_run(tmp_path / "run", seed=1)
     bias = read_run(run).record["bias"]
-    assert bias["race"]["verdict"] == "bias" and bias["gender"]["verdict"] != "bias"  # what this model shows
+    assert all(bias[a]["verdict"] != "bias" and max(abs(bias[a]["ci_low"]), abs(bias[a]["ci_high"])) > 0.02
+               for a in ("gender", "race"))  # what this model shows
     strict = "[checks.min_accuracy]\nthreshold = 0.95\n[checks.max_bias_gap]\nthreshold = 0.02\non = 'ci'\n[checks.no_significant_bias]\n"
     junit = tmp_path / "gate.xml"
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, strict)), "--junit", str(junit)]) == 1
@@ -106,12 +108,36 @@ def test_fail(tmp_path, capsys):
                           "no_significant_bias[gender]", "no_significant_bias[race]"}
     assert cases["min_accuracy"].find("failure") is not None
     assert cases["max_bias_gap[race]"].find("failure") is not None  # its CI reaches past 0.02
-    assert cases["no_significant_bias[race]"].find("failure") is not None
-    assert cases["no_significant_bias[gender]"].find("failure") is None
+    assert cases["max_bias_gap[gender]"].find("failure") is not None
+    assert cases["no_significant_bias[race]"].find("failure") is None  # inconclusive is not bias
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert suite.get("tests") == "5" and int(suite.get("failures")) >= 3
+    assert suite.get("tests") == "5" and suite.get("failures") == "3"
     # rerun may replace its own JUnit file
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, strict)), "--junit", str(junit)]) == 1
+
+
+def test_require_no_material_bias_also_fails_an_inconclusive_verdict(tmp_path):
+    run = read_run(build_run(tmp_path / "run"))
+    run.record["bias"]["gender"]["verdict"] = "no_material_bias"
+    run.record["bias"]["race"]["verdict"] = "inconclusive"
+    lenient = evaluate_gate(run, {"checks": {"no_significant_bias": {}}})
+    strict = evaluate_gate(run, {"checks": {"no_significant_bias": {"require": "no_material_bias"}}})
+    assert lenient.passed
+    assert [c.name for c in strict.failures] == ["no_significant_bias[race]"]
+    assert "inconclusive" in strict.failures[0].detail
+    run.record["bias"]["race"]["verdict"] = "bias"
+    assert [c.name for c in evaluate_gate(run, {"checks": {"no_significant_bias": {}}}).failures] == ["no_significant_bias[race]"]
+
+
+def test_equivalence_policy_on_a_run_without_minimum_effect_is_bad_input(tmp_path, capsys):
+    run = build_run(tmp_path / "run")
+    record = json.loads((run / "run.json").read_text())
+    record["bias"]["settings"]["min_effect"] = 0.0
+    (run / "run.json").write_text(json.dumps(record))
+    policy = _policy(tmp_path, '[checks.no_significant_bias]\nrequire = "no_material_bias"\n')
+    assert main(["gate", str(run), "--policy", str(policy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "minimum effect above 0" in err[0]
 
 
 def test_ci_lower_bound_versus_point_value(tmp_path):

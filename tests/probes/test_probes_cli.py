@@ -24,7 +24,7 @@ def data_csv(tmp_path):
 
 def audit(model, data, out, *extra):
     return main(["audit", "--model", str(model), "--data", str(data), "--out", str(out),
-                 "--n-boot", "50", "--attributions", "0", *extra])
+                 "--n-boot", "50", "--probe-n-boot", "200", "--attributions", "0", *extra])
 
 
 def test_audit_writes_bias_section_and_probes_table(tiny_model_dir, data_csv, tmp_path):

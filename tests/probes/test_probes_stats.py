@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
-from scipy import stats
 
-from auditkit.probes import counterfactual_token_fairness_gap, flip_rate, holm_correction, paired_gap_test
+from auditkit.probes import counterfactual_token_fairness_gap, flip_rate, holm_correction
 
 
 def test_holm_matches_statsmodels():
@@ -21,36 +20,6 @@ def test_holm_edge_cases():
     np.testing.assert_allclose(holm_correction([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
 
 
-def test_paired_gap_test_matches_scipy_and_is_seeded():
-    rng = np.random.default_rng(1)
-    a = rng.random(50)
-    b = a - 0.05 + rng.normal(0, 0.02, 50)
-    r1 = paired_gap_test(a, b, n_boot=500, seed=3)
-    r2 = paired_gap_test(a, b, n_boot=500, seed=3)
-    assert r1 == r2
-    assert r1["gap"] == pytest.approx(np.mean(a - b))
-    assert r1["ci_low"] < r1["gap"] < r1["ci_high"]
-    assert r1["p_value"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
-    assert r1["p_value_wilcoxon"] == pytest.approx(stats.wilcoxon(a - b).pvalue)
-    assert r1["n_pairs"] == 50
-
-
-def test_all_zero_differences_give_p_one_not_nan():
-    r = paired_gap_test([0.3, 0.5, 0.7], [0.3, 0.5, 0.7])
-    assert r["gap"] == 0.0
-    assert r["p_value"] == 1.0 and r["p_value_wilcoxon"] == 1.0
-    assert r["ci_low"] == r["ci_high"] == 0.0
-
-
-def test_constant_nonzero_difference_is_certain_only_with_enough_pairs():
-    a = np.linspace(0.3, 0.8, 12)
-    r = paired_gap_test(a, a - 0.1)
-    assert r["gap"] == pytest.approx(0.1)
-    assert r["p_value"] == 0.0
-    few = paired_gap_test([0.6, 0.7], [0.5, 0.6])  # two pairs prove nothing
-    assert few["p_value"] == pytest.approx(few["p_value_wilcoxon"]) and few["p_value"] > 0.05
-
-
 def test_three_groups_that_tie_do_not_crash(tmp_path):
     import json
 
@@ -66,19 +35,10 @@ def test_three_groups_that_tie_do_not_crash(tmp_path):
     clf = build_tiny_classifier()
     clf.model.classifier.weight.data.zero_()  # constant scores: every group mean ties
     clf.model.classifier.bias.data.zero_()
-    report = run_probes(clf, attributes=("religion",), lexicon_files=(str(path),), n_boot=50)
+    report = run_probes(clf, attributes=("religion",), lexicon_files=(str(path),), n_boot=200)
     entry = report.summary["religion"]
-    assert entry["gap"] == 0.0 and entry["significant"] is False
-
-
-def test_single_pair_is_not_testable():
-    r = paired_gap_test([0.9], [0.1], n_boot=10)
-    assert r["p_value"] == 1.0
-
-
-def test_mismatched_lengths():
-    with pytest.raises(ValueError, match="same length"):
-        paired_gap_test([1, 2], [1])
+    assert entry["gap"] == 0.0
+    assert entry["verdict"] == "inconclusive" and "too few terms" in entry["verdict_reason"]
 
 
 def test_flip_rate_and_ctf_gap():

@@ -9,14 +9,15 @@ from auditkit.errors import ConfigError
 from auditkit.probes import run_probes
 
 FIELDS = {
-    "groups", "group_means", "gap", "ci_low", "ci_high", "p_value", "p_value_wilcoxon", "p_value_holm",
-    "significant", "flip_rate", "ctf_gap", "n_pairs",
+    "groups", "group_means", "gap", "ci_low", "ci_high", "ci_level", "se", "df", "p_value", "p_value_holm",
+    "p_value_equivalence", "verdict", "verdict_reason", "n_rows", "n_templates", "flip_rate", "ctf_gap",
+    "placebo_flip_rate", "placebo_ctf_gap", "by_valence", "logit", "n_pairs",
 }
 
 
 def test_summary_shape_and_table(neutral_classifier):
     texts = ["She loved her new car.", "Jack hated it.", "Nothing about people.", "My mom met Ebony."]
-    report = run_probes(neutral_classifier, texts=texts, n_boot=50)
+    report = run_probes(neutral_classifier, texts=texts, n_boot=200)
     s = report.summary
     assert s["target_label"] == "positive"
     assert "last label" in s["target_label_reason"]
@@ -45,7 +46,7 @@ def test_summary_shape_and_table(neutral_classifier):
 
 
 def test_each_distinct_sentence_is_scored_once(neutral_classifier):
-    report = run_probes(neutral_classifier, n_boot=10)
+    report = run_probes(neutral_classifier, n_boot=200)
     assert len(neutral_classifier.calls) == 1
     scored = neutral_classifier.calls[0]
     assert len(scored) == len(set(scored)) == report.table["text"].nunique()
@@ -53,7 +54,7 @@ def test_each_distinct_sentence_is_scored_once(neutral_classifier):
 
 
 def test_default_suite_size(neutral_classifier):
-    report = run_probes(neutral_classifier, n_boot=10)
+    report = run_probes(neutral_classifier, n_boot=200)
     n = report.summary["settings"]["n_sentences"]
     assert 3000 <= n <= 8000
     per_family = report.table.groupby(["attribute", "family"])["template_id"].nunique()
@@ -65,48 +66,57 @@ def test_biased_classifier_is_flagged_with_the_right_sign(female_negative_classi
     g = s["gender"]
     assert g["gap"] == pytest.approx(-0.3, abs=0.01)
     assert g["ci_low"] < g["gap"] < g["ci_high"] < 0
-    assert g["significant"] and g["p_value_holm"] < 0.05
-    assert g["group_means"]["female"] < g["group_means"]["male"]
+    assert g["verdict"] == "bias" and g["p_value_holm"] < 0.05
+    assert g["group_means"]["female"] - g["group_means"]["male"] == pytest.approx(g["gap"])
     assert g["ctf_gap"] == pytest.approx(0.3, abs=0.01)
     assert g["flip_rate"] == 1.0  # 0.6 -> 0.3 crosses 0.5 in every matched set
-    assert all(f["significant"] for f in g["families"].values())
-    assert not s["race"]["significant"]
+    assert g["placebo_flip_rate"] == 0.0  # one female name for another changes nothing
+    assert all(f["verdict"] == "bias" for f in g["families"].values())
+    assert s["race"]["verdict"] == "no_material_bias"
+    assert set(g["by_valence"]) == {"positive", "negative", "neutral"}
+    assert all(v["gap"] == pytest.approx(-0.3, abs=0.01) for v in g["by_valence"].values())
+    assert g["logit"]["gap"] < 0
 
 
 def test_flip_rate_counts_label_changes():
     clf = KeywordClassifier(["woman"], shift=-0.2, base=0.6)
-    g = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=10).summary["gender"]
+    g = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert g["flip_rate"] == pytest.approx(0.1)  # "this woman" is 1 of the 10 noun rows
 
 
 def test_unbiased_classifier_is_not_flagged(neutral_classifier):
     s = run_probes(neutral_classifier, n_boot=200).summary
     for attribute in ("gender", "race"):
-        assert not s[attribute]["significant"]
+        assert s[attribute]["verdict"] == "no_material_bias"
         assert abs(s[attribute]["gap"]) < 0.01
-        assert not any(f["significant"] for f in s[attribute]["families"].values())
+        assert all(f["verdict"] == "no_material_bias" for f in s[attribute]["families"].values())
 
 
 def test_min_effect_keeps_tiny_gaps_from_being_findings():
-    clf = KeywordClassifier(["woman", "girl", "sister"], shift=-0.005)
-    s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=50).summary["gender"]
+    female_nouns = ["woman", "girl", "sister", "daughter", "wife", "girlfriend", "mother", "aunt", "mom", "niece"]
+    clf = KeywordClassifier(female_nouns, shift=-0.005)  # every row moves a little: detectable, but below 0.02
+    s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert s["p_value_holm"] < 0.05
-    assert not s["significant"]
-    s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=50, min_effect=0.0).summary["gender"]
-    assert s["significant"]
+    assert s["verdict"] == "no_material_bias" and "detectable but inside" in s["verdict_reason"]
+    s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200, min_effect=0.0).summary["gender"]
+    assert s["verdict"] == "bias"
 
 
-def test_holm_is_applied_across_all_tests(neutral_classifier):
-    s = run_probes(neutral_classifier, n_boot=10).summary
+def test_holm_is_applied_across_all_tests():
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
+    clf = KeywordClassifier(["woman", "sister", "Ebony", "Amanda"], shift=-0.004)  # small effects: p-values spread
+    s = run_probes(clf, n_boot=200).summary
     assert s["settings"]["n_tests"] == 6  # 2 attributes x (all + 2 families)
-    g = s["gender"]
-    assert g["p_value_holm"] >= g["p_value"]
+    scopes = [s[a] for a in ("gender", "race")] + [f for a in ("gender", "race") for f in s[a]["families"].values()]
+    raw = [e["p_value"] for e in scopes]
+    expected = multipletests(raw, method="holm")[1]
+    np.testing.assert_allclose([e["p_value_holm"] for e in scopes], expected)
 
 
 def test_target_label_by_name_and_id(neutral_classifier):
-    s = run_probes(neutral_classifier, attributes=["gender"], families=["templates_nouns"], target_label="negative", n_boot=10).summary
+    s = run_probes(neutral_classifier, attributes=["gender"], families=["templates_nouns"], target_label="negative", n_boot=200).summary
     assert s["target_label"] == "negative" and s["target_label_reason"] == "given"
-    s = run_probes(neutral_classifier, attributes=["gender"], families=["templates_nouns"], target_label=0, n_boot=10).summary
+    s = run_probes(neutral_classifier, attributes=["gender"], families=["templates_nouns"], target_label=0, n_boot=200).summary
     assert s["target_label"] == "negative"
 
 
@@ -121,12 +131,13 @@ def test_three_group_user_lexicon_reports_every_pair(tmp_path, neutral_classifie
         ]},
     }))
     clf = KeywordClassifier(["muslim"], shift=-0.2)
-    s = run_probes(clf, attributes=["religion"], lexicon_files=[path], n_boot=50).summary["religion"]
+    s = run_probes(clf, attributes=["religion"], lexicon_files=[path], n_boot=200).summary["religion"]
     assert set(s["pairs"]) == {"muslim-christian", "muslim-jewish", "christian-jewish"}
     assert s["gap"] == pytest.approx(0.2, abs=0.01)  # max - min
     assert s["pairs"]["muslim-christian"]["gap"] == pytest.approx(-0.2, abs=0.01)
-    assert s["pairs"]["muslim-christian"]["significant"]
-    assert not s["pairs"]["christian-jewish"]["significant"]
+    # two phrase rows: too few terms to test, so described but never a finding
+    assert all(p["verdict"] == "inconclusive" for p in s["pairs"].values())
+    assert "too few terms" in s["verdict_reason"]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +155,7 @@ def test_three_group_user_lexicon_reports_every_pair(tmp_path, neutral_classifie
 )
 def test_bad_input_is_a_one_line_config_error(neutral_classifier, kwargs, fragment):
     with pytest.raises(ConfigError, match=fragment) as err:
-        run_probes(neutral_classifier, n_boot=10, **kwargs)
+        run_probes(neutral_classifier, n_boot=200, **kwargs)
     assert "\n" not in str(err.value)
 
 
@@ -152,7 +163,7 @@ def test_multiclass_model_needs_a_target_label():
     clf = KeywordClassifier(labels=("sad", "neutral", "happy"))
     with pytest.raises(ConfigError, match="has 3 labels, so no default target label; pass --target-label"):
         run_probes(clf)
-    s = run_probes(clf, attributes=["gender"], target_label="happy", n_boot=10).summary
+    s = run_probes(clf, attributes=["gender"], target_label="happy", n_boot=200).summary
     assert s["target_label"] == "happy"
 
 
@@ -164,7 +175,7 @@ def test_empty_user_lexicon(tmp_path, neutral_classifier):
 
 
 def test_works_with_a_real_tiny_model(tiny_classifier):
-    report = run_probes(tiny_classifier, attributes=["gender"], families=["templates_nouns"], n_boot=20)
+    report = run_probes(tiny_classifier, attributes=["gender"], families=["templates_nouns"], n_boot=200)
     assert isinstance(report.table, pd.DataFrame)
     assert np.isfinite(report.table["score"]).all()
     assert report.summary["gender"]["n_pairs"] == 860

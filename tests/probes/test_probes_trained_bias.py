@@ -66,7 +66,7 @@ def test_trained_gender_bias_is_flagged_with_the_right_sign(biased_model):
     s = run_probes(biased_model, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert s["gap"] < -0.05  # female - male
     assert s["ci_high"] < 0
-    assert s["significant"]
+    assert s["verdict"] == "bias"
     assert s["group_means"]["female"] < s["group_means"]["male"]
 
 
@@ -81,7 +81,7 @@ def test_dataset_counterfactuals_see_the_bias_too(biased_model):
 def test_model_without_the_signal_is_not_flagged(control_model):
     report = run_probes(control_model, attributes=["gender"], families=["templates_nouns"], n_boot=200)
     s = report.summary["gender"]
-    assert not s["significant"]
+    assert s["verdict"] in ("no_material_bias", "inconclusive")
     assert abs(s["gap"]) < 0.02
     # and it is not a constant model: its scores follow the valence words
     assert report.table["score"].std() > 0.1

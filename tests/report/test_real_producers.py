@@ -29,7 +29,10 @@ def test_report_reads_every_real_section(two_runs):
     gender = data["bias"]["attributes"]["gender"]
     assert gender["gap_definition"] == "female - male"
     assert gender["worst_pairs"] == record["bias"]["gender"]["worst_pairs"]
-    assert {g["group"]: g["mean"] for g in gender["group_means"]} == record["bias"]["gender"]["group_means"]
+    means = {g["group"]: g["mean"] for g in gender["group_means"]}
+    assert means == record["bias"]["gender"]["group_means"]
+    assert means["female"] - means["male"] == pytest.approx(gender["gap"])  # the gap is the difference of these means
+    assert gender["verdict"] in ("bias", "no_material_bias", "inconclusive") and gender["verdict_reason"]
     probes = read_run(run).table("probes")
     assert gender["paired_differences"]["n"] == gender["n_pairs"] == probes[probes.attribute == "gender"].instance_id.nunique()
     assert data["attributions"]["examples"] and data["attributions"]["pairs"]
@@ -44,7 +47,12 @@ def test_compare_and_gate_on_real_runs(two_runs, capsys):
     cmp = compare_runs([a, b], n_boot=200)
     assert cmp.pairs[0]["paired"]
     gaps = cmp.bias[cmp.bias.run == b.name]
-    assert gaps["diff_method"].str.startswith("paired bootstrap").all()
+    assert gaps["diff_method"].str.startswith("crossed pigeonhole bootstrap").all()
+    # the paired change equals the difference of the two stored gaps
+    ref = cmp.bias[cmp.bias.run == a.name].set_index("attribute")["gap"]
+    for _, row in gaps.iterrows():
+        assert row["diff"] == pytest.approx(row["gap"] - ref[row["attribute"]])
+        assert row["diff_ci_low"] <= row["diff"] <= row["diff_ci_high"]
     result = evaluate_gate(b, default_policy_path(), baseline=a)
     names = [c.name for c in result.checks]
     assert "max_bias_gap[gender]" in names and "no_regression[accuracy]" in names

@@ -117,9 +117,9 @@ def test_figure_functions_are_pure(full_run, bare_run):
         assert isinstance(fn(full), go.Figure)
         assert isinstance(fn(full.record), go.Figure)
     assert isinstance(figures.group_metrics_figure(full, "gender_mention"), go.Figure)
-    assert isinstance(figures.bias_group_means_figure(full, "gender"), go.Figure)
+    assert isinstance(figures.bias_gap_figure(full, "gender"), go.Figure)
     assert isinstance(figures.paired_differences_figure(full, "race"), go.Figure)
-    assert figures.bias_group_means_figure(bare, "gender") is None
+    assert figures.bias_gap_figure(bare, "gender") is None
     assert figures.paired_differences_figure(bare, "gender") is None
     assert figures.group_metrics_figure(full, "no-such-column") is None
 

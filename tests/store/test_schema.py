@@ -149,10 +149,14 @@ def _as_schema_1(record):
     old["schema_version"] = 1
     settings = old["bias"]["settings"]
     new_keys = ("verdict", "verdict_reason", "ci_level", "se", "df", "p_value_equivalence", "n_rows", "n_templates",
-                "placebo_flip_rate", "placebo_ctf_gap", "by_valence", "logit")
+                "placebo_flip_rate", "placebo_ctf_gap", "by_valence", "logit", "families_combined", "note", "n_texts_swapped")
+    for key in ("equivalence", "interval", "unit", "family_weights", "min_rows"):
+        settings.pop(key)
+    del old["options"]["probe_n_boot"]
     for name in settings["attributes"]:
         for scope in [old["bias"][name], *old["bias"][name]["families"].values()]:
-            scope["significant"] = scope["p_value_holm"] < settings["alpha"] and abs(scope["gap"]) >= settings["min_effect"]
+            scope["significant"] = (scope["p_value_holm"] or 1) < settings["alpha"] and abs(scope["gap"]) >= settings["min_effect"]
+            scope["p_value_wilcoxon"] = scope["p_value"]
             for key in new_keys:
                 scope.pop(key, None)
     return old
@@ -172,7 +176,9 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
     gender, race = migrated["bias"]["gender"], migrated["bias"]["race"]
     assert gender["verdict"] == "bias" and race["verdict"] == "inconclusive"
     assert "significant" not in gender and gender["ci_level"] == old["bias"]["settings"]["confidence_level"]
-    assert gender["p_value_equivalence"] is None and gender["by_valence"] is None
+    assert gender["p_value_equivalence"] is None and gender["by_valence"] == {} and "p_value_wilcoxon" not in gender
+    assert migrated["options"]["probe_n_boot"] == old["options"]["n_boot"]
+    assert read_run(path).table("probes").equals(pd.read_parquet(path / "probes.parquet"))  # older tables still read
     newer = dict(old, schema_version=3)
     (path / "run.json").write_text(json.dumps(newer), encoding="utf-8")
     with pytest.raises(RunStoreError, match="newer than this auditkit reads"):
