@@ -147,8 +147,8 @@ class _Rows(HTMLParser):
             self._cell += data
 
 
-def _row(rows, first):
-    return next(r for r in rows if r and r[0] == first)
+def _row(rows, first, width):
+    return next(r for r in rows if r and r[0] == first and len(r) == width)
 
 
 def _shown(value):
@@ -164,13 +164,14 @@ def test_html_numbers_match_run_json(full_run):
     rows = parser.rows
     for name in ("accuracy", "macro_precision", "macro_recall", "macro_f1"):
         m = record["metrics"][name]
-        assert _row(rows, name)[1:4] == [_shown(m["value"]), _shown(m["ci_low"]), _shown(m["ci_high"])]
+        assert _row(rows, name, 4)[1:4] == [_shown(m["value"]), _shown(m["ci_low"]), _shown(m["ci_high"])]
     for label, pc in record["metrics"]["per_class"].items():
-        assert _row(rows, label)[1:5] == [_shown(pc["precision"]), _shown(pc["recall"]), _shown(pc["f1"]), str(pc["support"])]
+        assert _row(rows, label, 5)[1:5] == [_shown(pc["precision"]), _shown(pc["recall"]), _shown(pc["f1"]), str(pc["support"])]
     for attr in ("gender", "race"):
         b = record["bias"][attr]
-        row = _row(rows, attr)
-        assert row[1] == _shown(b["gap"]) and row[3:5] == [_shown(b["ci_low"]), _shown(b["ci_high"])]
-        assert row[5] == f"{b['p_value_holm']:.2e}" and row[9] == str(b["n_pairs"])
+        row = _row(rows, attr, 14)
+        assert row[1:4] == [_shown(b["gap"]), _shown(b["ci_low"]), _shown(b["ci_high"])]
+        assert row[5] == (f"{b['p_value_holm']:.2e}" if b["p_value_holm"] is not None else "–")
+        assert row[7] == b["verdict"].replace("_", " ") and row[8] == b["verdict_reason"] and row[9] == str(b["n_rows"])
     for group, g in record["metrics"]["by_group"]["gender_mention"].items():
-        assert _row(rows, group)[1:4] == [str(g["n"]), "yes" if g["small"] else "no", _shown(g["accuracy"])]
+        assert _row(rows, group, 7)[1:4] == [str(g["n"]), "yes" if g["small"] else "no", _shown(g["accuracy"])]
