@@ -160,7 +160,10 @@ def test_bias_page_numbers_and_not_measured(env):
     gender = read_run(env / "baseline").record["bias"]["gender"]
     assert metric_value(at, "Gap") == f"{gender['gap']:+.3f}"
     assert metric_value(at, "Flip rate") == f"{gender['flip_rate']:.3f}"
-    assert metric_value(at, "Pairs") == str(gender["n_pairs"])
+    marks = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
+    assert metric_value(at, "Verdict") == marks[gender["verdict"]]
+    p = gender["p_value_holm"]
+    assert metric_value(at, "p-value (Holm)") == (f"{p:.2e}" if p is not None else "—")
     pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
     assert pairs["diff"].abs().is_monotonic_decreasing
     at.text_input(key="ak_bias_word_gender").input("onerror").run()
