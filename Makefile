@@ -14,9 +14,10 @@ TRAIN  := sample_data/reviews_train.csv
 TEST   := sample_data/reviews_test.csv
 POLICY := policy.example.toml
 
-.PHONY: setup test test-fast demo demo-runs dashboard bench clean
+.PHONY: setup test test-fast schema demo demo-runs dashboard bench clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "auditkit needs Python 3.11 or newer, $(PYTHON) is " + sys.version.split()[0] + "; run make with PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU wheel of torch first: a bare "torch" requirement can pull a multi-GB CUDA build.
@@ -31,6 +32,10 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not integration and not browser"
+
+# Regenerate docs/run.schema.json and the run contract in docs/ARCHITECTURE.md from auditkit/store/schema.py
+schema: setup
+	$(BIN)/python -c "from auditkit.store.schema import write_docs; write_docs()"
 
 # --- the demo: two fine-tuned models, two audited runs, two gate verdicts, one dashboard ---
 models/baseline/training.json: $(STAMP) $(TRAIN)

@@ -18,6 +18,15 @@ Names are imported on first use, so ``import auditkit`` stays fast.
 from __future__ import annotations
 
 import importlib
+import sys
+
+#: The oldest Python auditkit runs on (tomllib, typing.NotRequired; the pinned torch wheel is cp311).
+MIN_PYTHON = (3, 11)
+if sys.version_info < MIN_PYTHON:
+    raise ImportError(
+        f"auditkit needs Python {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer, this is {sys.version.split()[0]}; "
+        f"create the virtual environment with python3.11 (make setup PYTHON=python3.11)"
+    )
 
 from auditkit.errors import AuditkitError
 

@@ -33,7 +33,15 @@ class LabelMismatchError(AuditkitError, ValueError):
 
 
 class ConfigError(AuditkitError, ValueError):
-    """An option, policy or lexicon file is invalid."""
+    """An option, policy or lexicon file is invalid.
+
+    ``parameter`` names the option at fault (a keyword of the Python API, e.g. ``"n_boot"``)
+    when the message starts with it; the CLI then names its flag instead (``--n-boot``).
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class RunStoreError(AuditkitError, ValueError):

@@ -19,7 +19,7 @@ from auditkit.compare import compare_runs
 from auditkit.errors import AuditkitError
 from auditkit.gate import default_policy_path as shipped_policy_path
 from auditkit.gate import evaluate_gate, load_policy
-from auditkit.store import RUN_FILE, Run, list_runs, read_run, sections
+from auditkit.store import RUN_FILE, Run, RunScan, read_run, scan_runs, sections
 
 RUNS_ENV = "AUDITKIT_RUNS"
 DEFAULT_RUNS = "runs"
@@ -57,19 +57,28 @@ def _signature(root: Path) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _runs_cached(root: str, signature: tuple) -> list[Run]:
-    return list_runs(root, max_depth=_MAX_DEPTH)
+def _scan_cached(root: str, signature: tuple) -> RunScan:
+    return scan_runs(root, max_depth=_MAX_DEPTH)
+
+
+def _scan() -> RunScan:
+    root = runs_dir()
+    if not root.is_dir():
+        return RunScan(runs=[], rejected=[])
+    try:
+        return _scan_cached(str(root), _signature(root))
+    except AuditkitError:
+        return RunScan(runs=[], rejected=[])
 
 
 def stored_runs() -> list[Run]:
-    """Every run under the runs folder, newest first ([] when there is none)."""
-    root = runs_dir()
-    if not root.is_dir():
-        return []
-    try:
-        return _runs_cached(str(root), _signature(root))
-    except AuditkitError:
-        return []
+    """Every readable run under the runs folder, newest first ([] when there is none)."""
+    return _scan().runs
+
+
+def rejected_runs() -> list[tuple[str, str]]:
+    """(run folder, one-line reason) for each run under the runs folder that does not read."""
+    return [(str(path), reason) for path, reason in _scan().rejected]
 
 
 def run_mtime(run: Run) -> int:
@@ -204,7 +213,7 @@ def _attributions_cached(path: str, mtime: int):
 
 
 def attributions(run: Run) -> pd.DataFrame | None:
-    """attributions.parquet with standard column names (words, scores, target, pair_id, side...), or None."""
+    """attributions.parquet (contract columns: words, scores, target, pair_id, side...), or None."""
     return _attributions_cached(str(run.path), _tables_mtime(run))
 
 

@@ -14,7 +14,6 @@ again with DOMPurify).
 from __future__ import annotations
 
 import html
-import math
 import re
 from pathlib import Path
 
@@ -22,8 +21,9 @@ import pandas as pd
 import streamlit as st
 
 from auditkit._text import printable
+from auditkit import _format as fmt
 from auditkit.store import Run
-from auditkit.store.sections import finite
+from auditkit.store import sections as S
 
 from dashboard import _data
 
@@ -50,57 +50,35 @@ def show_error(exc: BaseException) -> None:
 
 
 def number(value, digits: int = 3, *, signed: bool = False) -> str:
-    """A float for display; "—" when absent or not finite."""
-    if value is None or isinstance(value, bool):
-        return "—"
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(f):
-        return "—"
-    if f != 0 and abs(f) < 0.5 * 10 ** -digits:  # would print as 0.000: show its size
-        return f"{f:+.2e}" if signed else f"{f:.2e}"
-    return f"{f:+.{digits}f}" if signed else f"{f:.{digits}f}"
+    """A float for display (auditkit's one number format); "—" when not measured."""
+    return fmt.number(value, digits=digits, signed=signed, missing="—")
 
 
 def p_text(value) -> str:
     """A p-value in scientific notation (1.23e-06); "—" when not tested."""
-    value = as_float(value)
-    return "—" if value is None else f"{value:.2e}"
+    return fmt.p_value(value, missing="—")
 
 
-def ci_text(entry) -> str:
-    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when absent."""
-    if not isinstance(entry, dict) or entry.get("ci_low") is None or entry.get("ci_high") is None:
+def ci_text(entry: dict) -> str:
+    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when not computed (null)."""
+    if entry["ci_low"] is None or entry["ci_high"] is None:
         return ""
     return f"[{number(entry['ci_low'])}, {number(entry['ci_high'])}]"
 
 
-as_float = finite  # float or None, for numeric, sortable table columns
-
-
-def metric_entry(record: dict, name: str) -> dict:
-    """metrics[name] as a {"value", "ci_low", "ci_high"} mapping (a bare number becomes {"value": n})."""
-    entry = (record.get("metrics") or {}).get(name)
-    if isinstance(entry, dict):
-        return entry
-    return {"value": entry} if entry is not None else {}
+as_float = S.finite  # float or None, for numeric, sortable table columns (table cells may be NaN)
 
 
 VERDICT_MARKS = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
 
 
-def verdict_mark(section) -> str:
-    """"✱ bias", "no material bias" or "? inconclusive"; "" when not measured."""
-    if not isinstance(section, dict) or section.get("verdict") is None:
-        return ""
+def verdict_mark(section: dict) -> str:
+    """"✱ bias", "no material bias" or "? inconclusive"."""
     return VERDICT_MARKS[section["verdict"]]
 
 
 def run_label(run: Run) -> str:
-    model = (run.record.get("model") or {}).get("name") or "?"
-    return f"{run.name} — {model}"
+    return f"{run.name} — {run.record['model']['name']}"
 
 
 def empty_state() -> None:
@@ -153,13 +131,25 @@ def pick_run(runs: list[Run]) -> Run | None:
     return by_path[choice]
 
 
+def open_run_page(title: str) -> Run:
+    """The preamble of a per-run page: its title, the sidebar run picker and the run's header line.
+
+    Stops the page (after the empty state) when there is no run.
+    """
+    st.title(title)
+    run = pick_run(_data.stored_runs())
+    if run is None:
+        st.stop()
+    run_header(run)
+    return run
+
+
 def run_header(run: Run) -> None:
     rec = run.record
-    model = rec.get("model") or {}
-    data = rec.get("dataset") or {}
+    model, data = rec["model"], rec["dataset"]
     st.caption(md(
-        f"Run {run.name} · model {model.get('name', '?')} · dataset "
-        f"{Path(str(data.get('source', '?'))).name} (n={data.get('n_examples', '?')}) · {rec.get('created_at', '')}"
+        f"Run {run.name} · model {model['name']} · dataset "
+        f"{Path(data['source']).name} (n={data['n_examples']}) · {rec['created_at']}"
     ))
 
 

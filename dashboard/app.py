@@ -32,4 +32,7 @@ page = st.navigation(PAGES)
 with st.sidebar:
     st.caption("Runs folder")
     st.text(str(_data.runs_dir()))
+for _, reason in _data.rejected_runs():  # a malformed run gets one message (as text); the others still show
+    st.warning("One run under the runs folder was skipped because it does not read:", icon=":material/warning:")
+    st.text(reason)
 page.run()

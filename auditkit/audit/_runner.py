@@ -25,7 +25,7 @@ from auditkit.models import Predictions, TextClassifier, map_labels
 
 @dataclass
 class AuditOptions:
-    """What an audit computes (defaults match the CLI's)."""
+    """What an audit computes (the CLI's defaults are read from here)."""
 
     n_boot: int = 1000
     seed: int = 0
@@ -35,6 +35,8 @@ class AuditOptions:
     min_group_size: int = 30
     #: Bias probe attributes ("gender", "race", or those of --lexicon files); empty skips probes.
     probes: tuple[str, ...] = ("gender", "race")
+    #: Probe families to run (see auditkit.probes.run_probes); empty runs every family.
+    probe_families: tuple[str, ...] = ()
     target_label: str | None = None
     lexicon_files: tuple[str, ...] = ()
     alpha: float = 0.05
@@ -46,25 +48,21 @@ class AuditOptions:
     attribution_method: str = "integrated_gradients"
 
     def validate(self) -> None:
-        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the CLI flag) for bad values."""
-        if self.n_boot < 0:
-            raise ConfigError(f"--n-boot must be 0 or more, got {self.n_boot}")
-        if self.batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if not 0 < self.confidence_level < 1:
-            raise ConfigError(f"confidence level must be between 0 and 1, got {self.confidence_level}")
-        if self.n_bins < 1:
-            raise ConfigError(f"calibration bins must be at least 1, got {self.n_bins}")
-        if self.min_group_size < 1:
-            raise ConfigError(f"--min-group-size must be at least 1, got {self.min_group_size}")
-        if not 0 < self.alpha < 1:
-            raise ConfigError(f"--alpha must be between 0 and 1, got {self.alpha}")
-        if self.min_effect < 0:
-            raise ConfigError(f"--min-effect must be 0 or more, got {self.min_effect}")
-        if self.probe_n_boot < 100:
-            raise ConfigError(f"--probe-n-boot must be at least 100, got {self.probe_n_boot}")
-        if self.attributions < 0:
-            raise ConfigError(f"--attributions must be 0 or more, got {self.attributions}")
+        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values."""
+        problems = (
+            ("n_boot", self.n_boot < 0, "must be 0 or more"),
+            ("batch_size", self.batch_size < 1, "must be at least 1"),
+            ("confidence_level", not 0 < self.confidence_level < 1, "must be between 0 and 1"),
+            ("n_bins", self.n_bins < 1, "must be at least 1"),
+            ("min_group_size", self.min_group_size < 1, "must be at least 1"),
+            ("alpha", not 0 < self.alpha < 1, "must be between 0 and 1"),
+            ("min_effect", self.min_effect < 0, "must be 0 or more"),
+            ("probe_n_boot", self.probe_n_boot < 100, "must be at least 100"),
+            ("attributions", self.attributions < 0, "must be 0 or more"),
+        )
+        for name, bad, rule in problems:
+            if bad:
+                raise ConfigError(f"{name} {rule}, got {getattr(self, name)!r}", parameter=name)
 
 
 @dataclass
@@ -146,7 +144,8 @@ def run_audit(
 
         if options.attribution_method not in METHODS:
             raise ConfigError(
-                f"unknown --attribution-method {options.attribution_method!r}; choose one of {', '.join(METHODS)}"
+                f"attribution_method {options.attribution_method!r} is unknown; choose one of {', '.join(METHODS)}",
+                parameter="attribution_method",
             )
 
     @contextmanager
@@ -259,6 +258,7 @@ def _bias_stage(classifier, dataset, options, log, progress):
         texts=dataset.texts,
         target_label=options.target_label,
         lexicon_files=tuple(options.lexicon_files),
+        families=tuple(options.probe_families) or None,
         n_boot=options.probe_n_boot,
         seed=options.seed,
         alpha=options.alpha,

@@ -22,9 +22,12 @@ def add_parser(sub):
     add_model_options(p)
     p.add_argument("--out", required=True, help="run directory to write (atomically)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing auditkit run at --out")
-    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for confidence intervals (default 1000; 0 skips)")
-    p.add_argument("--seed", type=int, default=0, help="seed of every resampling (default 0)")
-    p.add_argument("--min-group-size", type=int, default=30, help="groups smaller than this are flagged as too small to trust")
+    d = AuditOptions  # every default below is the options dataclass's own
+    p.add_argument("--n-boot", type=int, default=d.n_boot,
+                   help="bootstrap resamples for the metrics' confidence intervals (default %(default)s; 0 skips them)")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of every resampling (default %(default)s)")
+    p.add_argument("--min-group-size", type=int, default=d.min_group_size,
+                   help="groups smaller than this are flagged as too small to trust (default %(default)s)")
     p.add_argument("--resume", action="store_true",
                    help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
                         "(the run is then replaced)")
@@ -40,24 +43,38 @@ def add_parser(sub):
     engine.add_argument("--ray-replicas", type=int, default=None, metavar="N",
                         help="classifier replicas in the Ray actor pool (default: one per GPU, else one per 4 CPUs)")
     probes = p.add_argument_group("bias probes")
-    probes.add_argument("--probes", default="gender,race",
-                        help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: gender,race)")
-    probes.add_argument("--target-label", default=None,
+    probes.add_argument("--probes", default=",".join(d.probes),
+                        help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: %(default)s)")
+    probes.add_argument("--target-label", default=d.target_label,
                         help="class whose probability the probes compare (name or id; default: the last label of a binary model)")
     probes.add_argument("--lexicon", action="append", default=[], metavar="FILE",
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
-    probes.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm correction (default 0.05)")
-    probes.add_argument("--min-effect", type=float, default=0.02,
+    probes.add_argument("--alpha", type=float, default=d.alpha, help="significance level after Holm correction (default %(default)s)")
+    probes.add_argument("--min-effect", type=float, default=d.min_effect,
                         help="smallest |gap| in target probability that matters: a smaller gap is never 'bias', and "
-                             "'no material bias' means the gap is shown to lie inside ±min-effect (default 0.02)")
-    probes.add_argument("--probe-n-boot", type=int, default=2000,
-                        help="pigeonhole-bootstrap resamples of each probe interval (default 2000; at least 100)")
+                             "'no material bias' means the gap is shown to lie inside ±min-effect (default %(default)s)")
+    probes.add_argument("--probe-n-boot", type=int, default=d.probe_n_boot,
+                        help="pigeonhole-bootstrap resamples of each probe interval (default %(default)s; at least 100)")
     attr = p.add_argument_group("attributions")
-    attr.add_argument("--attributions", type=int, default=24, metavar="N",
-                      help="how many examples to explain with Captum (default 24; 0 skips)")
-    attr.add_argument("--attribution-method", default="integrated_gradients",
+    attr.add_argument("--attributions", type=int, default=d.attributions, metavar="N",
+                      help="how many examples to explain with Captum (default %(default)s; 0 skips)")
+    attr.add_argument("--attribution-method", default=d.attribution_method,
                       help="integrated_gradients (default), input_x_gradient or occlusion")
     return p
+
+
+#: AuditOptions parameter -> the flag that sets it (for naming flags in the engine's errors).
+FLAGS = {name: "--" + name.replace("_", "-") for name in (
+    "n_boot", "seed", "batch_size", "min_group_size", "probes", "target_label", "alpha", "min_effect",
+    "probe_n_boot", "attributions", "attribution_method")} | {"lexicon_files": "--lexicon"}
+
+
+def flag_error(exc: ConfigError) -> ConfigError:
+    """The engine's error with the parameter it names replaced by the CLI flag (unchanged without one)."""
+    flag = FLAGS.get(exc.parameter or "")
+    if flag is None or not str(exc).startswith(exc.parameter):
+        return exc
+    return ConfigError(flag + str(exc)[len(exc.parameter):], parameter=exc.parameter)
 
 
 def options_from_args(args) -> AuditOptions:
@@ -80,7 +97,10 @@ def options_from_args(args) -> AuditOptions:
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )
-    options.validate()
+    try:
+        options.validate()
+    except ConfigError as exc:
+        raise flag_error(exc) from None
     return options
 
 
@@ -112,7 +132,10 @@ def run(args) -> int:
     if args.resume:
         stored, reason = reusable_predictions(args.out, classifier=classifier, dataset=dataset)
         say(f"resume: {reason}")
-    result = run_audit(classifier, dataset, options=options, log=say, predictions=stored)
+    try:
+        result = run_audit(classifier, dataset, options=options, log=say, predictions=stored)
+    except ConfigError as exc:
+        raise flag_error(exc) from None
     path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite or args.resume)
     m = result.record["metrics"]
     acc, f1 = m["accuracy"], m["macro_f1"]

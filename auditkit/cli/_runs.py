@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 
+from auditkit._text import printable
 from auditkit.cli._common import show
-from auditkit.store import list_runs, runs_table
+from auditkit.store import runs_table, scan_runs
 
 
 def add_parser(sub):
@@ -17,8 +19,10 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    runs = list_runs(args.dir)
-    table = runs_table(runs)
+    scan = scan_runs(args.dir)
+    for _, reason in scan.rejected:  # one line per malformed run; the others are still listed
+        print(printable(f"auditkit: warning: skipped {reason}"), file=sys.stderr)
+    table = runs_table(scan.runs)
     if args.format == "json":
         print(json.dumps(table.to_dict(orient="records"), indent=2, default=str))
     elif args.format == "csv":

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from auditkit._format import p_value
 from auditkit.store import sections as S
 from auditkit.errors import ConfigError
 from auditkit.probes import format_verdict
@@ -349,7 +350,7 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha) -> str:
         return base + " (not tested)."
     if row.get("p_value") is not None:
         verdict = "significant" if row["significant"] else "not significant"
-        return base + f" — {verdict} (McNemar exact p = {row['p_value']:.2e}, α = {alpha})."
+        return base + f" — {verdict} (McNemar exact p = {p_value(row['p_value'])}, α = {alpha})."
     if row.get("diff_ci_low") is not None:
         verdict = "significant" if row["significant"] else "not significant"
         return base + (f" — {verdict} (paired bootstrap {1 - alpha:.0%} CI of the difference "

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from typing import Mapping
 
+from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit.compare import compare_runs
 from auditkit.errors import ConfigError, RunStoreError
@@ -91,11 +92,7 @@ class GateResult:
 
 
 def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e-3 and v != 0 else f"{v:.3f}"
-    return str(v)
+    return number(v, missing="-")
 
 
 def _as_policy(policy) -> Policy:
@@ -130,14 +127,13 @@ def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
 
 def _min_metric(run: Run, name: str, check: str, opts: dict) -> GateCheck:
     m = S.metric(run, name)
-    if m["value"] is None:
-        raise RunStoreError(f"run {run.name!r} has no metrics.{name}, which policy check {check!r} needs; re-run auditkit audit")
     on = opts["on"]
     observed = m["ci_low"] if on == "ci_low" else m["value"]
     if observed is None:
         raise RunStoreError(f"run {run.name!r} has no confidence interval for {name}, which {check!r} with on = \"ci_low\" needs; "
                             "use on = \"value\" or re-run the audit with bootstrap CIs")
-    label = "95% CI lower bound" if on == "ci_low" else "point value"
+    level = run.record["metrics"]["bootstrap"]["confidence_level"]
+    label = f"{level:.0%} CI lower bound" if on == "ci_low" else "point value"
     detail = f"{name} {label} {observed:.3f} (value {m['value']:.3f}"
     detail += f", CI [{m['ci_low']:.3f}, {m['ci_high']:.3f}])" if m["ci_low"] is not None and m["ci_high"] is not None else ")"
     return GateCheck(check, observed >= opts["threshold"], observed, opts["threshold"], detail)
@@ -173,73 +169,96 @@ def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
         checks["no_regression"] = {k: d for k, (_, d) in CHECKS["no_regression"].items()}
 
     for name, opts in checks.items():
-        if name == "min_accuracy":
-            result.checks.append(_min_metric(run, "accuracy", name, opts))
-        elif name == "min_macro_f1":
-            result.checks.append(_min_metric(run, "macro_f1", name, opts))
-        elif name == "min_class_recall":
-            per_class = S.per_class(run)
-            if not per_class:
-                raise RunStoreError(f"run {run.name!r} has no metrics.per_class, which policy check {name!r} needs; re-run auditkit audit")
-            classes = opts["classes"] or list(per_class)
-            for label in classes:
-                if label not in per_class:
-                    raise RunStoreError(f"policy check {name!r} lists class {label!r}, which run {run.name!r} does not have; "
-                                        f"classes: {', '.join(per_class)}")
-                r = S.finite(per_class[label].get("recall"))
-                ok = r is not None and r >= opts["threshold"]
-                result.checks.append(GateCheck(f"{name}[{label}]", ok, r, opts["threshold"],
-                                               f"recall of {label!r} (support {per_class[label].get('support', '?')})"))
-        elif name == "max_bias_gap":
-            for attr, entry in _attributes(run, opts, name).items():
-                gap = S.finite(entry.get("gap"))
-                lo, hi = S.finite(entry.get("ci_low")), S.finite(entry.get("ci_high"))
-                if opts["on"] == "ci" and lo is not None and hi is not None:
-                    observed, how = max(abs(lo), abs(hi)), f"CI [{lo:+.3f}, {hi:+.3f}] farthest from 0"
-                else:
-                    observed, how = (None if gap is None else abs(gap)), "|gap|"
-                a, b = (S.gap_groups(entry) + ["?", "?"])[:2]
-                ok = observed is not None and observed <= opts["threshold"]
-                detail = f"{how} of {a} − {b}" + (f" = {gap:+.3f}" if gap is not None else " not measured")
-                result.checks.append(GateCheck(f"{name}[{attr}]", ok, observed, opts["threshold"], detail))
-        elif name == "no_significant_bias":
-            settings = (run.record.get("bias") or {}).get("settings") or {}
-            if opts["require"] == "no_material_bias" and not (S.finite(settings.get("min_effect")) or 0) > 0:
-                raise RunStoreError(
-                    f"policy check {name!r} with require = \"no_material_bias\" needs a run audited with a minimum effect "
-                    f"above 0 (run {run.name!r} has {settings.get('min_effect')!r}); re-run auditkit audit with --min-effect 0.02"
-                )
-            for attr, entry in _attributes(run, opts, name).items():
-                verdict = entry["verdict"]
-                ok = verdict != "bias" if opts["require"] == "not_bias" else verdict == "no_material_bias"
-                gap = S.finite(entry.get("gap"))
-                level = S.finite(entry.get("ci_level"))
-                ci = (f", {level:.0%} CI [{entry['ci_low']:+.3f}, {entry['ci_high']:+.3f}]"
-                      if level is not None and entry.get("ci_low") is not None else "")
-                detail = f"{format_verdict(verdict)}: gap {gap:+.3f}{ci} — {entry['verdict_reason']}"
-                result.checks.append(GateCheck(f"{name}[{attr}]", ok, S.finite(entry.get("p_value_holm")), None, detail))
-        elif name == "max_flip_rate":
-            for attr, entry in _attributes(run, opts, name).items():
-                fr = S.finite(entry.get("flip_rate"))
-                if fr is None:
-                    raise RunStoreError(f"run {run.name!r} bias.{attr} has no flip_rate, which policy check {name!r} needs")
-                placebo = S.finite(entry.get("placebo_flip_rate"))
-                beside = f" (placebo, swaps within one group: {placebo:.1%})" if placebo is not None else ""
-                result.checks.append(GateCheck(f"{name}[{attr}]", fr <= opts["threshold"], fr, opts["threshold"],
-                                               f"predicted label flips in {fr:.1%} of {entry['n_pairs']} counterfactual sets{beside}"))
-        elif name == "max_identity_share":
-            section = S.require_section(run, "attributions", needed_by=f"policy check {name!r}")
-            share = S.finite(section.get("identity_share"))
-            if share is None:
-                raise RunStoreError(f"run {run.name!r} attributions has no identity_share, which policy check {name!r} needs")
-            result.checks.append(GateCheck(name, share <= opts["threshold"], share, opts["threshold"],
-                                           f"{share:.1%} of |attribution| on identity words over {section.get('n_examples', '?')} examples"))
-        elif name == "no_regression":
-            if base is None:
-                result.checks.append(GateCheck(name, True, None, None, "skipped: no --baseline given", skipped=True))
-                continue
-            result.checks.extend(_regression_checks(run, base, opts, policy))
+        result.checks.extend(CHECK_FUNCTIONS[name](run, name, opts, base=base, policy=policy))
     return result
+
+
+# ---------------------------------------------------------------- one function per policy check (see _policy.CHECKS)
+
+def _check_min_accuracy(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    return [_min_metric(run, "accuracy", name, opts)]
+
+
+def _check_min_macro_f1(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    return [_min_metric(run, "macro_f1", name, opts)]
+
+
+def _check_min_class_recall(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    per_class = S.per_class(run)
+    classes = opts["classes"] or list(per_class)
+    out = []
+    for label in classes:
+        if label not in per_class:
+            raise RunStoreError(f"policy check {name!r} lists class {label!r}, which run {run.name!r} does not have; "
+                                f"classes: {', '.join(per_class)}")
+        r = per_class[label]["recall"]
+        out.append(GateCheck(f"{name}[{label}]", r >= opts["threshold"], r, opts["threshold"],
+                             f"recall of {label!r} (support {per_class[label]['support']})"))
+    return out
+
+
+def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    out = []
+    for attr, entry in _attributes(run, opts, name).items():
+        gap = entry["gap"]
+        lo, hi = entry["ci_low"], entry["ci_high"]
+        if opts["on"] == "ci" and lo is not None and hi is not None:
+            observed, how = max(abs(lo), abs(hi)), f"CI [{lo:+.3f}, {hi:+.3f}] farthest from 0"
+        else:
+            observed, how = (None if gap is None else abs(gap)), "|gap|"
+        a, b = S.gap_groups(entry)
+        ok = observed is not None and observed <= opts["threshold"]
+        detail = f"{how} of {a} − {b}" + (f" = {gap:+.3f}" if gap is not None else " not measured")
+        out.append(GateCheck(f"{name}[{attr}]", ok, observed, opts["threshold"], detail))
+    return out
+
+
+def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    attributes = _attributes(run, opts, name)
+    settings = run.record["bias"]["settings"]
+    if opts["require"] == "no_material_bias" and not settings["min_effect"] > 0:
+        raise RunStoreError(
+            f"policy check {name!r} with require = \"no_material_bias\" needs a run audited with a minimum effect "
+            f"above 0 (run {run.name!r} has {settings['min_effect']!r}); re-run auditkit audit with --min-effect 0.02"
+        )
+    out = []
+    for attr, entry in attributes.items():
+        verdict = entry["verdict"]
+        ok = verdict != "bias" if opts["require"] == "not_bias" else verdict == "no_material_bias"
+        gap = entry["gap"]
+        ci = (f", {entry['ci_level']:.0%} CI [{entry['ci_low']:+.3f}, {entry['ci_high']:+.3f}]"
+              if entry["ci_level"] is not None and entry["ci_low"] is not None else "")
+        detail = f"{format_verdict(verdict)}: gap {gap:+.3f}{ci} — {entry['verdict_reason']}"
+        out.append(GateCheck(f"{name}[{attr}]", ok, entry["p_value_holm"], None, detail))
+    return out
+
+
+def _check_max_flip_rate(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    out = []
+    for attr, entry in _attributes(run, opts, name).items():
+        fr = entry["flip_rate"]
+        if fr is None:
+            raise RunStoreError(f"run {run.name!r} bias.{attr} has no flip_rate (no complete pairs), which policy check {name!r} needs")
+        placebo = entry["placebo_flip_rate"]
+        beside = f" (placebo, swaps within one group: {placebo:.1%})" if placebo is not None else ""
+        out.append(GateCheck(f"{name}[{attr}]", fr <= opts["threshold"], fr, opts["threshold"],
+                             f"predicted label flips in {fr:.1%} of {entry['n_pairs']} counterfactual sets{beside}"))
+    return out
+
+
+def _check_max_identity_share(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    section = S.require_section(run, "attributions", needed_by=f"policy check {name!r}")
+    share = section["identity_share"]
+    if share is None:
+        raise RunStoreError(f"run {run.name!r} attributions has no identity_share, which policy check {name!r} needs")
+    return [GateCheck(name, share <= opts["threshold"], share, opts["threshold"],
+                      f"{share:.1%} of |attribution| on identity words over {section['n_examples']} examples")]
+
+
+def _check_no_regression(run: Run, name: str, opts: dict, *, base: Run | None, policy: Policy) -> list[GateCheck]:
+    if base is None:
+        return [GateCheck(name, True, None, None, "skipped: no --baseline given", skipped=True)]
+    return _regression_checks(run, base, opts, policy)
 
 
 def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[GateCheck]:
@@ -264,7 +283,7 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
         if m == "accuracy":
             p = S.finite(row["p_value"])
             worse = diff is not None and diff < -tol and p is not None and p < policy.alpha
-            detail = f"accuracy {diff:+.3f} vs {base.name}, McNemar exact p = {p:.3g}"
+            detail = f"accuracy {diff:+.3f} vs {base.name}, McNemar exact p = {p_value(p)}"
             out.append(GateCheck("no_regression[accuracy]", not worse, diff, floor, detail))
         elif row.get("diff_ci_high") is not None and S.finite(row["diff_ci_high"]) is not None:
             hi, lo = S.finite(row["diff_ci_high"]), S.finite(row["diff_ci_low"])
@@ -297,6 +316,19 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
             detail = f"|{attr} gap| {d:+.3f} vs {base.name}, CI of the change [{lo:+.3f}, {hi:+.3f}]"
             out.append(GateCheck(f"no_regression[bias:{attr}]", not worse, d, tol, detail))
     return out
+
+
+#: Policy check name → the function that evaluates it (the same names and order as _policy.CHECKS).
+CHECK_FUNCTIONS = {
+    "min_accuracy": _check_min_accuracy,
+    "min_macro_f1": _check_min_macro_f1,
+    "min_class_recall": _check_min_class_recall,
+    "max_bias_gap": _check_max_bias_gap,
+    "no_significant_bias": _check_no_significant_bias,
+    "max_flip_rate": _check_max_flip_rate,
+    "max_identity_share": _check_max_identity_share,
+    "no_regression": _check_no_regression,
+}
 
 
 def _short(metric_name: str) -> str:

@@ -6,22 +6,15 @@ three formats cannot disagree.
 
 from __future__ import annotations
 
+from auditkit import __version__
 from auditkit.probes import format_verdict
 from auditkit.store import sections as S
-from auditkit.report._markdown import fmt_num
+from auditkit._format import number as fmt_num
 from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, to_jsonable
 
 N_WORST_PAIRS = 5
 N_GALLERY = 8
-
-
-def _version() -> str:
-    try:
-        from auditkit import __version__
-        return __version__
-    except Exception:  # pragma: no cover - partial installs
-        return "unknown"
 
 
 def _scope_data(entry: dict) -> dict:
@@ -40,7 +33,6 @@ def _bias_data(run: Run) -> dict | None:
         return None
     attrs = {}
     for attr, entry in S.bias_attributes(run).items():
-        a, b = (S.gap_groups(entry) + ["", ""])[:2]
         families = {str(fam): _scope_data(fentry) for fam, fentry in entry["families"].items()}
         diffs = S.paired_differences(run, attr)
         attrs[attr] = {
@@ -59,9 +51,8 @@ def _bias_data(run: Run) -> dict | None:
             },
             "worst_pairs": S.worst_pairs(run, attr, k=N_WORST_PAIRS),
         }
-    settings = bias.get("settings") if isinstance(bias.get("settings"), dict) else {}
-    return {"target_label": bias.get("target_label"), "target_label_reason": bias.get("target_label_reason"),
-            "correction": settings.get("correction"), "attributes": attrs,
+    return {"target_label": bias["target_label"], "target_label_reason": bias["target_label_reason"],
+            "correction": bias["settings"]["correction"], "attributes": attrs,
             "observed_groups": S.observed_groups(run) or None}
 
 
@@ -69,44 +60,35 @@ def _attribution_data(run: Run) -> dict | None:
     section = S.section(run, "attributions")
     if section is None:
         return None
-    out = {k: section.get(k) for k in ("method", "n_examples", "n_steps_used", "mean_abs_convergence_delta",
-                                       "identity_share", "identity_share_by_group", "identity_share_by_kind",
-                                       "faithfulness", "top_words", "notes", "target")
-           if section.get(k) is not None}
+    out = {k: section[k] for k in ("method", "n_examples", "n_steps_used", "mean_abs_convergence_delta",
+                                   "identity_share", "identity_share_by_group", "identity_share_by_kind",
+                                   "faithfulness", "top_words", "notes", "target")}
     table = S.attributions_table(run)
     examples, pairs = [], []
     if table is not None:
-        has_pairs = "pair_id" in table and "side" in table
-        singles = table[table["pair_id"].isna()] if has_pairs else table
-        if "kind" in singles:  # one of each kind first (errors, borderline, correct...), then the rest
-            singles = singles.assign(_rank=singles.groupby("kind", sort=False).cumcount()).sort_values("_rank", kind="stable")
-        for _, row in singles.head(N_GALLERY).iterrows():
-            examples.append(_example(row))
-        if has_pairs:
-            paired = table[table["pair_id"].notna()]
-            for pid, part in paired.groupby("pair_id", sort=False):
-                part = part.sort_values("side", key=lambda c: c.map({"high": 0, "a": 0, "low": 1, "b": 1}).fillna(2))
-                if len(part) >= 2:
-                    pairs.append({"pair_id": str(pid), "sides": [_example(r) for _, r in part.head(2).iterrows()]})
-                if len(pairs) >= N_GALLERY:
-                    break
+        singles = table[table["pair_id"].isna()]
+        # one of each kind first (errors, borderline, correct...), then the rest
+        singles = singles.assign(_rank=singles.groupby("kind", sort=False).cumcount()).sort_values("_rank", kind="stable")
+        examples = [_example(row) for _, row in singles.head(N_GALLERY).iterrows()]
+        paired = table[table["pair_id"].notna()]
+        for pid, part in paired.groupby("pair_id", sort=False):
+            high, low = part[part["side"] == "high"], part[part["side"] == "low"]
+            pairs.append({"pair_id": str(pid), "sides": [_example(high.iloc[0]), _example(low.iloc[0])]})
+            if len(pairs) >= N_GALLERY:
+                break
     out["examples"] = examples
     out["pairs"] = pairs
     return out
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def _example(row) -> dict:
-    row = {k: (None if _missing(v) else v) for k, v in row.items()}
-    return {"text": str(row.get("text", "")), "target": None if row.get("target") is None else str(row.get("target")),
-            "words": list(row["words"]), "scores": [float(s) for s in row["scores"]],
-            "delta": S.finite(row.get("delta")), "side": None if row.get("side") is None else str(row.get("side")),
-            "group": None if row.get("group") is None else str(row.get("group")),
-            "attribute": None if row.get("attribute") is None else str(row.get("attribute")),
-            "kind": None if row.get("kind") is None else str(row.get("kind"))}
+    """One attributions.parquet row as report data (contract columns; absent pair fields are None)."""
+    def text_or_none(value):
+        return None if value is None or value != value else str(value)
+
+    return {"text": row["text"], "target": row["target"], "words": list(row["words"]), "scores": list(row["scores"]),
+            "delta": S.finite(row["convergence_delta"]), "side": text_or_none(row["side"]),
+            "group": text_or_none(row["group"]), "attribute": text_or_none(row["attribute"]), "kind": row["kind"]}
 
 
 def _limitations(run: Run, data: dict) -> list[str]:
@@ -131,10 +113,10 @@ def _limitations(run: Run, data: dict) -> list[str]:
                      "and cannot prove the absence of bias.")
     if data["attributions"] is None:
         notes.append("Attributions were not computed: no evidence on which words drive decisions.")
-    ece = data["metrics"].get("ece")
+    ece = data["metrics"]["ece"]
     if ece is not None and ece > 0.1:
         notes.append(f"Probabilities are poorly calibrated (ECE {ece:.3f}); do not read them as confidence.")
-    notes.append(f"All numbers hold for {ds.get('source', 'the evaluation data')} ({ds.get('n_examples', '?')} examples); "
+    notes.append(f"All numbers hold for {ds['source']} ({ds['n_examples']} examples); "
                  "other data may behave differently.")
     return notes
 
@@ -143,9 +125,10 @@ def _highlights(data: dict) -> list[str]:
     lines = []
     m = data["metrics"]
     for name in ("accuracy", "macro_f1"):
-        e = m.get(name) or {}
-        if e.get("value") is not None:
-            ci = f" (95% CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e.get("ci_low") is not None and e.get("ci_high") is not None else ""
+        e = m[name]
+        if e["value"] is not None:
+            level = m["bootstrap"]["confidence_level"]
+            ci = f" ({level:.0%} CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e["ci_low"] is not None else ""
             label = "Accuracy" if name == "accuracy" else "Macro-F1"
             lines.append(f"{label}: {e['value']:.3f}{ci}.")
     bias = data["bias"]
@@ -153,7 +136,7 @@ def _highlights(data: dict) -> list[str]:
         lines.append("Bias: not measured (run audited without probes).")
     else:
         for attr, e in bias["attributes"].items():
-            if e.get("gap") is None:
+            if e["gap"] is None:
                 continue
             level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"
             lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
@@ -162,7 +145,7 @@ def _highlights(data: dict) -> list[str]:
     attr = data["attributions"]
     if attr is None:
         lines.append("Attributions: not measured.")
-    elif attr.get("identity_share") is not None:
+    elif attr["identity_share"] is not None:
         lines.append(f"Identity words carry {attr['identity_share']:.1%} of the attribution.")
     return lines
 
@@ -170,30 +153,29 @@ def _highlights(data: dict) -> list[str]:
 def report_data(run: Run, *, gate=None) -> dict:
     """Every finding of ``run`` as JSON-ready data (``gate``: an optional GateResult)."""
     record = run.record
-    metrics_section = S.section(run, "metrics") or {}
+    metrics_section = record["metrics"]
     data = {
-        "generator": f"{GENERATOR_MARK} {_version()}",
-        "run": {"name": run.name, "run_id": run.run_id, "created_at": record.get("created_at"), "path": str(run.path)},
-        "model": dict(record.get("model") or {}),
-        "dataset": dict(record.get("dataset") or {}),
+        "generator": f"{GENERATOR_MARK} {__version__}",
+        "run": {"name": run.name, "run_id": run.run_id, "created_at": record["created_at"], "path": str(run.path)},
+        "model": dict(record["model"]),
+        "dataset": dict(record["dataset"]),
         "metrics": {**{m: S.metric(run, m) for m in S.HEADLINE_METRICS},
-                    "roc_auc": S.finite(metrics_section.get("roc_auc")), "ece": S.finite(metrics_section.get("ece")),
-                    "bootstrap": metrics_section.get("bootstrap")},
-        "confusion_matrix": metrics_section.get("confusion_matrix"),
+                    "roc_auc": metrics_section["roc_auc"], "ece": metrics_section["ece"],
+                    "bootstrap": metrics_section["bootstrap"]},
+        "confusion_matrix": metrics_section["confusion_matrix"],
         "per_class": S.per_class(run),
-        "calibration": metrics_section.get("calibration"),
-        "slices": metrics_section.get("by_group") or None,
+        "calibration": metrics_section["calibration"],
+        "slices": metrics_section["by_group"] or None,
         "bias": _bias_data(run),
         "attributions": _attribution_data(run),
-        "timings": record.get("timings") or {},
+        "timings": record["timings"],
     }
     data["verdict"] = {"gate": gate.to_dict() if gate is not None else None, "highlights": _highlights(data)}
     model = data["model"]
     data["model_card"] = {
-        "model": {k: model.get(k) for k in ("name", "source", "fingerprint", "labels")},
-        "data": {k: data["dataset"].get(k) for k in ("source", "n_examples", "fingerprint", "text_col", "label_col", "group_cols")},
-        "intended_use": model.get("intended_use") or record.get("intended_use")
-        or "Not recorded in the run. State the task, the users and the decisions this model may inform before release.",
+        "model": {k: model[k] for k in ("name", "source", "fingerprint", "labels")},
+        "data": {k: data["dataset"][k] for k in ("source", "n_examples", "fingerprint", "group_cols")},
+        "intended_use": "Not recorded in the run. State the task, the users and the decisions this model may inform before release.",
         "limitations": _limitations(run, data),
     }
     return to_jsonable(data)

@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import BIAS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, bias_rows, detail_rows, fairness_rows, fmt_num, pval, share_rows, top_word_rows
+from auditkit.report._markdown import BIAS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, bias_rows, detail_rows, fairness_rows, fmt_num, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -60,7 +60,7 @@ def _num(value) -> str:
 
 
 def _fmt(value) -> str:
-    return "–" if value is None else esc(fmt_num(value))
+    return esc(fmt_num(value))
 
 
 def _table(header, rows) -> str:
@@ -209,9 +209,7 @@ def _bias_html(run, data, figs) -> str:
         out += figs.div(F.paired_differences_figure(run, attr))
         if e["worst_pairs"]:
             out += "<h4>Worst pairs</h4>" + _table(("text A", "score A", "text B", "score B", "difference"),
-                                                  [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["diff"]) for p in e["worst_pairs"]])
-        else:
-            out += '<p class="nm">worst pairs: not stored (no probes table).</p>'
+                                                  [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["difference"]) for p in e["worst_pairs"]])
     return out
 
 
@@ -220,29 +218,29 @@ def _attributions_html(data) -> str:
     if not att:
         return '<p class="nm">not measured — the audit ran with --attributions 0.</p>'
     out = _table(("method", "examples", "identity share", "mean |convergence delta|"),
-                 [(att.get("method"), att.get("n_examples"), att.get("identity_share"), att.get("mean_abs_convergence_delta"))])
+                 [(att["method"], att["n_examples"], att["identity_share"], att["mean_abs_convergence_delta"])])
     if share_rows(att):
         out += _table(("attribute", "group", "identity share"), share_rows(att))
-    if att.get("faithfulness"):
+    if att["faithfulness"]:
         out += _table(("faithfulness measure", "value"), [(k, v) for k, v in att["faithfulness"].items() if not isinstance(v, (dict, list))])
     if top_word_rows(att):
         out += "<h3>Top words by class</h3>" + _table(("class", "words (mean attribution)"), top_word_rows(att))
-    for note in att.get("notes") or []:
+    for note in att["notes"]:
         out += f'<p class="muted">{esc(note)}</p>'
     out += "<h3>Examples</h3><p class=\"muted\">Red: pushes toward the target class; blue: against.</p>"
-    for ex in att.get("examples", []):
-        out += (f"<div><p class=\"muted\">{esc(ex.get('kind') or 'example')} · target {esc(ex['target'])}"
+    for ex in att["examples"]:
+        out += (f"<div><p class=\"muted\">{esc(ex['kind'])} · target {esc(ex['target'])}"
                 + (f" · delta {ex['delta']:+.3f}" if ex.get("delta") is not None else "") + "</p>"
                 + words_html(ex["words"], ex["scores"]) + "</div>")
-    if not att.get("examples"):
+    if not att["examples"]:
         out += '<p class="nm">no per-example attributions stored.</p>'
-    if att.get("pairs"):
+    if att["pairs"]:
         out += "<h3>Counterfactual pairs</h3>"
         for p in att["pairs"]:
             a, b = p["sides"]
-            out += (f'<div class="pair"><div><p class="muted">{esc(a.get("attribute") or "pair")} {esc(p["pair_id"])} · '
-                    f'{esc(a.get("group") or "")} ({esc(a["side"])})</p>{words_html(a["words"], a["scores"])}</div>'
-                    f'<div><p class="muted">{esc(b.get("group") or "")} ({esc(b["side"])})</p>'
+            out += (f'<div class="pair"><div><p class="muted">{esc(a["attribute"])} {esc(p["pair_id"])} · '
+                    f'{esc(a["group"])} ({esc(a["side"])})</p>{words_html(a["words"], a["scores"])}</div>'
+                    f'<div><p class="muted">{esc(b["group"])} ({esc(b["side"])})</p>'
                     f'{words_html(b["words"], b["scores"])}</div></div>')
     return out
 

@@ -5,20 +5,11 @@ from __future__ import annotations
 import html
 
 from auditkit._text import printable
+from auditkit.probes import format_verdict
+from auditkit._format import number as fmt_num
+from auditkit._format import p_value as pval
 
 NOT_MEASURED = "_not measured_"
-
-
-def fmt_num(value: float, *, signed: bool = False) -> str:
-    """Three decimals; values too small to show that way in scientific notation (a 3e-05 gap is not 0.000)."""
-    if value != 0 and abs(value) < 0.0005:
-        return f"{value:+.2e}" if signed else f"{value:.2e}"
-    return f"{value:+.3f}" if signed else f"{value:.3f}"
-
-
-def pval(value):
-    """p-values in scientific notation, three significant digits (1.23e-06, never 0.000)."""
-    return None if value is None else f"{value:.2e}"
 
 
 BIAS_HEAD = ("scope", "gap", "CI low", "CI high", "CI level", "p (Holm)", "p (equivalence)", "verdict", "why",
@@ -31,7 +22,7 @@ def bias_rows(bias: dict) -> list[tuple]:
     for attr, e in bias["attributes"].items():
         for scope, v in [(attr, e), *((f"{attr} / {f}", fv) for f, fv in e["families"].items())]:
             rows.append((scope, v["gap"], v["ci_low"], v["ci_high"], v["ci_level"], pval(v["p_value_holm"]),
-                         pval(v["p_value_equivalence"]), v["verdict"].replace("_", " "), v["verdict_reason"],
+                         pval(v["p_value_equivalence"]), format_verdict(v["verdict"]), v["verdict_reason"],
                          v["n_rows"], v["n_templates"], v["flip_rate"], v["placebo_flip_rate"], v["ctf_gap"]))
     return rows
 
@@ -62,38 +53,13 @@ def fairness_rows(entry: dict) -> list[tuple]:
 
 
 def share_rows(att: dict) -> list[tuple]:
-    """(attribute, group, share) rows from ``identity_share_by_group`` (nested or flat)."""
-    rows = []
-    for key, value in (att.get("identity_share_by_group") or {}).items():
-        if isinstance(value, dict):
-            rows += [(key, g, v) for g, v in value.items()]
-        else:
-            rows.append(("", key, value))
-    return rows
+    """(attribute, group, share) rows from ``identity_share_by_group`` ({attribute: {group: share}})."""
+    return [(attr, g, v) for attr, groups in (att["identity_share_by_group"] or {}).items() for g, v in groups.items()]
 
 
 def top_word_rows(att: dict, k: int = 10) -> list[tuple]:
     """(class, "word (+0.12), ...") from ``top_words`` ({class: [[word, mean, count], ...]})."""
-    rows = []
-    top = att.get("top_words") or {}
-    if not isinstance(top, dict):
-        return rows
-    for cls, words in top.items():
-        items = list(words.items()) if isinstance(words, dict) else list(words or [])
-        shown = []
-        for item in items[:k]:
-            if isinstance(item, (list, tuple)) and len(item) >= 2 and isinstance(item[1], (int, float)):
-                shown.append(f"{item[0]} ({fmt_num(float(item[1]), signed=True)})")
-            elif isinstance(item, dict):
-                shown.append(f"{item.get('word')} ({float(item.get('score', item.get('mean', 0)) or 0):+.2f})")
-            else:
-                shown.append(str(item[0] if isinstance(item, (list, tuple)) and item else item))
-        rows.append((cls, ", ".join(shown)))
-    return rows
-
-
-def p_header(bias: dict) -> str:
-    return "p (Holm)" if bias.get("correction") == "holm" else "p"
+    return [(cls, ", ".join(f"{w} ({fmt_num(m, signed=True)})" for w, m, _ in words[:k])) for cls, words in att["top_words"].items()]
 
 
 def cell(value) -> str:
@@ -128,111 +94,124 @@ def _gate_lines(gate: dict | None) -> list[str]:
 
 
 def render_markdown(data: dict) -> str:
-    """Markdown report of one run."""
-    L = [f"<!-- {data['generator']} -->", f"# Audit report: {cell(data['run']['name'])}", "",
-         f"Model **{cell(data['model'].get('name'))}** on **{cell(data['dataset'].get('source'))}** "
-         f"({cell(data['dataset'].get('n_examples'))} examples), run {cell(data['run']['run_id'])} "
-         f"created {cell(data['run']['created_at'])}.", ""]
-    L += ["## Verdict", ""] + [f"- {cell(h)}" for h in data["verdict"]["highlights"]] + [""]
-    L += _gate_lines(data["verdict"]["gate"])
+    """Markdown report of one run: one function per section, in report order."""
+    lines = []
+    for section in (_header_lines, _verdict_lines, _metrics_lines, _confusion_lines, _per_class_lines, _calibration_lines,
+                    _slices_lines, _bias_lines, _attribution_lines, _model_card_lines):
+        lines += section(data)
+    return "\n".join(lines) + "\n"
 
+
+def _header_lines(data: dict) -> list[str]:
+    return [f"<!-- {data['generator']} -->", f"# Audit report: {cell(data['run']['name'])}", "",
+            f"Model **{cell(data['model']['name'])}** on **{cell(data['dataset']['source'])}** "
+            f"({cell(data['dataset']['n_examples'])} examples), run {cell(data['run']['run_id'])} "
+            f"created {cell(data['run']['created_at'])}.", ""]
+
+
+def _verdict_lines(data: dict) -> list[str]:
+    return ["## Verdict", ""] + [f"- {cell(h)}" for h in data["verdict"]["highlights"]] + [""] + _gate_lines(data["verdict"]["gate"])
+
+
+def _metrics_lines(data: dict) -> list[str]:
     m = data["metrics"]
-    L += ["## Metrics", ""]
-    L += table(("metric", "value", "95% CI low", "95% CI high"),
-               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
-    L += [f"ROC-AUC: {cell(m.get('roc_auc'))} · ECE: {cell(m.get('ece'))}", ""]
+    level = f"{m['bootstrap']['confidence_level']:.0%}"
+    return (["## Metrics", ""]
+            + table(("metric", "value", f"{level} CI low", f"{level} CI high"),
+                    [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
+            + [f"ROC-AUC: {cell(m['roc_auc'])} · ECE: {cell(m['ece'])}", ""])
 
-    L += ["## Confusion matrix", ""]
-    cm = data.get("confusion_matrix") or {}
-    if cm.get("matrix"):
-        L += table(["true \\ predicted"] + list(cm["labels"]), [[lab] + list(row) for lab, row in zip(cm["labels"], cm["matrix"])])
-    else:
-        L += [NOT_MEASURED, ""]
 
-    L += ["## Per-class scores", ""]
-    pc = data.get("per_class") or {}
-    L += table(("class", "precision", "recall", "f1", "support"),
-               [(lab, v.get("precision"), v.get("recall"), v.get("f1"), v.get("support")) for lab, v in pc.items()]) if pc else [NOT_MEASURED, ""]
+def _confusion_lines(data: dict) -> list[str]:
+    cm = data["confusion_matrix"]
+    return ["## Confusion matrix", ""] + table(["true \\ predicted"] + list(cm["labels"]),
+                                               [[lab] + list(row) for lab, row in zip(cm["labels"], cm["matrix"])])
 
-    L += ["## Calibration", ""]
-    cal = data.get("calibration") or {}
-    if cal.get("bins"):
-        L += table(("bin", "count", "mean confidence", "accuracy"),
-                   [(f"{b['lower']:.2f}–{b['upper']:.2f}", b.get("count"), b.get("confidence"), b.get("accuracy")) for b in cal["bins"]])
-    else:
-        L += [NOT_MEASURED, ""]
 
-    L += ["## Slices and observed-group fairness", ""]
-    if data.get("slices"):
+def _per_class_lines(data: dict) -> list[str]:
+    return ["## Per-class scores", ""] + table(("class", "precision", "recall", "f1", "support"),
+                                               [(lab, v["precision"], v["recall"], v["f1"], v["support"])
+                                                for lab, v in data["per_class"].items()])
+
+
+def _calibration_lines(data: dict) -> list[str]:
+    return ["## Calibration", ""] + table(("bin", "count", "mean confidence", "accuracy"),
+                                          [(f"{b['lower']:.2f}–{b['upper']:.2f}", b["count"], b["confidence"], b["accuracy"])
+                                           for b in data["calibration"]["bins"]])
+
+
+def _slices_lines(data: dict) -> list[str]:
+    L = ["## Slices and observed-group fairness", ""]
+    if data["slices"]:
         for col, groups in data["slices"].items():
             L += [f"### By {cell(col)}", ""]
             L += table(("group", "n", "small", "accuracy", "macro_f1", "roc_auc", "ece"),
-                       [(g, v.get("n"), v.get("small"), v.get("accuracy"), v.get("macro_f1"), v.get("roc_auc"), v.get("ece"))
-                        for g, v in groups.items() if isinstance(v, dict)])
+                       [(g, v["n"], v["small"], v["accuracy"], v["macro_f1"], v["roc_auc"], v["ece"]) for g, v in groups.items()])
     else:
         L += ["Slices: " + NOT_MEASURED + " (no group columns).", ""]
-    obs = (data.get("bias") or {}).get("observed_groups")
-    if obs:
-        for col, entry in obs.items():
-            if not isinstance(entry, dict):
-                continue
-            L += [f"### Fairness by {cell(col)}", ""] + table(FAIRNESS_HEAD, fairness_rows(entry))
-            per_group = entry.get("groups") if isinstance(entry.get("groups"), dict) else None
-            if per_group:
-                cols = sorted({k for v in per_group.values() if isinstance(v, dict) for k in v})
-                L += table(["group"] + cols, [[g] + [v.get(c) for c in cols] for g, v in per_group.items() if isinstance(v, dict)])
-    else:
-        L += ["Observed-group fairness: " + NOT_MEASURED + ".", ""]
+    obs = (data["bias"] or {}).get("observed_groups")
+    if not obs:
+        return L + ["Observed-group fairness: " + NOT_MEASURED + ".", ""]
+    for col, entry in obs.items():
+        L += [f"### Fairness by {cell(col)}", ""] + table(FAIRNESS_HEAD, fairness_rows(entry))
+        if entry["groups"]:
+            cols = list(next(iter(entry["groups"].values())))
+            L += table(["group"] + cols, [[g] + [v[c] for c in cols] for g, v in entry["groups"].items()])
+    return L
 
-    L += ["## Bias probes", ""]
-    bias = data.get("bias")
-    if not bias or not bias.get("attributes"):
-        L += ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
-    else:
-        L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
-        L += table(BIAS_HEAD, bias_rows(bias))
-        for attr, e in bias["attributes"].items():
-            L += [f"### {cell(attr)}", "", f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e.get("note") else ""), ""]
-            L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
-            L += table(DETAIL_HEAD, detail_rows(e))
-            d = e.get("paired_differences")
-            if d:
-                L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "
-                      f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
-                      f"{fmt_num(d['max'], signed=True)}.", ""]
-            if e["worst_pairs"]:
-                L += ["Worst pairs:", ""]
-                L += table(("text A", "score A", "text B", "score B", "difference"),
-                           [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["diff"]) for p in e["worst_pairs"]])
 
-    L += ["## Attributions", ""]
-    att = data.get("attributions")
+def _bias_lines(data: dict) -> list[str]:
+    L = ["## Bias probes", ""]
+    bias = data["bias"]
+    if not bias:
+        return L + ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
+    L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
+    L += table(BIAS_HEAD, bias_rows(bias))
+    for attr, e in bias["attributes"].items():
+        L += [f"### {cell(attr)}", "", f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e["note"] else ""), ""]
+        L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
+        L += table(DETAIL_HEAD, detail_rows(e))
+        d = e["paired_differences"]
+        if d:
+            L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "
+                  f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
+                  f"{fmt_num(d['max'], signed=True)}.", ""]
+        if e["worst_pairs"]:
+            L += ["Worst pairs:", ""]
+            L += table(("text A", "score A", "text B", "score B", "difference"),
+                       [(p["text_a"], p["score_a"], p["text_b"], p["score_b"], p["difference"]) for p in e["worst_pairs"]])
+    return L
+
+
+def _attribution_lines(data: dict) -> list[str]:
+    L = ["## Attributions", ""]
+    att = data["attributions"]
     if not att:
-        L += ["Attributions: " + NOT_MEASURED + " (audit run with --attributions 0).", ""]
-    else:
-        L += table(("method", "examples", "identity share", "mean |convergence delta|"),
-                   [(att.get("method"), att.get("n_examples"), att.get("identity_share"), att.get("mean_abs_convergence_delta"))])
-        if share_rows(att):
-            L += table(("attribute", "group", "identity share"), share_rows(att))
-        if top_word_rows(att):
-            L += table(("class", "top words (mean attribution)"), top_word_rows(att))
-        for ex in att.get("examples", []):
-            top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
-            L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
-                  + ", ".join(f"{cell(w)} ({fmt_num(s, signed=True)})" for w, s in top)]
-        if att.get("pairs"):
-            L += ["", "Counterfactual pairs:", ""]
-            L += table(("pair", "attribute", "side 1", "side 2"),
-                       [(p["pair_id"], p["sides"][0].get("attribute"),
-                         f"{p['sides'][0]['text']} [{p['sides'][0].get('group') or p['sides'][0].get('side')}]",
-                         f"{p['sides'][1]['text']} [{p['sides'][1].get('group') or p['sides'][1].get('side')}]") for p in att["pairs"]])
-        L += [""]
+        return L + ["Attributions: " + NOT_MEASURED + " (audit run with --attributions 0).", ""]
+    L += table(("method", "examples", "identity share", "mean |convergence delta|"),
+               [(att["method"], att["n_examples"], att["identity_share"], att["mean_abs_convergence_delta"])])
+    if share_rows(att):
+        L += table(("attribute", "group", "identity share"), share_rows(att))
+    if top_word_rows(att):
+        L += table(("class", "top words (mean attribution)"), top_word_rows(att))
+    for ex in att["examples"]:
+        top = sorted(zip(ex["words"], ex["scores"]), key=lambda t: -abs(t[1]))[:5]
+        L += [f"- {cell(ex['text'])} → target {cell(ex['target'])}; top words: "
+              + ", ".join(f"{cell(w)} ({fmt_num(s, signed=True)})" for w, s in top)]
+    if att["pairs"]:
+        L += ["", "Counterfactual pairs:", ""]
+        L += table(("pair", "attribute", "side 1", "side 2"),
+                   [(p["pair_id"], p["sides"][0]["attribute"],
+                     f"{p['sides'][0]['text']} [{p['sides'][0]['group']}]",
+                     f"{p['sides'][1]['text']} [{p['sides'][1]['group']}]") for p in att["pairs"]])
+    return L + [""]
 
+
+def _model_card_lines(data: dict) -> list[str]:
     mc = data["model_card"]
-    L += ["## Model card", "", f"- **Model:** {cell(mc['model'].get('name'))} ({cell(mc['model'].get('source'))}), "
-          f"labels {cell(', '.join(map(str, mc['model'].get('labels') or [])))}",
-          f"- **Data:** {cell(mc['data'].get('source'))}, {cell(mc['data'].get('n_examples'))} examples, "
-          f"fingerprint {cell(mc['data'].get('fingerprint'))}",
-          f"- **Intended use:** {cell(mc['intended_use'])}", "- **Limitations:**"]
-    L += [f"  - {cell(n)}" for n in mc["limitations"]]
-    return "\n".join(L) + "\n"
+    return (["## Model card", "", f"- **Model:** {cell(mc['model']['name'])} ({cell(mc['model']['source'])}), "
+             f"labels {cell(', '.join(mc['model']['labels']))}",
+             f"- **Data:** {cell(mc['data']['source'])}, {cell(mc['data']['n_examples'])} examples, "
+             f"fingerprint {cell(mc['data']['fingerprint'])}",
+             f"- **Intended use:** {cell(mc['intended_use'])}", "- **Limitations:**"]
+            + [f"  - {cell(n)}" for n in mc["limitations"]])

@@ -73,16 +73,15 @@ def metrics_figure(run: Run | dict) -> go.Figure | None:
     fig = go.Figure(go.Bar(x=names, y=values, error_y=dict(type="data", array=hi, arrayminus=lo),
                            text=[f"{v:.3f}" for v in values], textposition="outside",
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
-    fig.update_layout(title="Metrics with 95% confidence intervals", yaxis=dict(range=[0, 1.08]), **_LAYOUT)
+    level = _record(run)["metrics"]["bootstrap"]["confidence_level"]
+    fig.update_layout(title=f"Metrics with {level:.0%} confidence intervals", yaxis=dict(range=[0, 1.08]), **_LAYOUT)
     return fig
 
 
 def confusion_matrix_figure(run: Run | dict, *, normalize: bool = False) -> go.Figure | None:
     """Confusion matrix heat map (rows: true label, columns: predicted)."""
-    cm = (S.section(_record(run), "metrics") or {}).get("confusion_matrix") or {}
-    matrix, labels = cm.get("matrix"), cm.get("labels")
-    if not matrix or not labels:
-        return None
+    cm = _record(run)["metrics"]["confusion_matrix"]
+    matrix, labels = cm["matrix"], cm["labels"]
     z = np.asarray(matrix, dtype=float)
     shown = z / np.maximum(z.sum(axis=1, keepdims=True), 1) if normalize else z
     names = [_e(l) for l in labels]
@@ -100,7 +99,7 @@ def per_class_figure(run: Run | dict) -> go.Figure | None:
     if not per_class:
         return None
     names = [_e(l) for l in per_class]
-    fig = go.Figure([go.Bar(name=k, x=names, y=[S.finite(v.get(k)) for v in per_class.values()])
+    fig = go.Figure([go.Bar(name=k, x=names, y=[v[k] for v in per_class.values()])
                      for k in ("precision", "recall", "f1")])
     fig.update_layout(title="Per-class scores", barmode="group", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
     return fig
@@ -108,14 +107,13 @@ def per_class_figure(run: Run | dict) -> go.Figure | None:
 
 def reliability_figure(run: Run | dict) -> go.Figure | None:
     """Reliability diagram: accuracy against confidence per bin, with bin counts."""
-    cal = (S.section(_record(run), "metrics") or {}).get("calibration") or {}
-    bins = [b for b in cal.get("bins") or [] if isinstance(b, dict)]
-    used = [b for b in bins if S.finite(b.get("confidence")) is not None and S.finite(b.get("accuracy")) is not None]
+    metrics = _record(run)["metrics"]
+    used = [b for b in metrics["calibration"]["bins"] if b["confidence"] is not None and b["accuracy"] is not None]
     if not used:
         return None
     conf = [b["confidence"] for b in used]
     acc = [b["accuracy"] for b in used]
-    counts = [b.get("count", 0) for b in used]
+    counts = [b["count"] for b in used]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
                              line=dict(dash="dash", color="grey")))
@@ -123,7 +121,7 @@ def reliability_figure(run: Run | dict) -> go.Figure | None:
                              marker=dict(size=[6 + 18 * c / max(max(counts), 1) for c in counts]),
                              customdata=counts,
                              hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata} examples<extra></extra>"))
-    ece = S.finite((S.section(_record(run), "metrics") or {}).get("ece"))
+    ece = metrics["ece"]
     title = "Reliability diagram" + (f" (ECE {ece:.3f})" if ece is not None else "")
     fig.update_layout(title=title, xaxis=dict(title="mean confidence", range=[0, 1]),
                       yaxis=dict(title="accuracy", range=[0, 1.02]), **_LAYOUT)
@@ -132,13 +130,13 @@ def reliability_figure(run: Run | dict) -> go.Figure | None:
 
 def group_metrics_figure(run: Run | dict, column: str, *, metric: str = "accuracy") -> go.Figure | None:
     """One metric per observed group of ``column``; small groups are marked."""
-    groups = ((S.section(_record(run), "metrics") or {}).get("by_group") or {}).get(column) or {}
-    rows = [(g, v) for g, v in groups.items() if isinstance(v, dict) and S.finite(v.get(metric)) is not None]
+    groups = _record(run)["metrics"]["by_group"].get(column) or {}
+    rows = [(g, v) for g, v in groups.items() if v[metric] is not None]
     if not rows:
         return None
-    names = [_e(g) + (" (small)" if v.get("small") else "") for g, v in rows]
-    fig = go.Figure(go.Bar(x=names, y=[v[metric] for _, v in rows], customdata=[v.get("n") for _, v in rows],
-                           marker_color=["#bbb" if v.get("small") else "#1f77b4" for _, v in rows],
+    names = [_e(g) + (" (small)" if v["small"] else "") for g, v in rows]
+    fig = go.Figure(go.Bar(x=names, y=[v[metric] for _, v in rows], customdata=[v["n"] for _, v in rows],
+                           marker_color=["#bbb" if v["small"] else "#1f77b4" for _, v in rows],
                            hovertemplate="%{x}: %{y:.3f} (n=%{customdata})<extra></extra>"))
     fig.update_layout(title=f"{metric.replace('_', ' ')} by {_e(column)}", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
     return fig

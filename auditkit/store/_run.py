@@ -23,8 +23,15 @@ import pandas as pd
 
 from auditkit._fs import PATH_PROBLEMS, check_can_write, member_file, path_kind, staged_directory
 from auditkit.errors import RunStoreError
+from auditkit.store.schema import (
+    SCHEMA_VERSION,
+    TABLES,
+    SchemaError,
+    migrate_record,
+    validate_record,
+    validate_table,
+)
 
-SCHEMA_VERSION = 1
 RUN_FILE = "run.json"
 
 
@@ -99,6 +106,9 @@ def write_run(
 ) -> Path:
     """Write a run directory atomically and return its path.
 
+    The record and tables are checked against the run contract
+    (:mod:`auditkit.store.schema`) before anything is written.
+
     Parameters
     ----------
     out : path
@@ -112,14 +122,23 @@ def write_run(
         Replace an existing auditkit run at ``out``.
     """
     path = check_output_dir(out, overwrite=overwrite)
-    record = dict(record)
+    record = to_jsonable(record)
     record.setdefault("schema_version", SCHEMA_VERSION)
     record.setdefault("run_id", new_run_id())
     record.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    tables = dict(tables or {})
+    try:
+        validate_record(record)
+        if "predictions" not in tables:
+            raise SchemaError("predictions.parquet", "missing (every run has a predictions table)")
+        for name, frame in tables.items():
+            validate_table(name, frame, record)
+    except SchemaError as exc:
+        raise RunStoreError(f"refusing to write a run that does not match the run contract (schema {SCHEMA_VERSION}): {exc}") from None
     with staged_directory(path) as staging:
-        for name, frame in (tables or {}).items():
+        for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
-        text = json.dumps(to_jsonable(record), indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False)
         (staging / RUN_FILE).write_text(text + "\n", encoding="utf-8")
     return path
 
@@ -130,11 +149,14 @@ class Run:
 
     path: Path
     record: dict
+    #: The schema version the run was written with (older runs are migrated when read; their
+    #: Parquet tables keep the older columns and are not checked against the current contract).
+    written_version: int = SCHEMA_VERSION
     _tables: dict = field(default_factory=dict, repr=False)
 
     @property
     def run_id(self) -> str:
-        return str(self.record.get("run_id", self.path.name))
+        return self.record["run_id"]
 
     @property
     def name(self) -> str:
@@ -145,15 +167,23 @@ class Run:
         return member_file(self.path, f"{name}.parquet") is not None
 
     def table(self, name: str) -> pd.DataFrame:
-        """Read ``<name>.parquet`` (cached)."""
+        """Read ``<name>.parquet`` (cached), checked against the contract's columns."""
+        if name not in TABLES:
+            raise ValueError(f"{name!r} is not a run table; tables: {', '.join(TABLES)}")
         if name not in self._tables:
             file = member_file(self.path, f"{name}.parquet")
             if file is None:
                 raise RunStoreError(f"run {str(self.path)!r} has no {name} table ({name}.parquet); re-run the audit with that stage on")
             try:
-                self._tables[name] = pd.read_parquet(file)
+                frame = pd.read_parquet(file)
             except Exception as exc:
                 raise RunStoreError(f"cannot read {str(file)!r}: {exc}; the run is corrupt — re-run the audit") from None
+            try:
+                if self.written_version == SCHEMA_VERSION:
+                    validate_table(name, frame, self.record)
+            except SchemaError as exc:
+                raise RunStoreError(f"{str(file)!r} does not match the run contract: {exc.problem}; re-run the audit") from None
+            self._tables[name] = frame
         return self._tables[name]
 
     @property
@@ -178,17 +208,46 @@ def read_run(path: str | os.PathLike) -> Run:
         record = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise RunStoreError(f"{str(file)!r} is not valid JSON ({exc}); the run is corrupt — re-run the audit") from None
+    checked = checked_record(record, where=str(file))
+    return Run(path=p, record=checked, written_version=record["schema_version"])
+
+
+def checked_record(record, *, where: str) -> dict:
+    """``record`` migrated to the current schema and validated, or a one-line :class:`RunStoreError`."""
     if not isinstance(record, dict) or "schema_version" not in record:
-        raise RunStoreError(f"{str(file)!r} is not an auditkit run record (no schema_version)")
-    if record["schema_version"] > SCHEMA_VERSION:
+        raise RunStoreError(f"{where!r} is not an auditkit run record (no schema_version)")
+    version = record["schema_version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise RunStoreError(
-            f"{str(file)!r} has schema version {record['schema_version']}, newer than this auditkit reads ({SCHEMA_VERSION}); upgrade auditkit"
+            f"{where!r} has schema_version {json.dumps(version)}, not a version number (1..{SCHEMA_VERSION}); the run is corrupt — re-run the audit"
         )
-    return Run(path=p, record=record)
+    if version > SCHEMA_VERSION:
+        raise RunStoreError(f"{where!r} has schema version {version}, newer than this auditkit reads ({SCHEMA_VERSION}); upgrade auditkit")
+    migrated = migrate_record(record)
+    try:
+        validate_record(migrated)
+    except SchemaError as exc:
+        raise RunStoreError(
+            f"{where!r} does not match the run contract (schema {version}): {exc}; the run is corrupt — re-run the audit"
+        ) from None
+    return migrated
+
+
+@dataclass
+class RunScan:
+    """What :func:`scan_runs` found: readable runs (newest first) and, per rejected run, why."""
+
+    runs: list[Run]
+    rejected: list[tuple[Path, str]]
 
 
 def list_runs(root: str | os.PathLike, *, max_depth: int = 3) -> list[Run]:
-    """Every run under ``root`` (itself included), newest first."""
+    """Every readable run under ``root`` (itself included), newest first (see :func:`scan_runs`)."""
+    return scan_runs(root, max_depth=max_depth).runs
+
+
+def scan_runs(root: str | os.PathLike, *, max_depth: int = 3) -> RunScan:
+    """Every run under ``root``: those that read, and a one-line reason for each that does not."""
     base = Path(root)
     kind = path_kind(base)
     if kind == "missing":
@@ -208,19 +267,14 @@ def list_runs(root: str | os.PathLike, *, max_depth: int = 3) -> list[Run]:
             if RUN_FILE in filenames and is_run_dir(Path(dirpath)):
                 found.append(Path(dirpath))
                 dirnames[:] = []
-    runs = []
+    runs, rejected = [], []
     for p in found:
         try:
             runs.append(read_run(p))
-        except RunStoreError:
-            continue
-    runs.sort(key=lambda r: str(r.record.get("created_at", "")), reverse=True)
-    return runs
-
-
-def _metric_value(record: dict, name: str):
-    entry = record.get("metrics", {}).get(name)
-    return entry.get("value") if isinstance(entry, dict) else entry
+        except RunStoreError as exc:
+            rejected.append((p, str(exc)))
+    runs.sort(key=lambda r: r.record["created_at"], reverse=True)
+    return RunScan(runs=runs, rejected=rejected)
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:
@@ -228,16 +282,16 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
     rows = []
     for run in runs:
         rec = run.record
-        bias = rec.get("bias", {}) or {}
+        bias = rec.get("bias") or {}
         rows.append(
             {
                 "run": run.name,
-                "created_at": rec.get("created_at"),
-                "model": rec.get("model", {}).get("name"),
-                "dataset": Path(str(rec.get("dataset", {}).get("source", ""))).name,
-                "n": rec.get("dataset", {}).get("n_examples"),
-                "accuracy": _metric_value(rec, "accuracy"),
-                "macro_f1": _metric_value(rec, "macro_f1"),
+                "created_at": rec["created_at"],
+                "model": rec["model"]["name"],
+                "dataset": Path(rec["dataset"]["source"]).name,
+                "n": rec["dataset"]["n_examples"],
+                "accuracy": rec["metrics"]["accuracy"]["value"],
+                "macro_f1": rec["metrics"]["macro_f1"]["value"],
                 "gender_gap": (bias.get("gender") or {}).get("gap"),
                 "race_gap": (bias.get("race") or {}).get("gap"),
                 "identity_share": (rec.get("attributions") or {}).get("identity_share"),

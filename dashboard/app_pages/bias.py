@@ -7,12 +7,8 @@ from auditkit.errors import AuditkitError
 
 from dashboard import _data, _views as v
 
-st.title("Counterfactual bias")
-run = v.pick_run(_data.stored_runs())
-if run is None:
-    st.stop()
-v.run_header(run)
-bias = run.record.get("bias") or {}
+run = v.open_run_page("Counterfactual bias")
+bias = run.record.get("bias")
 attributes = _data.bias_attributes(run)
 if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
@@ -138,6 +134,6 @@ with st.expander("Probe sentences (every scored sentence; filter by attribute, f
         v.show_table(shown.head(2000), key="ak_probe_sentences")
 
 observed = bias.get("observed_groups")
-if isinstance(observed, dict) and observed:
+if observed:
     with st.expander("Observed-group fairness"):
         st.json(observed, expanded=2)

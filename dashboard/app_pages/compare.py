@@ -48,7 +48,7 @@ for pair in cmp.pairs:
         m = pair["mcnemar"]
         st.caption(v.md(
             f"{pair['run']} vs {pair['reference']}: McNemar table — only {pair['reference']} right: {m['a_only_correct']}, "
-            f"only {pair['run']} right: {m['b_only_correct']}, p = {m['p_value']:.3g}"
+            f"only {pair['run']} right: {m['b_only_correct']}, p = {v.p_text(m['p_value'])}"
         ))
 
 st.subheader("Metrics")

@@ -9,38 +9,28 @@ from dashboard import _charts, _data, _views as v
 
 PAGE_SIZE = 10
 
-st.title("Explanations")
-run = v.pick_run(_data.stored_runs())
-if run is None:
-    st.stop()
-v.run_header(run)
-summary = run.record.get("attributions") or {}
-if not summary:
+run = v.open_run_page("Explanations")
+summary = run.record.get("attributions")
+if summary is None:
     v.not_measured("Attribution", "Re-run `auditkit audit ... --attributions N` (N > 0) to explain predictions.")
     st.stop()
 
-st.caption(v.md(f"Method: {summary.get('method', 'not recorded')}; target: {summary.get('target', 'the predicted class')}."))
-faith = summary.get("faithfulness") if isinstance(summary.get("faithfulness"), dict) else {}
+st.caption(v.md(f"Method: {summary['method']}; target: {summary['target']}."))
+faith = summary["faithfulness"] or {}
 cols = st.columns(4)
-cols[0].metric("Examples attributed", v.md(summary.get("n_examples", "—")))
-cols[1].metric("Identity share", v.number(summary.get("identity_share")),
+cols[0].metric("Examples attributed", str(summary["n_examples"]))
+cols[1].metric("Identity share", v.number(summary["identity_share"]),
                help="fraction of total |attribution| on identity words (pronouns, gendered nouns, names, identity terms)")
-cols[2].metric("Mean |convergence delta|", v.number(summary.get("mean_abs_convergence_delta"), 4),
+cols[2].metric("Mean |convergence delta|", v.number(summary["mean_abs_convergence_delta"], 4),
                help="integrated-gradients completeness error; small means the maps add up to the prediction")
 cols[3].metric("Deletion AOPC", v.number(faith.get("aopc")),
                help="mean drop of the explained probability as the top-scored words are deleted; "
                     "compare with random deletion (higher is more faithful)")
-for note in summary.get("notes") or []:
+for note in summary["notes"]:
     st.warning(v.md(note))
 
-by_group = summary.get("identity_share_by_group") or {}
-rows = []
-if isinstance(by_group, dict):
-    for key, val in by_group.items():
-        if isinstance(val, dict):  # {attribute: {group: share}}
-            rows += [{"attribute": key, "group": g, "identity share": v.as_float(x)} for g, x in val.items()]
-        else:
-            rows.append({"attribute": "", "group": key, "identity share": v.as_float(val)})
+rows = [{"attribute": attribute, "group": g, "identity share": share}
+        for attribute, groups in (summary["identity_share_by_group"] or {}).items() for g, share in groups.items()]
 if rows:
     with st.expander("Identity share per group", expanded=True):
         v.show_table(pd.DataFrame(rows), key="ak_share_groups",
@@ -49,22 +39,14 @@ if faith.get("curve"):
     with st.expander("Faithfulness: deletion curve"):
         v.show_figure(_charts.deletion_curve_figure(faith), key="ak_deletion")
 
-top = summary.get("top_words") or {}
-if isinstance(top, dict) and any(top.values()):
+top = summary["top_words"]  # {class: [[word, mean score, count], ...]}
+if any(top.values()):
     st.subheader("Top words")
     figure_cols = st.columns(min(len(top), 3))
     for i, (label, items) in enumerate(top.items()):
-        if isinstance(items, dict):
-            pairs = list(items.items())
-        else:  # [[word, mean score, count], ...] or [{"word", "score"}, ...]
-            pairs = [
-                (it.get("word"), it.get("score", it.get("mean"))) if isinstance(it, dict) else tuple(it[:2])
-                for it in items or [] if isinstance(it, (dict, list, tuple)) and len(it) >= 2
-            ]
-        pairs = [(str(w), float(sc)) for w, sc in pairs if w is not None and v.as_float(sc) is not None][:15]
-        if pairs:
+        if items:
             with figure_cols[i % len(figure_cols)]:
-                v.show_figure(_charts.top_words_figure(str(label), [w for w, _ in pairs], [sc for _, sc in pairs]),
+                v.show_figure(_charts.top_words_figure(label, [w for w, _, _ in items[:15]], [m for _, m, _ in items[:15]]),
                               key=f"ak_top_{i}")
 
 try:
@@ -77,28 +59,25 @@ if table is None or table.empty:
     st.stop()
 
 st.caption(v.HEATMAP_LEGEND)
-is_pair = table["pair_id"].notna() if "pair_id" in table else pd.Series(False, index=table.index)
+is_pair = table["pair_id"].notna()
 examples, pair_rows = table[~is_pair], table[is_pair]
 
 
 def _label(row) -> str:
-    parts = []
-    for key, name in (("kind", ""), ("target", "explaining "), ("predicted", "predicted "), ("group", "group ")):
-        if key in row and pd.notna(row[key]):
-            parts.append(f"{name}{row[key]}")
-    if "delta" in row and v.as_float(row["delta"]) is not None:
-        parts.append(f"delta {row['delta']:+.4f}")
+    parts = [row["kind"], f"explaining {row['target']}"]
+    if pd.notna(row["group"]):
+        parts.append(f"group {row['group']}")
+    if v.as_float(row["convergence_delta"]) is not None:
+        parts.append(f"delta {row['convergence_delta']:+.4f}")
     return " · ".join(parts)
 
 
 gallery, counterfactual = st.tabs([f"Examples ({len(examples)})", f"Counterfactual pairs ({pair_rows['pair_id'].nunique() if len(pair_rows) else 0})"])
 with gallery:
     shown = examples
-    if "kind" in shown and shown["kind"].notna().any():
-        kinds = sorted(shown["kind"].dropna().astype(str).unique())
-        pick = st.multiselect("Selection", kinds, key="ak_expl_kind")
-        if pick:
-            shown = shown[shown["kind"].astype(str).isin(pick)]
+    pick = st.multiselect("Selection", sorted(shown["kind"].unique()), key="ak_expl_kind")
+    if pick:
+        shown = shown[shown["kind"].isin(pick)]
     word = st.text_input("Word in text", key="ak_expl_word")
     if word:
         shown = shown[shown["words"].map(lambda ws: any(word.lower() in w.lower() for w in ws))]
@@ -113,19 +92,15 @@ with counterfactual:
     if pair_rows.empty:
         st.info("No counterfactual pairs were attributed in this run (they come from the bias probes' largest gaps).")
     for pair_id, rows in list(pair_rows.groupby("pair_id", sort=False))[:PAGE_SIZE]:
-        rows = rows.sort_values("side") if "side" in rows else rows
-        sides = list(rows.iterrows())[:2]
-        columns = st.columns(len(sides))
-        for column, (_, row) in zip(columns, sides):
+        a = rows[rows["side"] == "high"].iloc[0]  # the side with the higher probe score first
+        b = rows[rows["side"] == "low"].iloc[0]
+        for column, row in zip(st.columns(2), (a, b)):
             with column:
-                side = row["side"] if "side" in row else ""
-                v.show_heatmap(row["words"], row["scores"], label=f"{side} · {_label(row)}")
-        if len(sides) == 2:
-            (_, a), (_, b) = sides
-            if len(a["words"]) == len(b["words"]):
-                diff = [sb - sa for sa, sb in zip(a["scores"], b["scores"])]
-                v.show_heatmap(b["words"], diff, label="attribution difference (second − first)")
-            else:
-                total = sum(b["scores"]) - sum(a["scores"])
-                st.caption(f"Total attribution difference (second − first): {total:+.3f}")
+                v.show_heatmap(row["words"], row["scores"], label=f"{row['side']} · {_label(row)}")
+        if len(a["words"]) == len(b["words"]):
+            diff = [sb - sa for sa, sb in zip(a["scores"], b["scores"])]
+            v.show_heatmap(b["words"], diff, label="attribution difference (second − first)")
+        else:
+            total = sum(b["scores"]) - sum(a["scores"])
+            st.caption(f"Total attribution difference (second − first): {total:+.3f}")
         st.divider()

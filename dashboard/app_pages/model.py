@@ -13,40 +13,28 @@ from dashboard import _data, _views as v
 #: Examples shown per page of the examples table.
 PAGE_ROWS = 100
 
-st.title("Model quality")
-run = v.pick_run(_data.stored_runs())
-if run is None:
-    st.stop()
-v.run_header(run)
+run = v.open_run_page("Model quality")
 rec = run.record
-metrics = rec.get("metrics") or {}
-if not metrics:
-    v.not_measured("Model quality", "The run has no metrics section; re-run `auditkit audit`.")
-    st.stop()
-
-boot = metrics.get("bootstrap") or {}
+metrics = rec["metrics"]
+boot = metrics["bootstrap"]
 cols = st.columns(4)
 for col, (name, label) in zip(cols, [("accuracy", "Accuracy"), ("macro_precision", "Macro precision"),
                                       ("macro_recall", "Macro recall"), ("macro_f1", "Macro-F1")]):
-    entry = v.metric_entry(rec, name)
-    col.metric(label, v.number(entry.get("value")))
-    col.caption(f"95% CI {v.ci_text(entry) or 'not computed'}")
+    entry = metrics[name]
+    col.metric(label, v.number(entry["value"]))
+    col.caption(f"{boot['confidence_level']:.0%} CI {v.ci_text(entry) or 'not computed'}")
 cols = st.columns(4)
-cols[0].metric("ROC AUC", v.number(metrics.get("roc_auc")))
-cols[1].metric("ECE", v.number(metrics.get("ece")), help="expected calibration error (lower is better)")
-cols[2].metric("Examples", v.md((rec.get("dataset") or {}).get("n_examples", "—")))
-cols[3].metric("Truncated inputs", v.md((rec.get("dataset") or {}).get("n_truncated", "—")))
-if boot:
-    st.caption(v.md(f"CIs: percentile bootstrap, {boot.get('n_boot', '?')} resamples, seed {boot.get('seed', '?')}."))
+cols[0].metric("ROC AUC", v.number(metrics["roc_auc"]))
+cols[1].metric("ECE", v.number(metrics["ece"]), help="expected calibration error (lower is better)")
+cols[2].metric("Examples", str(rec["dataset"]["n_examples"]))
+cols[3].metric("Truncated inputs", str(rec["dataset"]["n_truncated"]))
+if boot["n_boot"]:
+    st.caption(f"CIs: percentile bootstrap, {boot['n_boot']} resamples, seed {boot['seed']}.")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Per class")
-    per_class = metrics.get("per_class") or {}
-    if per_class:
-        v.show_table(pd.DataFrame([{"class": k, **(val or {})} for k, val in per_class.items()]), key="ak_per_class")
-    else:
-        v.not_measured("Per-class metrics", "")
+    v.show_table(pd.DataFrame([{"class": k, **val} for k, val in metrics["per_class"].items()]), key="ak_per_class")
     v.show_figure(_data.figure(run, "confusion_matrix_figure"), key="ak_cm", missing="Confusion matrix")
 with right:
     v.show_figure(_data.figure(run, "metrics_figure"), key="ak_metrics_fig", missing="Metrics")
@@ -54,11 +42,11 @@ with right:
     v.show_figure(_data.figure(run, "reliability_figure"), key="ak_calibration", missing="Calibration")
 
 st.subheader("Observed-group slices")
-by_group = metrics.get("by_group") or {}
+by_group = metrics["by_group"]
 if not by_group:
     v.not_measured("Slice metrics", "Pass `--group-col COL` to `auditkit audit` when the data has identity columns.")
 for column, groups in by_group.items():
-    frame = pd.DataFrame([{column: g, **(val or {})} for g, val in (groups or {}).items()])
+    frame = pd.DataFrame([{column: g, **val} for g, val in groups.items()])
     v.show_table(frame, key=f"ak_slice_{column}")
     if groups:
         fig_cols = st.columns(2)
@@ -66,10 +54,10 @@ for column, groups in by_group.items():
             with fig_col:
                 v.show_figure(_data.figure(run, "group_metrics_figure", column, metric=name), key=f"ak_slice_{column}_{name}",
                               missing=f"{name} by {column}")
-    if "small" in frame and frame["small"].any():
+    if groups and frame["small"].any():
         st.caption("Groups marked small have too few examples for stable estimates.")
 observed = (rec.get("bias") or {}).get("observed_groups")
-if isinstance(observed, dict) and observed:
+if observed:
     with st.expander("Observed-group fairness (demographic parity, equalized odds, subgroup AUCs)"):
         st.json(observed, expanded=2)
 

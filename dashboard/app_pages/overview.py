@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from auditkit.store import sections as S
+
 from dashboard import _data, _views as v
 
 st.title("Audited models")
@@ -14,26 +16,27 @@ if not runs:
 
 def _row(run) -> dict:
     rec = run.record
-    bias = rec.get("bias") or {}
-    acc, f1 = v.metric_entry(rec, "accuracy"), v.metric_entry(rec, "macro_f1")
+    acc, f1 = S.metric(rec, "accuracy"), S.metric(rec, "macro_f1")
+    probed = S.bias_attributes(rec)
     gate = _data.gate_verdict(run)
     row = {
         "run": run.name,
-        "model": (rec.get("model") or {}).get("name"),
-        "dataset": str((rec.get("dataset") or {}).get("source", "")).replace("\\", "/").rsplit("/", 1)[-1],
-        "n": (rec.get("dataset") or {}).get("n_examples"),
+        "model": rec["model"]["name"],
+        "dataset": rec["dataset"]["source"].replace("\\", "/").rsplit("/", 1)[-1],
+        "n": rec["dataset"]["n_examples"],
         "gate": gate["status"],
-        "accuracy": v.as_float(acc.get("value")),
-        "accuracy 95% CI": v.ci_text(acc),
-        "macro-F1": v.as_float(f1.get("value")),
-        "macro-F1 95% CI": v.ci_text(f1),
+        "accuracy": acc["value"],
+        "accuracy CI": v.ci_text(acc),
+        "macro-F1": f1["value"],
+        "macro-F1 CI": v.ci_text(f1),
     }
     for attribute in v.BIAS_ATTRIBUTES:
-        section = bias.get(attribute) if isinstance(bias.get(attribute), dict) else {}
-        row[f"{attribute} gap"] = v.as_float(section.get("gap"))
-        row[f"{attribute} verdict"] = v.verdict_mark(section) or "not measured"
-    row["identity share"] = v.as_float((rec.get("attributions") or {}).get("identity_share"))
-    row["created"] = rec.get("created_at")
+        section = probed.get(attribute)
+        row[f"{attribute} gap"] = None if section is None else section["gap"]
+        row[f"{attribute} verdict"] = "not measured" if section is None else v.verdict_mark(section)
+    attributions = S.section(rec, "attributions")
+    row["identity share"] = None if attributions is None else attributions["identity_share"]
+    row["created"] = rec["created_at"]
     return row
 
 

@@ -10,13 +10,25 @@ def tiny_data():
                        groups={"g": ["a", "b"] * 10})
 
 
-@pytest.mark.parametrize("bad, flag", [({"alpha": 2}, "--alpha"), ({"n_boot": -1}, "--n-boot"),
-                                       ({"attributions": -3}, "--attributions"), ({"attribution_method": "magic"}, "--attribution-method"),
+@pytest.mark.parametrize("bad, name", [({"alpha": 2}, "alpha"), ({"n_boot": -1}, "n_boot"), ({"probe_n_boot": 50}, "probe_n_boot"),
+                                       ({"attributions": -3}, "attributions"), ({"attribution_method": "magic"}, "attribution_method"),
                                        ({"probes": ("religion",)}, "religion")])
-def test_bad_options_fail_before_predicting_with_one_line(tiny_classifier, bad, flag):
+def test_bad_options_fail_before_predicting_with_one_line(tiny_classifier, bad, name):
+    """The Python API names its parameters (the CLI names flags: tests/cli)."""
     with pytest.raises(ConfigError) as info:
         run_audit(tiny_classifier, tiny_data(), options=AuditOptions(**bad), log=lambda m: None)
-    assert flag in str(info.value) and "\n" not in str(info.value)
+    assert name in str(info.value) and "\n" not in str(info.value)
+    if name != "religion":  # AuditOptions' own checks name the parameter, not a flag (the probes' lexicon message names --lexicon)
+        assert str(info.value).startswith(name) and "--" not in str(info.value)
+
+
+def test_cli_defaults_are_the_options_defaults():
+    from auditkit.cli import build_parser
+
+    args = build_parser().parse_args(["audit", "--model", "m", "--data", "d", "--out", "o"])
+    from auditkit.cli._audit import options_from_args
+
+    assert options_from_args(args) == AuditOptions()
 
 
 def test_python_api_audit_gives_record_and_tables(tiny_classifier):

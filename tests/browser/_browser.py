@@ -73,12 +73,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
 def dashboard_runs(tmp_path_factory):
     """The dashboard tests' stored runs (baseline with a tiny local model, augmented, bare)."""
     helpers = _load("auditkit_test_dashboard_fixtures", TESTS / "dashboard" / "_fixtures.py")
-    synthetic = helpers.synthetic_runs_module()
-    model = helpers.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
     root = tmp_path_factory.mktemp("runs")
-    paths = helpers.write_demo_runs(root, synthetic, model)
-    # the oldest run: every string Markdown image syntax pointing at 127.0.0.1:9 (a fetch would be recorded)
-    paths["hostile"] = helpers.write_hostile_run(root, synthetic, tmp_path_factory.mktemp("models") / "hostile-model")
+    paths = helpers.write_demo_runs(root)
+    # the oldest run: its strings carry Markdown image syntax pointing at 127.0.0.1:9 (a fetch would be recorded)
+    paths["hostile"] = helpers.write_hostile_run(root, tmp_path_factory.mktemp("models") / "hostile-model")
     return root, paths
 
 

@@ -76,7 +76,8 @@ def test_model_page_shows_the_stored_numbers(page, screenshot, dashboard_url, da
 def test_sidebar_navigation_and_run_picker_on_bias(page, screenshot, dashboard_url, dashboard_runs):
     _, paths = dashboard_runs
     newest = read_run(paths["augmented"]).record["bias"]["gender"]
-    gender = read_run(paths["baseline"]).record["bias"]["gender"]
+    baseline = read_run(paths["baseline"]).record
+    gender = baseline["bias"]["gender"]
     page.goto(dashboard_url)
     expect(page.get_by_role("heading", name="Audited models")).to_be_visible(timeout=60_000)
     page.get_by_test_id("stSidebarNav").get_by_text("Bias", exact=True).click()
@@ -84,7 +85,7 @@ def test_sidebar_navigation_and_run_picker_on_bias(page, screenshot, dashboard_u
     expect(page.get_by_role("tab", name="gender")).to_be_visible()
     expect(_metric(page, "Gap")).to_contain_text(f"{newest['gap']:+.3f}")  # the newest run by default
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="baseline — baseline").click()
+    page.get_by_role("option", name=f"baseline — {baseline['model']['name']}").click()
     expect(_metric(page, "Gap")).to_contain_text(f"{gender['gap']:+.3f}")
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     _wait_ready(page)

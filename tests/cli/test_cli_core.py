@@ -62,7 +62,9 @@ def assert_one_line_error(code, out, err, *fragments):
         (["--data", "{data}", "--model", "{tmp}"], ["not a Hugging Face checkpoint"]),
         (["--data", "{data}", "--model", "nobody/some-model"], ["Hub is unreachable"]),
         (["--data", "{data}", "--out", "{foreign}"], ["not an auditkit run"]),
-        (["--data", "{data}", "--n-boot", "-1"], ["--n-boot"]),
+        (["--data", "{data}", "--n-boot", "-1"], ["--n-boot must be 0 or more, got -1"]),
+        (["--data", "{data}", "--probe-n-boot", "50"], ["--probe-n-boot must be at least 100, got 50"]),
+        (["--data", "{data}", "--attribution-method", "magic"], ["--attribution-method 'magic' is unknown"]),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, tiny_model_dir, data_csv, capsys, monkeypatch, args, fragments):

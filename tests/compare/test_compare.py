@@ -5,7 +5,7 @@ import pytest
 from sklearn.metrics import f1_score, recall_score
 from statsmodels.stats.contingency_tables import mcnemar
 
-from _runs import build_run
+from real_runs import audit_run
 from auditkit.cli import main
 from auditkit.compare import compare_runs, mcnemar_exact, paired_bootstrap
 from auditkit.compare._compare import NOT_PAIRED_FINGERPRINT, NOT_PAIRED_PRECISION
@@ -15,9 +15,9 @@ from auditkit.store import read_run
 
 @pytest.fixture
 def paired_runs(tmp_path):
-    a = build_run(tmp_path / "baseline")
-    b = build_run(tmp_path / "augmented", seed=1, accuracy=0.93, gap_gender=0.0, identity_share=0.05,
-                  base_predictions=read_run(a).predictions)
+    """The same data audited with two models: an untrained tiny model (reference) and it fitted to the data."""
+    a = audit_run(tmp_path / "baseline")
+    b = audit_run(tmp_path / "augmented", trained=True)
     return a, b
 
 
@@ -53,7 +53,9 @@ def test_compare_pairs_runs_on_the_same_dataset(paired_runs):
     f1 = cmp.metrics[(cmp.metrics.metric == "macro_f1") & (cmp.metrics.run == "augmented")].iloc[0]
     assert f1["test"] == "paired bootstrap" and f1["diff_ci_low"] < f1["diff"] < f1["diff_ci_high"]
     assert any("accuracy improved" in s for s in cmp.summary_lines)
-    assert any("gender gap shrank" in s for s in cmp.summary_lines)
+    gaps = [abs(read_run(r).record["bias"]["gender"]["gap"]) for r in (a, b)]
+    change = "shrank" if gaps[1] < gaps[0] else "grew"
+    assert any(f"gender gap {change}" in s for s in cmp.summary_lines)
     json.dumps(cmp.to_dict(), allow_nan=False)
 
 
@@ -115,8 +117,8 @@ def test_runs_of_different_precision_are_not_pair_tested_and_compare_says_why(pa
 
 
 def test_different_datasets_are_not_pair_tested(tmp_path):
-    a = build_run(tmp_path / "a")
-    b = build_run(tmp_path / "b", seed=2, fingerprint="another-dataset")
+    a = audit_run(tmp_path / "a", probes=False, attributions=False)
+    b = audit_run(tmp_path / "b", seed=1, limit=50, probes=False, attributions=False)
     cmp = compare_runs([a, b], n_boot=200)
     assert not cmp.pairs[0]["paired"] and cmp.pairs[0]["note"] == NOT_PAIRED_FINGERPRINT
     rows = cmp.metrics[cmp.metrics.run == "b"]
@@ -126,8 +128,8 @@ def test_different_datasets_are_not_pair_tested(tmp_path):
 
 
 def test_missing_sections_compare_side_by_side(tmp_path):
-    a = build_run(tmp_path / "a")
-    b = build_run(tmp_path / "b", with_bias=False, with_attributions=False, base_predictions=read_run(a).predictions)
+    a = audit_run(tmp_path / "a")
+    b = audit_run(tmp_path / "b", seed=1, probes=False, attributions=False)
     cmp = compare_runs([a, b], n_boot=200)
     assert any("probe was not run" in s for s in cmp.summary_lines)
     assert cmp.identity_share.iloc[1].isna()["identity_share"]
@@ -136,7 +138,7 @@ def test_missing_sections_compare_side_by_side(tmp_path):
 
 def test_compare_needs_two_runs(tmp_path):
     with pytest.raises(ConfigError, match="at least two runs"):
-        compare_runs([build_run(tmp_path / "a")])
+        compare_runs([audit_run(tmp_path / "a", probes=False, attributions=False)])
 
 
 def test_compare_cli(paired_runs, tmp_path, capsys):

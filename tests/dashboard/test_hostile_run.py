@@ -24,7 +24,7 @@ MARKDOWN_KINDS = ("markdown", "caption", "title", "subheader", "header", "info",
 def hostile_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-runs")
     model = tmp_path_factory.mktemp("hostile-model") / "model"
-    fx.write_hostile_run(root, fx.synthetic_runs_module(), model)
+    fx.write_hostile_run(root, model)
     return root, model
 
 
@@ -61,8 +61,8 @@ def test_every_page_shows_hostile_run_strings_as_text(hostile_root, monkeypatch,
     at = open_page(name, run="hostile", root=root)
     _assert_text_only(at)
     shown = "\n".join(_markdown_sources(at))
-    if name == "model":  # the hostile n_boot is there, escaped, and the labels reached a chart as text
-        assert "percentile bootstrap, \\!\\[x\\]\\(http" in shown
+    if name == "model":  # the hostile model name is there, escaped, and the labels reached a chart as text
+        assert "hostile \\!\\[x\\]\\(http" in shown
         assert any('\\"quoted\\"' in spec for spec in _chart_specs(at))
 
 

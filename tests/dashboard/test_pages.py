@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import real_runs
 from auditkit.gate import default_policy_path, evaluate_gate, load_policy
 from auditkit.store import read_run
 
@@ -48,8 +50,7 @@ PAGES = {
 @pytest.fixture(scope="module")
 def runs_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
-    model = fx.save_tiny_model(tmp_path_factory.mktemp("models") / "tiny-model")
-    fx.write_demo_runs(root, fx.synthetic_runs_module(), model)
+    fx.write_demo_runs(root)
     return root
 
 
@@ -99,11 +100,13 @@ def test_overview_one_row_per_run_with_record_numbers(env):
         rec = read_run(env / row["run"]).record
         assert row["accuracy"] == pytest.approx(rec["metrics"]["accuracy"]["value"])
         assert row["macro-F1"] == pytest.approx(rec["metrics"]["macro_f1"]["value"])
-        assert row["accuracy 95% CI"] == f"[{rec['metrics']['accuracy']['ci_low']:.3f}, {rec['metrics']['accuracy']['ci_high']:.3f}]"
+        assert row["accuracy CI"] == f"[{rec['metrics']['accuracy']['ci_low']:.3f}, {rec['metrics']['accuracy']['ci_high']:.3f}]"
         if "bias" in rec:
             assert row["gender gap"] == pytest.approx(rec["bias"]["gender"]["gap"])
             assert row["race gap"] == pytest.approx(rec["bias"]["race"]["gap"])
-            assert row["gender verdict"].startswith("✱" if rec["bias"]["gender"]["verdict"] == "bias" else "no material")
+            for attribute in ("gender", "race"):
+                marks = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
+                assert row[f"{attribute} verdict"] == marks[rec["bias"][attribute]["verdict"]]
             assert row["identity share"] == pytest.approx(rec["attributions"]["identity_share"])
         else:
             assert row["gender verdict"] == "not measured"
@@ -163,13 +166,15 @@ def test_bias_page_numbers_and_not_measured(env):
     gender = read_run(env / "baseline").record["bias"]["gender"]
     assert metric_value(at, "Gap") == f"{gender['gap']:+.3f}"
     assert metric_value(at, "Flip rate") == f"{gender['flip_rate']:.3f}"
-    assert metric_value(at, "Verdict") == {"bias": "✱ bias", "no_material_bias": "no material bias"}[gender["verdict"]]
-    assert metric_value(at, "p-value (Holm)") == f"{gender['p_value_holm']:.2e}"
+    marks = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
+    assert metric_value(at, "Verdict") == marks[gender["verdict"]]
+    p = gender["p_value_holm"]
+    assert metric_value(at, "p-value (Holm)") == (f"{p:.2e}" if p is not None else "—")
     pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
     assert pairs["diff"].abs().is_monotonic_decreasing
     at.text_input(key="ak_bias_word_gender").input("onerror").run()
     pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
-    assert len(pairs) == 1 and "<img src=x onerror=alert(1)>" in pairs["text_a"].iloc[0]
+    assert len(pairs) == 1 and "<img src=x onerror=alert(1)>" in pairs["text_a"].iloc[0]  # the data's hostile text, swapped
 
     at.multiselect(key="ak_probe_group").select("female").run()
     sentences = next(df.value for df in at.dataframe if "instance_id" in df.value.columns)
@@ -212,7 +217,7 @@ def test_whatif_page_scores_variants(env):
     at = open_page("whatif")
     at.text_input(key="ak_whatif_text").input("She said her sister loved the food.").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert metric_value(at, "Prediction") in ("negative", "positive")
+    assert metric_value(at, "Prediction") in real_runs.LABELS
     variants = next(df.value for df in at.dataframe if "variant" in df.value.columns)
     assert "He said his brother loved the food." in set(variants["variant"])
     assert set(variants["attribute"]) >= {"gender"}
@@ -220,13 +225,19 @@ def test_whatif_page_scores_variants(env):
     assert "ak-heatmap" in html
 
 
-@pytest.mark.parametrize("name", ["overview", "model", "bias", "explanations", "compare"])
+@pytest.mark.parametrize("name", ["overview", "model", "bias", "explanations", "compare", "whatif"])
 def test_no_page_but_whatif_loads_a_model(env, monkeypatch, name):
+    """Every load goes through auditkit.models.load_classifier: refuse it, with the model cache emptied first.
+
+    What-if is the positive control: it must hit the refusal, which shows the patch is reached
+    (an earlier test's cached model would otherwise hide a page that loads one).
+    """
     import auditkit.models
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"the {name} page loaded a model")
 
+    st.cache_resource.clear()
     monkeypatch.setattr(auditkit.models, "load_classifier", refuse)
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["ak_run"] = str(env / "baseline")
@@ -234,7 +245,11 @@ def test_no_page_but_whatif_loads_a_model(env, monkeypatch, name):
     if name != "overview":
         at.switch_page(PAGES[name])
         at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    refused = [e.value for e in at.exception if "loaded a model" in str(e.value)]
+    if name == "whatif":
+        assert refused, "the What-if page did not reach load_classifier: this test could not see a page that loads a model"
+    else:
+        assert not at.exception, [e.value for e in at.exception]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -250,3 +265,39 @@ def report_render_times():
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({k: round(v * 1000, 1) for k, v in RENDER_TIMES.items()}, indent=2) + "\n")
         print(f"\npage render times (ms, AppTest, first render) written to {out}")
+
+
+def test_a_malformed_run_gets_one_message_and_the_others_still_show(runs_root, tmp_path, monkeypatch):
+    """Issue 11 item 2: a run.json with a string schema_version takes down nothing but itself."""
+    import json
+    import shutil
+
+    root = tmp_path / "runs"
+    shutil.copytree(runs_root, root)
+    bad = root / "broken"
+    shutil.copytree(runs_root / "bare", bad)
+    record = json.loads((bad / "run.json").read_text(encoding="utf-8"))
+    record["schema_version"] = "2"
+    (bad / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    monkeypatch.setenv("AUDITKIT_RUNS", str(root))
+    for name in ("overview", "model", "bias"):
+        at = open_page(name, run="baseline", root=root)
+        assert len(at.warning) == 1 and "skipped" in at.warning[0].value
+        reasons = [t.value for t in at.text if "schema_version" in t.value]
+        assert len(reasons) == 1 and str(bad) in reasons[0]
+    table = open_page("overview").dataframe[0].value
+    assert sorted(table["run"]) == ["augmented", "bare", "baseline"]
+
+
+def test_a_new_audit_appears_on_reload(runs_root, tmp_path, monkeypatch):
+    import shutil
+
+    root = tmp_path / "runs"
+    shutil.copytree(runs_root, root)
+    monkeypatch.setenv("AUDITKIT_RUNS", str(root))
+    at = open_page("overview")
+    assert sorted(at.dataframe[0].value["run"]) == ["augmented", "bare", "baseline"]
+    real_runs.audit_run(root / "new", seed=1, limit=50, probes=False, attributions=False)
+    at.run()  # what a browser reload does: the script runs again in the same server
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["run"]) == ["augmented", "bare", "baseline", "new"]

@@ -3,40 +3,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from sklearn.metrics import accuracy_score, f1_score, recall_score
 
-from _runs import build_run
 from auditkit.cli import main
 from auditkit.errors import ConfigError, RunStoreError
 from auditkit.gate import CHECKS, default_policy_path, evaluate_gate, load_policy
 from auditkit.store import read_run
+from real_runs import LABELS, audit_run
 
 REPO = Path(__file__).resolve().parents[2]
-
-LENIENT = """
-[checks.min_accuracy]
-threshold = 0.5
-on = "ci_low"
-[checks.min_macro_f1]
-threshold = 0.5
-on = "value"
-[checks.min_class_recall]
-threshold = 0.5
-[checks.max_bias_gap]
-threshold = 0.2
-[checks.max_flip_rate]
-threshold = 0.2
-[checks.max_identity_share]
-threshold = 0.5
-"""
-
-STRICT = """
-[checks.min_accuracy]
-threshold = 0.95
-[checks.max_bias_gap]
-threshold = 0.02
-on = "ci"
-[checks.no_significant_bias]
-"""
+LENIENT = "[checks.min_accuracy]\nthreshold = 0.1\non = 'value'\n"
 
 
 def _policy(tmp_path, text, name="policy.toml"):
@@ -50,6 +26,32 @@ def _junit(path):
     return root.findall("./testsuite/testcase")
 
 
+def build_run(out, **kwargs):
+    return audit_run(out, **kwargs)
+
+
+def _observed(run):
+    """What each threshold check must observe, computed independently (scikit-learn, the probes table)."""
+    run = read_run(run)
+    pred = run.predictions
+    y, p = pred["label_id"].to_numpy(), pred["predicted_id"].to_numpy()
+    present = sorted(set(y) | set(p))
+    probes = run.table("probes")
+    flips = probes.groupby(["attribute", "instance_id"])["predicted_label"].nunique().gt(1).groupby("attribute").mean()
+    record = run.record
+    return {
+        ("min_accuracy", "value"): ("min_accuracy", accuracy_score(y, p)),
+        ("min_accuracy", "ci_low"): ("min_accuracy", record["metrics"]["accuracy"]["ci_low"]),
+        ("min_macro_f1", "value"): ("min_macro_f1", f1_score(y, p, average="macro", labels=present)),
+        ("min_class_recall", None): (f"min_class_recall[{LABELS[1]}]", recall_score(y, p, labels=[0, 1], average=None)[1]),
+        ("max_bias_gap", "value"): ("max_bias_gap[gender]", abs(record["bias"]["gender"]["gap"])),
+        ("max_bias_gap", "ci"): ("max_bias_gap[gender]", max(abs(record["bias"]["gender"]["ci_low"]),
+                                                          abs(record["bias"]["gender"]["ci_high"]))),
+        ("max_flip_rate", None): ("max_flip_rate[race]", flips["race"]),
+        ("max_identity_share", None): ("max_identity_share", record["attributions"]["identity_share"]),
+    }
+
+
 def test_example_policies_are_valid_and_identical():
     shipped = default_policy_path()
     assert shipped.read_text() == (REPO / "policy.example.toml").read_text()
@@ -57,44 +59,74 @@ def test_example_policies_are_valid_and_identical():
     assert set(policy.checks) == set(CHECKS)
 
 
+@pytest.mark.parametrize("check,on", [("min_accuracy", "value"), ("min_accuracy", "ci_low"), ("min_macro_f1", "value"),
+                                      ("min_class_recall", None), ("max_bias_gap", "value"), ("max_bias_gap", "ci"),
+                                      ("max_flip_rate", None), ("max_identity_share", None)])
+def test_each_threshold_check_passes_at_the_observed_value_and_fails_just_beyond(tmp_path, check, on):
+    run = build_run(tmp_path / "run", seed=1)
+    name, observed = _observed(run)[(check, on)]
+    assert 0 < observed < 1
+    beyond = observed + 1e-9 if check.startswith("min_") else observed - 1e-9
+    options = {"on": on} if on else {}
+    if check == "min_class_recall":
+        options["classes"] = [LABELS[1]]
+    if check == "max_flip_rate":
+        options["attributes"] = ["race"]
+    at = evaluate_gate(run, {"checks": {check: {"threshold": observed * (1 + 1e-12) if check.startswith("max_") else observed * (1 - 1e-12), **options}}})
+    over = evaluate_gate(run, {"checks": {check: {"threshold": beyond, **options}}})
+    by_name = {c.name: c for c in at.checks}
+    assert by_name[name].observed == pytest.approx(observed, abs=1e-12) and by_name[name].passed
+    assert not {c.name: c for c in over.checks}[name].passed and not over.passed
+
+
 def test_pass(tmp_path, capsys):
     run = build_run(tmp_path / "run")
+    lenient = "\n".join(f"[checks.{c}]\nthreshold = {t}" for c, t in
+                        (("min_accuracy", 0.1), ("min_macro_f1", 0.1), ("min_class_recall", 0.0), ("max_bias_gap", 0.5),
+                         ("max_flip_rate", 0.9), ("max_identity_share", 0.9))) + "\n"
     junit = tmp_path / "gate.xml"
-    assert main(["gate", str(run), "--policy", str(_policy(tmp_path, LENIENT)), "--junit", str(junit)]) == 0
+    assert main(["gate", str(run), "--policy", str(_policy(tmp_path, lenient)), "--junit", str(junit)]) == 0
     out = capsys.readouterr().out
-    assert "gate PASSED" in out and "min_class_recall[negative]" in out
-    result = evaluate_gate(run, _policy(tmp_path, LENIENT))
+    assert "gate PASSED" in out and "min_class_recall[negative" in out
+    result = evaluate_gate(run, _policy(tmp_path, lenient))
     cases = _junit(junit)
     assert [c.get("name") for c in cases] == [c.name for c in result.checks]
     assert not any(c.find("failure") is not None for c in cases)
 
 
 def test_fail(tmp_path, capsys):
-    run = build_run(tmp_path / "run", gap_gender=0.1)
+    run = build_run(tmp_path / "run", seed=1)
+    bias = read_run(run).record["bias"]
+    assert all(bias[a]["verdict"] != "bias" and max(abs(bias[a]["ci_low"]), abs(bias[a]["ci_high"])) > 0.02
+               for a in ("gender", "race"))  # what this model shows
+    strict = "[checks.min_accuracy]\nthreshold = 0.95\n[checks.max_bias_gap]\nthreshold = 0.02\non = 'ci'\n[checks.no_significant_bias]\n"
     junit = tmp_path / "gate.xml"
-    assert main(["gate", str(run), "--policy", str(_policy(tmp_path, STRICT)), "--junit", str(junit)]) == 1
+    assert main(["gate", str(run), "--policy", str(_policy(tmp_path, strict)), "--junit", str(junit)]) == 1
     assert "gate FAILED" in capsys.readouterr().out
     cases = {c.get("name"): c for c in _junit(junit)}
     assert set(cases) == {"min_accuracy", "max_bias_gap[gender]", "max_bias_gap[race]",
                           "no_significant_bias[gender]", "no_significant_bias[race]"}
     assert cases["min_accuracy"].find("failure") is not None
+    assert cases["max_bias_gap[race]"].find("failure") is not None  # its CI reaches past 0.02
     assert cases["max_bias_gap[gender]"].find("failure") is not None
-    assert cases["no_significant_bias[gender]"].find("failure") is not None
-    assert cases["no_significant_bias[race]"].find("failure") is None
+    assert cases["no_significant_bias[race]"].find("failure") is None  # inconclusive is not bias
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert suite.get("tests") == "5" and int(suite.get("failures")) >= 3
+    assert suite.get("tests") == "5" and suite.get("failures") == "3"
     # rerun may replace its own JUnit file
-    assert main(["gate", str(run), "--policy", str(_policy(tmp_path, STRICT)), "--junit", str(junit)]) == 1
+    assert main(["gate", str(run), "--policy", str(_policy(tmp_path, strict)), "--junit", str(junit)]) == 1
 
 
 def test_require_no_material_bias_also_fails_an_inconclusive_verdict(tmp_path):
-    run = read_run(build_run(tmp_path / "run", gap_gender=0.0, gap_race=0.0))
+    run = read_run(build_run(tmp_path / "run"))
+    run.record["bias"]["gender"]["verdict"] = "no_material_bias"
     run.record["bias"]["race"]["verdict"] = "inconclusive"
     lenient = evaluate_gate(run, {"checks": {"no_significant_bias": {}}})
     strict = evaluate_gate(run, {"checks": {"no_significant_bias": {"require": "no_material_bias"}}})
     assert lenient.passed
     assert [c.name for c in strict.failures] == ["no_significant_bias[race]"]
     assert "inconclusive" in strict.failures[0].detail
+    run.record["bias"]["race"]["verdict"] = "bias"
+    assert [c.name for c in evaluate_gate(run, {"checks": {"no_significant_bias": {}}}).failures] == ["no_significant_bias[race]"]
 
 
 def test_equivalence_policy_on_a_run_without_minimum_effect_is_bad_input(tmp_path, capsys):
@@ -116,6 +148,18 @@ def test_ci_lower_bound_versus_point_value(tmp_path):
     on_value = evaluate_gate(run, {"checks": {"min_accuracy": {"threshold": between, "on": "value"}}})
     assert not on_ci.passed and on_value.passed
     assert on_ci.checks[0].observed == acc["ci_low"]
+
+
+def test_bias_gap_on_ci_versus_value(tmp_path):
+    run = read_run(build_run(tmp_path / "run", seed=1))
+    race = run.record["bias"]["race"]
+    farthest = max(abs(race["ci_low"]), abs(race["ci_high"]))
+    between = (abs(race["gap"]) + farthest) / 2
+    policy = {"threshold": between, "attributes": ["race"]}
+    on_ci = evaluate_gate(run, {"checks": {"max_bias_gap": {**policy, "on": "ci"}}})
+    on_value = evaluate_gate(run, {"checks": {"max_bias_gap": {**policy, "on": "value"}}})
+    assert not on_ci.passed and on_value.passed
+    assert on_ci.checks[0].observed == farthest and on_value.checks[0].observed == abs(race["gap"])
 
 
 BAD_POLICIES = {
@@ -153,7 +197,7 @@ def test_missing_policy_file(tmp_path, capsys):
 @pytest.mark.parametrize("check,section", [("max_bias_gap", "bias"), ("no_significant_bias", "bias"),
                                            ("max_identity_share", "attributions")])
 def test_missing_section_names_it(tmp_path, capsys, check, section):
-    run = build_run(tmp_path / "run", with_bias=False, with_attributions=False)
+    run = build_run(tmp_path / "run", probes=False, attributions=False)
     options = "" if check == "no_significant_bias" else "threshold = 0.1\n"
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, f"[checks.{check}]\n{options}"))]) == 2
     err = capsys.readouterr().err
@@ -167,25 +211,31 @@ def test_unknown_attribute_in_policy(tmp_path):
 
 
 def test_baseline_regression(tmp_path, capsys):
-    base = build_run(tmp_path / "released")
-    worse = build_run(tmp_path / "candidate", seed=5, accuracy=0.65, gap_gender=0.15,
-                      base_predictions=read_run(base).predictions)
-    policy = _policy(tmp_path, "[checks.no_regression]\n")
+    base = build_run(tmp_path / "released", trained=True, probes=False, attributions=False)
+    worse = build_run(tmp_path / "candidate", probes=False, attributions=False)  # the same model before fitting
+    acc_drop = read_run(worse).record["metrics"]["accuracy"]["value"] - read_run(base).record["metrics"]["accuracy"]["value"]
+    assert acc_drop < -0.2
+    policy = _policy(tmp_path, "[checks.no_regression]\nbias = false\n")
     assert main(["gate", str(worse), "--policy", str(policy), "--baseline", str(base)]) == 1
     result = evaluate_gate(worse, policy, baseline=base)
     by_name = {c.name: c for c in result.checks}
     assert not by_name["no_regression[accuracy]"].passed
+    assert by_name["no_regression[accuracy]"].observed == pytest.approx(acc_drop)
     assert not by_name["no_regression[macro_f1]"].passed
-    assert not by_name["no_regression[bias:gender]"].passed
     assert main(["gate", str(base), "--policy", str(policy), "--baseline", str(base)]) == 0
+    # a tolerance wider than the drop lets it pass; one just narrower does not
+    wide = _policy(tmp_path, f"[checks.no_regression]\nbias = false\nmetrics = ['accuracy']\ntolerance = {-acc_drop + 1e-6}\n", "wide.toml")
+    narrow = _policy(tmp_path, f"[checks.no_regression]\nbias = false\nmetrics = ['accuracy']\ntolerance = {-acc_drop - 1e-6}\n", "narrow.toml")
+    assert evaluate_gate(worse, wide, baseline=base).passed
+    assert not evaluate_gate(worse, narrow, baseline=base).passed
     # without a baseline the check is skipped, not failed
     skipped = evaluate_gate(worse, policy)
     assert skipped.passed and skipped.checks[0].skipped
 
 
 def test_baseline_on_other_dataset_is_bad_input(tmp_path, capsys):
-    base = build_run(tmp_path / "released")
-    other = build_run(tmp_path / "other", fingerprint="elsewhere")
+    base = build_run(tmp_path / "released", probes=False, attributions=False)
+    other = build_run(tmp_path / "other", limit=50, probes=False, attributions=False)  # another dataset
     policy = _policy(tmp_path, "[checks.no_regression]\n")
     assert main(["gate", str(other), "--policy", str(policy), "--baseline", str(base)]) == 2
     assert "different datasets" in capsys.readouterr().err
@@ -200,8 +250,8 @@ def test_junit_refuses_foreign_file(tmp_path, capsys):
 
 
 def test_baseline_without_bias_is_bad_input_not_a_silent_pass(tmp_path, capsys):
-    base = build_run(tmp_path / "released", with_bias=False)
-    cand = build_run(tmp_path / "candidate", base_predictions=read_run(base).predictions)
+    base = build_run(tmp_path / "released", probes=False, attributions=False)
+    cand = build_run(tmp_path / "candidate")
     policy = _policy(tmp_path, "[checks.no_regression]\n")
     assert main(["gate", str(cand), "--policy", str(policy), "--baseline", str(base)]) == 2
     assert "baseline 'released' has no 'bias' section" in capsys.readouterr().err

@@ -30,10 +30,20 @@ def test_fine_tune_minilm_briefly_then_audit(tmp_path, capsys):
     assert run["metrics"]["accuracy"]["value"] > 0.7
     assert run["model"]["labels"] == ["negative", "positive"]
     # the full default probe suite and attributions ran on the real backbone
-    for attribute in ("gender", "race"):
-        assert run["bias"][attribute]["n_pairs"] > 1000
-        assert -1 <= run["bias"][attribute]["gap"] <= 1
-    assert run["attributions"]["n_examples"] >= 4
-    assert run["attributions"]["max_abs_convergence_delta"] <= 0.05 or run["attributions"].get("notes")
     probes = pd.read_parquet(tmp_path / "run" / "probes.parquet")
     assert set(probes.attribute) == {"gender", "race"}
+    for attribute in ("gender", "race"):
+        entry = run["bias"][attribute]
+        assert entry["n_pairs"] > 1000
+        # the gap is the mean paired difference of the stored sentence scores (first gap group minus second)
+        a, b = entry["gap_groups"]
+        wide = probes[probes.attribute == attribute].pivot_table(index="instance_id", columns="group", values="score")
+        assert entry["gap"] == pytest.approx((wide[a] - wide[b]).dropna().mean(), abs=1e-9)
+    attributions = pd.read_parquet(tmp_path / "run" / "attributions.parquet")
+    section = run["attributions"]
+    assert section["n_examples"] == len(attributions) >= 4
+    stuck = int((attributions["convergence_delta"].abs() > section["tolerance"]).sum())
+    if stuck:  # every example the steps cap left unconverged is reported
+        assert any(note.startswith(f"{stuck} example(s) kept |convergence delta|") for note in section["notes"])
+    else:
+        assert section["max_abs_convergence_delta"] <= section["tolerance"]

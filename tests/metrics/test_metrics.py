@@ -143,5 +143,11 @@ def test_macro_averages_over_classes_in_the_data():
     # a 3-class model on data that only has classes 0 and 1
     y = np.array([0, 1, 0, 1])
     pred = np.array([0, 1, 1, 1])
-    scores = headline_scores(y, pred, labels=[0, 1])
-    assert scores["macro_f1"] == pytest.approx(f1_score(y, pred, average="macro"))
+    # by hand: class 0 has precision 1, recall 1/2 (F1 2/3); class 1 precision 2/3, recall 1 (F1 4/5)
+    by_hand = {"macro_precision": (1 + 2 / 3) / 2, "macro_recall": (1 / 2 + 1) / 2, "macro_f1": (2 / 3 + 4 / 5) / 2}
+    proba = np.eye(3)[pred] * 0.8 + 0.2 / 3  # the 3-class model's probabilities; class 2 is never true nor predicted
+    section = evaluate_predictions(y, proba, label_names=["a", "b", "c"], n_boot=0)
+    for name, value in by_hand.items():
+        assert section[name]["value"] == pytest.approx(value)
+    # averaging over all three model classes would give another (lower) number
+    assert section["macro_f1"]["value"] != pytest.approx(f1_score(y, pred, labels=[0, 1, 2], average="macro", zero_division=0))

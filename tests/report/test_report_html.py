@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
-from _runs import HOSTILE_CLOSE, HOSTILE_IMG, HOSTILE_SCRIPT
+from real_runs import HOSTILE_CLOSE, HOSTILE_IMG, HOSTILE_SCRIPT
 from auditkit.report import figures, render_report
 from auditkit.report._html import SECTIONS, _Figures
 from auditkit.store import read_run
@@ -116,9 +116,62 @@ def test_figure_functions_are_pure(full_run, bare_run):
     for fn in (figures.metrics_figure, figures.confusion_matrix_figure, figures.per_class_figure, figures.reliability_figure):
         assert isinstance(fn(full), go.Figure)
         assert isinstance(fn(full.record), go.Figure)
-    assert isinstance(figures.group_metrics_figure(full, "gender"), go.Figure)
+    assert isinstance(figures.group_metrics_figure(full, "gender_mention"), go.Figure)
     assert isinstance(figures.bias_gap_figure(full, "gender"), go.Figure)
     assert isinstance(figures.paired_differences_figure(full, "race"), go.Figure)
     assert figures.bias_gap_figure(bare, "gender") is None
     assert figures.paired_differences_figure(bare, "gender") is None
     assert figures.group_metrics_figure(full, "no-such-column") is None
+
+
+class _Rows(HTMLParser):
+    """Every table row of a page as a list of cell texts (entities decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _row(rows, first, width):
+    return next(r for r in rows if r and r[0] == first and len(r) == width)
+
+
+def _shown(value):
+    if isinstance(value, float) and value != 0 and abs(value) < 0.0005:
+        return f"{value:.2e}"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def test_html_numbers_match_run_json(full_run):
+    record = read_run(full_run).record
+    parser = _Rows()
+    parser.feed(render_report(full_run))
+    rows = parser.rows
+    for name in ("accuracy", "macro_precision", "macro_recall", "macro_f1"):
+        m = record["metrics"][name]
+        assert _row(rows, name, 4)[1:4] == [_shown(m["value"]), _shown(m["ci_low"]), _shown(m["ci_high"])]
+    for label, pc in record["metrics"]["per_class"].items():
+        assert _row(rows, label, 5)[1:5] == [_shown(pc["precision"]), _shown(pc["recall"]), _shown(pc["f1"]), str(pc["support"])]
+    for attr in ("gender", "race"):
+        b = record["bias"][attr]
+        row = _row(rows, attr, 14)
+        assert row[1:4] == [_shown(b["gap"]), _shown(b["ci_low"]), _shown(b["ci_high"])]
+        assert row[5] == (f"{b['p_value_holm']:.2e}" if b["p_value_holm"] is not None else "–")
+        assert row[7] == b["verdict"].replace("_", " ") and row[8] == b["verdict_reason"] and row[9] == str(b["n_rows"])
+    for group, g in record["metrics"]["by_group"]["gender_mention"].items():
+        assert _row(rows, group, 7)[1:4] == [str(g["n"]), "yes" if g["small"] else "no", _shown(g["accuracy"])]

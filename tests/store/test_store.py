@@ -1,3 +1,4 @@
+import copy
 import json
 
 import pandas as pd
@@ -5,54 +6,68 @@ import pytest
 
 from auditkit.errors import RunStoreError
 from auditkit.store import list_runs, read_run, runs_table, write_run
+from real_runs import audit_run
 
 
-def record(acc=0.9):
-    return {"model": {"name": "m"}, "dataset": {"source": "d.csv", "n_examples": 2}, "metrics": {"accuracy": {"value": acc}}}
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A real run's record and predictions, to write again in each test."""
+    run = read_run(audit_run(tmp_path_factory.mktemp("src") / "run", probes=False, attributions=False))
+    record = {k: v for k, v in run.record.items() if k not in ("run_id", "created_at", "schema_version")}
+    return record, run.predictions
 
 
-def test_write_then_read_roundtrip(tmp_path):
-    frame = pd.DataFrame({"text": ["a", "<b>"], "label": ["x", "y"]})
-    path = write_run(tmp_path / "r", record(), {"predictions": frame})
+def record_with(source, acc):
+    record = copy.deepcopy(source[0])
+    record["metrics"]["accuracy"]["value"] = acc
+    return record
+
+
+def test_write_then_read_roundtrip(tmp_path, source):
+    record, frame = source
+    path = write_run(tmp_path / "r", record, {"predictions": frame})
     run = read_run(path)
-    assert run.record["schema_version"] == 1 and run.record["run_id"] and run.record["created_at"]
+    assert run.record["schema_version"] == 2 and run.record["run_id"] and run.record["created_at"]
     pd.testing.assert_frame_equal(run.predictions, frame)
-    assert json.loads((path / "run.json").read_text())["metrics"]["accuracy"]["value"] == 0.9
+    assert json.loads((path / "run.json").read_text())["metrics"] == record["metrics"]
 
 
-def test_nan_becomes_null(tmp_path):
-    path = write_run(tmp_path / "r", {"metrics": {"roc_auc": float("nan")}})
+def test_nan_becomes_null(tmp_path, source):
+    record = record_with(source, 0.5)
+    record["metrics"]["roc_auc"] = float("nan")
+    path = write_run(tmp_path / "r", record, {"predictions": source[1]})
     assert json.loads((path / "run.json").read_text())["metrics"]["roc_auc"] is None
 
 
-def test_refuses_to_overwrite_foreign_or_existing_runs(tmp_path):
+def test_refuses_to_overwrite_foreign_or_existing_runs(tmp_path, source):
+    tables = {"predictions": source[1]}
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("precious")
     with pytest.raises(RunStoreError, match="not an auditkit run"):
-        write_run(foreign, record())
+        write_run(foreign, record_with(source, 0.5), tables)
     assert (foreign / "notes.txt").read_text() == "precious"
-    run = write_run(tmp_path / "r", record(0.5))
+    run = write_run(tmp_path / "r", record_with(source, 0.5), tables)
     with pytest.raises(RunStoreError, match="--overwrite"):
-        write_run(run, record(0.7))
-    write_run(run, record(0.7), overwrite=True)
+        write_run(run, record_with(source, 0.7), tables)
+    write_run(run, record_with(source, 0.7), tables, overwrite=True)
     assert read_run(run).record["metrics"]["accuracy"]["value"] == 0.7
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "r"]
 
 
-def test_a_failed_write_leaves_nothing_behind(tmp_path):
+def test_a_failed_write_leaves_nothing_behind(tmp_path, source):
     class Broken(pd.DataFrame):
         def to_parquet(self, *a, **k):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        write_run(tmp_path / "r", record(), {"predictions": Broken({"a": [1]})})
+        write_run(tmp_path / "r", record_with(source, 0.5), {"predictions": Broken(source[1])})
     assert list(tmp_path.iterdir()) == []
 
 
-def test_list_runs_finds_nested_runs_and_skips_others(tmp_path):
-    write_run(tmp_path / "a", record(0.8))
-    write_run(tmp_path / "team" / "b", record(0.9))
+def test_list_runs_finds_nested_runs_and_skips_others(tmp_path, source):
+    write_run(tmp_path / "a", record_with(source, 0.8), {"predictions": source[1]})
+    write_run(tmp_path / "team" / "b", record_with(source, 0.9), {"predictions": source[1]})
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "run.json").write_text("{not json")
     runs = list_runs(tmp_path)
