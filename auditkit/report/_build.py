@@ -52,7 +52,7 @@ def _bias_data(run: Run) -> dict | None:
             "worst_pairs": S.worst_pairs(run, attr, k=N_WORST_PAIRS),
         }
     return {"target_label": bias["target_label"], "target_label_reason": bias["target_label_reason"],
-            "correction": bias["settings"]["correction"], "attributes": attrs,
+            "correction": bias["settings"]["correction"] if attrs else None, "attributes": attrs,
             "observed_groups": S.observed_groups(run) or None}
 
 

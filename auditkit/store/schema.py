@@ -66,6 +66,8 @@ class Model(TypedDict):
     fingerprint: Annotated[str, "hash of the weights and configuration files"]
     labels: Annotated[list[str], "class names in model id order"]
     max_length: Annotated[int, "tokens per input; longer inputs are truncated"]
+    precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"], "numeric precision of prediction (--precision)"]
+    engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0) or ray"]
 
 
 class Dataset(TypedDict):
@@ -156,6 +158,14 @@ class ValenceGap(LogitGap):
     n_templates: int
 
 
+class SwapSummary(TypedDict):
+    n_texts: Annotated[int, "distinct evaluation texts"]
+    n_swapped: Annotated[int, "texts that mention a group and were swapped"]
+    n_names_swapped: Annotated[int, "of those, texts where a first name was swapped"]
+    n_by_group: Annotated[dict[str, int], "group the original mentions (or 'mixed') -> texts"]
+    lowercase_corpus: Annotated[bool, "names matched in lower case (an all-lower-case corpus)"]
+
+
 class PairTest(TypedDict):
     gap: float | None
     ci_low: float | None
@@ -199,7 +209,7 @@ class BiasScope(TypedDict):
     by_valence: Annotated[dict[str, ValenceGap], "positive / negative / neutral templates (descriptive)"]
     logit: Annotated[LogitGap | None, "the gap on the logit scale (descriptive)"]
     note: NotRequired[Annotated[str, "e.g. families left out of the combined gap"]]
-    n_texts_swapped: NotRequired[Annotated[int, "dataset_counterfactual only: evaluation texts swapped"]]
+    swaps: NotRequired[Annotated[SwapSummary, "dataset_counterfactual only: which evaluation texts were swapped"]]
     pairs: NotRequired[Annotated[dict[str, PairTest], "3+ groups: every pair 'a-b'"]]
 
 
@@ -255,6 +265,17 @@ class ObservedGroup(TypedDict):
     bnsp_auc: float | None
 
 
+class FairnessInterval(TypedDict):
+    ci_low: float | None
+    ci_high: float | None
+
+
+class FairnessBootstrap(TypedDict):
+    n_boot: int
+    seed: int
+    confidence_level: float
+
+
 class ObservedGroups(TypedDict):
     groups: dict[str, ObservedGroup]
     n_missing: Annotated[int, "rows without a group value"]
@@ -264,6 +285,11 @@ class ObservedGroups(TypedDict):
     true_positive_rate_difference: float | None
     false_positive_rate_difference: float | None
     equalized_odds_difference: float | None
+    between: Annotated[dict[str, list[str] | None], "measure -> [group with the max, group with the min]"]
+    intervals: Annotated[dict[str, FairnessInterval], "measure -> bootstrap interval of the difference"]
+    fairlearn: Annotated[dict[str, float | None], "measure -> fairlearn's value over every group (undefined rates as 0)"]
+    excluded_groups: Annotated[dict[str, dict[str, str]], "measure -> group -> why it was left out"]
+    bootstrap: FairnessBootstrap
 
 
 class Bias(TypedDict):
@@ -271,7 +297,7 @@ class Bias(TypedDict):
 
     target_label: Annotated[str, "the label whose probability is the probe score"]
     target_label_reason: str
-    settings: BiasSettings
+    settings: NotRequired[Annotated[BiasSettings, "absent when probes did not run (the section holds observed groups only)"]]
     observed_groups: NotRequired[Annotated[dict[str, ObservedGroups], "per --group-col, target label as positive"]]
 
 

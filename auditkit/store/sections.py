@@ -66,7 +66,7 @@ def per_class(run: Run | dict) -> dict[str, dict]:
 def bias_attributes(run: Run | dict) -> dict[str, dict]:
     """Probed attributes (gender, race, ...) of the bias section, in the order probed; {} without probes."""
     bias = section(run, "bias")
-    if bias is None:
+    if bias is None or "settings" not in bias:  # no probes: the section holds observed groups only
         return {}
     return {name: bias[name] for name in bias["settings"]["attributes"]}
 
