@@ -13,7 +13,10 @@ for a true positive rate), is left out and listed with the reason, instead of
 entering with a rate of 0, so that one tiny or one-class group cannot make
 the difference. fairlearn's own value is kept beside each one under
 ``fairlearn``, and each difference gets a seeded percentile bootstrap
-interval (:func:`auditkit.metrics.bootstrap_ci`, examples resampled).
+interval (:func:`auditkit.metrics.bootstrap_ci`, examples resampled) of the
+difference between the two groups named in ``between`` (those furthest apart
+in the data), held fixed across resamples: re-choosing max and min in every
+resample would bias the interval upwards, away from a small true spread.
 """
 
 from __future__ import annotations
@@ -100,9 +103,14 @@ def _differences(rates: dict[str, np.ndarray], eligible: np.ndarray) -> tuple[di
     if values["equalized_odds_difference"] is None:
         between["equalized_odds_difference"] = None
     else:
-        worst = "true_positive_rate_difference" if tpr >= fpr else "false_positive_rate_difference"
-        between["equalized_odds_difference"] = between[worst]
+        between["equalized_odds_difference"] = between[_worst_of(values)]
     return values, between
+
+
+def _worst_of(values: dict) -> str:
+    """The rate difference behind the equalized odds difference."""
+    tpr, fpr = values["true_positive_rate_difference"], values["false_positive_rate_difference"]
+    return "true_positive_rate_difference" if tpr >= fpr else "false_positive_rate_difference"
 
 
 def _fairlearn_values(rates: dict[str, np.ndarray]) -> dict[str, float | None]:
@@ -184,8 +192,19 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
     values, between = _differences(rates, eligible)
 
     def statistic(idx, _):
-        resampled, _between = _differences(_group_rates(codes[idx], len(names), kept_true[idx], kept_pred[idx]), eligible)
-        return {k: v for k, v in resampled.items() if v is not None}
+        # the same two groups in every resample (those furthest apart in the data): max - min re-chosen per
+        # resample is biased upwards and its percentile interval can miss the point estimate altogether
+        resampled = _group_rates(codes[idx], len(names), kept_true[idx], kept_pred[idx])
+        out = {}
+        for name, pair in between.items():
+            if pair is None:
+                continue
+            rate = resampled[_RATE_OF.get(name) or _RATE_OF[_worst_of(values)]]
+            hi, lo = rate[pair[0]], rate[pair[1]]
+            value = (lo / hi if hi > 0 else np.nan) if name.endswith("ratio") else hi - lo
+            if np.isfinite(value):
+                out[name] = float(value)
+        return out
 
     cis = {}
     if n_boot > 0:
