@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
 from auditkit.cli._common import add_data_options, add_model_options, say, show
+from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
 from auditkit.models import load_classifier
@@ -43,6 +44,8 @@ def add_parser(sub):
                       help="how many examples to explain with Captum (default 24; 0 skips)")
     attr.add_argument("--attribution-method", default="integrated_gradients",
                       help="integrated_gradients (default), input_x_gradient or occlusion")
+    p.add_argument("--mlflow", nargs="?", const="", default=None, metavar="TRACKING_URI",
+                   help="also log the stored run to MLflow (needs the [mlflow] extra); " + tracking_uri_help())
     return p
 
 
@@ -73,6 +76,10 @@ def options_from_args(args) -> AuditOptions:
 def run(args) -> int:
     options = options_from_args(args)
     check_output_dir(args.out, overwrite=args.overwrite)
+    tracking_uri = None
+    if args.mlflow is not None:  # before the audit: a missing extra or an unreachable server fails in seconds
+        from auditkit.export import check_tracking_uri
+        tracking_uri = check_tracking_uri(args.mlflow or None)
     dataset = load_dataset(
         args.data, text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit
     )
@@ -88,4 +95,8 @@ def run(args) -> int:
         return f"{entry['value']:.3f}" + (f" [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]" if entry["ci_low"] is not None else "")
 
     show(f"run stored in {path}: accuracy {ci(acc)}, macro-F1 {ci(f1)}")
+    if tracking_uri is not None:
+        from auditkit.export import export_mlflow
+        [mlflow_id] = export_mlflow([path], tracking_uri=tracking_uri)
+        show(f"logged to MLflow at {tracking_uri}: run {mlflow_id}")
     return 0

@@ -1,0 +1,51 @@
+"""auditkit flip rate as an ``evaluate`` metric (computed by auditkit.probes.flip_rate)."""
+
+import datasets
+import evaluate
+import numpy as np
+
+from auditkit.probes import flip_rate
+
+_DESCRIPTION = """
+Flip rate of auditkit: the share of counterfactual pairs (texts that differ only in who they are about)
+whose predicted label is not the same for both members.
+"""
+
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions_a (`list` of `str` or `int`): predicted label of the first member of each pair.
+    predictions_b (`list` of `str` or `int`): predicted label of the second member, in the same order.
+Returns:
+    flip_rate (`float`): share of pairs whose two predictions differ (0 to 1).
+    n_pairs (`int`): number of pairs.
+Examples:
+    >>> flips = evaluate.load(auditkit.evaluate_module("flip_rate"))
+    >>> flips.compute(predictions_a=["pos", "neg", "pos", "pos"], predictions_b=["pos", "pos", "pos", "neg"])
+    {'flip_rate': 0.5, 'n_pairs': 4}
+"""
+
+_CITATION = """
+@inproceedings{garg2019counterfactual,
+  title={Counterfactual Fairness in Text Classification through Robustness},
+  author={Garg, Sahaj and Perot, Vincent and Limtiaco, Nicole and Taly, Ankur and Chi, Ed H. and Beutel, Alex},
+  booktitle={Proceedings of the 2019 AAAI/ACM Conference on AI, Ethics, and Society},
+  year={2019}
+}
+"""
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class FlipRate(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            module_type="metric",
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features({"predictions_a": datasets.Value("string"), "predictions_b": datasets.Value("string")}),
+            reference_urls=["https://arxiv.org/abs/1809.10610"],
+        )
+
+    def _compute(self, predictions_a, predictions_b):
+        pairs = np.column_stack([np.asarray(predictions_a, dtype=object), np.asarray(predictions_b, dtype=object)])
+        return {"flip_rate": flip_rate(pairs), "n_pairs": int(len(pairs))}
