@@ -23,7 +23,6 @@ __all__ = ["BLOCK_START", "BLOCK_END", "model_card", "render_model_card", "eval_
 
 BLOCK_START = f"<!-- {GENERATOR_MARK}: start of the audit block (replaced by --update; edit outside it) -->"
 BLOCK_END = "<!-- end of the auditkit audit block -->"
-SOURCE_NAME = "auditkit"
 TASK = "text-classification"
 #: Headline metrics in the model-index: (run metric, EvalResult metric_type, display name, metric args).
 CARD_METRICS = (
@@ -58,7 +57,6 @@ def eval_results(run: Run | str) -> list:
             task_type=TASK, task_name="Text Classification",
             dataset_type=name, dataset_name=name, dataset_config=config, dataset_split=split,
             metric_type=metric_type, metric_name=metric_name, metric_value=value, metric_args=args,
-            source_name=SOURCE_NAME,
         ))
     return out
 
@@ -93,8 +91,8 @@ def _evaluation_lines(run: Run) -> list[str]:
     level = (metrics.get("bootstrap") or {}).get("confidence_level")
     L = ["## Evaluation results", "",
          f"Evaluated on **{cell(ds.get('source'))}** ({cell(ds.get('n_examples'))} examples, data fingerprint "
-         f"`{cell(ds.get('fingerprint'))}`) with weights fingerprint `{cell(model.get('fingerprint'))}`; "
-         f"auditkit run `{cell(run.run_id)}` of {cell(record.get('created_at'))}. Intervals are seeded percentile "
+         f"{cell(ds.get('fingerprint') or None)}), weights fingerprint {cell(model.get('fingerprint') or None)}, "
+         f"auditkit run {cell(run.run_id)} of {cell(record.get('created_at'))}. Intervals are seeded percentile "
          f"bootstrap intervals over the evaluation examples.", ""]
     rows = []
     for key in S.HEADLINE_METRICS:
@@ -141,7 +139,7 @@ def _bias_lines(run: Run) -> list[str]:
             rows.append((attr, scope, e.get("gap_definition"), S.finite(e.get("gap")), _ci(e, level),
                          pval(S.finite(e.get("p_value_holm"))), e.get("n_pairs"), S.finite(e.get("flip_rate")),
                          _verdict(e)))
-    head = ("attribute", "probe family", "gap", "value", "interval", "p (Holm)", "pairs", "flip rate", "verdict")
+    head = ("attribute", "probe family", "gap of", "gap", "interval", "p (Holm)", "pairs", "flip rate", "verdict")
     L += table(head, rows)
     probed = []
     for attr, entry in S.bias_attributes(run).items():
@@ -241,8 +239,7 @@ def _merge(existing: str, run: Run, *, where: str):
     new = eval_results(run)
     fresh = {(r.task_type, r.dataset_type, r.dataset_config, r.dataset_split, r.metric_type) for r in new}
     kept = [r for r in (card.data.eval_results or [])
-            if r.source_name != SOURCE_NAME
-            and (r.task_type, r.dataset_type, r.dataset_config, r.dataset_split, r.metric_type) not in fresh]
+            if (r.task_type, r.dataset_type, r.dataset_config, r.dataset_split, r.metric_type) not in fresh]
     card.data.eval_results = kept + new
     if not card.data.model_name:
         card.data.model_name = str((run.record.get("model") or {}).get("name") or run.name)

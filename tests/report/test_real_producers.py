@@ -1,64 +1,20 @@
 """Report, compare and gate on runs produced by the real audit, probe and attribution code.
 
 The synthetic fixtures follow the contract as written; this test guards
-against drift between that contract and what the producers actually store.
+against drift between that contract and what the producers actually store
+(the ``real_runs`` fixture of tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 from auditkit.cli import main
 from auditkit.compare import compare_runs
 from auditkit.gate import default_policy_path, evaluate_gate
 from auditkit.report import render_report
-from auditkit.store import write_run
-
-TESTS = Path(__file__).resolve().parents[1]
-SAMPLE = TESTS.parent / "sample_data" / "reviews_test.csv"
-
-
-def _tiny(seed):
-    spec = importlib.util.spec_from_file_location("auditkit_test_root_conftest", TESTS / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_tiny_classifier(seed=seed)
-
-
-def _audit(out, seed):
-    """Assemble a run from the real producers (runner, probes, attributions) on a tiny model."""
-    pytest.importorskip("captum")
-    from auditkit.attribution import audit_attributions
-    from auditkit.audit import AuditOptions, run_audit
-    from auditkit.data import load_dataset
-    from auditkit.probes import run_probes
-
-    clf = _tiny(seed)
-    data = load_dataset(SAMPLE, text_col="text", label_col="label", group_cols=["gender_mention"], limit=60)
-    stages_off = {k: v for k, v in (("probes", ()), ("attributions", 0)) if k in AuditOptions.__dataclass_fields__}
-    result = run_audit(clf, data, options=AuditOptions(n_boot=200, **stages_off), log=lambda m: None, progress=False)
-    record, tables = result.record, dict(result.tables)
-    # two families keep this fast; the full template suite scores ~10k sentences
-    probes = run_probes(clf, texts=data.texts, n_boot=200, progress=False,
-                        families=["templates_names", "dataset_counterfactual"])
-    record["bias"], tables["probes"] = probes.summary, probes.table
-    preds = tables["predictions"]
-    probs = preds[[f"prob_{l}" for l in clf.labels]].to_numpy()
-    attr = audit_attributions(clf, texts=data.texts, probabilities=probs, y_true=preds["label_id"].to_numpy(),
-                              probe_table=probes.table, n=4, method="input_x_gradient", progress=False)
-    record["attributions"], tables["attributions"] = attr.summary, attr.table
-    return write_run(out, record, tables)
-
-
-@pytest.fixture(scope="module")
-def real_runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("real")
-    return _audit(root / "seed0", 0), _audit(root / "seed1", 1)
 
 
 def test_report_reads_every_real_section(real_runs):
