@@ -50,3 +50,11 @@ def real_runs(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("real")
     return audit_run(root / "seed0", 0), audit_run(root / "seed1", 1)
+
+
+@pytest.fixture(scope="session")
+def stored_runs(real_runs):
+    """The two real-producer runs, read back from the store."""
+    from auditkit.store import read_run
+
+    return tuple(read_run(p) for p in real_runs)

@@ -58,7 +58,7 @@ def test_export_logs_one_mlflow_run_per_audit(stored_runs, sqlite_store, capsys)
             assert row[f"metrics.bias.{attr}.templates_names.gap"] == pytest.approx(bias["families"]["templates_names"]["gap"], rel=1e-12)
             assert row[f"tags.bias.{attr}.verdict"] == bias["verdict"]
         assert row["metrics.identity_share"] == pytest.approx(record["attributions"]["identity_share"], rel=1e-12)
-        assert row["params.model.fingerprint"] == str(record["model"]["fingerprint"])
+        assert row["params.model.source"] == record["model"]["source"]
         assert row["params.dataset.fingerprint"] == record["dataset"]["fingerprint"]
         assert row["params.options.n_boot"] == str(record["options"]["n_boot"])
         assert row["tags.mlflow.runName"] == run.name
@@ -77,6 +77,28 @@ def test_file_store_when_mlflow_allows_it(stored_runs, tmp_path, monkeypatch):
     frame = _runs(store.as_uri())
     assert list(frame["run_id"]) == [first]
     assert frame.iloc[0]["metrics.accuracy"] == stored_runs[0].record["metrics"]["accuracy"]["value"]
+
+
+def test_audit_logs_its_run(tmp_path, tiny_model_dir, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    store = tmp_path / "mlruns"
+    data = Path(__file__).resolve().parents[2] / "sample_data" / "reviews_test.csv"
+    out = tmp_path / "run"
+    assert main(["audit", "--model", str(tiny_model_dir), "--data", str(data), "--limit", "12", "--out", str(out),
+                 "--probes", "none", "--attributions", "0", "--n-boot", "20", "--mlflow", str(store)]) == 0
+    frame = _runs(store.as_uri())
+    assert len(frame) == 1 and frame.iloc[0]["tags.mlflow.runName"] == "run"
+    assert f"run {frame.iloc[0]['run_id']}" in capsys.readouterr().out
+
+
+def test_refused_file_store_is_one_line(stored_runs, tmp_path, monkeypatch, capsys):
+    from packaging.version import Version
+
+    if Version(mlflow.__version__) < Version("3.13"):
+        pytest.skip("MLflow before 3.13 still accepts the file store by default")
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    assert main(["export", "mlflow", str(stored_runs[0].path), "--tracking-uri", str(tmp_path / "mlruns")]) == 2
+    assert "sqlite:///" in _one_line_error(capsys)
 
 
 def _closed_port() -> int:
