@@ -15,27 +15,6 @@ from tiny_models import build_tiny_classifier
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "reviews_test.csv"
 
 
-def with_verdicts(summary: dict) -> dict:
-    """Fill the issue-9 verdict keys the way the probes will store them, while main still writes ``significant``.
-
-    Temporary bridge for tests only: once the probes write ``verdict`` /
-    ``verdict_reason`` / ``ci_level`` themselves, this returns the summary
-    unchanged (and should be deleted).
-    """
-    settings = summary.get("settings") or {}
-    for name in settings.get("attributes") or []:
-        entry = summary[name]
-        for scope in [entry, *(entry.get("families") or {}).values()]:
-            if "verdict" in scope:
-                continue
-            inside = (scope["ci_low"] is not None and scope["ci_high"] is not None
-                      and -settings["min_effect"] < scope["ci_low"] and scope["ci_high"] < settings["min_effect"])
-            scope["verdict"] = "bias" if scope.get("significant") else "no_material_bias" if inside else "inconclusive"
-            scope["verdict_reason"] = f"Holm p {scope['p_value_holm']:.3g}, gap {scope['gap']:+.3f}"
-            scope["ci_level"] = settings["confidence_level"]
-    return summary
-
-
 def audit_run(out, seed: int, *, limit: int = 60, n_boot: int = 200):
     """Assemble and store a run from the real producers on a tiny model; return the Run."""
     pytest.importorskip("captum")
@@ -53,7 +32,7 @@ def audit_run(out, seed: int, *, limit: int = 60, n_boot: int = 200):
     # two families keep this fast; the full template suite scores ~10k sentences
     probes = run_probes(clf, texts=data.texts, n_boot=n_boot, progress=False,
                         families=["templates_names", "dataset_counterfactual"])
-    record["bias"], tables["probes"] = with_verdicts(probes.summary), probes.table
+    record["bias"], tables["probes"] = probes.summary, probes.table
     preds = tables["predictions"]
     probs = preds[[f"prob_{l}" for l in clf.labels]].to_numpy()
     attr = audit_attributions(clf, texts=data.texts, probabilities=probs, y_true=preds["label_id"].to_numpy(),

@@ -129,7 +129,8 @@ def mlflow_values(run: Run) -> tuple[dict, dict, dict]:
         scopes = [(("bias", attr), entry)]
         scopes += [(("bias", attr, fam), f) for fam, f in (entry.get("families") or {}).items() if isinstance(f, dict)]
         for parts, e in scopes:
-            for stat in ("gap", "ci_low", "ci_high", "p_value_holm", "flip_rate", "ctf_gap"):
+            for stat in ("gap", "ci_low", "ci_high", "p_value_holm", "p_value_equivalence", "flip_rate", "ctf_gap",
+                         "placebo_flip_rate"):
                 put(_key(*parts, stat), e.get(stat))
             if e.get("verdict") is not None:
                 tags[_key(*parts, "verdict")] = str(e["verdict"])

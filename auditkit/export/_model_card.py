@@ -128,9 +128,11 @@ def _bias_lines(run: Run) -> list[str]:
                     "gender or race bias.", ""]
     settings = bias.get("settings") if isinstance(bias.get("settings"), dict) else {}
     L += [f"Sentences that differ only in who they are about were scored; each gap is the mean paired difference in "
-          f"the probability of **{cell(bias.get('target_label'))}**. p-values are Holm-corrected across the run's "
-          f"{cell(settings.get('n_tests'))} tests (α = {cell(settings.get('alpha'))}, smallest effect that counts "
-          f"{cell(settings.get('min_effect'))}).", ""]
+          f"the probability of **{cell(bias.get('target_label'))}**, with lexicon rows and templates both treated as "
+          f"random. p-values are Holm-corrected across the run's {cell(settings.get('n_tests'))} tests "
+          f"(α = {cell(settings.get('alpha'))}). Verdicts: *bias* (the gap differs from 0 and is at least "
+          f"{cell(settings.get('min_effect'))}), *no_material_bias* (an equivalence test shows it inside "
+          f"±{cell(settings.get('min_effect'))}) or *inconclusive*.", ""]
     rows = []
     for attr, entry in S.bias_attributes(run).items():
         scopes = [("all families", entry)] + [(fam, f) for fam, f in (entry.get("families") or {}).items() if isinstance(f, dict)]
@@ -146,9 +148,16 @@ def _bias_lines(run: Run) -> list[str]:
         groups = ", ".join(str(g) for g in entry.get("groups") or [])
         fams = ", ".join(str(f) for f in (entry.get("families") or {}))
         probed.append(f"- **{cell(attr)}**: groups {cell(groups)}; families {cell(fams)}; "
-                      f"{cell(entry.get('n_pairs'))} matched sets.")
+                      f"{cell(entry.get('n_pairs'))} matched sets from {cell(entry.get('n_rows'))} lexicon rows "
+                      f"and {cell(entry.get('n_templates'))} templates; a swap within one group flips the prediction "
+                      f"in {cell(_share(entry.get('placebo_flip_rate')))} of sets (the placebo baseline of the flip rate).")
     L += ["What was probed:", ""] + probed + [""]
     return L
+
+
+def _share(value) -> str | None:
+    value = S.finite(value)
+    return None if value is None else f"{value:.1%}"
 
 
 def _explanation_lines(run: Run) -> list[str]:
