@@ -46,7 +46,8 @@ def test_counterfactual_modules_match_the_run(stored_runs, attribute, family):
     design = paired_frame(rows[rows["family"].isin(entry["families_combined"])], a, b)
     gap = _load("counterfactual_gap").compute(
         scores_a=design["a"].tolist(), scores_b=design["b"].tolist(), family=design["family"].tolist(),
-        template_id=design["template_id"].tolist(), row=design["row"].tolist(), stratum=design["stratum"].tolist(),
+        template_id=design["template_id"].tolist(), row=design["row"].tolist(),
+        stratum=[s if isinstance(s, str) else "" for s in design["stratum"]],  # template sets have none
         n_boot=settings["n_boot"], seed=_seed_for(settings["seed"], attribute, family or "all", a, b),
         alpha=settings["alpha"], min_effect=settings["min_effect"], p_value_adjusted=entry["p_value_holm"])
     for key in ("gap", "ci_low", "ci_high", "se", "df", "p_value", "p_value_equivalence"):
@@ -88,7 +89,7 @@ def test_module_info_documents_inputs_and_outputs(name):
     for feature in info.features:
         assert f"{feature} (" in doc.split("Returns:")[0]
     design = dict(family=["templates_names"] * 6, template_id=["t1", "t2", "t3"] * 2, row=[0, 0, 0, 1, 1, 1],
-                  stratum=[None] * 6)
+                  stratum=[""] * 6)
     example = {"counterfactual_gap": dict(scores_a=[0.9, 0.7, 0.8, 0.6, 0.5, 0.9], scores_b=[0.6, 0.5, 0.8, 0.6, 0.4, 0.7],
                                           n_boot=100, **design),
                "ctf_gap": dict(scores_a=[0.9, 0.7], scores_b=[0.6, 0.7]),

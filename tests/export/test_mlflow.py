@@ -10,7 +10,6 @@ import pytest
 
 from auditkit.cli import main
 from auditkit.export import export_mlflow
-from auditkit.gate import default_policy_path
 
 mlflow = pytest.importorskip("mlflow")
 
@@ -33,11 +32,13 @@ def sqlite_store(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
 
 
-def test_export_logs_one_mlflow_run_per_audit(stored_runs, sqlite_store, capsys):
+def test_export_logs_one_mlflow_run_per_audit(stored_runs, sqlite_store, tmp_path, capsys):
     paths = [str(r.path) for r in stored_runs]
     assert main(["export", "mlflow", *paths, "--tracking-uri", sqlite_store]) == 0
     # again, now with a policy: no duplicates, and the gate verdict arrives as a tag
-    assert main(["export", "mlflow", *paths, "--tracking-uri", sqlite_store, "--policy", str(default_policy_path())]) == 0
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[checks.min_accuracy]\nthreshold = 0.45\non = \"value\"\n")
+    assert main(["export", "mlflow", *paths, "--tracking-uri", sqlite_store, "--policy", str(policy)]) == 0
     frame = _runs(sqlite_store)
     assert len(frame) == 2 and set(frame["status"]) == {"FINISHED"}
     for run in stored_runs:
@@ -62,7 +63,7 @@ def test_export_logs_one_mlflow_run_per_audit(stored_runs, sqlite_store, capsys)
         assert row["params.dataset.fingerprint"] == record["dataset"]["fingerprint"]
         assert row["params.options.n_boot"] == str(record["options"]["n_boot"])
         assert row["tags.mlflow.runName"] == run.name
-        assert row["tags.auditkit.gate.verdict"] in ("passed", "failed")
+        assert row["tags.auditkit.gate.verdict"] == ("passed" if m["accuracy"]["value"] >= 0.45 else "failed")
         artifacts = {Path(a.path).name for a in mlflow.MlflowClient(sqlite_store).list_artifacts(row["run_id"])}
         assert artifacts == {"run.json", "predictions.parquet", "probes.parquet", "attributions.parquet", "report.html"}
     # artifacts sit beside the database, not in the current folder

@@ -1,9 +1,9 @@
 """auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes.estimate_gap and bias_verdict)."""
 
 import datasets
-import evaluate
 import pandas as pd
 
+from auditkit.evaluate_modules._build import make_metric
 from auditkit.probes import bias_verdict, estimate_gap
 
 _DESCRIPTION = """
@@ -23,7 +23,7 @@ Args:
     family (`list` of `str`): probe family of each set (e.g. "templates_names"); families weigh equally.
     template_id (`list` of `str`): template of each set ("dataset" for counterfactuals of dataset texts).
     row (`list` of `int`): lexicon row of each set (the name or noun pair), or the index of the dataset text.
-    stratum (`list` of `str`): dataset counterfactuals only: the group the original text was about (None otherwise).
+    stratum (`list` of `str`): dataset counterfactuals: the group the original text was about; "" for template sets.
     n_boot (`int`, defaults to 2000): bootstrap resamples.
     seed (`int` or `list` of `int`, defaults to 0): seed of the bootstrap.
     alpha (`float`, defaults to 0.05): level of the tests; the interval has level 1 - alpha.
@@ -43,50 +43,30 @@ Returns:
 Examples:
     >>> gap = evaluate.load(auditkit.evaluate_module("counterfactual_gap"))
     >>> gap.compute(scores_a=[0.9, 0.7, 0.8, 0.6], scores_b=[0.6, 0.5, 0.7, 0.6], family=["templates_names"] * 4,
-    ...             template_id=["t1", "t2", "t1", "t2"], row=[0, 0, 1, 1], stratum=[None] * 4)["verdict"]
+    ...             template_id=["t1", "t2", "t1", "t2"], row=[0, 0, 1, 1], stratum=[""] * 4)["verdict"]
     'inconclusive'
 """
 
-_CITATION = """
-@inproceedings{kiritchenko2018examining,
-  title={Examining Gender and Race Bias in Two Hundred Sentiment Analysis Systems},
-  author={Kiritchenko, Svetlana and Mohammad, Saif},
-  booktitle={Proceedings of the Seventh Joint Conference on Lexical and Computational Semantics},
-  year={2018}
-}
-"""
+
+def _compute(scores_a, scores_b, family, template_id, row, stratum, n_boot=2000, seed=0, alpha=0.05, min_effect=0.02,
+             p_value_adjusted=None):
+    pairs = pd.DataFrame({"family": family, "template_id": template_id, "row": row, "stratum": stratum,
+                          "a": scores_a, "b": scores_b})
+    est = estimate_gap(pairs, ("a", "b"), n_boot=n_boot, seed=seed, confidence_level=1 - alpha, min_effect=min_effect)
+    if est is None:
+        raise ValueError("no complete design: every template family needs each row to fill a common template")
+    verdict, reason = bias_verdict(
+        gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high,
+        p_value_holm=est.p_value if p_value_adjusted is None else p_value_adjusted,
+        p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
+    )
+    return {**est.as_dict(), "ci_level": 1 - alpha, "verdict": verdict, "verdict_reason": reason}
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class CounterfactualGap(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            module_type="metric",
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({
-                "scores_a": datasets.Value("float64"),
-                "scores_b": datasets.Value("float64"),
-                "family": datasets.Value("string"),
-                "template_id": datasets.Value("string"),
-                "row": datasets.Value("int64"),
-                "stratum": datasets.Value("string"),
-            }),
-            reference_urls=["https://aclanthology.org/S18-2005/"],
-        )
-
-    def _compute(self, scores_a, scores_b, family, template_id, row, stratum, n_boot=2000, seed=0, alpha=0.05,
-                 min_effect=0.02, p_value_adjusted=None):
-        pairs = pd.DataFrame({"family": family, "template_id": template_id, "row": row, "stratum": stratum,
-                              "a": scores_a, "b": scores_b})
-        est = estimate_gap(pairs, ("a", "b"), n_boot=n_boot, seed=seed, confidence_level=1 - alpha,
-                           min_effect=min_effect)
-        if est is None:
-            raise ValueError("no complete design: every template family needs each row to fill a common template")
-        verdict, reason = bias_verdict(
-            gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high,
-            p_value_holm=est.p_value if p_value_adjusted is None else p_value_adjusted,
-            p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
-        )
-        return {**est.as_dict(), "ci_level": 1 - alpha, "verdict": verdict, "verdict_reason": reason}
+CounterfactualGap = make_metric(
+    "CounterfactualGap", module=__name__, description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION, source="kiritchenko2018",
+    features={"scores_a": datasets.Value("float64"), "scores_b": datasets.Value("float64"),
+              "family": datasets.Value("string"), "template_id": datasets.Value("string"),
+              "row": datasets.Value("int64"), "stratum": datasets.Value("string")},
+    compute=_compute,
+)

@@ -1,9 +1,9 @@
 """auditkit CTF gap as an ``evaluate`` metric (computed by auditkit.probes.counterfactual_token_fairness_gap)."""
 
 import datasets
-import evaluate
 import numpy as np
 
+from auditkit.evaluate_modules._build import make_metric
 from auditkit.probes import counterfactual_token_fairness_gap
 
 _DESCRIPTION = """
@@ -25,28 +25,14 @@ Examples:
     0.2
 """
 
-_CITATION = """
-@inproceedings{garg2019counterfactual,
-  title={Counterfactual Fairness in Text Classification through Robustness},
-  author={Garg, Sahaj and Perot, Vincent and Limtiaco, Nicole and Taly, Ankur and Chi, Ed H. and Beutel, Alex},
-  booktitle={Proceedings of the 2019 AAAI/ACM Conference on AI, Ethics, and Society},
-  year={2019}
-}
-"""
+
+def _compute(scores_a, scores_b):
+    pairs = np.column_stack([np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)])
+    return {"ctf_gap": counterfactual_token_fairness_gap(pairs), "n_pairs": int(len(pairs))}
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class CtfGap(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            module_type="metric",
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"scores_a": datasets.Value("float64"), "scores_b": datasets.Value("float64")}),
-            reference_urls=["https://arxiv.org/abs/1809.10610"],
-        )
-
-    def _compute(self, scores_a, scores_b):
-        pairs = np.column_stack([np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)])
-        return {"ctf_gap": counterfactual_token_fairness_gap(pairs), "n_pairs": int(len(pairs))}
+CtfGap = make_metric(
+    "CtfGap", module=__name__, description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION, source="garg2019",
+    features={"scores_a": datasets.Value("float64"), "scores_b": datasets.Value("float64")},
+    compute=_compute,
+)

@@ -1,9 +1,9 @@
 """auditkit flip rate as an ``evaluate`` metric (computed by auditkit.probes.flip_rate)."""
 
 import datasets
-import evaluate
 import numpy as np
 
+from auditkit.evaluate_modules._build import make_metric
 from auditkit.probes import flip_rate
 
 _DESCRIPTION = """
@@ -24,28 +24,14 @@ Examples:
     {'flip_rate': 0.5, 'n_pairs': 4}
 """
 
-_CITATION = """
-@inproceedings{garg2019counterfactual,
-  title={Counterfactual Fairness in Text Classification through Robustness},
-  author={Garg, Sahaj and Perot, Vincent and Limtiaco, Nicole and Taly, Ankur and Chi, Ed H. and Beutel, Alex},
-  booktitle={Proceedings of the 2019 AAAI/ACM Conference on AI, Ethics, and Society},
-  year={2019}
-}
-"""
+
+def _compute(predictions_a, predictions_b):
+    pairs = np.column_stack([np.asarray(predictions_a, dtype=object), np.asarray(predictions_b, dtype=object)])
+    return {"flip_rate": flip_rate(pairs), "n_pairs": int(len(pairs))}
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
-class FlipRate(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            module_type="metric",
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions_a": datasets.Value("string"), "predictions_b": datasets.Value("string")}),
-            reference_urls=["https://arxiv.org/abs/1809.10610"],
-        )
-
-    def _compute(self, predictions_a, predictions_b):
-        pairs = np.column_stack([np.asarray(predictions_a, dtype=object), np.asarray(predictions_b, dtype=object)])
-        return {"flip_rate": flip_rate(pairs), "n_pairs": int(len(pairs))}
+FlipRate = make_metric(
+    "FlipRate", module=__name__, description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION, source="garg2019",
+    features={"predictions_a": datasets.Value("string"), "predictions_b": datasets.Value("string")},
+    compute=_compute,
+)
