@@ -11,6 +11,7 @@ and only refreshes the tags, so nothing is duplicated.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import socket
@@ -32,6 +33,12 @@ RUN_ID_TAG = "auditkit.run_id"
 _CONNECT_TIMEOUT = 3.0
 _BAD_KEY_CHARS = re.compile(r"[^A-Za-z0-9_\-. /:]")
 _PARAM_MAX = 500  # MLflow stores longer values, but a param is a label, not a document
+
+
+def _require_mlflow() -> None:
+    """Fail (one line naming the extra) when mlflow is not installed, without paying for its slow import."""
+    if importlib.util.find_spec("mlflow") is None:
+        raise ConfigError(MISSING_MLFLOW)
 
 
 def _import_mlflow():
@@ -66,7 +73,7 @@ def check_tracking_uri(uri: str | None) -> str:
     whose folder cannot be written, raises :class:`ConfigError` (one line)
     before anything is logged; MLflow's own client would retry for minutes.
     """
-    _import_mlflow()
+    _require_mlflow()
     if uri is None:
         import mlflow
 
@@ -219,9 +226,10 @@ def export_mlflow(runs: Iterable, *, tracking_uri: str | None = None, experiment
     RunStoreError
         A run is missing or malformed, or MLflow refuses what is logged.
     """
-    client_class = _import_mlflow()
+    _require_mlflow()
     runs = [r if isinstance(r, Run) else read_run(r) for r in runs]
-    uri = check_tracking_uri(tracking_uri)
+    uri = check_tracking_uri(tracking_uri)  # before importing mlflow, which takes seconds
+    client_class = _import_mlflow()
     gate_tags = {}
     if policy is not None:
         from auditkit.gate import evaluate_gate

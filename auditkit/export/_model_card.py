@@ -29,15 +29,16 @@ CARD_METRICS = (
     ("accuracy", "accuracy", "Accuracy", None),
     ("macro_f1", "f1", "Macro F1", {"average": "macro"}),
 )
-BROKEN_YAML = "{path} has a YAML metadata block that cannot be read ({reason}); fix the block between the '---' lines, or write a new card without --update"
+BROKEN_YAML = ("{path} has a YAML metadata block that cannot be read ({reason}); fix the block between the '---' "
+               "lines, or write a new card without --update")
 
 
 def _dataset_identity(run: Run) -> tuple[str, str | None, str | None]:
     """(dataset id, config, split) for the model-index: an ``hf:`` source's parts, else the file name."""
-    from auditkit.data._loading import HF_PREFIX, parse_source
+    from auditkit.data import parse_source
 
     source = str((run.record.get("dataset") or {}).get("source") or "unknown")
-    if source.startswith(HF_PREFIX):
+    if source.startswith("hf:"):
         return parse_source(source)
     return Path(source).name or source, None, None
 

@@ -131,3 +131,16 @@ def test_out_folder_not_writable(stored_runs, capsys):
     # /proc refuses new files even to root, where permission bits would not
     assert main(["report", str(stored_runs[0].path), "--format", "model-card", "--out", "/proc/README.md"]) == 2
     assert "cannot write into folder '/proc'" in _one_line_error(capsys)
+
+
+def test_hub_dataset_gives_name_config_and_split(stored_runs, tmp_path):
+    from auditkit.export import eval_results
+
+    copy = tmp_path / "hub"
+    shutil.copytree(stored_runs[0].path, copy)
+    record = json.loads((copy / "run.json").read_text())
+    record["dataset"]["source"] = "hf:glue/sst2:validation"
+    (copy / "run.json").write_text(json.dumps(record))
+    [acc, f1] = eval_results(read_run(copy))
+    assert (acc.dataset_type, acc.dataset_config, acc.dataset_split) == ("glue", "sst2", "validation")
+    assert (acc.metric_value, f1.metric_value) == (record["metrics"]["accuracy"]["value"], record["metrics"]["macro_f1"]["value"])
