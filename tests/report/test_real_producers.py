@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from auditkit.cli import main
 from auditkit.compare import compare_runs
