@@ -42,9 +42,13 @@ def check_writable(path: str | os.PathLike, *, option: str = "--out", replace: b
 def write_text_atomic(path: str | os.PathLike, text: str, *, option: str = "--out", replace: bool = False) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename (``replace``: see :func:`check_writable`)."""
     p = check_writable(path, option=option, replace=replace)
-    p.absolute().parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(p)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}{STAGING_MARK}{os.getpid()}-", dir=p.absolute().parent)
+    try:  # os.access in check_writable cannot see every refusal (root on a read-only or virtual file system)
+        p.absolute().parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(p)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}{STAGING_MARK}{os.getpid()}-", dir=p.absolute().parent)
+    except OSError as exc:
+        raise RunStoreError(f"{option} {str(path)!r}: cannot write into {str(p.absolute().parent)!r} "
+                            f"({exc.strerror or exc}); choose a folder you can write to") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)

@@ -130,7 +130,7 @@ def test_update_on_broken_yaml_changes_nothing(stored_runs, tmp_path, capsys):
 def test_out_folder_not_writable(stored_runs, capsys):
     # /proc refuses new files even to root, where permission bits would not
     assert main(["report", str(stored_runs[0].path), "--format", "model-card", "--out", "/proc/README.md"]) == 2
-    assert "cannot write into folder '/proc'" in _one_line_error(capsys)
+    assert "cannot write into '/proc'" in _one_line_error(capsys)
 
 
 def test_hub_dataset_gives_name_config_and_split(stored_runs, tmp_path):
