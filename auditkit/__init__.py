@@ -11,6 +11,8 @@ The public API, by layer::
     run_audit, AuditOptions                         # the audit runner
     write_run, read_run, list_runs                  # the run store
     render_report, compare_runs, evaluate_gate, load_policy
+    render_model_card, export_mlflow                # model cards and MLflow runs
+    evaluate_module                                 # local Hugging Face evaluate modules
 
 Names are imported on first use, so ``import auditkit`` stays fast.
 """
@@ -56,6 +58,9 @@ _LAZY = {
     "compare_runs": "auditkit.compare",
     "evaluate_gate": "auditkit.gate",
     "load_policy": "auditkit.gate",
+    "render_model_card": "auditkit.export",
+    "export_mlflow": "auditkit.export",
+    "evaluate_module": "auditkit.evaluate_modules",
 }
 
 __all__ = ["AuditkitError", "__version__", *_LAZY]

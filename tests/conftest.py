@@ -41,3 +41,20 @@ def shared_data():
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not present")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def real_runs(tmp_path_factory):
+    """Two runs stored by the real producers on tiny models (seeds 0 and 1), shared by every test that reads runs."""
+    from real_runs import audit_run
+
+    root = tmp_path_factory.mktemp("real")
+    return audit_run(root / "seed0", seed=0), audit_run(root / "seed1", seed=1)
+
+
+@pytest.fixture(scope="session")
+def stored_runs(real_runs):
+    """The two real-producer runs, read back from the store."""
+    from auditkit.store import read_run
+
+    return tuple(read_run(p) for p in real_runs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
 from auditkit.cli._common import add_data_options, add_model_options, say, show
+from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
 from auditkit.models import PRECISIONS, load_classifier
@@ -60,6 +61,8 @@ def add_parser(sub):
                       help="how many examples to explain with Captum (default %(default)s; 0 skips)")
     attr.add_argument("--attribution-method", default=d.attribution_method,
                       help="integrated_gradients (default), input_x_gradient or occlusion")
+    p.add_argument("--mlflow", nargs="?", const="", default=None, metavar="TRACKING_URI",
+                   help="also log the stored run to MLflow (needs the [mlflow] extra); " + tracking_uri_help())
     return p
 
 
@@ -111,6 +114,10 @@ def run(args) -> int:
     if args.ray_replicas is not None and (args.engine != "ray" or args.ray_replicas < 1):
         raise ConfigError("--ray-replicas needs --engine ray and a number of at least 1")
     check_output_dir(args.out, overwrite=args.overwrite or args.resume)
+    tracking_uri = None
+    if args.mlflow is not None:  # before the audit: a missing extra or an unreachable server fails in seconds
+        from auditkit.export import check_tracking_uri
+        tracking_uri = check_tracking_uri(args.mlflow or None)
     data_options = dict(text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit)
     if args.engine == "ray":
         from auditkit.distributed import RayClassifier, connect, read_ray_dataset
@@ -144,4 +151,8 @@ def run(args) -> int:
         return f"{entry['value']:.3f}" + (f" [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]" if entry["ci_low"] is not None else "")
 
     show(f"run stored in {path}: accuracy {ci(acc)}, macro-F1 {ci(f1)}")
+    if tracking_uri is not None:
+        from auditkit.export import export_mlflow
+        [mlflow_id] = export_mlflow([path], tracking_uri=tracking_uri)
+        show(f"logged to MLflow at {tracking_uri}: run {mlflow_id}")
     return 0

@@ -1,5 +1,6 @@
 """Metrics: pure functions over arrays, in scikit-learn's shape."""
 
+from auditkit.metrics._bias_auc import bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
 from auditkit.metrics._bootstrap import bootstrap_ci, percentile_interval, resample_counts
 from auditkit.metrics._calibration import expected_calibration_error
 from auditkit.metrics._classification import (
@@ -16,11 +17,14 @@ from auditkit.metrics._fairness import observed_group_fairness
 __all__ = [
     "HEADLINE_METRICS",
     "MIN_GROUP_SIZE",
+    "bnsp_auc",
     "bootstrap_ci",
+    "bpsn_auc",
     "confusion",
     "evaluate_predictions",
     "expected_calibration_error",
     "headline_intervals",
+    "generalized_power_mean",
     "headline_scores",
     "metrics_by_group",
     "observed_group_fairness",
@@ -29,4 +33,5 @@ __all__ = [
     "resample_counts",
     "roc_auc",
     "scores_from_confusion",
+    "subgroup_auc",
 ]

@@ -25,8 +25,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
-
+from auditkit.metrics._bias_auc import bnsp_auc, bpsn_auc, subgroup_auc
 from auditkit.metrics._bootstrap import bootstrap_ci
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
 
@@ -39,12 +38,6 @@ MISSING_GROUP_VALUES = ("", "<missing>")
 
 def _rate(numerator: int, denominator: int) -> float | None:
     return float(numerator / denominator) if denominator else None
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    if len(y) == 0 or y.all() or not y.any():
-        return None
-    return float(roc_auc_score(y, score))
 
 
 # Between-group measures, in the order they are reported.
@@ -176,13 +169,9 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
             "accuracy": float((y_true[m] == y_pred[m]).mean()),
         }
         if score is not None:
-            bg = keep & ~m
-            entry["subgroup_auc"] = _auc(t, score[m])
-            # BPSN: subgroup negatives with background positives; BNSP: the reverse.
-            bpsn = (m & ~pos_true) | (bg & pos_true)
-            bnsp = (m & pos_true) | (bg & ~pos_true)
-            entry["bpsn_auc"] = _auc(pos_true[bpsn], score[bpsn])
-            entry["bnsp_auc"] = _auc(pos_true[bnsp], score[bnsp])
+            entry["subgroup_auc"] = subgroup_auc(pos_true, score, subgroup=m, pos_label=True)
+            entry["bpsn_auc"] = bpsn_auc(pos_true, score, subgroup=m, background=keep, pos_label=True)
+            entry["bnsp_auc"] = bnsp_auc(pos_true, score, subgroup=m, background=keep, pos_label=True)
         per_group[value] = entry
 
     codes = np.searchsorted(np.asarray(names, dtype=object), g[keep]).astype(np.int64)

@@ -47,3 +47,17 @@ def test_fine_tune_minilm_briefly_then_audit(tmp_path, capsys):
         assert any(note.startswith(f"{stuck} example(s) kept |convergence delta|") for note in section["notes"])
     else:
         assert section["max_abs_convergence_delta"] <= section["tolerance"]
+    # where results go: a model card merged into the model folder, and an MLflow run
+    from huggingface_hub import ModelCard
+
+    card_path = tmp_path / "model" / "README.md"
+    assert main(["report", str(tmp_path / "run"), "--format", "model-card", "--out", str(card_path), "--update"]) == 0
+    results = {r.metric_type: r.metric_value for r in ModelCard.load(card_path).data.eval_results}
+    assert results == {"accuracy": run["metrics"]["accuracy"]["value"], "f1": run["metrics"]["macro_f1"]["value"]}
+    mlflow = pytest.importorskip("mlflow")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert main(["export", "mlflow", str(tmp_path / "run"), "--tracking-uri", uri]) == 0
+    mlflow.set_tracking_uri(uri)
+    [logged] = mlflow.search_runs(experiment_names=["auditkit"]).to_dict(orient="records")
+    assert logged["params.model.fingerprint"] == run["model"]["fingerprint"]
+    assert logged["metrics.bias.gender.gap"] == pytest.approx(run["bias"]["gender"]["gap"], rel=1e-12)
