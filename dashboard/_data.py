@@ -179,13 +179,13 @@ def load_model(source: str):
 # ---------------------------------------------------------------- section readers (shared with compare/report)
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _bias_view_cached(path: str, mtime: int, attribute: str) -> dict:
+def _bias_view_cached(path: str, mtime: int, attribute: str, class_: str | None) -> dict:
     S = sections  # noqa: N806 (the same short alias the report uses)
     run = read_run(path)
     return {
-        "means": S.group_means_with_ci(run, attribute),
-        "pairs": S.paired_differences(run, attribute),
-        "worst": S.worst_pairs(run, attribute, k=10),
+        "means": S.group_means_with_ci(run, attribute, class_=class_),
+        "pairs": S.paired_differences(run, attribute, class_=class_),
+        "worst": S.worst_pairs(run, attribute, k=10, class_=class_),
     }
 
 
@@ -194,9 +194,9 @@ def bias_attributes(run: Run) -> dict[str, dict]:
     return sections.bias_attributes(run)
 
 
-def bias_view(run: Run, attribute: str) -> dict:
-    """For one attribute: group means with CIs, per-instance paired differences, the worst pairs."""
-    return _bias_view_cached(str(run.path), _tables_mtime(run), attribute)
+def bias_view(run: Run, attribute: str, *, class_: str | None = None) -> dict:
+    """For one attribute (of one class of a per-class probe run): group means with CIs, per-instance paired differences, the worst pairs."""
+    return _bias_view_cached(str(run.path), _tables_mtime(run), attribute, class_)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -189,7 +189,8 @@ def audit_attributions(
         "n_dataset_examples": len(selected),
         "n_probe_pairs": int(len(pairs) // 2),
         "kinds": dict(Counter(table["kind"])),
-        "target": "softmax probability of the predicted class",
+        "target": ("sigmoid probability of the most probable label" if getattr(classifier, "multi_label", False)
+                   else "softmax probability of the predicted class"),
         "n_steps_used": {str(k): v for k, v in sorted(steps.items())},
         "tolerance": tolerance,
         "mean_abs_convergence_delta": float(finite.mean()) if len(finite) else None,

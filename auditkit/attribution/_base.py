@@ -228,13 +228,13 @@ class Attributor:
         return out
 
     def _forward(self, input_ids, attention_mask):
-        """Softmax probabilities of every class (captum picks the target column)."""
+        """Probabilities of every class, as the classifier predicts them (captum picks the target column)."""
         import torch
 
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if self._uses_token_types:
             inputs["token_type_ids"] = torch.zeros_like(input_ids)
-        return torch.softmax(self.classifier.model(**inputs).logits.float(), dim=-1)
+        return self.classifier.probabilities_from_logits(self.classifier.model(**inputs).logits)
 
     def _pad(self, rows: list[list[int]]):
         """Pad id rows to one width; return (input_ids, attention_mask) on the model's device."""

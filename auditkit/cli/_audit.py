@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
-from auditkit.cli._common import add_data_options, add_model_options, say
+from auditkit.cli._common import add_data_options, add_model_options, label_columns, say
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
 from auditkit.models import load_classifier
@@ -29,12 +29,18 @@ def add_parser(sub):
     probes.add_argument("--probes", default="gender,race",
                         help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: gender,race)")
     probes.add_argument("--target-label", default=None,
-                        help="class whose probability the probes compare (name or id; default: the last label of a binary model)")
+                        help="class whose probability the probes compare (name or id; default: the last label of a binary model, "
+                        "every class of a multi-class or multi-label model)")
     probes.add_argument("--lexicon", action="append", default=[], metavar="FILE",
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
     probes.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm correction (default 0.05)")
     probes.add_argument("--min-effect", type=float, default=0.02,
                         help="smallest |gap| in target probability that counts as a finding (default 0.02)")
+    multi = p.add_argument_group("multi-label models")
+    multi.add_argument("--threshold", type=float, default=0.5,
+                       help="a label is predicted when its probability is at least this (default 0.5; between 0 and 1)")
+    multi.add_argument("--threshold-file", default=None, metavar="FILE",
+                       help='JSON object of per-label thresholds, e.g. {"toxic": 0.4}; labels it omits use --threshold')
     attr = p.add_argument_group("attributions")
     attr.add_argument("--attributions", type=int, default=24, metavar="N",
                       help="how many examples to explain with Captum (default 24; 0 skips)")
@@ -61,6 +67,8 @@ def options_from_args(args) -> AuditOptions:
         min_effect=args.min_effect,
         attributions=args.attributions,
         attribution_method=args.attribution_method,
+        threshold=args.threshold,
+        threshold_file=args.threshold_file,
     )
     options.validate()
     return options
@@ -69,19 +77,21 @@ def options_from_args(args) -> AuditOptions:
 def run(args) -> int:
     options = options_from_args(args)
     check_output_dir(args.out, overwrite=args.overwrite)
-    dataset = load_dataset(
-        args.data, text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit
-    )
     classifier = load_classifier(
         args.model, trust_remote_code=args.trust_remote_code, device=args.device, max_length=args.max_length
+    )
+    # the model says how to read a single label column: class labels, or label-name lists
+    dataset = load_dataset(
+        args.data, text_col=args.text_col, label_col=label_columns(args), group_cols=args.group_cols, limit=args.limit,
+        multi_label=classifier.multi_label,
     )
     result = run_audit(classifier, dataset, options=options, log=say)
     path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite)
     m = result.record["metrics"]
-    acc, f1 = m["accuracy"], m["macro_f1"]
+    acc, f1 = (m["subset_accuracy"], m["macro_f1"]) if classifier.multi_label else (m["accuracy"], m["macro_f1"])
 
     def ci(entry):
         return f"{entry['value']:.3f}" + (f" [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]" if entry["ci_low"] is not None else "")
 
-    print(f"run stored in {path}: accuracy {ci(acc)}, macro-F1 {ci(f1)}")
+    print(f"run stored in {path}: {'subset accuracy' if classifier.multi_label else 'accuracy'} {ci(acc)}, macro-F1 {ci(f1)}")
     return 0

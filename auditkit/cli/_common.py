@@ -11,10 +11,17 @@ def add_data_options(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--data", required=required, metavar="SOURCE",
                         help="CSV/TSV/JSONL/Parquet file, or hf:NAME[/CONFIG][:SPLIT] (e.g. hf:glue/sst2:validation)")
     parser.add_argument("--text-col", default="text", help="column holding the texts (default: text)")
-    parser.add_argument("--label-col", default="label", help="column holding the labels (default: label)")
+    parser.add_argument("--label-col", action="append", default=None, metavar="COL",
+                        help="column holding the labels (default: label); repeat it for multi-label data in 0/1 columns "
+                        "(--label-col toxic --label-col insult ...)")
     parser.add_argument("--group-col", action="append", default=[], metavar="COL", dest="group_cols",
                         help="column with an observed identity attribute, for slice metrics (repeatable)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples")
+
+
+def label_columns(args) -> list[str]:
+    """The --label-col values (``["label"]`` when none was given)."""
+    return list(args.label_col or ["label"])
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

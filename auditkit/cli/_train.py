@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from auditkit.cli._common import add_data_options, say
+from auditkit.cli._common import add_data_options, label_columns, say
 from auditkit.data import load_dataset
+from auditkit.errors import ConfigError
 from auditkit.training import AUGMENTATIONS, TrainingConfig, fine_tune
 
 
@@ -26,6 +27,9 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--label-names", default=None,
                    help="comma-separated class names in id order, e.g. negative,positive (default: the labels in the data)")
+    p.add_argument("--multi-label", action="store_true",
+                   help="train a multi-label model (a sigmoid per label, BCE loss) from several 0/1 --label-col columns "
+                   "or one column of label-name lists (toxic|insult)")
     p.add_argument("--augment", choices=AUGMENTATIONS, default="none",
                    help="counterfactual: add gender- and name-swapped copies of training texts that mention identity")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub to run (off by default)")
@@ -46,14 +50,19 @@ def run(args) -> int:
         label_names=[s for s in args.label_names.split(",")] if args.label_names else None,
     )
     config.validate()
+    columns = label_columns(args)
+    if len(columns) > 1 and not args.multi_label:
+        raise ConfigError(f"several --label-col columns ({', '.join(columns)}) make multi-label data; add --multi-label")
     dataset = load_dataset(
-        args.data, text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit
+        args.data, text_col=args.text_col, label_col=columns, group_cols=args.group_cols, limit=args.limit,
+        multi_label=args.multi_label,
     )
     record = fine_tune(dataset, args.out, config=config, trust_remote_code=args.trust_remote_code,
                        device=args.device, overwrite=args.overwrite, log=say)
     val = record.get("validation") or {}
     summary = f"saved {args.out} (labels: {', '.join(record['labels'])}; {record['train_seconds']:.0f} s"
     if val:
-        summary += f"; validation accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
+        accuracy = "subset accuracy" if args.multi_label else "accuracy"
+        summary += f"; validation {accuracy} {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
     print(summary + ")")
     return 0

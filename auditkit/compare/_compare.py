@@ -91,10 +91,57 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
     return {"macro_f1": summary("macro_f1"), "recall": [summary(f"recall{j}", support[j] > 0) for j in classes]}
 
 
+def paired_bootstrap_multilabel(y, pred_a, pred_b, *, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05) -> dict:
+    """Paired percentile-bootstrap CIs of B − A for macro-F1 and each label's recall (0/1 indicator matrices).
+
+    Same shape of result as :func:`paired_bootstrap`; both models are scored
+    on the same resampled rows with scikit-learn.
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from auditkit.metrics import bootstrap_ci
+
+    y, pa, pb = (np.asarray(v, dtype=int) for v in (y, pred_a, pred_b))
+    k = y.shape[1]
+
+    def differences(t: np.ndarray, p: np.ndarray) -> dict[str, float]:
+        _, rec_a, f1_a, _ = precision_recall_fscore_support(t, p[:, :k], average=None, zero_division=0)
+        _, rec_b, f1_b, _ = precision_recall_fscore_support(t, p[:, k:], average=None, zero_division=0)
+        return {"macro_f1": float(f1_b.mean() - f1_a.mean()), **{f"recall{j}": float(rec_b[j] - rec_a[j]) for j in range(k)}}
+
+    both = np.hstack([pa, pb])
+    point = differences(y, both)
+    intervals = bootstrap_ci(y, both, statistic=differences, n_boot=n_boot, confidence_level=1 - alpha, seed=seed)
+    support = y.sum(axis=0)
+
+    def summary(name: str, defined: bool = True) -> dict:
+        if not defined:
+            return {"diff": None, "ci_low": None, "ci_high": None, "significant": None}
+        lo, hi = intervals[name]
+        return {"diff": point[name], "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
+
+    return {"macro_f1": summary("macro_f1"), "recall": [summary(f"recall{j}", support[j] > 0) for j in range(k)]}
+
+
+def mcnemar_per_label(y, pred_a, pred_b, labels: Sequence[str]) -> dict[str, dict]:
+    """McNemar's exact test of each label's correctness (A vs B), Holm-corrected across labels.
+
+    Returns ``{label: {**mcnemar_exact(...), "p_value_holm": float}}``.
+    """
+    from auditkit.probes import holm_correction
+
+    y, pa, pb = (np.asarray(v, dtype=int) for v in (y, pred_a, pred_b))
+    tests = {str(name): mcnemar_exact(pa[:, j] == y[:, j], pb[:, j] == y[:, j]) for j, name in enumerate(labels)}
+    for test, p_adj in zip(tests.values(), holm_correction([t["p_value"] for t in tests.values()])):
+        test["p_value_holm"] = float(p_adj)
+    return tests
+
+
 def _bias_gap_bootstrap(run_a: Run, run_b: Run, attribute: str, *, n_boot: int, seed: int,
-                        alpha: float) -> dict | None:
+                        alpha: float, class_: str | None = None) -> dict | None:
     """Paired bootstrap over matched probe instances of ``|gap_B| − |gap_A|`` and ``gap_B − gap_A``."""
-    da, db = S.paired_differences(run_a, attribute), S.paired_differences(run_b, attribute)
+    da = S.paired_differences(run_a, attribute, class_=class_)
+    db = S.paired_differences(run_b, attribute, class_=class_)
     if da is None or db is None:
         return None
     # match on the texts too: dataset counterfactuals of different datasets share ids, not sentences
@@ -181,7 +228,8 @@ def _pairable(a: Run, b: Run):
     fb = (b.record.get("dataset") or {}).get("fingerprint")
     if not fa or fa != fb:
         return None, NOT_PAIRED_FINGERPRINT
-    arr_a, arr_b = S.predictions_arrays(a), S.predictions_arrays(b)
+    read = S.label_matrices if S.is_multi_label(a) else S.predictions_arrays
+    arr_a, arr_b = read(a), read(b)
     if arr_a is None or arr_b is None:
         return None, NOT_PAIRED_NO_PREDICTIONS
     (ya, pa, la), (yb, pb, lb) = arr_a, arr_b
@@ -218,12 +266,19 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         raise ConfigError(f"n_boot must be at least 100, got {n_boot}")
     names = _unique_names(runs)
     ref, ref_name = runs[0], names[0]
+    kinds = {S.is_multi_label(r) for r in runs}
+    if len(kinds) > 1:
+        mixed = ", ".join(f"{n} ({'multi-label' if S.is_multi_label(r) else 'single-label'})" for r, n in zip(runs, names))
+        raise ConfigError(f"compare needs runs of one kind; got {mixed} — compare multi-label runs with multi-label runs only")
+    multi = S.is_multi_label(ref)
+    headline = S.headline_metrics(ref)
+    accuracy = S.accuracy_metric(ref)
     metric_rows, bias_rows, share_rows, pairs, summary = [], [], [], [], []
 
     # reference rows
-    for m in S.HEADLINE_METRICS:
+    for m in headline:
         metric_rows.append({"metric": m, "run": ref_name, **S.metric(ref, m), "diff": None})
-    for label, pc in S.per_class(ref).items():
+    for label, pc in S.per_class_or_label(ref).items():
         metric_rows.append({"metric": f"recall[{label}]", "run": ref_name, "value": S.finite(pc.get("recall")),
                             "ci_low": None, "ci_high": None, "diff": None})
     for attr, entry in S.bias_attributes(ref).items():
@@ -235,21 +290,27 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         paired, note = _pairable(ref, other)
         pair = {"reference": ref_name, "run": name, "paired": paired is not None, "note": note}
         boot = None
+        per_label_tests = {}
         if paired is not None:
             y, pa, pb, labs = paired
-            mc = mcnemar_exact(pa == y, pb == y)
-            pair["mcnemar"] = mc
-            boot = paired_bootstrap(y, pa, pb, len(labs), n_boot=n_boot, seed=seed, alpha=alpha)
+            if multi:  # subset accuracy: an example is right when every label is
+                pair["mcnemar"] = mcnemar_exact((pa == y).all(axis=1), (pb == y).all(axis=1))
+                per_label_tests = mcnemar_per_label(y, pa, pb, labs)
+                pair["mcnemar_per_label"] = per_label_tests
+                boot = paired_bootstrap_multilabel(y, pa, pb, n_boot=n_boot, seed=seed, alpha=alpha)
+            else:
+                pair["mcnemar"] = mcnemar_exact(pa == y, pb == y)
+                boot = paired_bootstrap(y, pa, pb, len(labs), n_boot=n_boot, seed=seed, alpha=alpha)
         pairs.append(pair)
         if note:
             summary.append(f"{name} vs {ref_name}: {note}.")
 
-        for m in S.HEADLINE_METRICS:
+        for m in headline:
             va, vb = S.metric(ref, m), S.metric(other, m)
             diff = None if va["value"] is None or vb["value"] is None else vb["value"] - va["value"]
             row = {"metric": m, "run": name, **vb, "diff": diff, "test": None, "p_value": None,
                    "diff_ci_low": None, "diff_ci_high": None, "significant": None}
-            if paired is not None and m == "accuracy":
+            if paired is not None and m == accuracy:
                 row.update(test="McNemar exact", p_value=pair["mcnemar"]["p_value"],
                            significant=pair["mcnemar"]["p_value"] < alpha)
             if boot is not None and m == "macro_f1":
@@ -257,10 +318,22 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
                 row.update(test="paired bootstrap", diff_ci_low=mf["ci_low"], diff_ci_high=mf["ci_high"],
                            significant=mf["significant"])
             metric_rows.append(row)
-            if m in ("accuracy", "macro_f1"):
-                summary.append(_metric_sentence("macro-F1" if m == "macro_f1" else m, name, ref_name, row,
+            if m in (accuracy, "macro_f1"):
+                summary.append(_metric_sentence("macro-F1" if m == "macro_f1" else m.replace("_", " "), name, ref_name, row,
                                                 paired is not None, alpha))
-        ref_pc, other_pc = S.per_class(ref), S.per_class(other)
+        for label, test in per_label_tests.items():
+            (both, a_only), (b_only, neither) = test["table"]
+            n_rows = both + a_only + b_only + neither
+            # a label's accuracy: the share of examples whose decision on that label is right
+            va, vb = (both + a_only) / n_rows, (both + b_only) / n_rows
+            row = {"metric": f"label_accuracy[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
+                   "diff": vb - va, "test": "McNemar exact, Holm across labels",
+                   "p_value": test["p_value_holm"], "diff_ci_low": None, "diff_ci_high": None,
+                   "significant": test["p_value_holm"] < alpha}
+            metric_rows.append(row)
+            if row["significant"]:
+                summary.append(_metric_sentence(f"accuracy on label {label!r}", name, ref_name, row, True, alpha))
+        ref_pc, other_pc = S.per_class_or_label(ref), S.per_class_or_label(other)
         labs = S.labels(ref)
         for j, label in enumerate(labs):
             if label not in other_pc and label not in ref_pc:
@@ -279,14 +352,19 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
             metric_rows.append(row)
 
         ref_attrs, other_attrs = S.bias_attributes(ref), S.bias_attributes(other)
+        other_classes = S.bias_classes(other)
         for attr, entry in other_attrs.items():
-            row = _bias_row(attr, name, entry)
             base = ref_attrs.get(attr)
+            # per-class probes: compare the reference's headline class, whatever the other run's headline is
+            class_ = (base or {}).get("class")
+            if class_ is not None and attr in other_classes.get(class_, {}):
+                entry = {**other_classes[class_][attr], "class": class_}
+            row = _bias_row(attr, name, entry)
             if base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
                 ga = S.finite(base.get("gap"))
                 row["diff"] = row["gap"] - ga
                 row["abs_diff"] = abs(row["gap"]) - abs(ga)
-                boot_gap = _bias_gap_bootstrap(ref, other, attr, n_boot=n_boot, seed=seed, alpha=alpha)
+                boot_gap = _bias_gap_bootstrap(ref, other, attr, n_boot=n_boot, seed=seed, alpha=alpha, class_=class_)
                 if boot_gap is not None:
                     row.update(diff_ci_low=boot_gap["diff_ci_low"], diff_ci_high=boot_gap["diff_ci_high"],
                                abs_diff_ci_low=boot_gap["abs_diff_ci_low"], abs_diff_ci_high=boot_gap["abs_diff_ci_high"],
@@ -328,14 +406,14 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
                       records=[r.record for r in runs])
 
 
-_BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value", "significant", "flip_rate",
+_BIAS_COLUMNS = ["attribute", "class", "run", "gap", "ci_low", "ci_high", "p_value", "significant", "flip_rate",
                  "ctf_gap", "n_pairs", "diff", "abs_diff", "diff_ci_low", "diff_ci_high", "abs_diff_ci_low",
                  "abs_diff_ci_high", "diff_significant", "diff_method"]
 
 
 def _bias_row(attr: str, name: str, entry: dict) -> dict:
     row = dict.fromkeys(_BIAS_COLUMNS)
-    row.update(attribute=attr, run=name)
+    row.update(attribute=attr, run=name, **{"class": entry.get("class")})
     for key in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap"):
         row[key] = S.finite(entry.get(key))
     row["p_value"] = S.p_value(entry)

@@ -34,17 +34,25 @@ class TextDataset:
         The input texts, one per example, never empty.
     labels : list
         The raw labels as found in the data (int or str), or ``None`` when
-        the dataset was loaded without a label column.
+        the dataset was loaded without a label column. For a multi-label
+        dataset, one tuple of label names per example (possibly empty).
     groups : dict of str to list of str
         Observed identity attributes by column name (for slice metrics).
     source : str
         Where the data came from (path or ``hf:`` id).
+    multi_label : bool
+        Whether ``labels`` holds label sets.
+    label_order : list of str, optional
+        The label names of a multi-label dataset in their given order (the
+        0/1 label columns); by default the sorted names found.
     """
 
     texts: list[str]
     labels: list | None
     groups: dict[str, list[str]] = field(default_factory=dict)
     source: str = "<memory>"
+    multi_label: bool = False
+    label_order: list[str] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -62,6 +70,8 @@ class TextDataset:
         """Distinct labels as strings, integers in numeric order, others sorted."""
         if self.labels is None:
             return []
+        if self.multi_label:
+            return list(self.label_order) if self.label_order else sorted({str(n) for row in self.labels for n in row})
         distinct = set(self.labels)
         if all(isinstance(v, int) for v in distinct):
             return [str(v) for v in sorted(distinct)]
@@ -77,7 +87,7 @@ class TextDataset:
         """The dataset as a DataFrame with columns text, label and the group columns."""
         frame = pd.DataFrame({"text": self.texts})
         if self.labels is not None:
-            frame["label"] = self.labels
+            frame["label"] = ["|".join(row) for row in self.labels] if self.multi_label else self.labels
         for name, values in self.groups.items():
             frame[name] = values
         return frame

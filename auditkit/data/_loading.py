@@ -188,6 +188,56 @@ def _coerce_labels(values: pd.Series) -> list:
     return as_str
 
 
+_LIST_SEPARATORS = ("|", ",", ";")
+
+
+def _label_list(value, *, column: str, row: int, source: str) -> tuple[str, ...]:
+    """One label-list cell as a tuple of names: a list, a JSON list, or names joined by | , or ;."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        names = [str(v).strip() for v in value]
+    else:
+        text = str(value).strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                raise DataError(
+                    f"label list {text[:60]!r} in column {column!r} of {source!r} (data row {row}) is not a valid JSON list; "
+                    'write ["toxic", "insult"] or toxic|insult'
+                ) from None
+            names = [str(v).strip() for v in (parsed if isinstance(parsed, list) else [parsed])]
+        else:
+            sep = next((s for s in _LIST_SEPARATORS if s in text), None)
+            names = [n.strip() for n in (text.split(sep) if sep else [text])]
+    names = [n for n in names if n]
+    if any(_INT.fullmatch(n) for n in names):
+        raise DataError(
+            f"column {column!r} of {source!r} holds single-label values (data row {row}: {str(value)[:40]!r}), "
+            "not lists of label names; a multi-label model needs several 0/1 columns (--label-col repeated) "
+            "or one column of label-name lists such as toxic|insult"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _indicator_sets(frame: pd.DataFrame, columns: Sequence[str], source: str) -> list[tuple[str, ...]]:
+    """Label sets from 0/1 columns (one per label, named after it)."""
+    values = {}
+    for col in columns:
+        raw = [str(v).strip().lower() for v in frame[col]]
+        bad = [i + 1 for i, v in enumerate(raw) if v not in ("0", "1", "0.0", "1.0", "true", "false")]
+        if bad:
+            raise DataError(
+                f"label column {col!r} of {source!r} must hold 0 or 1 in every row (multi-label data); "
+                f"found {frame[col].iloc[bad[0] - 1]!r} at data row(s) {_row_list(bad)}"
+            )
+        values[col] = [v in ("1", "1.0", "true") for v in raw]
+    return [tuple(col for col in columns if values[col][i]) for i in range(len(frame))]
+
+
 def _row_list(rows: Sequence[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:_MAX_ROWS_LISTED])
     more = f" and {len(rows) - _MAX_ROWS_LISTED} more" if len(rows) > _MAX_ROWS_LISTED else ""
@@ -198,9 +248,10 @@ def load_dataset(
     source: str | os.PathLike,
     *,
     text_col: str = "text",
-    label_col: str | None = "label",
+    label_col: str | Sequence[str] | None = "label",
     group_cols: Sequence[str] = (),
     limit: int | None = None,
+    multi_label: bool = False,
 ) -> TextDataset:
     """Load a labelled text dataset.
 
@@ -210,8 +261,14 @@ def load_dataset(
         A ``.csv``, ``.tsv``, ``.jsonl`` or ``.parquet`` file, or a Hugging
         Face dataset written ``hf:NAME[/CONFIG][:SPLIT]`` (split defaults to
         ``test``), e.g. ``hf:glue/sst2:validation``.
-    text_col, label_col : str
-        Column names. ``label_col=None`` loads texts only.
+    text_col : str
+        The text column.
+    label_col : str or sequence of str, optional
+        The label column; ``None`` loads texts only. Several columns make a
+        multi-label dataset: one 0/1 column per label, named after it.
+    multi_label : bool, default False
+        Read a single ``label_col`` as label lists (a list, a JSON list, or
+        names joined by ``|``, ``,`` or ``;``; empty means no label).
     group_cols : sequence of str
         Columns holding observed identity attributes, for slice metrics.
     limit : int, optional
@@ -234,7 +291,11 @@ def load_dataset(
         raise DataError(f"{source!r} holds no examples; it needs a header row and at least one data row")
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-    wanted = [("text", text_col)] + ([("label", label_col)] if label_col is not None else [])
+    label_cols = [] if label_col is None else [label_col] if isinstance(label_col, str) else list(dict.fromkeys(label_col))
+    if not label_cols and label_col is not None:
+        raise DataError("no label column given; pass --label-col")
+    indicators = len(label_cols) > 1
+    wanted = [("text", text_col)] + [("label", c) for c in label_cols]
     wanted += [("group", g) for g in group_cols]
     for role, col in wanted:
         if col not in columns:
@@ -253,7 +314,12 @@ def load_dataset(
         )
     texts = [str(v) for v in texts_raw]
     labels = None
-    if label_col is not None:
+    if indicators:
+        labels = _indicator_sets(frame, label_cols, source)
+    elif label_cols and multi_label:
+        labels = [_label_list(v, column=label_cols[0], row=i + 1, source=source) for i, v in enumerate(frame[label_cols[0]])]
+    elif label_cols:
+        label_col = label_cols[0]
         raw = frame[label_col]
         missing = [i + 1 for i, v in enumerate(raw) if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()]
         if missing:
@@ -265,4 +331,5 @@ def load_dataset(
     groups = {}
     for g in group_cols:
         groups[g] = ["<missing>" if v is None or (isinstance(v, float) and np.isnan(v)) or str(v) == "" else str(v) for v in frame[g]]
-    return TextDataset(texts=texts, labels=labels, groups=groups, source=source)
+    return TextDataset(texts=texts, labels=labels, groups=groups, source=source, multi_label=indicators or (multi_label and labels is not None),
+                       label_order=label_cols if indicators else None)

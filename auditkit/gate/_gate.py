@@ -142,6 +142,32 @@ def _min_metric(run: Run, name: str, check: str, opts: dict) -> GateCheck:
     return GateCheck(check, observed >= opts["threshold"], observed, opts["threshold"], detail)
 
 
+def _min_recall(run: Run, check: str, opts: dict) -> list[GateCheck]:
+    """One check per class (``min_class_recall``) or per label of a multi-label run (``min_label_recall``)."""
+    per_label = check == "min_label_recall"
+    kind = "label" if per_label else "class"
+    if per_label != S.is_multi_label(run):
+        other = "min_class_recall" if per_label else "min_label_recall"
+        raise RunStoreError(f"policy check {check!r} needs a {'multi' if per_label else 'single'}-label run and run {run.name!r} "
+                            f"is {'single' if per_label else 'multi'}-label; use {other!r} instead")
+    scores = S.per_label(run) if per_label else S.per_class(run)
+    if not scores:
+        raise RunStoreError(f"run {run.name!r} has no metrics.per_{kind}, which policy check {check!r} needs; re-run auditkit audit")
+    wanted = opts["labels" if per_label else "classes"] or list(scores)
+    out = []
+    for label in wanted:
+        if label not in scores:
+            plural = "classes" if kind == "class" else "labels"
+            raise RunStoreError(f"policy check {check!r} lists {kind} {label!r}, which run {run.name!r} does not have; "
+                                f"{plural}: {', '.join(scores)}")
+        r = S.finite(scores[label].get("recall"))
+        ok = r is not None and r >= opts["threshold"]
+        at = f" at threshold {scores[label]['threshold']:g}" if per_label else ""
+        out.append(GateCheck(f"{check}[{label}]", ok, r, opts["threshold"],
+                             f"recall of {label!r}{at} (support {scores[label].get('support', '?')})"))
+    return out
+
+
 def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
     """Evaluate ``run`` against ``policy``.
 
@@ -173,22 +199,11 @@ def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
 
     for name, opts in checks.items():
         if name == "min_accuracy":
-            result.checks.append(_min_metric(run, "accuracy", name, opts))
+            result.checks.append(_min_metric(run, S.accuracy_metric(run), name, opts))
         elif name == "min_macro_f1":
             result.checks.append(_min_metric(run, "macro_f1", name, opts))
-        elif name == "min_class_recall":
-            per_class = S.per_class(run)
-            if not per_class:
-                raise RunStoreError(f"run {run.name!r} has no metrics.per_class, which policy check {name!r} needs; re-run auditkit audit")
-            classes = opts["classes"] or list(per_class)
-            for label in classes:
-                if label not in per_class:
-                    raise RunStoreError(f"policy check {name!r} lists class {label!r}, which run {run.name!r} does not have; "
-                                        f"classes: {', '.join(per_class)}")
-                r = S.finite(per_class[label].get("recall"))
-                ok = r is not None and r >= opts["threshold"]
-                result.checks.append(GateCheck(f"{name}[{label}]", ok, r, opts["threshold"],
-                                               f"recall of {label!r} (support {per_class[label].get('support', '?')})"))
+        elif name in ("min_class_recall", "min_label_recall"):
+            result.checks.extend(_min_recall(run, name, opts))
         elif name == "max_bias_gap":
             for attr, entry in _attributes(run, opts, name).items():
                 gap = S.finite(entry.get("gap"))
@@ -254,7 +269,10 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
     if not pair["paired"]:
         raise RunStoreError(f"no_regression cannot test {run.name!r} against baseline {base.name!r}: {pair['note']}; "
                             "evaluate both models on the same dataset")
-    names = [m for m in ("accuracy", "macro_f1") if m in wanted]
+    accuracy = S.accuracy_metric(run)
+    names = ([accuracy] if "accuracy" in wanted else []) + (["macro_f1"] if "macro_f1" in wanted else [])
+    if "accuracy" in wanted:
+        names += [m for m in rows.index if m.startswith("label_accuracy[")]
     if "class_recall" in wanted:
         names += [m for m in rows.index if m.startswith("recall[")]
     for m in names:
@@ -262,11 +280,12 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
             continue
         row = rows.loc[m]
         diff = S.finite(row["diff"])
-        if m == "accuracy":
+        if m == accuracy or m.startswith("label_accuracy["):
             p = S.finite(row["p_value"])
             worse = diff is not None and diff < -tol and p is not None and p < policy.alpha
-            detail = f"accuracy {diff:+.3f} vs {base.name}, McNemar exact p = {p:.3g}"
-            out.append(GateCheck("no_regression[accuracy]", not worse, diff, floor, detail))
+            holm = ", Holm across labels" if m.startswith("label_accuracy[") else ""
+            detail = f"{m} {diff:+.3f} vs {base.name}, McNemar exact p = {p:.3g}{holm}"
+            out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor, detail))
         elif row.get("diff_ci_high") is not None and S.finite(row["diff_ci_high"]) is not None:
             hi, lo = S.finite(row["diff_ci_high"]), S.finite(row["diff_ci_low"])
             worse = hi < 0 and diff is not None and diff < -tol

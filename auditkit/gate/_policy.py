@@ -30,6 +30,7 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "min_accuracy": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_macro_f1": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_class_recall": {"threshold": ("prob", None), "classes": ("list", None)},
+    "min_label_recall": {"threshold": ("prob", None), "labels": ("list", None)},
     "max_bias_gap": {"threshold": ("prob", None), "attributes": ("list", None), "on": ("gap_on", "value")},
     "no_significant_bias": {"attributes": ("list", None)},
     "max_flip_rate": {"threshold": ("prob", None), "attributes": ("list", None)},
@@ -38,14 +39,15 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
                       "tolerance": ("prob", 0.0)},
 }
 CHECK_DOCS = {
-    "min_accuracy": "accuracy (CI lower bound or point value) ≥ threshold",
+    "min_accuracy": "accuracy (subset accuracy for a multi-label run; CI lower bound or point value) ≥ threshold",
     "min_macro_f1": "macro-F1 (CI lower bound or point value) ≥ threshold",
     "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class",
+    "min_label_recall": "multi-label runs: recall of every label (or those listed) at its threshold ≥ threshold; one check per label",
     "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0)",
     "no_significant_bias": "no probed attribute has a significant gap (after the audit's Holm correction and minimum effect)",
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
-    "no_regression": "with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), and no significant growth of any |bias gap|",
+    "no_regression": "with --baseline: no significant drop in accuracy (McNemar; multi-label: subset accuracy, and each label's accuracy with Holm across labels), macro-F1 / class recall (paired bootstrap), and no significant growth of any |bias gap|",
 }
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")

@@ -14,8 +14,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
-
+from auditkit.metrics._bias_auc import bnsp_auc, bpsn_auc, subgroup_auc
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
 
 __all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE"]
@@ -27,12 +26,6 @@ MISSING_GROUP_VALUES = ("", "<missing>")
 
 def _rate(numerator: int, denominator: int) -> float | None:
     return float(numerator / denominator) if denominator else None
-
-
-def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    if len(y) == 0 or y.all() or not y.any():
-        return None
-    return float(roc_auc_score(y, score))
 
 
 def _between_groups(values: list[float | None]) -> float | None:
@@ -67,12 +60,9 @@ def _one_feature(y_true, y_pred, groups, y_score, pos_label, min_group_size) -> 
         }
         if score is not None:
             bg = keep & ~m
-            entry["subgroup_auc"] = _auc(t, score[m])
-            # BPSN: subgroup negatives with background positives; BNSP: the reverse.
-            bpsn = (m & ~pos_true) | (bg & pos_true)
-            bnsp = (m & pos_true) | (bg & ~pos_true)
-            entry["bpsn_auc"] = _auc(pos_true[bpsn], score[bpsn])
-            entry["bnsp_auc"] = _auc(pos_true[bnsp], score[bnsp])
+            entry["subgroup_auc"] = subgroup_auc(pos_true, score, in_subgroup=m)
+            entry["bpsn_auc"] = bpsn_auc(pos_true, score, in_subgroup=m, in_background=bg)
+            entry["bnsp_auc"] = bnsp_auc(pos_true, score, in_subgroup=m, in_background=bg)
         per_group[value] = entry
         sel.append(entry["selection_rate"])
         tpr0.append(entry["true_positive_rate"] or 0.0)

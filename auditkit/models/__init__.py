@@ -1,13 +1,14 @@
 """Text classifiers: load a Hugging Face checkpoint, map labels, predict fast."""
 
 from auditkit.models._classifier import Predictions, TextClassifier
-from auditkit.models._labels import map_labels
+from auditkit.models._labels import map_label_sets, map_labels
 from auditkit.models._loading import (
     MINILM_ALIAS,
     load_classifier,
     resolve_model_source,
     select_device,
 )
+from auditkit.models._thresholds import DEFAULT_THRESHOLD, resolve_thresholds
 
 __all__ = [
     "TextClassifier",
@@ -16,5 +17,8 @@ __all__ = [
     "resolve_model_source",
     "select_device",
     "map_labels",
+    "map_label_sets",
+    "resolve_thresholds",
+    "DEFAULT_THRESHOLD",
     "MINILM_ALIAS",
 ]

@@ -93,10 +93,6 @@ def _check_local_checkpoint(directory: Path, *, require_head: bool) -> dict:
                 f"{str(directory)!r} is a {', '.join(archs)} checkpoint without a classification head; "
                 "fine-tune it first (auditkit train --base ...) or pass a *ForSequenceClassification checkpoint"
             )
-    if config.get("problem_type") == "multi_label_classification":
-        raise ModelError(
-            f"{str(directory)!r} is a multi-label classifier; auditkit audits single-label classifiers (softmax over classes)"
-        )
     return config
 
 
@@ -105,6 +101,7 @@ def load_classifier(
     *,
     num_labels: int | None = None,
     id2label: dict[int, str] | None = None,
+    multi_label: bool = False,
     trust_remote_code: bool = False,
     device: str | None = None,
     require_head: bool = True,
@@ -121,6 +118,11 @@ def load_classifier(
     num_labels, id2label : optional
         Give a backbone a fresh classification head with these classes
         (for fine-tuning).
+    multi_label : bool, default False
+        With ``num_labels``: make the fresh head multi-label
+        (``problem_type="multi_label_classification"``: a sigmoid per label,
+        trained with binary cross-entropy). A checkpoint saved that way loads
+        as multi-label without it.
     trust_remote_code : bool, default False
         Allow model code from the Hub to run. Off unless asked for.
     device : str, optional
@@ -141,6 +143,8 @@ def load_classifier(
     if num_labels is not None:
         kwargs["num_labels"] = num_labels
         kwargs["ignore_mismatched_sizes"] = True
+        if multi_label:
+            kwargs["problem_type"] = "multi_label_classification"
     if id2label is not None:
         kwargs["id2label"] = {int(k): str(v) for k, v in id2label.items()}
         kwargs["label2id"] = {str(v): int(k) for k, v in id2label.items()}

@@ -13,6 +13,7 @@ from auditkit.probes._lexicon import (
     identity_terms,
     load_lexicon,
 )
+from auditkit.probes._per_class import run_probes_per_class
 from auditkit.probes._stats import (
     counterfactual_token_fairness_gap,
     flip_rate,
@@ -31,6 +32,7 @@ from auditkit.probes._templates import TEMPLATES, Template
 
 __all__ = [
     "run_probes",
+    "run_probes_per_class",
     "ProbeReport",
     "check_probe_options",
     "probe_families",

@@ -55,9 +55,23 @@ def _bias_data(run: Run) -> dict | None:
             },
             "worst_pairs": S.worst_pairs(run, attr, k=N_WORST_PAIRS),
         }
+    for attr, entry in S.bias_attributes(run).items():
+        attrs[attr]["class"] = entry.get("class")
     settings = bias.get("settings") if isinstance(bias.get("settings"), dict) else {}
+    class_rows = [
+        {"class": c, "attribute": a, **{k: S.finite(e.get(k)) for k in ("gap", "ci_low", "ci_high", "flip_rate")},
+         "p_value": S.p_value(e), "significant": e.get("significant"), "n_pairs": e.get("n_pairs")}
+        for c, by_attr in S.bias_classes(run).items() for a, e in by_attr.items()
+    ]
+    auc_rows = [
+        {"label": label, "column": column, "group": group, "n": g.get("n"), "small": g.get("small"),
+         **{k: S.finite(g.get(k)) for k in ("subgroup_auc", "bpsn_auc", "bnsp_auc")}}
+        for label, by_column in S.bias_auc(run).items() for column, entry in by_column.items()
+        for group, g in [*entry.get("groups", {}).items(), (f"power mean (p = {entry.get('p'):g})", entry.get("power_mean", {}))]
+    ]
     return {"target_label": bias.get("target_label"), "target_label_reason": bias.get("target_label_reason"),
             "correction": settings.get("correction"), "attributes": attrs,
+            "classes": class_rows, "bias_auc": auc_rows,
             "observed_groups": S.observed_groups(run) or None}
 
 
@@ -136,11 +150,11 @@ def _limitations(run: Run, data: dict) -> list[str]:
 def _highlights(data: dict) -> list[str]:
     lines = []
     m = data["metrics"]
-    for name in ("accuracy", "macro_f1"):
+    for name in (data["accuracy_metric"], "macro_f1"):
         e = m.get(name) or {}
         if e.get("value") is not None:
             ci = f" (95% CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e.get("ci_low") is not None and e.get("ci_high") is not None else ""
-            label = "Accuracy" if name == "accuracy" else "Macro-F1"
+            label = "Macro-F1" if name == "macro_f1" else name.replace("_", " ").capitalize()
             lines.append(f"{label}: {e['value']:.3f}{ci}.")
     bias = data["bias"]
     if bias is None:
@@ -150,7 +164,8 @@ def _highlights(data: dict) -> list[str]:
             if e.get("gap") is None:
                 continue
             sig = "significant" if e.get("significant") else "not significant"
-            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} — {sig}"
+            on = f" on {e['class']!r}" if e.get("class") is not None else ""
+            lines.append(f"{attr.capitalize()} gap{on} ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} — {sig}"
                          + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
     attr = data["attributions"]
     if attr is None:
@@ -169,13 +184,19 @@ def report_data(run: Run, *, gate=None) -> dict:
         "run": {"name": run.name, "run_id": run.run_id, "created_at": record.get("created_at"), "path": str(run.path)},
         "model": dict(record.get("model") or {}),
         "dataset": dict(record.get("dataset") or {}),
-        "metrics": {**{m: S.metric(run, m) for m in S.HEADLINE_METRICS},
+        "multi_label": S.is_multi_label(run),
+        "metric_names": list(S.headline_metrics(run)),
+        "accuracy_metric": S.accuracy_metric(run),
+        "metrics": {**{m: S.metric(run, m) for m in S.headline_metrics(run)},
                     "roc_auc": S.finite(metrics_section.get("roc_auc")), "ece": S.finite(metrics_section.get("ece")),
                     "bootstrap": metrics_section.get("bootstrap")},
         "confusion_matrix": metrics_section.get("confusion_matrix"),
-        "per_class": S.per_class(run),
+        "per_class": S.per_class_or_label(run),
+        "per_class_columns": ["precision", "recall", "f1", "support"] + (["roc_auc", "ece", "threshold"] if S.is_multi_label(run) else []),
+        "thresholds": metrics_section.get("thresholds"),
         "calibration": metrics_section.get("calibration"),
         "slices": metrics_section.get("by_group") or None,
+        "slice_columns": ["n", "small", *(S.MULTILABEL_HEADLINE_METRICS if S.is_multi_label(run) else ("accuracy", "macro_f1", "roc_auc", "ece"))],
         "bias": _bias_data(run),
         "attributions": _attribution_data(run),
         "timings": record.get("timings") or {},

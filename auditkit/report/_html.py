@@ -7,7 +7,7 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import fmt_num, p_header, pval, share_rows, top_word_rows
+from auditkit.report._markdown import attribute_label, bias_auc_table, class_table, fmt_num, p_header, pval, share_rows, top_word_rows
 from auditkit.store import Run
 
 SECTIONS = (
@@ -136,17 +136,16 @@ def render_html(run: Run, data: dict) -> str:
                         + _gate_html(gate))
     m = data["metrics"]
     parts["metrics"] = (_table(("metric", "value", "95% CI low", "95% CI high"),
-                               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"])
-                                for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
-                        + f"<p>ROC-AUC {_fmt(m.get('roc_auc'))} · ECE {_fmt(m.get('ece'))}</p>"
+                               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in data["metric_names"]])
+                        + ("" if data["multi_label"] else f"<p>ROC-AUC {_fmt(m.get('roc_auc'))} · ECE {_fmt(m.get('ece'))}</p>")
                         + figs.div(F.metrics_figure(run)))
     cm = data.get("confusion_matrix") or {}
     parts["confusion-matrix"] = (figs.div(F.confusion_matrix_figure(run))
                                  + (_table(["true \\ predicted"] + list(cm["labels"]),
                                            [[lab] + list(row) for lab, row in zip(cm["labels"], cm["matrix"])]) if cm.get("matrix") else ""))
     pc = data.get("per_class") or {}
-    parts["per-class"] = (_table(("class", "precision", "recall", "f1", "support"),
-                                 [(lab, v.get("precision"), v.get("recall"), v.get("f1"), v.get("support")) for lab, v in pc.items()])
+    cols = data["per_class_columns"]
+    parts["per-class"] = (_table(["label" if data["multi_label"] else "class", *cols], [(lab, *(v.get(c) for c in cols)) for lab, v in pc.items()])
                           + figs.div(F.per_class_figure(run))) if pc else NOT_MEASURED
     cal = data.get("calibration") or {}
     parts["calibration"] = figs.div(F.reliability_figure(run)) + (
@@ -173,9 +172,9 @@ def _slices_html(run, data, figs) -> str:
     if data.get("slices"):
         for col, groups in data["slices"].items():
             out += f"<h3>By {esc(col)}</h3>" + _table(
-                ("group", "n", "small", "accuracy", "macro_f1", "roc_auc", "ece"),
-                [(g, v.get("n"), v.get("small"), v.get("accuracy"), v.get("macro_f1"), v.get("roc_auc"), v.get("ece"))
-                 for g, v in groups.items() if isinstance(v, dict)]) + figs.div(F.group_metrics_figure(run, col))
+                ["group", *data["slice_columns"]],
+                [(g, *(v.get(c) for c in data["slice_columns"])) for g, v in groups.items() if isinstance(v, dict)]
+            ) + figs.div(F.group_metrics_figure(run, col, metric=data["accuracy_metric"]))
     else:
         out += '<p class="nm">Slices: not measured (the audit had no group columns).</p>'
     obs = (data.get("bias") or {}).get("observed_groups")
@@ -200,10 +199,18 @@ def _bias_html(run, data, figs) -> str:
     bias = data.get("bias")
     if not bias or not bias.get("attributes"):
         return '<p class="nm">not measured — the audit ran without bias probes (use --probes gender,race).</p>'
-    out = f"<p>Score: the model's probability of <b>{esc(bias.get('target_label'))}</b>. Gap = first group − second.</p>"
+    if bias.get("target_label") is not None:
+        out = f"<p>Score: the model's probability of <b>{esc(bias.get('target_label'))}</b>. Gap = first group − second.</p>"
+    else:
+        out = ("<p>Score: the model's probability of each class in turn; each attribute's row is its headline class "
+               "(the largest |gap| among findings, else the largest |gap|). Gap = first group − second.</p>")
     out += _table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
-                  [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
+                  [(attribute_label(a, e), e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
                     e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
+    if bias.get("classes"):
+        out += "<h3>Every class</h3>" + _table(*class_table(bias))
+    if bias.get("bias_auc"):
+        out += "<h3>Bias AUCs (subgroup, BPSN, BNSP) per label and identity</h3>" + _table(*bias_auc_table(bias))
     for attr, e in bias["attributes"].items():
         out += f'<h3 id="bias-{esc(attr)}">{esc(attr)}</h3>'
         out += _table(("group", "mean score", "CI low", "CI high", "CI source"),
@@ -262,7 +269,7 @@ def _model_card_html(data) -> str:
             ("examples", dat.get("n_examples")), ("data fingerprint", dat.get("fingerprint")),
             ("group columns", ", ".join(map(str, dat.get("group_cols") or [])) or "none")]
     m = data["metrics"]
-    for k in ("accuracy", "macro_f1"):
+    for k in (data["accuracy_metric"], "macro_f1"):
         if m[k]["value"] is not None:
             rows.append((k, m[k]["value"]))
     out = _table(("field", "value"), rows)

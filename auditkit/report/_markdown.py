@@ -50,8 +50,27 @@ def top_word_rows(att: dict, k: int = 10) -> list[tuple]:
     return rows
 
 
+def attribute_label(attribute: str, entry: dict) -> str:
+    """``gender`` or, for a per-class probe run, ``gender (on anger)``."""
+    return attribute if entry.get("class") is None else f"{attribute} (on {entry['class']})"
+
+
+def class_table(bias: dict) -> tuple[tuple, list]:
+    """(header, rows) of the class x attribute probe results."""
+    header = ("class", "attribute", "gap", "CI low", "CI high", p_header(bias), "significant", "flip rate", "pairs")
+    return header, [(r["class"], r["attribute"], r["gap"], r["ci_low"], r["ci_high"], pval(r["p_value"]), r["significant"],
+                     r["flip_rate"], r["n_pairs"]) for r in bias["classes"]]
+
+
+def bias_auc_table(bias: dict) -> tuple[tuple, list]:
+    """(header, rows) of the Jigsaw bias AUCs, each label's power means last."""
+    header = ("label", "group column", "identity", "n", "small", "subgroup AUC", "BPSN AUC", "BNSP AUC")
+    return header, [(r["label"], r["column"], r["group"], r["n"], r["small"], r["subgroup_auc"], r["bpsn_auc"], r["bnsp_auc"])
+                    for r in bias["bias_auc"]]
+
+
 def p_header(bias: dict) -> str:
-    return "p (Holm)" if bias.get("correction") == "holm" else "p"
+    return "p (Holm)" if str(bias.get("correction") or "").startswith("holm") else "p"
 
 
 def cell(value) -> str:
@@ -97,8 +116,9 @@ def render_markdown(data: dict) -> str:
     m = data["metrics"]
     L += ["## Metrics", ""]
     L += table(("metric", "value", "95% CI low", "95% CI high"),
-               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
-    L += [f"ROC-AUC: {cell(m.get('roc_auc'))} · ECE: {cell(m.get('ece'))}", ""]
+               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in data["metric_names"]])
+    if not data["multi_label"]:  # a multi-label run has them per label
+        L += [f"ROC-AUC: {cell(m.get('roc_auc'))} · ECE: {cell(m.get('ece'))}", ""]
 
     L += ["## Confusion matrix", ""]
     cm = data.get("confusion_matrix") or {}
@@ -107,10 +127,11 @@ def render_markdown(data: dict) -> str:
     else:
         L += [NOT_MEASURED, ""]
 
-    L += ["## Per-class scores", ""]
+    L += ["## Per-label scores" if data["multi_label"] else "## Per-class scores", ""]
     pc = data.get("per_class") or {}
-    L += table(("class", "precision", "recall", "f1", "support"),
-               [(lab, v.get("precision"), v.get("recall"), v.get("f1"), v.get("support")) for lab, v in pc.items()]) if pc else [NOT_MEASURED, ""]
+    cols = data["per_class_columns"]
+    L += table(["label" if data["multi_label"] else "class", *cols],
+               [(lab, *(v.get(c) for c in cols)) for lab, v in pc.items()]) if pc else [NOT_MEASURED, ""]
 
     L += ["## Calibration", ""]
     cal = data.get("calibration") or {}
@@ -124,9 +145,8 @@ def render_markdown(data: dict) -> str:
     if data.get("slices"):
         for col, groups in data["slices"].items():
             L += [f"### By {cell(col)}", ""]
-            L += table(("group", "n", "small", "accuracy", "macro_f1", "roc_auc", "ece"),
-                       [(g, v.get("n"), v.get("small"), v.get("accuracy"), v.get("macro_f1"), v.get("roc_auc"), v.get("ece"))
-                        for g, v in groups.items() if isinstance(v, dict)])
+            L += table(["group", *data["slice_columns"]],
+                       [(g, *(v.get(c) for c in data["slice_columns"])) for g, v in groups.items() if isinstance(v, dict)])
     else:
         L += ["Slices: " + NOT_MEASURED + " (no group columns).", ""]
     obs = (data.get("bias") or {}).get("observed_groups")
@@ -149,10 +169,20 @@ def render_markdown(data: dict) -> str:
     if not bias or not bias.get("attributes"):
         L += ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
     else:
-        L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
+        if bias.get("target_label") is not None:
+            L += [f"Score: probability of **{cell(bias.get('target_label'))}**.", ""]
+        else:
+            L += ["Score: probability of each class in turn; each attribute's row is its headline class "
+                  "(the largest |gap| among findings, else the largest |gap|).", ""]
         L += table(("attribute", "gap", "definition", "95% CI low", "95% CI high", p_header(bias), "significant", "flip rate", "CTF gap", "pairs"),
-                   [(a, e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
+                   [(attribute_label(a, e), e["gap"], e["gap_definition"], e["ci_low"], e["ci_high"], pval(e["p_value"]), e["significant"],
                      e["flip_rate"], e["ctf_gap"], e["n_pairs"]) for a, e in bias["attributes"].items()])
+        if bias.get("classes"):
+            L += ["### Every class", ""]
+            L += table(*class_table(bias))
+        if bias.get("bias_auc"):
+            L += ["### Bias AUCs (subgroup, BPSN, BNSP) per label and identity", ""]
+            L += table(*bias_auc_table(bias))
         for attr, e in bias["attributes"].items():
             L += [f"### {cell(attr)}", ""]
             L += table(("group", "mean score", "CI low", "CI high"), [(g["group"], g["mean"], g["ci_low"], g["ci_high"]) for g in e["group_means"]])

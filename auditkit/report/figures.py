@@ -48,7 +48,7 @@ def _record(run):
 def metrics_figure(run: Run | dict) -> go.Figure | None:
     """Headline metrics with their bootstrap confidence intervals."""
     names, values, lo, hi = [], [], [], []
-    for m in S.HEADLINE_METRICS:
+    for m in S.headline_metrics(_record(run)):
         entry = S.metric(_record(run), m)
         if entry["value"] is None:
             continue
@@ -83,14 +83,15 @@ def confusion_matrix_figure(run: Run | dict, *, normalize: bool = False) -> go.F
 
 
 def per_class_figure(run: Run | dict) -> go.Figure | None:
-    """Precision, recall and F1 per class."""
-    per_class = S.per_class(_record(run))
+    """Precision, recall and F1 per class (per label for a multi-label run)."""
+    per_class = S.per_class_or_label(_record(run))
     if not per_class:
         return None
     names = [_e(l) for l in per_class]
     fig = go.Figure([go.Bar(name=k, x=names, y=[S.finite(v.get(k)) for v in per_class.values()])
                      for k in ("precision", "recall", "f1")])
-    fig.update_layout(title="Per-class scores", barmode="group", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
+    title = "Per-label scores" if S.is_multi_label(_record(run)) else "Per-class scores"
+    fig.update_layout(title=title, barmode="group", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
     return fig
 
 
@@ -132,14 +133,14 @@ def group_metrics_figure(run: Run | dict, column: str, *, metric: str = "accurac
     return fig
 
 
-def bias_group_means_figure(run: Run, attribute: str) -> go.Figure | None:
-    """Mean target-label score per group of a probed attribute, with CIs."""
-    rows = [r for r in S.group_means_with_ci(run, attribute) if r["mean"] is not None]
+def bias_group_means_figure(run: Run, attribute: str, *, class_: str | None = None) -> go.Figure | None:
+    """Mean target-label score per group of a probed attribute, with CIs (``class_``: a class of a per-class probe run)."""
+    rows = [r for r in S.group_means_with_ci(run, attribute, class_=class_) if r["mean"] is not None]
     if not rows:
         return None
     err_hi = [(r["ci_high"] - r["mean"]) if r["ci_high"] is not None else 0 for r in rows]
     err_lo = [(r["mean"] - r["ci_low"]) if r["ci_low"] is not None else 0 for r in rows]
-    target = (S.section(_record(run), "bias") or {}).get("target_label", "target label")
+    target = class_ or S.attribute_entry(run, attribute).get("class") or (S.section(_record(run), "bias") or {}).get("target_label", "target label")
     # points with error bars, not bars from zero: the differences of interest are small
     fig = go.Figure(go.Scatter(x=[_e(r["group"]) for r in rows], y=[r["mean"] for r in rows], mode="markers",
                                marker=dict(size=12), error_y=dict(type="data", array=err_hi, arrayminus=err_lo),
@@ -148,9 +149,9 @@ def bias_group_means_figure(run: Run, attribute: str) -> go.Figure | None:
     return fig
 
 
-def paired_differences_figure(run: Run, attribute: str) -> go.Figure | None:
+def paired_differences_figure(run: Run, attribute: str, *, class_: str | None = None) -> go.Figure | None:
     """Histogram of per-instance paired differences (first group minus second), per family."""
-    diffs = S.paired_differences(run, attribute)
+    diffs = S.paired_differences(run, attribute, class_=class_)
     if diffs is None or diffs.empty:
         return None
     a, b = diffs["group_a"].iloc[0], diffs["group_b"].iloc[0]
@@ -178,7 +179,7 @@ def word_attribution_figure(words, scores, *, title: str = "") -> go.Figure:
 def comparison_metrics_figure(comparison) -> go.Figure | None:
     """Headline metrics of compared runs side by side, with each run's CI."""
     frame = comparison.metrics
-    frame = frame[frame["metric"].isin(S.HEADLINE_METRICS)]
+    frame = frame[frame["metric"].isin(S.HEADLINE_METRICS + S.MULTILABEL_HEADLINE_METRICS)]
     if frame.empty:
         return None
     fig = go.Figure()

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import RunStoreError
-from auditkit.metrics import HEADLINE_METRICS  # noqa: F401  (re-exported for readers: S.HEADLINE_METRICS)
+from auditkit.metrics import HEADLINE_METRICS, MULTILABEL_HEADLINE_METRICS  # noqa: F401  (re-exported for readers)
 from auditkit.store._run import Run
 
 # bias keys that are not probed attributes
-_BIAS_META_KEYS = {"target_label", "observed_groups", "alpha", "min_effect", "settings", "holm", "n_tests"}
+_BIAS_META_KEYS = {"target_label", "target_label_reason", "observed_groups", "observed_groups_by_class", "bias_auc",
+                   "classes", "alpha", "min_effect", "settings", "holm", "n_tests"}
 
 # Column names tried, in order, for each role in probes.parquet / attributions.parquet.
 PROBE_COLUMNS = {
@@ -100,6 +101,56 @@ def per_class(run: Run | dict) -> dict[str, dict]:
     return {str(k): v for k, v in ((section(run, "metrics") or {}).get("per_class") or {}).items() if isinstance(v, dict)}
 
 
+def is_multi_label(run: Run | dict) -> bool:
+    """Whether the run audited a multi-label model (a sigmoid and a threshold per label)."""
+    record = run.record if isinstance(run, Run) else run
+    return bool((record.get("model") or {}).get("multi_label"))
+
+
+def headline_metrics(run: Run | dict) -> tuple[str, ...]:
+    """The headline metric names of the run's kind (multi-label or single-label)."""
+    return MULTILABEL_HEADLINE_METRICS if is_multi_label(run) else HEADLINE_METRICS
+
+
+def accuracy_metric(run: Run | dict) -> str:
+    """``subset_accuracy`` for a multi-label run, ``accuracy`` otherwise."""
+    return "subset_accuracy" if is_multi_label(run) else "accuracy"
+
+
+def per_label(run: Run | dict) -> dict[str, dict]:
+    """Per-label scores of a multi-label run (precision, recall, f1, support, roc_auc, ece, threshold); {} otherwise."""
+    return {str(k): v for k, v in ((section(run, "metrics") or {}).get("per_label") or {}).items() if isinstance(v, dict)}
+
+
+def per_class_or_label(run: Run | dict) -> dict[str, dict]:
+    """Per-label scores of a multi-label run, per-class scores of any other."""
+    return per_label(run) if is_multi_label(run) else per_class(run)
+
+
+def bias_classes(run: Run | dict) -> dict[str, dict[str, dict]]:
+    """Probe results of every class ({class: {attribute: entry}}) of a per-class probe run; {} otherwise."""
+    classes = (section(run, "bias") or {}).get("classes")
+    return {str(c): v for c, v in classes.items() if isinstance(v, dict)} if isinstance(classes, dict) else {}
+
+
+def bias_auc(run: Run | dict) -> dict:
+    """The Jigsaw bias AUCs ({label: {group column: {groups, power_mean, p}}}) of a per-class run; {} otherwise."""
+    value = (section(run, "bias") or {}).get("bias_auc")
+    return value if isinstance(value, dict) else {}
+
+
+def label_matrices(run: Run) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """(true 0/1 matrix, predicted 0/1 matrix, labels) of a multi-label run's predictions.parquet, or None."""
+    if not is_multi_label(run) or not run.has_table("predictions"):
+        return None
+    frame = run.predictions
+    names = labels(run)
+    wanted = [f"{kind}_{n}" for kind in ("true", "pred") for n in names]
+    if not names or any(c not in frame for c in wanted):
+        return None
+    return (frame[[f"true_{n}" for n in names]].to_numpy(dtype=int), frame[[f"pred_{n}" for n in names]].to_numpy(dtype=int), names)
+
+
 def bias_attributes(run: Run | dict) -> dict[str, dict]:
     """Probed attributes (gender, race, ...) of the bias section, in the order probed."""
     bias = section(run, "bias") or {}
@@ -111,6 +162,14 @@ def bias_attributes(run: Run | dict) -> dict[str, dict]:
     order = ((bias.get("settings") or {}).get("attributes") or []) if isinstance(bias.get("settings"), dict) else []
     ranked = [a for a in order if a in found] + [a for a in found if a not in order]
     return {a: found[a] for a in ranked}
+
+
+def attribute_entry(run: Run | dict, attribute: str, *, class_: str | None = None) -> dict:
+    """The bias entry of ``attribute``: its headline, or that of ``class_`` in a per-class probe run ({} when absent)."""
+    if class_ is None:
+        return bias_attributes(run).get(attribute) or {}
+    entry = bias_classes(run).get(class_, {}).get(attribute)
+    return {**entry, "class": class_} if entry else {}
 
 
 def p_value(entry: dict) -> float | None:
@@ -155,11 +214,22 @@ def resolve_columns(frame: pd.DataFrame, candidates: dict[str, Iterable[str]]) -
     return {role: next((c for c in names if c in frame.columns), None) for role, names in candidates.items()}
 
 
-def probes_table(run: Run) -> pd.DataFrame | None:
-    """probes.parquet with standard column names, or None when the run has none."""
+def probes_table(run: Run, *, class_: str | None = None) -> pd.DataFrame | None:
+    """probes.parquet with standard column names, or None when the run has none.
+
+    A per-class probe run scores every sentence once per class (column
+    ``target_label``): ``class_`` keeps that class's rows; by default each
+    attribute keeps the rows of its headline class.
+    """
     if not isinstance(run, Run) or not run.has_table("probes"):
         return None
     frame = run.table("probes")
+    if "target_label" in frame.columns:
+        if class_ is not None:
+            frame = frame[frame["target_label"] == class_]
+        else:
+            heads = {a: e.get("class") for a, e in bias_attributes(run).items()}
+            frame = frame[frame["target_label"] == frame["attribute"].map(heads)]
     cols = resolve_columns(frame, PROBE_COLUMNS)
     if cols["attribute"] is None or cols["group"] is None or cols["score"] is None:
         return None
@@ -173,14 +243,15 @@ def probes_table(run: Run) -> pd.DataFrame | None:
     return out
 
 
-def paired_differences(run: Run, attribute: str) -> pd.DataFrame | None:
+def paired_differences(run: Run, attribute: str, *, class_: str | None = None) -> pd.DataFrame | None:
     """Per matched instance: score of the first gap group minus the second, with both texts.
 
     Columns: ``family``, ``instance``, ``diff``, ``group_a``, ``group_b``, ``score_a``,
     ``score_b``, ``text_a``, ``text_b``. None when the run has no usable probes table.
+    ``class_`` picks a class of a per-class probe run (default: the attribute's headline class).
     """
-    probes = probes_table(run)
-    entry = bias_attributes(run).get(attribute)
+    probes = probes_table(run, class_=class_)
+    entry = attribute_entry(run, attribute, class_=class_) or None
     if probes is None or entry is None:
         return None
     a, b = (gap_groups(entry) + [None, None])[:2]
@@ -205,9 +276,9 @@ def paired_differences(run: Run, attribute: str) -> pd.DataFrame | None:
     return out.reset_index()
 
 
-def worst_pairs(run: Run, attribute: str, *, k: int = 5) -> list[dict]:
+def worst_pairs(run: Run, attribute: str, *, k: int = 5, class_: str | None = None) -> list[dict]:
     """The ``k`` matched pairs with the largest |difference| (stored ones first)."""
-    entry = bias_attributes(run).get(attribute) or {}
+    entry = attribute_entry(run, attribute, class_=class_)
     stored = entry.get("worst_pairs")
     if isinstance(stored, list) and stored:
         pairs = []
@@ -226,7 +297,7 @@ def worst_pairs(run: Run, attribute: str, *, k: int = 5) -> list[dict]:
             })
         if pairs:
             return pairs
-    diffs = paired_differences(run, attribute)
+    diffs = paired_differences(run, attribute, class_=class_)
     if diffs is None or diffs.empty:
         return []
     top = diffs.reindex(diffs["diff"].abs().sort_values(ascending=False).index).head(k)
@@ -237,11 +308,11 @@ def worst_pairs(run: Run, attribute: str, *, k: int = 5) -> list[dict]:
     ]
 
 
-def group_means_with_ci(run: Run, attribute: str, *, z: float = 1.96) -> list[dict]:
+def group_means_with_ci(run: Run, attribute: str, *, z: float = 1.96, class_: str | None = None) -> list[dict]:
     """Per group: mean score with a CI (stored, else a normal interval over probe instances)."""
-    entry = bias_attributes(run).get(attribute) or {}
+    entry = attribute_entry(run, attribute, class_=class_)
     groups = [str(g) for g in (entry.get("groups") or list((entry.get("group_means") or {}).keys()))]
-    probes = probes_table(run)
+    probes = probes_table(run, class_=class_)
     out = []
     for g in groups:
         gm = group_mean(entry, g)

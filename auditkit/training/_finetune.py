@@ -24,8 +24,8 @@ import numpy as np
 from auditkit._fs import staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
-from auditkit.models import load_classifier, map_labels
-from auditkit.metrics import headline_scores
+from auditkit.models import load_classifier, map_label_sets, map_labels
+from auditkit.metrics import headline_scores, multilabel_scores
 
 TRAINING_RECORD = "training.json"
 AUGMENTATIONS = ("none", "counterfactual")
@@ -74,7 +74,8 @@ class _EncodedTexts:
 
     def __getitem__(self, i: int) -> dict:
         item = {k: v[i] for k, v in self.encodings.items()}
-        item["labels"] = int(self.labels[i])
+        # a multi-label row is a float 0/1 vector (BCE loss), a single-label one a class id
+        item["labels"] = self.labels[i].tolist() if self.labels.ndim == 2 else int(self.labels[i])
         return item
 
 
@@ -157,12 +158,16 @@ def fine_tune(
     _check_model_out(out, overwrite=overwrite)
     if dataset.labels is None:
         raise DataError("training needs labels; pass --label-col naming the label column")
-    names = _resolve_label_names(dataset, config.label_names)
-    if len(names) < 2:
+    multi = dataset.multi_label
+    names = (config.label_names or dataset.label_names) if multi else _resolve_label_names(dataset, config.label_names)
+    if len(names) < 2 and not multi:
         raise DataError(f"training needs at least two distinct labels; {dataset.source!r} has only {names}")
-    y = map_labels(dataset.labels, names)
+    if not names:
+        raise DataError(f"{dataset.source!r} names no labels; a multi-label model needs at least one label")
+    y = map_label_sets(dataset.labels, names).astype(np.float32) if multi else map_labels(dataset.labels, names)
     texts = list(dataset.texts)
-    train_idx, val_idx = _split(len(texts), y, config.val_fraction, config.seed)
+    # multi-label data is stratified on whether an example carries any label
+    train_idx, val_idx = _split(len(texts), y.any(axis=1).astype(np.int64) if multi else y, config.val_fraction, config.seed)
     train_texts = [texts[i] for i in train_idx]
     train_labels = y[train_idx]
     n_augmented = 0
@@ -171,7 +176,7 @@ def fine_tune(
 
         before = len(train_texts)
         train_texts, train_labels = counterfactual_augment(train_texts, list(train_labels), seed=config.seed)
-        train_labels = np.asarray(train_labels, dtype=np.int64)
+        train_labels = np.asarray(train_labels, dtype=np.float32 if multi else np.int64)
         n_augmented = len(train_texts) - before
         log(f"augment: added {n_augmented} counterfactual copies to {before} training texts")
     set_seed(config.seed)
@@ -180,6 +185,7 @@ def fine_tune(
         config.base,
         num_labels=len(names),
         id2label=id2label,
+        multi_label=multi,
         trust_remote_code=trust_remote_code,
         device=device,
         require_head=False,
@@ -213,10 +219,13 @@ def fine_tune(
             use_cpu=(classifier.device.type == "cpu"),
             dataloader_num_workers=0,
         )
-        labels_present = sorted(set(y.tolist()))
+        labels_present = [] if multi else sorted(set(y.tolist()))
 
         def compute_metrics(eval_pred) -> dict:
             logits, refs = eval_pred
+            if multi:  # sigmoid(logit) >= 0.5 exactly when logit >= 0; accuracy is subset accuracy
+                scores = multilabel_scores(np.asarray(refs).astype(int), (np.asarray(logits) >= 0).astype(int))
+                return {"accuracy": scores["subset_accuracy"], "macro_f1": scores["macro_f1"]}
             scores = headline_scores(refs, np.asarray(logits).argmax(axis=1), labels=labels_present)
             return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
 
@@ -284,9 +293,11 @@ def fine_tune(
                 "n_train": len(train_idx),
                 "n_validation": int(len(val_idx)),
                 "n_augmented": n_augmented,
-                "label_counts": {names[k]: int(c) for k, c in enumerate(np.bincount(y, minlength=len(names)))},
+                "label_counts": {names[k]: int(c) for k, c in enumerate(
+                    y.sum(axis=0) if multi else np.bincount(y, minlength=len(names)))},
             },
             "labels": names,
+            "multi_label": multi,
             "hyperparameters": asdict(config),
             "validation": validation,
             "train_loss": float(train_output.training_loss),

@@ -5,6 +5,7 @@ import streamlit as st
 
 from auditkit.errors import AuditkitError
 
+from auditkit.store import sections
 from dashboard import _data, _views as v
 
 st.title("Counterfactual bias")
@@ -17,6 +18,24 @@ attributes = _data.bias_attributes(run)
 if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
     st.stop()
+by_class = sections.bias_classes(run)
+class_ = None
+if by_class:  # every class (label) was probed: pick one, or each attribute's headline class
+    kind = "label" if sections.is_multi_label(run) else "class"
+    headline = f"headline {kind} of each attribute"
+    picked = st.selectbox(kind.capitalize(), [headline, *by_class], key="ak_bias_class")
+    st.caption(
+        f"Score: the model's probability of each {kind} in turn. A headline is the {kind} with the largest |gap| that is a "
+        f"finding (else the largest |gap|); Holm correction runs across every {kind} × attribute test."
+    )
+    v.show_table(pd.DataFrame([{kind: c, "attribute": a, "gap": e.get("gap"), "ci_low": e.get("ci_low"), "ci_high": e.get("ci_high"),
+                                "p_value_holm": e.get("p_value_holm"), "significant": e.get("significant"),
+                                "flip_rate": e.get("flip_rate")}
+                               for c, entries in by_class.items() for a, e in entries.items()]),
+                 key="ak_bias_class_table")
+    if picked != headline:
+        class_ = picked
+        attributes = {a: sections.attribute_entry(run, a, class_=class_) for a in by_class[class_]}
 if bias.get("target_label") is not None:
     reason = f" ({v.md(bias['target_label_reason'])})" if bias.get("target_label_reason") else ""
     st.caption(
@@ -29,6 +48,8 @@ STAT_COLUMNS = ["gap", "ci_low", "ci_high", "p_value", "p_value_holm", "signific
 
 for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attributes]), attributes.items()):
     with tab:
+        if entry.get("class") is not None:
+            st.caption(f"Class: {v.md(entry['class'])}" + (f" ({v.md(entry['headline_reason'])})" if entry.get("headline_reason") else ""))
         cols = st.columns(5)
         cols[0].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
         cols[0].caption(f"95% CI {v.ci_text(entry) or 'not computed'}"
@@ -50,20 +71,20 @@ for tab, (attribute, entry) in zip(st.tabs([a.replace("_", " ") for a in attribu
             )
 
         try:
-            view = _data.bias_view(run, attribute)
+            view = _data.bias_view(run, attribute, class_=class_)
         except AuditkitError as exc:
             st.error(str(exc))
             continue
         left, right = st.columns(2)
         with left:
-            v.show_figure(_data.figure(run, "bias_group_means_figure", attribute), key=f"ak_bias_means_{attribute}",
+            v.show_figure(_data.figure(run, "bias_group_means_figure", attribute, class_=class_), key=f"ak_bias_means_{attribute}",
                           missing="Group means")
             sources = {m.get("ci_source") for m in view["means"]} - {"stored", None}
             if sources:
                 st.caption("Error bars: " + "; ".join(sorted(sources)) + ".")
         pairs = view["pairs"]
         with right:
-            v.show_figure(_data.figure(run, "paired_differences_figure", attribute), key=f"ak_bias_hist_{attribute}",
+            v.show_figure(_data.figure(run, "paired_differences_figure", attribute, class_=class_), key=f"ak_bias_hist_{attribute}",
                           missing="Distribution of paired differences (needs probes.parquet)")
 
         st.subheader("Pairs, largest difference first")
@@ -108,7 +129,7 @@ with st.expander("Probe sentences (every scored sentence; filter by attribute, f
     if probes is None or probes.empty:
         st.info("The run has no probes.parquet.")
     else:
-        filters = [c for c in ("attribute", "family", "template_id", "group") if c in probes]
+        filters = [c for c in ("target_label", "attribute", "family", "template_id", "group") if c in probes]
         shown = probes
         for column, widget in zip(filters, st.columns(len(filters) + 1)):
             options = sorted(shown[column].dropna().astype(str).unique())
@@ -128,3 +149,13 @@ observed = bias.get("observed_groups")
 if isinstance(observed, dict) and observed:
     with st.expander("Observed-group fairness"):
         st.json(observed, expanded=2)
+aucs = sections.bias_auc(run)
+if aucs:
+    st.subheader("Bias AUCs per label and identity (Jigsaw: subgroup, BPSN, BNSP)")
+    label = st.selectbox("Label", list(aucs), key="ak_bias_auc_label")
+    for column, entry in aucs[label].items():
+        rows = [{column: g, **e} for g, e in entry.get("groups", {}).items()]
+        rows.append({column: f"power mean (p = {entry.get('p')})", **entry.get("power_mean", {})})
+        v.show_table(pd.DataFrame(rows), key=f"ak_bias_auc_{column}")
+    st.caption("BPSN: the identity's negatives against the others' positives (low: texts about the identity look positive); "
+               "BNSP: the reverse. Small groups are flagged.")

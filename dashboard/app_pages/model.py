@@ -5,6 +5,7 @@ import streamlit as st
 
 from auditkit.errors import AuditkitError
 
+from auditkit.store import sections
 from dashboard import _data, _views as v
 
 st.title("Model quality")
@@ -19,33 +20,52 @@ if not metrics:
     st.stop()
 
 boot = metrics.get("bootstrap") or {}
-cols = st.columns(4)
-for col, (name, label) in zip(cols, [("accuracy", "Accuracy"), ("macro_precision", "Macro precision"),
-                                      ("macro_recall", "Macro recall"), ("macro_f1", "Macro-F1")]):
+multi = sections.is_multi_label(run)
+headline = sections.headline_metrics(run)
+cols = st.columns(len(headline))
+for col, name in zip(cols, headline):
     entry = v.metric_entry(rec, name)
-    col.metric(label, v.number(entry.get("value")))
+    col.metric(name.replace("_", " ").capitalize().replace("f1", "F1"), v.number(entry.get("value")))
     col.caption(f"95% CI {v.ci_text(entry) or 'not computed'}")
 cols = st.columns(4)
-cols[0].metric("ROC AUC", v.number(metrics.get("roc_auc")))
-cols[1].metric("ECE", v.number(metrics.get("ece")), help="expected calibration error (lower is better)")
+if not multi:
+    cols[0].metric("ROC AUC", v.number(metrics.get("roc_auc")))
+    cols[1].metric("ECE", v.number(metrics.get("ece")), help="expected calibration error (lower is better)")
 cols[2].metric("Examples", str((rec.get("dataset") or {}).get("n_examples", "—")))
 cols[3].metric("Truncated inputs", str((rec.get("dataset") or {}).get("n_truncated", "—")))
 if boot:
     st.caption(f"CIs: percentile bootstrap, {boot.get('n_boot', '?')} resamples, seed {boot.get('seed', '?')}.")
 
+kind = "label" if multi else "class"
+scores = sections.per_class_or_label(run)
+if scores:  # one label (class) at a time: its scores, and its observed-group fairness
+    picked = st.selectbox(kind.capitalize(), list(scores), key="ak_model_label")
+    cols = st.columns(7 if multi else 4)
+    for col, key in zip(cols, ["precision", "recall", "f1", "support"] + (["roc_auc", "ece", "threshold"] if multi else [])):
+        value = scores[picked].get(key)
+        col.metric(key.replace("_", " ").replace("roc auc", "ROC AUC").replace("ece", "ECE"),
+                   str(value) if key == "support" else v.number(value))
+    fairness = ((rec.get("bias") or {}).get("observed_groups_by_class") or {}).get(picked)
+    if fairness:
+        with st.expander(f"Observed-group fairness of {kind} {picked!r}"):
+            st.json(fairness, expanded=2)
+
 left, right = st.columns(2)
 with left:
-    st.subheader("Per class")
-    per_class = metrics.get("per_class") or {}
-    if per_class:
-        v.show_table(pd.DataFrame([{"class": k, **(val or {})} for k, val in per_class.items()]), key="ak_per_class")
+    st.subheader("Per label" if multi else "Per class")
+    if scores:
+        v.show_table(pd.DataFrame([{kind: k, **(val or {})} for k, val in scores.items()]), key="ak_per_class")
     else:
-        v.not_measured("Per-class metrics", "")
-    v.show_figure(_data.figure(run, "confusion_matrix_figure"), key="ak_cm", missing="Confusion matrix")
+        v.not_measured(f"Per-{kind} metrics", "")
+    if not multi:
+        v.show_figure(_data.figure(run, "confusion_matrix_figure"), key="ak_cm", missing="Confusion matrix")
 with right:
     v.show_figure(_data.figure(run, "metrics_figure"), key="ak_metrics_fig", missing="Metrics")
-    st.subheader("Calibration")
-    v.show_figure(_data.figure(run, "reliability_figure"), key="ak_calibration", missing="Calibration")
+    if multi:
+        v.show_figure(_data.figure(run, "per_class_figure"), key="ak_per_label_fig", missing="Per-label scores")
+    else:
+        st.subheader("Calibration")
+        v.show_figure(_data.figure(run, "reliability_figure"), key="ak_calibration", missing="Calibration")
 
 st.subheader("Observed-group slices")
 by_group = metrics.get("by_group") or {}
@@ -56,7 +76,7 @@ for column, groups in by_group.items():
     v.show_table(frame, key=f"ak_slice_{column}")
     if groups:
         fig_cols = st.columns(2)
-        for fig_col, name in zip(fig_cols, ("accuracy", "macro_f1")):
+        for fig_col, name in zip(fig_cols, (sections.accuracy_metric(run), "macro_f1")):
             with fig_col:
                 v.show_figure(_data.figure(run, "group_metrics_figure", column, metric=name), key=f"ak_slice_{column}_{name}",
                               missing=f"{name} by {column}")
@@ -99,6 +119,9 @@ if sort_cols:  # errors first, the most confident errors at the top
     shown = shown.sort_values(sort_cols, ascending=[True, False][: len(sort_cols)], kind="stable")
 first = [c for c in ("text", "label", "predicted", "correct", "confidence") if c in shown]
 shown = shown[first + [c for c in shown.columns if c not in first and c not in ("label_id", "predicted_id")]]
+if multi:  # label sets: the picked label's columns first
+    lead = [c for c in (f"true_{picked}", f"pred_{picked}", f"prob_{picked}") if c in shown]
+    shown = shown[first + lead + [c for c in shown.columns if c not in first and c not in lead]]
 st.caption(f"{len(shown)} of {len(preds)} examples, errors first.")
 v.show_table(
     shown,

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from auditkit.store import sections
 from dashboard import _data, _views as v
 
 st.title("Audited models")
@@ -15,7 +16,8 @@ if not runs:
 def _row(run) -> dict:
     rec = run.record
     bias = rec.get("bias") or {}
-    acc, f1 = v.metric_entry(rec, "accuracy"), v.metric_entry(rec, "macro_f1")
+    # a multi-label run's accuracy is its subset accuracy (every label right)
+    acc, f1 = v.metric_entry(rec, sections.accuracy_metric(run)), v.metric_entry(rec, "macro_f1")
     gate = _data.gate_verdict(run)
     row = {
         "run": run.name,
