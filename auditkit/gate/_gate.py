@@ -146,10 +146,10 @@ def _min_recall(run: Run, check: str, opts: dict) -> list[GateCheck]:
     """One check per class (``min_class_recall``) or per label of a multi-label run (``min_label_recall``)."""
     per_label = check == "min_label_recall"
     kind = "label" if per_label else "class"
-    if per_label != S.is_multi_label(run):
+    if per_label != S.is_multi_label(run):  # one policy can serve both kinds of run
         other = "min_class_recall" if per_label else "min_label_recall"
-        raise RunStoreError(f"policy check {check!r} needs a {'multi' if per_label else 'single'}-label run and run {run.name!r} "
-                            f"is {'single' if per_label else 'multi'}-label; use {other!r} instead")
+        return [GateCheck(check, True, None, opts["threshold"], f"skipped: {run.name!r} is a "
+                          f"{'single' if per_label else 'multi'}-label run; {other} checks it", skipped=True)]
     scores = S.per_label(run) if per_label else S.per_class(run)
     if not scores:
         raise RunStoreError(f"run {run.name!r} has no metrics.per_{kind}, which policy check {check!r} needs; re-run auditkit audit")

@@ -42,7 +42,7 @@ CHECK_DOCS = {
     "min_accuracy": "accuracy (subset accuracy for a multi-label run; CI lower bound or point value) ≥ threshold",
     "min_macro_f1": "macro-F1 (CI lower bound or point value) ≥ threshold",
     "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class",
-    "min_label_recall": "multi-label runs: recall of every label (or those listed) at its threshold ≥ threshold; one check per label",
+    "min_label_recall": "multi-label runs: recall of every label (or those listed) at its threshold ≥ threshold; one check per label (skipped for single-label runs, as min_class_recall is for multi-label ones)",
     "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0)",
     "no_significant_bias": "no probed attribute has a significant gap (after the audit's Holm correction and minimum effect)",
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
