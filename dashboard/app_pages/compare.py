@@ -85,7 +85,7 @@ with st.expander("All numbers (long format)"):
                              "diff_ci_high", "significant") if c in metrics]],
         key="ak_compare_metrics",
     )
-headline = [m for m in sections.HEADLINE_METRICS + sections.MULTILABEL_HEADLINE_METRICS if m in value_wide.index]
+headline = [m for m in dict.fromkeys(sections.HEADLINE_METRICS + sections.MULTILABEL_HEADLINE_METRICS) if m in value_wide.index]
 left, right = st.columns(2)
 with left:
     v.show_figure(comparison_metrics_figure(cmp), key="ak_compare_bars", missing="Metrics")
