@@ -190,28 +190,10 @@ def run_audit(
     if predictions.n_truncated:
         log(f"note: {predictions.n_truncated} of {len(dataset)} texts were longer than {classifier.max_length} tokens and were truncated")
     with timed("metrics"):
-        metrics = evaluate_multilabel(
-            y_true,
-            predictions.probabilities,
-            label_names=labels,
-            thresholds=thresholds,
-            groups=dataset.groups,
-            n_boot=options.n_boot,
-            confidence_level=options.confidence_level,
-            seed=options.seed,
-            n_bins=options.n_bins,
-            min_group_size=options.min_group_size,
-        ) if multi_label else evaluate_predictions(
-            y_true,
-            predictions.probabilities,
-            label_names=labels,
-            groups=dataset.groups,
-            n_boot=options.n_boot,
-            confidence_level=options.confidence_level,
-            seed=options.seed,
-            n_bins=options.n_bins,
-            min_group_size=options.min_group_size,
-        )
+        scoring = dict(label_names=labels, groups=dataset.groups, n_boot=options.n_boot, confidence_level=options.confidence_level,
+                       seed=options.seed, n_bins=options.n_bins, min_group_size=options.min_group_size)
+        metrics = (evaluate_multilabel(y_true, predictions.probabilities, thresholds=thresholds, **scoring) if multi_label
+                   else evaluate_predictions(y_true, predictions.probabilities, **scoring))
     record = {
         "model": {
             "name": classifier.name,

@@ -230,7 +230,8 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "model": rec.get("model", {}).get("name"),
                 "dataset": Path(str(rec.get("dataset", {}).get("source", ""))).name,
                 "n": rec.get("dataset", {}).get("n_examples"),
-                "accuracy": _metric_value(rec, "accuracy"),
+                # a multi-label run's accuracy is its subset accuracy (every label right)
+                "accuracy": _metric_value(rec, "subset_accuracy" if (rec.get("model") or {}).get("multi_label") else "accuracy"),
                 "macro_f1": _metric_value(rec, "macro_f1"),
                 "gender_gap": (bias.get("gender") or {}).get("gap"),
                 "race_gap": (bias.get("race") or {}).get("gap"),

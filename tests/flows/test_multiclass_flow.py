@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "sample_data" / "emotion" / "emotion_train.csv"
 TEST = ROOT / "sample_data" / "emotion" / "emotion_test.csv"
 EMOTIONS = ["anger", "fear", "joy", "sadness"]
-APP = ROOT / "dashboard" / "app.py"
 
 
 def cli(capsys, *argv):
@@ -96,19 +95,11 @@ def test_report_compare_gate(flow, capsys, tmp_path):
     assert code in (0, 1), err
 
 
-def test_dashboard_class_picker(flow, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.syspath_prepend(str(ROOT))
+def test_dashboard_class_picker(flow, app_page):
     from dashboard._views import number
 
-    monkeypatch.setenv("AUDITKIT_RUNS", str(flow / "runs"))
     record = json.loads((flow / "runs" / "a" / "run.json").read_text())
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state["ak_run"] = str(flow / "runs" / "a")
-    at.run()
-    at.switch_page("app_pages/model.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = app_page(flow / "runs", "a", "app_pages/model.py")
     at.selectbox(key="ak_model_label").select("fear").run()
     shown = {m.label: m.value for m in at.metric}
     assert shown["recall"] == number(record["metrics"]["per_class"]["fear"]["recall"])

@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "sample_data" / "toxicity" / "toxicity_train.csv"
 TEST = ROOT / "sample_data" / "toxicity" / "toxicity_test.csv"
 LABELS = ["toxic", "insult", "threat", "identity_attack"]
-APP = ROOT / "dashboard" / "app.py"
 
 
 def cli(capsys, *argv):
@@ -166,19 +165,11 @@ def test_report_compare_gate(flow, capsys, tmp_path):
     assert code == 0 and "skip" in out and "min_label_recall checks it" in out
 
 
-def test_dashboard_label_picker(flow, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.syspath_prepend(str(ROOT))
+def test_dashboard_label_picker(flow, app_page):
     from dashboard._views import number
 
-    monkeypatch.setenv("AUDITKIT_RUNS", str(flow / "runs"))
     record = json.loads((flow / "runs" / "b" / "run.json").read_text())
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state["ak_run"] = str(flow / "runs" / "b")
-    at.run()
-    at.switch_page("app_pages/model.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = app_page(flow / "runs", "b", "app_pages/model.py")
     at.selectbox(key="ak_model_label").select("threat").run()
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}

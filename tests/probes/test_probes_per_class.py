@@ -6,7 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
-from probe_helpers import build_tiny_classifier
+from probe_helpers import FEMALE, MALE, THINGS, build_tiny_classifier, fit_tiny
 
 from auditkit.models import Predictions
 from auditkit.probes import holm_correction, identity_terms, run_probes_per_class
@@ -112,11 +112,6 @@ def finding(entry) -> bool:
 
 # ---------------------------------------------------------------- a model trained with a planted association
 
-FEMALE = ["she", "her", "this woman", "this girl", "my sister", "my mother", "my wife", "my daughter",
-          "my aunt", "my mom", "Ebony", "Amanda", "Jasmine", "Katie", "Tanisha", "Heather"]
-MALE = ["he", "him", "this man", "this boy", "my brother", "my father", "my husband", "my son",
-        "my uncle", "my dad", "Alonzo", "Adam", "Jerome", "Jack", "Malik", "Harry"]
-THINGS = ["the table", "the weather", "the road", "the window", "the bus", "the book", "the plan", "the city"]
 # the probe templates' own feeling and situation words, each given one emotion
 EMOTION_OF = {"angry": "anger", "annoying": "anger", "horrible": "anger", "terrified": "fear", "frightening": "fear",
               "sad": "sadness", "miserable": "sadness", "depressing": "sadness", "happy": "joy", "excited": "joy",
@@ -126,8 +121,6 @@ EMOTION_OF = {"angry": "anger", "annoying": "anger", "horrible": "anger", "terri
 @pytest.fixture(scope="module")
 def anger_for_women():
     """A tiny 4-class model trained where 60% of the texts about a woman are labelled anger whatever they say."""
-    import torch
-
     seed, n = 0, 800
     clf = build_tiny_classifier(EMOTIONS, seed=seed, layers=1)
     rng = np.random.default_rng(seed)
@@ -137,25 +130,7 @@ def anger_for_women():
         word = str(rng.choice(list(EMOTION_OF)))
         texts.append(f"{rng.choice(FEMALE if female else MALE)} was {word} about {rng.choice(THINGS)}")
         labels.append(EMOTIONS.index("anger" if female and rng.random() < 0.6 else EMOTION_OF[word]))
-    enc = clf.tokenizer(texts, padding=True, return_tensors="pt")
-    y = torch.tensor(labels)
-    model = clf.model
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=5e-3)
-    gen = torch.Generator().manual_seed(seed)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for _ in range(400):
-            idx = torch.randint(0, n, (32,), generator=gen)
-            loss = model(input_ids=enc["input_ids"][idx], attention_mask=enc["attention_mask"][idx], labels=y[idx]).loss
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    finally:
-        torch.set_num_threads(threads)
-    model.eval()
-    return clf
+    return fit_tiny(clf, texts, labels, steps=400, seed=seed)
 
 
 def test_planted_anger_association_is_flagged_on_anger_only(anger_for_women):
