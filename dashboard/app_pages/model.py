@@ -19,13 +19,16 @@ if not metrics:
     v.not_measured("Model quality", "The run has no metrics section; re-run `auditkit audit`.")
     st.stop()
 
+METRIC_LABELS = {"accuracy": "Accuracy", "macro_precision": "Macro precision", "macro_recall": "Macro recall",
+                 "macro_f1": "Macro-F1", "subset_accuracy": "Subset accuracy", "micro_f1": "Micro-F1",
+                 "samples_f1": "Samples-F1", "hamming_loss": "Hamming loss"}
 boot = metrics.get("bootstrap") or {}
 multi = sections.is_multi_label(run)
 headline = sections.headline_metrics(run)
 cols = st.columns(len(headline))
 for col, name in zip(cols, headline):
     entry = v.metric_entry(rec, name)
-    col.metric(name.replace("_", " ").capitalize().replace("f1", "F1"), v.number(entry.get("value")))
+    col.metric(METRIC_LABELS[name], v.number(entry.get("value")))
     col.caption(f"95% CI {v.ci_text(entry) or 'not computed'}")
 cols = st.columns(4)
 if not multi:
