@@ -2,9 +2,10 @@
 
 An attributor is built once for a classifier and answers one verb,
 ``attribute(texts, *, target=None)``, with one :class:`WordAttribution` per
-text. What is attributed is the model's softmax probability of the target
-class; every method scores the words of the text, signed (positive pushes
-the probability of the target up).
+text. What is attributed is the model's probability of the target class
+(softmax; a label's sigmoid for a multi-label model); every method scores
+the words of the text, signed (positive pushes the probability of the
+target up).
 """
 
 from __future__ import annotations
