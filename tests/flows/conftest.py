@@ -24,3 +24,28 @@ def app_page(monkeypatch):
         return at
 
     return open_page
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli("audit", ...)`` -> (exit status, stdout, stderr) of the auditkit command line."""
+    from auditkit.cli import main
+
+    def run(*argv):
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory):
+    """A tiny random BERT saved as a model directory: the backbone the flows fine-tune."""
+    from tiny_models import build_tiny_classifier
+
+    base = tmp_path_factory.mktemp("tiny-base") / "tiny"
+    clf = build_tiny_classifier()
+    clf.model.save_pretrained(base)
+    clf.tokenizer.save_pretrained(base)
+    return base

@@ -17,21 +17,10 @@ TEST = ROOT / "sample_data" / "emotion" / "emotion_test.csv"
 EMOTIONS = ["anger", "fear", "joy", "sadness"]
 
 
-def cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture(scope="module")
-def flow(tmp_path_factory):
-    from tiny_models import build_tiny_classifier
-
+def flow(tmp_path_factory, tiny_base):
     root = tmp_path_factory.mktemp("emotion")
-    base = root / "tiny"
-    clf = build_tiny_classifier()
-    clf.model.save_pretrained(base)
-    clf.tokenizer.save_pretrained(base)
+    base = tiny_base
     model = root / "models" / "emotion"
     assert main([str(a) for a in ("train", "--data", TRAIN, "--base", base, "--epochs", "1", "--batch-size", "16",
                                   "--limit", "160", "--learning-rate", "1e-3", "--out", model)]) == 0
@@ -72,24 +61,24 @@ def test_metrics_equal_scikit_learn_and_every_class_is_probed(flow):
         assert len(flips) == 1
 
 
-def test_report_compare_gate(flow, capsys, tmp_path):
+def test_report_compare_gate(flow, cli, tmp_path):
     runs = flow / "runs"
-    code, _, err = cli(capsys, "report", runs / "a", "--format", "md", "--out", tmp_path / "a.md")
+    code, _, err = cli("report", runs / "a", "--format", "md", "--out", tmp_path / "a.md")
     assert code == 0, err
     text = (tmp_path / "a.md").read_text()
     record = json.loads((runs / "a" / "run.json").read_text())
     assert "### Every class" in text and f"gender (on {record['bias']['gender']['class']})" in text
-    code, _, err = cli(capsys, "report", runs / "a", "--out", tmp_path / "a.html")
+    code, _, err = cli("report", runs / "a", "--out", tmp_path / "a.html")
     assert code == 0, err
 
-    code, out, err = cli(capsys, "compare", runs / "a", runs / "b")
+    code, out, err = cli("compare", runs / "a", runs / "b")
     assert code == 0, err
     assert "McNemar" in out and "gender gap" in out
 
     policy = tmp_path / "policy.toml"
     policy.write_text("[checks.min_class_recall]\nthreshold = 0.0\n[checks.min_label_recall]\nthreshold = 0.9\n"
                       "[checks.max_bias_gap]\nthreshold = 1.0\n")
-    code, out, err = cli(capsys, "gate", runs / "b", "--policy", policy, "--baseline", runs / "a")
+    code, out, err = cli("gate", runs / "b", "--policy", policy, "--baseline", runs / "a")
     assert "no_regression[accuracy]" in out and "min_class_recall[joy]" in out
     assert "skip" in out  # min_label_recall: not a multi-label run
     assert code in (0, 1), err

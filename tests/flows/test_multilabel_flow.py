@@ -19,26 +19,15 @@ TEST = ROOT / "sample_data" / "toxicity" / "toxicity_test.csv"
 LABELS = ["toxic", "insult", "threat", "identity_attack"]
 
 
-def cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def label_cols():
     return [a for name in LABELS for a in ("--label-col", name)]
 
 
 @pytest.fixture(scope="module")
-def flow(tmp_path_factory):
+def flow(tmp_path_factory, tiny_base):
     """Train once; audit twice (label-list column at 0.5; 0/1 columns with a lower toxic threshold)."""
-    from tiny_models import build_tiny_classifier
-
     root = tmp_path_factory.mktemp("multilabel")
-    base = root / "tiny"
-    clf = build_tiny_classifier()
-    clf.model.save_pretrained(base)
-    clf.tokenizer.save_pretrained(base)
+    base = tiny_base
     model = root / "models" / "tox"
     assert main([str(a) for a in ("train", "--data", TRAIN, *label_cols(), "--multi-label", "--base", base, "--epochs", "1",
                                   "--batch-size", "16", "--limit", "160", "--learning-rate", "1e-3", "--out", model)]) == 0
@@ -122,16 +111,16 @@ def test_probes_score_each_label_with_its_sigmoid(flow):
     assert set(probes[probes["target_label"] == "toxic"]["predicted_label"]) <= {"toxic", "not toxic"}
 
 
-def test_report_compare_gate(flow, capsys, tmp_path):
+def test_report_compare_gate(flow, cli, tmp_path):
     runs = flow / "runs"
-    code, _, err = cli(capsys, "report", runs / "a", "--format", "md", "--out", tmp_path / "a.md")
+    code, _, err = cli("report", runs / "a", "--format", "md", "--out", tmp_path / "a.md")
     assert code == 0, err
     text = (tmp_path / "a.md").read_text()
     assert "## Per-label scores" in text and "BPSN AUC" in text and "subset_accuracy" in text
-    code, _, err = cli(capsys, "report", runs / "a", "--out", tmp_path / "a.html")
+    code, _, err = cli("report", runs / "a", "--out", tmp_path / "a.html")
     assert code == 0, err
 
-    code, out, err = cli(capsys, "compare", runs / "a", runs / "b")
+    code, out, err = cli("compare", runs / "a", runs / "b")
     assert code == 0, err
     assert "subset accuracy" in out and "McNemar" in out
     cmp = compare_runs([runs / "a", runs / "b"], n_boot=200)
@@ -155,13 +144,13 @@ def test_report_compare_gate(flow, capsys, tmp_path):
     threshold = sorted(r["recall"] for r in recall.values())[1]  # between the two lowest: exactly one label fails
     policy = tmp_path / "policy.toml"
     policy.write_text(f"[checks.min_label_recall]\nthreshold = {threshold}\n")
-    code, out, err = cli(capsys, "gate", runs / "b", "--policy", policy)
+    code, out, err = cli("gate", runs / "b", "--policy", policy)
     failing = [label for label, r in recall.items() if r["recall"] < threshold]
     assert code == (1 if failing else 0), out + err
     for label in LABELS:
         assert f"min_label_recall[{label}]" in out
     policy.write_text("[checks.min_class_recall]\nthreshold = 0.99\n")  # a single-label check: skipped, not failed
-    code, out, err = cli(capsys, "gate", runs / "b", "--policy", policy)
+    code, out, err = cli("gate", runs / "b", "--policy", policy)
     assert code == 0 and "skip" in out and "min_label_recall checks it" in out
 
 
