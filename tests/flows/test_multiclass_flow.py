@@ -4,7 +4,6 @@ class is probed (no --target-label needed), every stored metric equals scikit-le
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
