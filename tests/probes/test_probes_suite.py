@@ -179,3 +179,15 @@ def test_works_with_a_real_tiny_model(tiny_classifier):
     assert isinstance(report.table, pd.DataFrame)
     assert np.isfinite(report.table["score"]).all()
     assert report.summary["gender"]["n_pairs"] == 860
+
+
+def test_one_row_placebo_is_too_few_terms_to_test(tmp_path):
+    """John vs Adam: one lexicon row says nothing about a group, however many templates repeat it."""
+    path = tmp_path / "placebo.json"
+    path.write_text(json.dumps({"attribute": "placebo", "groups": ["a", "b"], "names": [{"a": "John", "b": "Adam"}]}))
+    clf = KeywordClassifier(["John"], shift=-0.05)  # the model does react to the name
+    s = run_probes(clf, attributes=["placebo"], lexicon_files=[path], n_boot=200).summary["placebo"]
+    assert s["gap"] == pytest.approx(-0.05, abs=0.005)
+    assert s["verdict"] == "inconclusive" and s["verdict_reason"].startswith("too few terms to test")
+    assert s["p_value"] is None and s["p_value_holm"] is None
+    assert s["n_rows"] == 1 and s["n_templates"] == 16
