@@ -113,8 +113,8 @@ def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
     S.require_section(run, "bias", needed_by=f"policy check {check!r}")
     attrs = S.bias_attributes(run)
     if not attrs:
-        raise RunStoreError(f"run {run.name!r} has a bias section without probed attributes, which policy check {check!r} needs; "
-                            "re-run auditkit audit with --probes gender,race")
+        raise RunStoreError(f"run {run.name!r} has no 'bias' section with probed attributes (it was audited without probes), "
+                            f"which policy check {check!r} needs; re-run auditkit audit with --probes gender,race")
     wanted = opts.get("attributes")
     if wanted:
         missing = [a for a in wanted if a not in attrs]

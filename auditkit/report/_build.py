@@ -101,7 +101,7 @@ def _limitations(run: Run, data: dict) -> list[str]:
         if small:
             notes.append(f"Groups of {col!r} too small to trust: {', '.join(map(str, small))}.")
     bias = data["bias"]
-    if bias is None:
+    if bias is None or not bias["attributes"]:
         notes.append("Bias probes were not run: nothing is known about counterfactual gender or race bias.")
     else:
         for attr, entry in bias["attributes"].items():
@@ -132,7 +132,7 @@ def _highlights(data: dict) -> list[str]:
             label = "Accuracy" if name == "accuracy" else "Macro-F1"
             lines.append(f"{label}: {e['value']:.3f}{ci}.")
     bias = data["bias"]
-    if bias is None:
+    if bias is None or not bias["attributes"]:
         lines.append("Bias: not measured (run audited without probes).")
     else:
         for attr, e in bias["attributes"].items():

@@ -163,7 +163,7 @@ def _slices_lines(data: dict) -> list[str]:
 def _bias_lines(data: dict) -> list[str]:
     L = ["## Bias probes", ""]
     bias = data["bias"]
-    if not bias:
+    if not bias or not bias["attributes"]:  # no probes (the section may hold observed groups only)
         return L + ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
     L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
     L += table(BIAS_HEAD, bias_rows(bias))

@@ -633,7 +633,7 @@ def _check_typeddict(value, cls, path: str) -> None:
         _check(value[key], extra_type[0], where)
     if cls is Bias:
         attributes = [k for k in value if k not in known]
-        listed = value["settings"]["attributes"]
+        listed = value["settings"]["attributes"] if "settings" in value else []  # no probes: observed groups only
         if sorted(attributes) != sorted(listed):
             raise SchemaError(f"{path}.settings.attributes", f"lists {listed} but the section holds {attributes}")
 

@@ -20,10 +20,25 @@ ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202e"
 FAST = ["--n-boot", "0", "--probes", "none", "--attributions", "0"]
 
 
-def _record(name: str) -> dict:
-    return {"model": {"name": name, "source": name, "labels": [name, "b"]},
-            "dataset": {"source": f"{name}.csv", "n_examples": 1},
-            "metrics": {"accuracy": {"value": 1.0, "ci_low": None, "ci_high": None}}}
+_AUDITED: list[dict] = []
+
+
+def _record(name: str) -> tuple[dict, dict]:
+    """A record of a real (tiny, metrics-only) audit whose model and data are called ``name``."""
+    import copy
+
+    if not _AUDITED:
+        from real_runs import audit_run
+
+        root = Path(__import__("tempfile").mkdtemp(prefix="hostile-outputs-"))
+        run = read_run(audit_run(root / "run", probes=False, attributions=False))
+        _AUDITED.append((run.record, {"predictions": run.table("predictions")}))
+    record = copy.deepcopy(_AUDITED[0][0])
+    record["model"]["name"] = record["model"]["source"] = name
+    record["dataset"]["source"] = f"{name}.csv"
+    for key in ("run_id", "created_at", "schema_version"):
+        record.pop(key, None)
+    return record, _AUDITED[0][1]
 
 
 def _dead_pid() -> int:
@@ -40,7 +55,7 @@ def test_printable_removes_escape_sequences_controls_and_direction_overrides():
 
 
 def test_runs_listing_prints_no_escape_sequences(tmp_path, capsys):
-    write_run(tmp_path / "evil", _record(f"evil{ESCAPES}"))
+    write_run(tmp_path / "evil", *_record(f"evil{ESCAPES}"))
     for fmt in ("table", "csv", "json"):
         assert main(["runs", str(tmp_path), "--format", fmt]) == 0
         out = capsys.readouterr().out
@@ -48,7 +63,7 @@ def test_runs_listing_prints_no_escape_sequences(tmp_path, capsys):
 
 
 def test_markdown_report_copies_no_escape_sequences(tmp_path, capsys):
-    write_run(tmp_path / "evil", _record(f"evil{ESCAPES}"))
+    write_run(tmp_path / "evil", *_record(f"evil{ESCAPES}"))
     assert main(["report", str(tmp_path / "evil"), "--format", "md", "--out", "-"]) == 0
     out = capsys.readouterr().out
     assert "evil" in out and not any(ch in out for ch in "\x1b\x07\u202e")
@@ -57,13 +72,13 @@ def test_markdown_report_copies_no_escape_sequences(tmp_path, capsys):
 def test_leftovers_of_dead_writers_are_never_listed_and_the_next_write_removes_them(tmp_path):
     dead = _dead_pid()
     for name in (f".run.tmp-{dead}-abc", f".run.old-{dead}-def", ".run.tmp-legacy"):
-        write_run(tmp_path / "staging-source", _record("x"))
+        write_run(tmp_path / "staging-source", *_record("x"))
         (tmp_path / "staging-source").rename(tmp_path / name)
     alive = tmp_path / f".run.tmp-{os.getppid()}-ghi"  # a writer that still runs: left alone
     alive.mkdir()
     assert list_runs(tmp_path) == []
     assert len(leftovers(tmp_path / "run")) == 3
-    write_run(tmp_path / "run", _record("new"))
+    write_run(tmp_path / "run", *_record("new"))
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["run", alive.name])
     assert [r.name for r in list_runs(tmp_path)] == ["run"]
 
@@ -98,7 +113,7 @@ def test_model_fingerprint_covers_the_tokenizer_files(tmp_path, tiny_model_dir, 
 
 
 def test_a_report_write_removes_what_a_killed_report_writer_left(tmp_path, capsys):
-    write_run(tmp_path / "run", _record("x"))
+    write_run(tmp_path / "run", *_record("x"))
     stale = tmp_path / f".report.md.tmp-{_dead_pid()}-abc"
     stale.write_text("half a report")
     assert main(["report", str(tmp_path / "run"), "--format", "md", "--out", str(tmp_path / "report.md")]) == 0
