@@ -31,8 +31,8 @@ def _scope(run, attribute, family):
     return rows, entry
 
 
-@pytest.mark.parametrize("attribute,family", [("gender", None), ("race", None), ("gender", "templates_names"),
-                                              ("race", "templates_names")])
+@pytest.mark.parametrize("attribute,family", [("gender", None), ("race", None), ("gender", "templates_nouns"),
+                                              ("race", "templates_identity_terms"), ("gender", "dataset_counterfactual")])
 def test_counterfactual_modules_match_the_run(stored_runs, attribute, family):
     run = stored_runs[0]
     settings = run.record["bias"]["settings"]
@@ -62,10 +62,12 @@ def test_counterfactual_modules_match_the_run(stored_runs, attribute, family):
 
 
 def test_auc_modules_match_scikit_learn_and_combine(stored_runs):
-    preds = stored_runs[0].predictions
-    y = (preds["label"] == "positive").astype(int).to_numpy()
-    score = preds["prob_positive"].to_numpy()
-    member = (preds["gender_mention"] == "female").to_numpy()
+    run = stored_runs[0]
+    preds = run.predictions
+    positive = run.record["model"]["labels"][1]
+    y = (preds["label"] == positive).astype(int).to_numpy()
+    score = preds[f"prob_{positive}"].to_numpy()
+    member = (preds["gender_mention"] == preds["gender_mention"].value_counts().index[0]).to_numpy()
     combined = evaluate.combine([_load("subgroup_auc"), _load("bpsn_auc"), _load("bnsp_auc")])
     got = combined.compute(predictions=score.tolist(), references=y.tolist(), subgroup=member.tolist())
     bpsn = (member & (y == 0)) | (~member & (y == 1))

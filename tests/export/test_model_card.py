@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+from pathlib import Path
+
 import pytest
 
 from auditkit.cli import main
@@ -56,7 +58,7 @@ def test_card_parses_back_with_the_runs_values(stored_runs, tmp_path, capsys):
     assert results["f1"].metric_value == metrics["macro_f1"]["value"]
     assert results["f1"].metric_args == {"average": "macro"}
     assert {r.task_type for r in results.values()} == {"text-classification"}
-    assert {r.dataset_name for r in results.values()} == {"reviews_test.csv"}
+    assert {r.dataset_name for r in results.values()} == {Path(run.record["dataset"]["source"]).name}
     assert card.data.model_name == run.record["model"]["name"]
     text = card.text
     for name in ("accuracy", "macro_f1"):  # intervals in the text
@@ -110,9 +112,10 @@ def test_update_keeps_the_authors_card(stored_runs, tmp_path, capsys):
     assert "# My model" in card.text and "Two epochs, learning rate 1e-4." in card.text
     assert card.text.count("## Evaluation results") == 1
     by_dataset = {(r.dataset_name, r.metric_type): r.metric_value for r in card.data.eval_results}
+    data_name = Path(run_b.record["dataset"]["source"]).name
     assert by_dataset == {("SST-2", "accuracy"): 0.91,
-                          ("reviews_test.csv", "accuracy"): run_b.record["metrics"]["accuracy"]["value"],
-                          ("reviews_test.csv", "f1"): run_b.record["metrics"]["macro_f1"]["value"]}
+                          (data_name, "accuracy"): run_b.record["metrics"]["accuracy"]["value"],
+                          (data_name, "f1"): run_b.record["metrics"]["macro_f1"]["value"]}
     assert run_b.run_id in card.text and run_a.run_id not in card.text
 
 
