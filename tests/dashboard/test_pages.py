@@ -101,7 +101,7 @@ def test_overview_one_row_per_run_with_record_numbers(env):
         assert row["accuracy"] == pytest.approx(rec["metrics"]["accuracy"]["value"])
         assert row["macro-F1"] == pytest.approx(rec["metrics"]["macro_f1"]["value"])
         assert row["accuracy CI"] == f"[{rec['metrics']['accuracy']['ci_low']:.3f}, {rec['metrics']['accuracy']['ci_high']:.3f}]"
-        if "bias" in rec:
+        if "settings" in rec.get("bias", {}):  # probed (a bias section may hold observed groups only)
             assert row["gender gap"] == pytest.approx(rec["bias"]["gender"]["gap"])
             assert row["race gap"] == pytest.approx(rec["bias"]["race"]["gap"])
             for attribute in ("gender", "race"):
@@ -111,7 +111,8 @@ def test_overview_one_row_per_run_with_record_numbers(env):
         else:
             assert row["gender verdict"] == "not measured"
             assert row["identity share"] != row["identity share"]  # NaN: not measured
-        verdict = evaluate_gate(read_run(env / row["run"]), load_policy(default_policy_path())) if "bias" in rec else None
+        verdict = (evaluate_gate(read_run(env / row["run"]), load_policy(default_policy_path()))
+                   if "settings" in rec.get("bias", {}) else None)
         if verdict is not None:
             assert row["gate"] == ("pass" if verdict.passed else "fail")
         else:  # the policy needs sections this run lacks
@@ -217,7 +218,7 @@ def test_whatif_page_scores_variants(env):
     at = open_page("whatif")
     at.text_input(key="ak_whatif_text").input("She said her sister loved the food.").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert metric_value(at, "Prediction") in real_runs.LABELS
+    assert metric_value(at, "Prediction").replace("\\", "") in real_runs.LABELS  # shown as escaped text
     variants = next(df.value for df in at.dataframe if "variant" in df.value.columns)
     assert "He said his brother loved the food." in set(variants["variant"])
     assert set(variants["attribute"]) >= {"gender"}

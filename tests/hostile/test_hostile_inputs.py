@@ -435,7 +435,7 @@ def c_option_alpha_two(sb):
     return audit(sb, "--alpha", "2")
 
 
-@case("unknown --attribution-method 'magic'")
+@case("--attribution-method 'magic' is unknown")
 def c_option_unknown_attribution_method(sb):
     return audit(sb, "--attributions", "4", "--attribution-method", "magic")
 
