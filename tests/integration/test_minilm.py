@@ -35,10 +35,23 @@ def test_fine_tune_minilm_briefly_then_audit(tmp_path, capsys):
     for attribute in ("gender", "race"):
         entry = run["bias"][attribute]
         assert entry["n_pairs"] > 1000
-        # the gap is the mean paired difference of the stored sentence scores (first gap group minus second)
+        # the gap, recomputed from the stored sentence scores: per family the mean of D[lexicon row, template]
+        # (slot words averaged) or, for dataset counterfactuals, the mean of the strata means; families weigh equally
         a, b = entry["gap_groups"]
-        wide = probes[probes.attribute == attribute].pivot_table(index="instance_id", columns="group", values="score")
-        assert entry["gap"] == pytest.approx((wide[a] - wide[b]).dropna().mean(), abs=1e-9)
+        rows = probes[probes.attribute == attribute]
+        family_gaps = []
+        for family in entry["families_combined"]:
+            sub = rows[rows.family == family]
+            wide = sub.pivot_table(index="instance_id", columns="group", values="score")
+            d = (wide[a] - wide[b]).rename("d").to_frame().join(sub.drop_duplicates("instance_id").set_index("instance_id"))
+            if family == "dataset_counterfactual":
+                sizes = d.groupby("stratum")["d"].size()
+                family_gaps.append(d[d.stratum.isin(sizes[sizes >= 2].index)].groupby("stratum")["d"].mean().mean())
+            else:
+                family_gaps.append(d.groupby(["row", "template_id"])["d"].mean().mean())
+        assert entry["gap"] == pytest.approx(sum(family_gaps) / len(family_gaps), abs=1e-9)
+        means = entry["group_means"]
+        assert entry["gap"] == pytest.approx(means[a] - means[b], abs=1e-9)
     attributions = pd.read_parquet(tmp_path / "run" / "attributions.parquet")
     section = run["attributions"]
     assert section["n_examples"] == len(attributions) >= 4
