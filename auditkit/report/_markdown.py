@@ -173,7 +173,8 @@ def _bias_lines(data: dict) -> list[str]:
         L += table(DETAIL_HEAD, detail_rows(e))
         d = e["paired_differences"]
         if d:
-            L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, mean {fmt_num(d['mean'], signed=True)}, "
+            L += [f"Paired differences ({cell(e['gap_definition'])}): n = {d['n']}, unweighted mean {fmt_num(d['mean'], signed=True)} "
+                  f"(the gap above weighs families and templates equally, so it can differ), "
                   f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
                   f"{fmt_num(d['max'], signed=True)}.", ""]
         if e["worst_pairs"]:
