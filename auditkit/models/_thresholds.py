@@ -10,6 +10,8 @@ import numpy as np
 
 from auditkit.errors import ConfigError
 
+__all__ = ["DEFAULT_THRESHOLD", "check_thresholds", "resolve_thresholds"]
+
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -21,6 +23,16 @@ def _check(value, where: str) -> float:
     if not 0 < t < 1:
         raise ConfigError(f"{where} must be between 0 and 1 (exclusive), got {value!r}; e.g. 0.5")
     return t
+
+
+def check_thresholds(labels: Sequence[str], thresholds: Sequence[float]) -> np.ndarray:
+    """``thresholds`` as an array, one per label, each inside (0, 1); else a one-line :class:`ConfigError`."""
+    out = np.asarray(thresholds, dtype=float).ravel()
+    if len(out) != len(labels):
+        raise ConfigError(f"{len(out)} thresholds for {len(labels)} labels; give one per label")
+    for name, value in zip(labels, out):
+        _check(float(value), f"the threshold of {str(name)!r}")
+    return out
 
 
 def resolve_thresholds(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import ConfigError
+from auditkit.models import check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
 from auditkit.probes._crossed import (
     TemplateComponent,
@@ -26,8 +27,7 @@ from auditkit.probes._verdict import BIAS, MIN_ROWS, bias_verdict, combine_verdi
 from auditkit.probes._swap import dataset_counterfactuals
 from auditkit.probes._templates import template_instances
 
-__all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_probe_options", "check_thresholds",
-           "probe_families",
+__all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_probe_options", "probe_families",
            "resolve_target_label", "DATASET_FAMILY"]
 
 N_WORST_PAIRS = 5
@@ -111,17 +111,6 @@ def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"),
     resolve_lexicons(attributes, lexicon_files)
     if target_label is not None or len(labels) == 2:  # otherwise every class is probed
         resolve_target_label(labels, target_label)
-
-
-def check_thresholds(labels: Sequence[str], thresholds: Sequence[float]) -> np.ndarray:
-    """``thresholds`` as an array, one per label, each inside (0, 1); else a one-line :class:`ConfigError`."""
-    out = np.asarray(thresholds, dtype=float).ravel()
-    if len(out) != len(labels):
-        raise ConfigError(f"{len(out)} thresholds for {len(labels)} labels; give one per label")
-    bad = [(str(name), t) for name, t in zip(labels, out) if not 0 < t < 1]
-    if bad:
-        raise ConfigError(f"the threshold of {bad[0][0]!r} must be between 0 and 1 (exclusive), got {bad[0][1]:g}")
-    return out
 
 
 def _seed_for(seed: int, *parts: str) -> list[int]:
