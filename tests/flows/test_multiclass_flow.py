@@ -79,6 +79,8 @@ def test_report_compare_gate(flow, cli, tmp_path):
     policy.write_text("[checks.min_class_recall]\nthreshold = 0.0\n[checks.max_bias_gap]\nthreshold = 1.0\n")
     code, out, err = cli("gate", runs / "b", "--policy", policy, "--baseline", runs / "a")
     assert "no_regression[accuracy]" in out and "min_class_recall[joy]" in out
+    # per-class runs: the bias checks run for every class x attribute
+    assert all(f"max_bias_gap[gender:{c}]" in out for c in EMOTIONS), out
     assert code in (0, 1), err
 
 
