@@ -224,6 +224,16 @@ def bias_attributes(run: Run) -> dict[str, dict]:
     return sections.bias_attributes(run)
 
 
+def bias_classes(run: Run) -> dict[str, dict[str, dict]]:
+    """A per-class run's ``{class: {attribute: entry}}``; {} when one target label was probed."""
+    return sections.bias_classes(run)
+
+
+def class_bias_rows(run: Run) -> list[dict]:
+    """A per-class run's class x attribute verdict table."""
+    return sections.class_bias_rows(run)
+
+
 def bias_view(run: Run, attribute: str) -> dict:
     """For one attribute: per-instance paired differences and the worst pairs."""
     return _bias_view_cached(str(run.path), _tables_mtime(run), attribute)

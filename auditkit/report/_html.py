@@ -7,7 +7,8 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import BIAS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, bias_rows, detail_rows, fairness_rows, fmt_num, share_rows, top_word_rows
+from auditkit.report._markdown import (BIAS_HEAD, CLASS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, attribute_title, bias_rows, class_rows,
+                                       detail_rows, fairness_rows, fmt_num, score_sentence, share_rows, top_word_rows)
 from auditkit.store import Run
 
 SECTIONS = (
@@ -198,10 +199,17 @@ def _bias_html(run, data, figs) -> str:
     bias = data.get("bias")
     if not bias or not bias.get("attributes"):
         return '<p class="nm">not measured — the audit ran without bias probes (use --probes gender,race).</p>'
-    out = f"<p>Score: the model's probability of <b>{esc(bias.get('target_label'))}</b>. Gap = first group − second.</p>"
+    if bias["target_label"] is not None:
+        out = f"<p>Score: the model's probability of <b>{esc(bias['target_label'])}</b>. Gap = first group − second.</p>"
+    else:
+        out = f"<p>{esc(score_sentence(bias))} Gap = first group − second.</p>"
     out += _table(BIAS_HEAD, bias_rows(bias))
+    if bias["classes"]:
+        out += '<h3 id="bias-every-class">Every class</h3>' + _table(CLASS_HEAD, class_rows(bias))
     for attr, e in bias["attributes"].items():
-        out += f'<h3 id="bias-{esc(attr)}">{esc(attr)}</h3>'
+        out += f'<h3 id="bias-{esc(attr)}">{esc(attribute_title(attr, e))}</h3>'
+        if e.get("headline_reason"):
+            out += f"<p>Headline: {esc(e['headline_reason'])}.</p>"
         out += f"<p>Gap: {esc(e['gap_definition'])}." + (f" {esc(e['note'])}." if e.get("note") else "") + "</p>"
         out += _table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
         out += figs.div(F.bias_gap_figure(run, attr))

@@ -37,6 +37,27 @@ def detail_rows(e: dict) -> list[tuple]:
 
 DETAIL_HEAD = ("subset", "gap", "CI low", "CI high", "p (uncorrected)")
 
+CLASS_HEAD = ("class", "attribute", "gap", "CI low", "CI high", "p (Holm)", "verdict", "why", "flip rate")
+
+
+def class_rows(bias: dict) -> list[tuple]:
+    """A per-class run's class x attribute table (empty for one target label)."""
+    return [(r["class"], r["attribute"], r["gap"], r["ci_low"], r["ci_high"], pval(r["p_value_holm"]),
+             format_verdict(r["verdict"]), r["verdict_reason"], r["flip_rate"]) for r in bias["classes"]]
+
+
+def score_sentence(bias: dict) -> str:
+    """What the probe score is, as plain text (callers escape it)."""
+    if bias["target_label"] is not None:
+        return f"Score: probability of {bias['target_label']}."
+    return ("Score: the probability of each class in turn (every class probed, one Holm correction across every "
+            "class x attribute test); each attribute below shows its headline class.")
+
+
+def attribute_title(attr: str, e: dict) -> str:
+    """An attribute's heading: its name, and in a per-class run the class it is shown on."""
+    return attr if e.get("headline_class") is None else f"{attr} (on {e['headline_class']})"
+
 FAIRNESS_HEAD = ("measure", "value", "CI low", "CI high", "between", "fairlearn (all groups)", "left out")
 
 
@@ -165,10 +186,18 @@ def _bias_lines(data: dict) -> list[str]:
     bias = data["bias"]
     if not bias or not bias["attributes"]:  # no probes (the section may hold observed groups only)
         return L + ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
-    L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
+    if bias["target_label"] is not None:
+        L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
+    else:
+        L += [cell(score_sentence(bias)), ""]
     L += table(BIAS_HEAD, bias_rows(bias))
+    if bias["classes"]:
+        L += ["### Every class", ""] + table(CLASS_HEAD, class_rows(bias))
     for attr, e in bias["attributes"].items():
-        L += [f"### {cell(attr)}", "", f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e["note"] else ""), ""]
+        L += [f"### {cell(attribute_title(attr, e))}", ""]
+        if e.get("headline_reason"):
+            L += [f"Headline: {cell(e['headline_reason'])}.", ""]
+        L += [f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e["note"] else ""), ""]
         L += table(("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
         L += table(DETAIL_HEAD, detail_rows(e))
         d = e["paired_differences"]
