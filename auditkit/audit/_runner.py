@@ -19,8 +19,8 @@ import pandas as pd
 
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
-from auditkit.metrics import evaluate_predictions
-from auditkit.models import Predictions, TextClassifier, map_labels
+from auditkit.metrics import evaluate_multilabel, evaluate_predictions
+from auditkit.models import DEFAULT_THRESHOLD, Predictions, TextClassifier, check_thresholds, map_label_sets, map_labels
 
 
 @dataclass
@@ -94,6 +94,28 @@ def predictions_frame(dataset: TextDataset, probabilities: np.ndarray, y_true: n
     return frame
 
 
+def multilabel_predictions_frame(dataset: TextDataset, probabilities: np.ndarray, y_true: np.ndarray,
+                                 labels: list[str], thresholds: np.ndarray) -> pd.DataFrame:
+    """One row per example of a multi-label run: text, true and predicted label sets, per label truth /
+    probability / decision, exact match, group columns (``schema.MULTILABEL_PREDICTIONS``)."""
+    y_pred = (probabilities >= thresholds).astype(np.int64)
+
+    def joined(matrix):
+        return ["|".join(labels[k] for k in np.flatnonzero(row)) for row in matrix]
+
+    columns = {"text": dataset.texts, "labels": joined(y_true), "predicted": joined(y_pred)}
+    columns |= {f"true_{name}": y_true[:, k].astype(np.int64) for k, name in enumerate(labels)}
+    columns |= {f"prob_{name}": probabilities[:, k].astype(np.float64) for k, name in enumerate(labels)}
+    columns |= {f"pred_{name}": y_pred[:, k] for k, name in enumerate(labels)}
+    columns["exact_match"] = (y_pred == y_true).all(axis=1)
+    frame = pd.DataFrame(columns)
+    for column, values in dataset.groups.items():
+        if column in frame.columns:
+            raise DataError(f"group column {column!r} clashes with a predictions column; rename it in the data")
+        frame[column] = values
+    return frame
+
+
 def run_audit(
     classifier: TextClassifier,
     dataset: TextDataset,
@@ -102,6 +124,7 @@ def run_audit(
     log: Callable[[str], None] | None = None,
     progress: bool | None = None,
     predictions: Predictions | None = None,
+    thresholds=None,
 ) -> AuditResult:
     """Audit ``classifier`` on ``dataset``.
 
@@ -118,6 +141,9 @@ def run_audit(
     predictions : Predictions, optional
         Probabilities already computed by this classifier on this dataset
         (``--resume``); the prediction stage is then skipped.
+    thresholds : sequence of float, optional
+        A multi-label model's decision threshold per label (default 0.5
+        each); a single-label model takes none.
 
     Returns
     -------
@@ -129,6 +155,18 @@ def run_audit(
     if dataset.labels is None:
         raise DataError("an audit needs labels; pass --label-col naming the label column")
     labels = classifier.labels
+    multi_label = classifier.multi_label
+    label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
+    if multi_label:
+        thresholds = check_thresholds(labels, [DEFAULT_THRESHOLD] * len(labels) if thresholds is None else thresholds)
+        y_true = map_label_sets(dataset.labels if label_sets else [(str(v),) for v in dataset.labels], labels)
+    else:
+        if thresholds is not None:
+            raise ConfigError(f"decision thresholds apply to multi-label models; {classifier.name!r} is single-label "
+                              "(softmax over classes): drop --threshold and --threshold-file", parameter="thresholds")
+        if label_sets:
+            raise ConfigError(f"the data holds label sets (several labels per example) but {classifier.name!r} is a "
+                              "single-label classifier; pass one --label-col with one class per example")
     timings: dict[str, float] = {}
     if options.probes:  # probes: fail fast on a bad attribute, lexicon or target label, before predicting
         from auditkit.probes import check_probe_options
@@ -154,7 +192,8 @@ def run_audit(
         yield
         timings[stage] = round(time.perf_counter() - start, 3)
 
-    y_true = map_labels(dataset.labels, labels)
+    if not multi_label:
+        y_true = map_labels(dataset.labels, labels)
     if predictions is None:
         with timed("predict"):
             log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
@@ -165,18 +204,16 @@ def run_audit(
     if predictions.n_truncated:
         log(f"note: {predictions.n_truncated} of {len(dataset)} texts were longer than {classifier.max_length} tokens and were truncated")
     with timed("metrics"):
-        metrics = evaluate_predictions(
-            y_true,
-            predictions.probabilities,
-            label_names=labels,
-            groups=dataset.groups,
-            n_boot=options.n_boot,
-            confidence_level=options.confidence_level,
-            seed=options.seed,
-            n_bins=options.n_bins,
-            min_group_size=options.min_group_size,
-        )
-        observed = _observed_groups(dataset, y_true, predictions.probabilities, labels, options, log) if dataset.groups else None
+        common = dict(label_names=labels, groups=dataset.groups, n_boot=options.n_boot, confidence_level=options.confidence_level,
+                      seed=options.seed, n_bins=options.n_bins, min_group_size=options.min_group_size)
+        metrics = (evaluate_multilabel(y_true, predictions.probabilities, thresholds=thresholds, **common) if multi_label
+                   else evaluate_predictions(y_true, predictions.probabilities, **common))
+        observed = None
+        if dataset.groups and multi_label:
+            log("note: observed-group fairness of one label is not computed for a multi-label model; "
+                "metrics.by_group holds each group's multi-label scores")
+        elif dataset.groups:
+            observed = _observed_groups(dataset, y_true, predictions.probabilities, labels, options, log)
     record = {
         "model": {
             "name": classifier.name,
@@ -196,21 +233,33 @@ def run_audit(
         },
         "metrics": metrics,
     }
-    tables = {"predictions": predictions_frame(dataset, predictions.probabilities, y_true, labels)}
+    tables = {"predictions": multilabel_predictions_frame(dataset, predictions.probabilities, y_true, labels, thresholds)
+              if multi_label else predictions_frame(dataset, predictions.probabilities, y_true, labels)}
     if options.probes:
         with timed("probes"):
-            record["bias"], tables["probes"] = _bias_stage(classifier, dataset, options, log, progress)
+            record["bias"], tables["probes"] = _bias_stage(classifier, dataset, options, log, progress, thresholds)
     if observed is not None:  # also with probes off: the bias section then holds the observed groups only
         bias = record.setdefault("bias", {"target_label": observed["target_label"], "target_label_reason": observed["target_label_reason"]})
         bias["observed_groups"] = observed["by_column"]
     if options.attributions:
         with timed("attributions"):
             record["attributions"], tables["attributions"] = _attribution_stage(
-                classifier, dataset, y_true, predictions.probabilities, tables.get("probes"), options, log, progress
+                classifier, dataset, _top_label_truth(y_true, predictions.probabilities) if multi_label else y_true,
+                predictions.probabilities, tables.get("probes"), options, log, progress
             )
+            if multi_label:
+                record["attributions"]["target"] = "sigmoid probability of the label with the highest probability"
     record["options"] = {k: getattr(options, k) for k in options.__dataclass_fields__}
     record["timings"] = timings
     return AuditResult(record=record, tables=tables)
+
+
+def _top_label_truth(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """A class id per example for the attribution stage's error strata of a multi-label run: the top label
+    (the one explained) when the example carries it, else another label, so the example counts as an error."""
+    top = probabilities.argmax(axis=1)
+    carried = y_true[np.arange(len(top)), top] == 1
+    return np.where(carried, top, (top + 1) % probabilities.shape[1])
 
 
 def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> dict | None:
@@ -247,7 +296,7 @@ def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> di
     return {"target_label": labels[target], "target_label_reason": reason, "by_column": by_column}
 
 
-def _bias_stage(classifier, dataset, options, log, progress):
+def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
     """Counterfactual probes on templates and on the dataset's own texts."""
     from auditkit.probes import run_probes
 
@@ -265,6 +314,7 @@ def _bias_stage(classifier, dataset, options, log, progress):
         min_effect=options.min_effect,
         batch_size=options.batch_size,
         progress=progress,
+        thresholds=thresholds,
     )
     bias = dict(report.summary)
     for attribute in options.probes:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
-from auditkit.cli._common import add_data_options, add_model_options, say, show
+from auditkit.cli._common import add_data_options, add_model_options, label_columns, say, show
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
-from auditkit.models import PRECISIONS, load_classifier
+from auditkit.models import DEFAULT_THRESHOLD, PRECISIONS, load_classifier, resolve_thresholds
 from auditkit.store import check_output_dir, reusable_predictions, write_run
 
 
@@ -43,6 +43,12 @@ def add_parser(sub):
                              "(default: start a local Ray on this machine)")
     engine.add_argument("--ray-replicas", type=int, default=None, metavar="N",
                         help="classifier replicas in the Ray actor pool (default: one per GPU, else one per 4 CPUs)")
+    ml = p.add_argument_group("multi-label models")
+    ml.add_argument("--threshold", type=float, default=None, metavar="T",
+                    help="decision threshold of every label of a multi-label model, inside (0, 1) (default 0.5)")
+    ml.add_argument("--threshold-file", default=None, metavar="FILE",
+                    help='per-label thresholds: JSON {"toxic": 0.4} or TOML (.toml) toxic = 0.4; '
+                         "labels it does not name use --threshold")
     probes = p.add_argument_group("bias probes")
     probes.add_argument("--probes", default=",".join(d.probes),
                         help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: %(default)s)")
@@ -107,6 +113,33 @@ def options_from_args(args) -> AuditOptions:
     return options
 
 
+def check_label_options(args, classifier):
+    """The per-label thresholds of a multi-label model (None for a single-label one), after checking that
+    --label-col, --threshold and --threshold-file fit the model."""
+    cols = label_columns(args)
+    if not classifier.multi_label:
+        if args.threshold is not None or args.threshold_file is not None:
+            raise ConfigError(f"--threshold and --threshold-file apply to multi-label models; {classifier.name!r} is "
+                              "single-label (softmax over classes)")
+        if not isinstance(cols, str):
+            raise ConfigError(f"{len(cols)} --label-col columns describe multi-label data, but {classifier.name!r} is a "
+                              "single-label classifier; pass one --label-col")
+        return None
+    if not isinstance(cols, str):
+        by_name = {c.strip().lower(): c for c in cols}
+        labels = {str(n).strip().lower(): n for n in classifier.labels}
+        unknown = [c for k, c in by_name.items() if k not in labels]
+        missing = [n for k, n in labels.items() if k not in by_name]
+        if unknown or missing:
+            raise ConfigError(
+                f"the 0/1 --label-col columns must be the model's labels ({', '.join(map(repr, classifier.labels))}), one each; "
+                + "; ".join(([f"not a label: {', '.join(map(repr, unknown))}"] if unknown else [])
+                            + ([f"no column for: {', '.join(map(repr, missing))}"] if missing else []))
+            )
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    return resolve_thresholds(classifier.labels, threshold=threshold, threshold_file=args.threshold_file)
+
+
 def run(args) -> int:
     options = options_from_args(args)
     if args.ray_address is not None and args.engine != "ray":
@@ -118,7 +151,16 @@ def run(args) -> int:
     if args.mlflow is not None:  # before the audit: a missing extra or an unreachable server fails in seconds
         from auditkit.export import check_tracking_uri
         tracking_uri = check_tracking_uri(args.mlflow or None)
-    data_options = dict(text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit)
+    # The model first: whether it is multi-label decides how the label column(s) are read.
+    if args.engine == "ray":  # the driver keeps fp32 weights; each replica applies --precision on its device
+        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device="cpu",
+                                     max_length=args.max_length)
+    else:
+        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device=args.device,
+                                     max_length=args.max_length, precision=args.precision)
+    thresholds = check_label_options(args, classifier)
+    data_options = dict(text_col=args.text_col, label_col=label_columns(args), group_cols=args.group_cols, limit=args.limit,
+                        multi_label=classifier.multi_label)
     if args.engine == "ray":
         from auditkit.distributed import RayClassifier, connect, read_ray_dataset
 
@@ -126,31 +168,28 @@ def run(args) -> int:
         say(f"ray: connected to {args.ray_address or 'a local Ray'} "
             f"({int(resources.get('CPU', 0))} CPUs, {int(resources.get('GPU', 0))} GPUs)")
         dataset = read_ray_dataset(args.data, **data_options)
-    else:
-        dataset = load_dataset(args.data, **data_options)
-    if args.engine == "ray":  # the driver keeps fp32 weights; each replica applies --precision on its device
-        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device="cpu",
-                                     max_length=args.max_length)
         classifier = RayClassifier(classifier, replicas=args.ray_replicas, precision=args.precision)
     else:
-        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device=args.device,
-                                     max_length=args.max_length, precision=args.precision)
+        dataset = load_dataset(args.data, **data_options)
     stored = None
     if args.resume:
         stored, reason = reusable_predictions(args.out, classifier=classifier, dataset=dataset)
         say(f"resume: {reason}")
     try:
-        result = run_audit(classifier, dataset, options=options, log=say, predictions=stored)
+        result = run_audit(classifier, dataset, options=options, log=say, predictions=stored, thresholds=thresholds)
     except ConfigError as exc:
         raise flag_error(exc) from None
     path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite or args.resume)
     m = result.record["metrics"]
-    acc, f1 = m["accuracy"], m["macro_f1"]
 
     def ci(entry):
         return f"{entry['value']:.3f}" + (f" [{entry['ci_low']:.3f}, {entry['ci_high']:.3f}]" if entry["ci_low"] is not None else "")
 
-    show(f"run stored in {path}: accuracy {ci(acc)}, macro-F1 {ci(f1)}")
+    if classifier.multi_label:
+        show(f"run stored in {path}: subset accuracy {ci(m['subset_accuracy'])}, micro-F1 {ci(m['micro_f1'])}, "
+             f"macro-F1 {ci(m['macro_f1'])}, Hamming loss {ci(m['hamming_loss'])}")
+    else:
+        show(f"run stored in {path}: accuracy {ci(m['accuracy'])}, macro-F1 {ci(m['macro_f1'])}")
     if tracking_uri is not None:
         from auditkit.export import export_mlflow
         [mlflow_id] = export_mlflow([path], tracking_uri=tracking_uri)

@@ -13,10 +13,19 @@ def add_data_options(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--data", required=required, metavar="SOURCE",
                         help="CSV/TSV/JSONL/Parquet file, or hf:NAME[/CONFIG][:SPLIT] (e.g. hf:glue/sst2:validation)")
     parser.add_argument("--text-col", default="text", help="column holding the texts (default: text)")
-    parser.add_argument("--label-col", default="label", help="column holding the labels (default: label)")
+    parser.add_argument("--label-col", action="append", default=None, metavar="COL",
+                        help="column holding the labels (default: label); for a multi-label model either one column "
+                             "of label lists (a JSON list, or names separated by | or ,) or one 0/1 column per label, "
+                             "named as the label (repeat --label-col)")
     parser.add_argument("--group-col", action="append", default=[], metavar="COL", dest="group_cols",
                         help="column with an observed identity attribute, for slice metrics (repeatable)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N examples")
+
+
+def label_columns(args) -> str | list[str]:
+    """The --label-col value(s): one column name, or a list when the flag was repeated."""
+    given = args.label_col or ["label"]
+    return given[0] if len(given) == 1 else list(given)
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

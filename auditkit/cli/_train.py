@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditkit.cli._common import add_data_options, say, show
+from auditkit.cli._common import add_data_options, label_columns, say, show
 from auditkit.data import load_dataset
 from auditkit.training import AUGMENTATIONS, TrainingConfig, fine_tune
 
@@ -47,7 +47,7 @@ def run(args) -> int:
     )
     config.validate()
     dataset = load_dataset(
-        args.data, text_col=args.text_col, label_col=args.label_col, group_cols=args.group_cols, limit=args.limit
+        args.data, text_col=args.text_col, label_col=label_columns(args), group_cols=args.group_cols, limit=args.limit
     )
     record = fine_tune(dataset, args.out, config=config, trust_remote_code=args.trust_remote_code,
                        device=args.device, overwrite=args.overwrite, log=say)

@@ -272,9 +272,10 @@ def load_dataset(
     source: str | os.PathLike,
     *,
     text_col: str = "text",
-    label_col: str | None = "label",
+    label_col: str | Sequence[str] | None = "label",
     group_cols: Sequence[str] = (),
     limit: int | None = None,
+    multi_label: bool = False,
 ) -> TextDataset:
     """Load a labelled text dataset.
 
@@ -286,10 +287,14 @@ def load_dataset(
         ``test``), e.g. ``hf:glue/sst2:validation``.
     text_col, label_col : str
         Column names. ``label_col=None`` loads texts only.
+        With ``multi_label``, ``label_col`` may list several 0/1 columns,
+        one per label (the column name is the label name).
     group_cols : sequence of str
         Columns holding observed identity attributes, for slice metrics.
     limit : int, optional
         Keep only the first ``limit`` examples.
+    multi_label : bool, default False
+        Labels are label sets (see :func:`dataset_from_frame`).
 
     Returns
     -------
@@ -303,7 +308,8 @@ def load_dataset(
     source = str(source)
     check_limit(limit)
     frame = _read_hf(source) if source.startswith(HF_PREFIX) else _read_file(Path(source))
-    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols, limit=limit)
+    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols, limit=limit,
+                              multi_label=multi_label)
 
 
 def check_limit(limit: int | None) -> None:
@@ -317,21 +323,34 @@ def dataset_from_frame(
     *,
     source: str,
     text_col: str = "text",
-    label_col: str | None = "label",
+    label_col: str | Sequence[str] | None = "label",
     group_cols: Sequence[str] = (),
     limit: int | None = None,
+    multi_label: bool = False,
 ) -> TextDataset:
     """Check a frame read from ``source`` and turn it into a :class:`TextDataset`.
 
     Every loader (the local one, the Ray engine's) goes through here, so the
     same data gives the same dataset, fingerprint and error messages.
+
+    With ``multi_label`` every label is a label set, a tuple of label names:
+    from several 0/1 columns (``label_col`` a list; a column's name is its
+    label's name), or from one column holding a JSON list (``["toxic",
+    "insult"]``) or names separated by ``|`` or ``,`` (``toxic|insult``); an
+    empty cell is the empty set.
     """
     if len(frame.columns) == 0 or len(frame) == 0:
         raise DataError(f"{source!r} holds no examples; it needs a header row and at least one data row")
     columns = [str(c) for c in frame.columns]
     _check_unique_columns(columns, Path(source))
     frame.columns = columns
-    wanted = [("text", text_col)] + ([("label", label_col)] if label_col is not None else [])
+    label_cols = [] if label_col is None else [label_col] if isinstance(label_col, str) else list(label_col)
+    if len(label_cols) > 1 and not multi_label:
+        raise DataError(f"{len(label_cols)} label columns ({', '.join(map(repr, label_cols))}) describe multi-label data, "
+                        "but a single-label model takes one --label-col")
+    if len(set(label_cols)) != len(label_cols):
+        raise DataError(f"--label-col names a column more than once ({', '.join(map(repr, label_cols))}); name each label column once")
+    wanted = [("text", text_col)] + [("label", c) for c in label_cols]
     wanted += [("group", g) for g in group_cols]
     for role, col in wanted:
         if col not in columns:
@@ -343,7 +362,10 @@ def dataset_from_frame(
             raise DataError(f"{_FLAGS[role]} and --text-col both name column {col!r}; the texts need a column of their own")
     if limit is not None:
         frame = frame.iloc[:limit]
+    list_col = label_cols[0] if multi_label and len(label_cols) == 1 else None  # may hold lists (JSONL, Parquet)
     for role, col in wanted:
+        if col == list_col and role == "label":
+            continue
         nested = next(((i, v) for i, v in enumerate(frame[col]) if isinstance(v, (list, tuple, dict, set, np.ndarray))), None)
         if nested is not None:
             raise DataError(
@@ -359,16 +381,71 @@ def dataset_from_frame(
         )
     texts = [str(v) for v in texts_raw]
     labels = None
-    if label_col is not None:
-        raw = frame[label_col]
-        missing = [i + 1 for i, v in enumerate(raw) if _blank(v)]
-        if missing:
+    if len(label_cols) == 1 and multi_label:
+        raw = frame[label_cols[0]]
+        if all(isinstance(v, (str, int, np.integer)) and not _blank(v) and not re.search(r"[\[|,]", str(v)) for v in raw):
             raise DataError(
-                f"{len(missing)} empty or missing label(s) in column {label_col!r} of {source!r} at data row(s) "
-                f"{_row_list(missing)} (1 = first row after the header); fill or drop them"
+                f"label column {label_cols[0]!r} of {source!r} holds one class per example (single-label data), but the "
+                "model is multi-label; give one 0/1 --label-col per label, or a column of label lists such as "
+                "'toxic|insult' (empty for none)"
             )
-        labels = _coerce_labels(raw)
+        labels = [parse_label_list(v, where=f"column {label_cols[0]!r} of {source!r}, data row {i + 1}")
+                  for i, v in enumerate(raw)]
+    elif label_cols:
+        for col in label_cols:
+            missing = [i + 1 for i, v in enumerate(frame[col]) if _blank(v)]
+            if missing:
+                raise DataError(
+                    f"{len(missing)} empty or missing label(s) in column {col!r} of {source!r} at data row(s) "
+                    f"{_row_list(missing)} (1 = first row after the header); fill or drop them"
+                )
+        labels = _label_sets(frame, label_cols, source) if multi_label else _coerce_labels(frame[label_cols[0]])
     groups = {}
     for g in group_cols:
         groups[g] = ["<missing>" if _blank(v) else str(v) for v in frame[g]]
     return TextDataset(texts=texts, labels=labels, groups=groups, source=source)
+
+
+def parse_label_list(value, *, where: str = "a label list") -> tuple[str, ...]:
+    """One example's label set from a cell: a JSON list, or names separated by ``|`` or ``,``; blank is no label.
+
+    Examples
+    --------
+    >>> parse_label_list("toxic|insult"), parse_label_list('["threat"]'), parse_label_list("")
+    (('toxic', 'insult'), ('threat',), ())
+    """
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(dict.fromkeys(str(n).strip() for n in value if not _blank(n)))
+    if _blank(value):
+        return ()
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            names = json.loads(text)
+        except ValueError:
+            raise DataError(f"{where}: {text[:60]!r} starts like a JSON list but is not one; "
+                            'write ["toxic", "insult"] or toxic|insult') from None
+        if not isinstance(names, list) or not all(isinstance(n, (str, int)) for n in names):
+            raise DataError(f"{where}: a JSON label list must hold label names, got {text[:60]!r}")
+        names = [str(n) for n in names]
+    else:
+        names = re.split(r"[|,]", text)
+    return tuple(dict.fromkeys(n.strip() for n in names if not _blank(n)))
+
+
+_TRUE, _FALSE = {"1", "1.0", "true"}, {"0", "0.0", "false"}
+
+
+def _label_sets(frame: pd.DataFrame, label_cols: Sequence[str], source: str) -> list[tuple[str, ...]]:
+    """Label sets from 0/1 columns, one per label: each row's set names the columns holding 1."""
+    present = np.zeros((len(frame), len(label_cols)), dtype=bool)
+    for k, col in enumerate(label_cols):
+        cells = [str(v).strip().lower() for v in frame[col]]
+        bad = [i + 1 for i, v in enumerate(cells) if v not in _TRUE | _FALSE]
+        if bad:
+            raise DataError(
+                f"label column {col!r} of {source!r} must hold 0 or 1, got {frame[col].iloc[bad[0] - 1]!r} at data row(s) "
+                f"{_row_list(bad)}; give one 0/1 column per label, or one column of label lists as a single --label-col"
+            )
+        present[:, k] = [v in _TRUE for v in cells]
+    return [tuple(c for c, on in zip(label_cols, row) if on) for row in present]

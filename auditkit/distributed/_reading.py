@@ -43,9 +43,10 @@ def read_ray_dataset(
     source: str,
     *,
     text_col: str = "text",
-    label_col: str | None = "label",
+    label_col: str | Sequence[str] | None = "label",
     group_cols: Sequence[str] = (),
     limit: int | None = None,
+    multi_label: bool = False,
 ) -> TextDataset:
     """Read ``source`` with Ray Data's readers and check it as :func:`auditkit.load_dataset` does.
 
@@ -59,7 +60,7 @@ def read_ray_dataset(
     source : str
         A ``.csv``/``.tsv``/``.jsonl`` file, a ``.parquet`` file or folder
         of Parquet files, or ``hf:NAME[/CONFIG][:SPLIT]``.
-    text_col, label_col, group_cols, limit
+    text_col, label_col, group_cols, limit, multi_label
         As for :func:`auditkit.load_dataset`.
 
     Returns
@@ -71,7 +72,8 @@ def read_ray_dataset(
     dataset = _ray_dataset(source)
     try:
         columns = list(dataset.schema().names)
-        wanted = [c for c in [text_col, label_col, *group_cols] if c is not None]
+        label_cols = [] if label_col is None else [label_col] if isinstance(label_col, str) else list(label_col)
+        wanted = [text_col, *label_cols, *group_cols]
         if all(c in columns for c in wanted):  # otherwise dataset_from_frame names the missing one
             dataset = dataset.select_columns(list(dict.fromkeys(wanted)))
         if limit is not None:
@@ -82,4 +84,5 @@ def read_ray_dataset(
     except Exception as exc:  # pyarrow / Ray raise their own types for unreadable files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot read {source!r} with Ray Data: {first[:300]}") from None
-    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols)
+    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols,
+                              multi_label=multi_label)

@@ -97,6 +97,12 @@ def map_label_sets(label_sets: Sequence[Sequence[str]], model_labels: Sequence[s
                 matrix[row, k] = 1
     if unknown:
         shown = ", ".join(repr(u) for u in list(unknown)[:8]) + (" ..." if len(unknown) > 8 else "")
+        if not matrix.any():  # nothing matched at all: single-label data, or another model's label set
+            raise LabelMismatchError(
+                f"none of the data's labels ({shown}) is a label of this multi-label model "
+                f"({', '.join(repr(n) for n in model_labels)}); give one 0/1 --label-col per label, "
+                "or one --label-col of label lists such as 'toxic|insult'"
+            )
         raise LabelMismatchError(
             f"the model does not know label(s) {shown}; its labels are {', '.join(repr(n) for n in model_labels)} — "
             "name only these labels in the label lists (or the 0/1 label columns)"

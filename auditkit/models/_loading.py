@@ -147,10 +147,6 @@ def _check_local_checkpoint(directory: Path, *, require_head: bool) -> dict:
                 f"{str(directory)!r} is a {', '.join(archs)} checkpoint without a classification head; "
                 "fine-tune it first (auditkit train --base ...) or pass a *ForSequenceClassification checkpoint"
             )
-    if config.get("problem_type") == "multi_label_classification":
-        raise ModelError(
-            f"{str(directory)!r} is a multi-label classifier; auditkit audits single-label classifiers (softmax over classes)"
-        )
     return config
 
 

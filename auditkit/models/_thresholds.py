@@ -50,7 +50,8 @@ def resolve_thresholds(
     threshold : float, default 0.5
         Threshold of every label the file does not name.
     threshold_file : path, optional
-        A JSON object ``{"label name": threshold, ...}``.
+        A JSON object ``{"label name": threshold, ...}``, or a TOML file
+        (``.toml``) of ``"label name" = threshold`` lines.
 
     Returns
     -------
@@ -66,15 +67,25 @@ def resolve_thresholds(
     if threshold_file is None:
         return out
     path = str(threshold_file)
+    toml = path.lower().endswith(".toml")
+    kind = "TOML" if toml else "JSON"
+    example = "toxic = 0.4" if toml else '{"toxic": 0.4}'
     try:
-        with open(path, encoding="utf-8") as fh:
-            given = json.load(fh)
+        if toml:
+            import tomllib
+
+            with open(path, "rb") as fh:
+                given = tomllib.load(fh)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                given = json.load(fh)
     except OSError as exc:
         raise ConfigError(f"cannot read threshold file {path!r}: {exc.strerror or exc}") from None
-    except ValueError:
-        raise ConfigError(f"threshold file {path!r} is not valid JSON; write an object such as {{\"toxic\": 0.4}}") from None
+    except ValueError:  # json.JSONDecodeError, tomllib.TOMLDecodeError and bad UTF-8 are all ValueErrors
+        raise ConfigError(f"threshold file {path!r} is not valid {kind}; write label name to threshold, e.g. {example}") from None
     if not isinstance(given, dict) or not given:
-        raise ConfigError(f"threshold file {path!r} must hold a JSON object of label name to threshold, e.g. {{\"toxic\": 0.4}}")
+        raise ConfigError(f"threshold file {path!r} must hold a {kind} {'table' if toml else 'object'} of label name to threshold, "
+                          f"e.g. {example}")
     index = {str(name).strip().lower(): k for k, name in enumerate(labels)}
     unknown = [str(name) for name in given if str(name).strip().lower() not in index]
     if unknown:

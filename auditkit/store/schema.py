@@ -36,6 +36,9 @@ __all__ = [
     "RunRecord",
     "TABLES",
     "TableColumn",
+    "MULTILABEL_PREDICTIONS",
+    "is_multi_label",
+    "table_layout",
     "validate_record",
     "validate_table",
     "migrate_record",
@@ -141,6 +144,46 @@ class Metrics(TypedDict):
     calibration: Calibration
     bootstrap: Bootstrap
     by_group: Annotated[dict[str, dict[str, GroupMetrics]], "group column -> group value -> metrics"]
+
+
+class LabelScores(TypedDict):
+    precision: float
+    recall: float
+    f1: float
+    support: Annotated[int, "examples carrying this label"]
+    roc_auc: Annotated[float | None, "null when the label is always or never present"]
+    ece: Annotated[float | None, "calibration error of the label's present / absent decision"]
+    threshold: Annotated[float, "the label is predicted when its probability is at least this"]
+
+
+class MultiLabelGroupMetrics(TypedDict):
+    n: int
+    small: Annotated[bool, "n below --min-group-size: too few to trust"]
+    subset_accuracy: float
+    micro_f1: float
+    macro_f1: float
+    samples_f1: float
+    hamming_loss: float
+
+
+class MultiLabelMetrics(TypedDict):
+    """The metrics of a multi-label run (a sigmoid per label, each example carries any number of labels)."""
+
+    task: Annotated[Literal["multi_label"], "tells this section from a single-label Metrics"]
+    thresholds: Annotated[dict[str, float], "label -> decision threshold (--threshold, --threshold-file)"]
+    subset_accuracy: Annotated[Interval, "share of examples whose whole label set is predicted exactly"]
+    micro_f1: Interval
+    macro_f1: Annotated[Interval, "unweighted mean of the per-label F1"]
+    samples_f1: Annotated[Interval, "mean over examples of the F1 of their label sets"]
+    hamming_loss: Annotated[Interval, "share of wrong label decisions (lower is better)"]
+    per_label: Annotated[dict[str, LabelScores], "by label name, every model label"]
+    bootstrap: Bootstrap
+    by_group: Annotated[dict[str, dict[str, MultiLabelGroupMetrics]], "group column -> group value -> metrics"]
+
+
+def is_multi_label(record: dict) -> bool:
+    """Whether a validated run record is a multi-label run (its metrics are a :class:`MultiLabelMetrics`)."""
+    return record["metrics"].get("task") == "multi_label"
 
 
 # --------------------------------------------------------------------------- bias
@@ -380,7 +423,7 @@ class RunRecord(TypedDict):
     created_at: Annotated[str, "ISO-8601 UTC"]
     model: Model
     dataset: Dataset
-    metrics: Metrics
+    metrics: Annotated[Metrics | MultiLabelMetrics, "single-label runs: Metrics; multi-label runs: MultiLabelMetrics"]
     bias: NotRequired[Annotated[Bias, "absent when the audit ran with --probes none"]]
     attributions: NotRequired[Annotated[Attributions, "absent when the audit ran with --attributions 0"]]
     options: Annotated[Options, "the audit options"]
@@ -444,32 +487,58 @@ TABLES: dict[str, tuple[TableColumn, ...]] = {
 }
 
 
+#: ``predictions.parquet`` of a multi-label run (in place of ``TABLES["predictions"]``).
+MULTILABEL_PREDICTIONS: tuple[TableColumn, ...] = (
+    TableColumn("text", "str"),
+    TableColumn("labels", "str", "the true label set, names joined by '|' (empty: no label)"),
+    TableColumn("predicted", "str", "the predicted label set, names joined by '|'"),
+    TableColumn("true_<label>", "int", "one per model label, model id order: 1 when the example carries it"),
+    TableColumn("prob_<label>", "float", "one per model label: its sigmoid probability"),
+    TableColumn("pred_<label>", "int", "one per model label: 1 when prob_<label> >= its threshold"),
+    TableColumn("exact_match", "bool", "the whole label set is predicted exactly"),
+    TableColumn("<group column>", "str", "one per dataset.group_cols entry, named as in the data"),
+)
+
+
+def table_layout(name: str, record: dict) -> tuple[TableColumn, ...]:
+    """The columns (placeholders not expanded) table ``name`` has in ``record``'s run."""
+    if name == "predictions" and is_multi_label(record):
+        return MULTILABEL_PREDICTIONS
+    return TABLES[name]
+
+
+def _expanded(name: str, record: dict) -> list[tuple[str, str]]:
+    """(column, type) of table ``name`` for ``record``, placeholders expanded."""
+    out = []
+    for col in table_layout(name, record):
+        if col.name.endswith("_<label>"):
+            prefix = col.name[: -len("<label>")]
+            out += [(f"{prefix}{label}", col.type) for label in record["model"]["labels"]]
+        elif col.name == "<group column>":
+            out += [(g, col.type) for g in record["dataset"]["group_cols"]]
+        else:
+            out.append((col.name, col.type))
+    return out
+
+
 def table_columns(name: str, record: dict) -> list[str]:
     """The exact column names of table ``name`` for ``record`` (placeholders expanded)."""
-    out = []
-    for col in TABLES[name]:
-        if col.name == "prob_<label>":
-            out += [f"prob_{label}" for label in record["model"]["labels"]]
-        elif col.name == "<group column>":
-            out += list(record["dataset"]["group_cols"])
-        else:
-            out.append(col.name)
-    return out
+    return [column for column, _ in _expanded(name, record)]
 
 
 def validate_table(name: str, frame: pd.DataFrame, record: dict) -> None:
     """Raise :class:`SchemaError` when ``frame`` does not have table ``name``'s columns and kinds."""
     if name not in TABLES:
         raise SchemaError(f"{name}.parquet", f"not a table of the contract (tables: {', '.join(TABLES)})")
-    expected = table_columns(name, record)
+    kinds = dict(_expanded(name, record))
+    expected = list(kinds)
     if list(frame.columns) != expected:
         missing = [c for c in expected if c not in frame.columns]
         extra = [c for c in frame.columns if c not in expected]
         what = (f"missing {missing}" if missing else "") + ("; " if missing and extra else "") + (f"unexpected {extra}" if extra else "")
         raise SchemaError(f"{name}.parquet", f"columns {what or 'in another order'}; expected {expected}")
-    kinds = {c.name: c.type for c in TABLES[name]}
     for column in expected:
-        kind = (kinds.get(column) or ("float" if column.startswith("prob_") else "str")).split(" ")[0]
+        kind = kinds[column].split(" ")[0]
         if kind not in _COLUMN_KINDS:
             continue
         dtype_ok, scalar_types = _COLUMN_KINDS[kind]
@@ -825,6 +894,10 @@ def contract_markdown() -> str:
         lines += [f"`{name}.parquet`, columns in this order:", "", "| column | type | meaning |", "| --- | --- | --- |"]
         lines += [f"| `{c.name}` | `{_cell(c.type)}` | {_cell(c.doc)} |" for c in columns]
         lines.append("")
+    lines += ["`predictions.parquet` of a multi-label run (metrics.task is \"multi_label\"), columns in this order:", "",
+              "| column | type | meaning |", "| --- | --- | --- |"]
+    lines += [f"| `{c.name}` | `{_cell(c.type)}` | {_cell(c.doc)} |" for c in MULTILABEL_PREDICTIONS]
+    lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 

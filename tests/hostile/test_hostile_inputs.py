@@ -311,8 +311,8 @@ def c_model_remote_code_without_trust(sb):
     return audit(sb, model=model)
 
 
-@case("is a multi-label classifier")
-def c_model_multi_label(sb):
+@case("holds one class per example (single-label data), but the model is multi-label")
+def c_model_multi_label_on_single_label_data(sb):
     model = sb.model_copy("m")
     sb.edit_config(model, problem_type="multi_label_classification")
     return audit(sb, model=model)
