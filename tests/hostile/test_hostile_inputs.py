@@ -445,6 +445,82 @@ def c_option_not_a_number(sb):
     return audit(sb, "--limit", "ten")
 
 
+# ------------------------------------------------------------------ multi-label models
+
+def multi_label_model(sb) -> Path:
+    model = sb.model_copy("ml")
+    sb.edit_config(model, problem_type="multi_label_classification")
+    return model
+
+
+def label_lists(sb, *rows: str) -> Path:
+    return sb.write("lists.csv", "text,labels\n" + "".join(f"food {i},{r}\n" for i, r in enumerate(rows)))
+
+
+@case("--threshold must be between 0 and 1 (exclusive), got 1.5")
+def c_multi_label_threshold_above_one(sb):
+    return audit(sb, "--label-col", "labels", "--threshold", "1.5", model=multi_label_model(sb), data=label_lists(sb, "positive|negative", ""))
+
+
+@case("--threshold must be between 0 and 1 (exclusive), got 0.0")
+def c_multi_label_threshold_zero(sb):
+    return audit(sb, "--label-col", "labels", "--threshold", "0", model=multi_label_model(sb), data=label_lists(sb, "positive|negative", ""))
+
+
+@case("the threshold of 'positive' in")
+def c_multi_label_threshold_file_value_outside(sb):
+    thresholds = sb.write("t.json", '{"positive": -0.2}')
+    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
+@case("names label(s) the model lacks: 'toxic'; its labels are 'negative', 'positive'")
+def c_multi_label_threshold_file_unknown_label(sb):
+    thresholds = sb.write("t.toml", "toxic = 0.4\npositive = 0.3\n")
+    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
+@case("is not valid TOML")
+def c_multi_label_threshold_file_bad_toml(sb):
+    thresholds = sb.write("t.toml", "positive = = 0.3\n")
+    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
+@case("the model does not know label(s) 'spam'; its labels are 'negative', 'positive'")
+def c_multi_label_list_mixing_known_and_unknown(sb):
+    return audit(sb, "--label-col", "labels", model=multi_label_model(sb), data=label_lists(sb, "positive|spam", '"[""negative""]"', ""))
+
+
+@case("none of the data's labels ('toxic', 'insult') is a label of this multi-label model")
+def c_multi_label_list_of_another_models_labels(sb):
+    return audit(sb, "--label-col", "labels", model=multi_label_model(sb), data=label_lists(sb, "toxic|insult", ""))
+
+
+@case("one each; not a label: 'other'; no column for: 'negative'")
+def c_multi_label_columns_missing_a_label(sb):
+    data = sb.write("cols.csv", "text,positive,other\ngood,1,0\nbad,0,1\n")
+    return audit(sb, "--label-col", "positive", "--label-col", "other", model=multi_label_model(sb), data=data)
+
+
+@case("label column 'negative' of")
+def c_multi_label_column_not_zero_one(sb):
+    data = sb.write("cols.csv", "text,positive,negative\ngood,1,0\nbad,0,yes\n")
+    return audit(sb, "--label-col", "positive", "--label-col", "negative", model=multi_label_model(sb), data=data)
+
+
+@case("2 --label-col columns describe multi-label data, but")
+def c_single_label_model_given_label_columns(sb):
+    data = sb.write("cols.csv", "text,positive,negative\ngood,1,0\nbad,0,1\n")
+    return audit(sb, "--label-col", "positive", "--label-col", "negative", data=data)
+
+
+@case("--threshold and --threshold-file apply to multi-label models")
+def c_single_label_model_given_a_threshold(sb):
+    return audit(sb, "--threshold", "0.4")
+
+
 # ------------------------------------------------------------------ runs
 
 @case("is a file; pass the folder that holds run directories")
