@@ -26,6 +26,9 @@ def add_parser(sub):
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--label-names", default=None,
                    help="comma-separated class names in id order, e.g. negative,positive (default: the labels in the data)")
+    p.add_argument("--multi-label", action="store_true",
+                   help="train a multi-label classifier (a sigmoid per label, binary cross-entropy): labels from one 0/1 "
+                        "--label-col per label (repeat it) or one column of label lists ('toxic|insult', empty for none)")
     p.add_argument("--augment", choices=AUGMENTATIONS, default="none",
                    help="counterfactual: add gender- and name-swapped copies of training texts that mention identity")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub to run (off by default)")
@@ -44,16 +47,19 @@ def run(args) -> int:
         seed=args.seed,
         augment=args.augment,
         label_names=[s for s in args.label_names.split(",")] if args.label_names else None,
+        multi_label=args.multi_label,
     )
     config.validate()
-    dataset = load_dataset(
-        args.data, text_col=args.text_col, label_col=label_columns(args), group_cols=args.group_cols, limit=args.limit
-    )
+    label_col = label_columns(args)
+    if args.multi_label and config.label_names is None and not isinstance(label_col, str):
+        config.label_names = list(label_col)  # 0/1 columns: the labels in column order
+    dataset = load_dataset(args.data, text_col=args.text_col, label_col=label_col, group_cols=args.group_cols, limit=args.limit,
+                           multi_label=args.multi_label)
     record = fine_tune(dataset, args.out, config=config, trust_remote_code=args.trust_remote_code,
                        device=args.device, overwrite=args.overwrite, log=say)
     val = record.get("validation") or {}
     summary = f"saved {args.out} (labels: {', '.join(record['labels'])}; {record['train_seconds']:.0f} s"
     if val:
-        summary += f"; validation accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
+        summary += f"; validation {'subset ' if record['multi_label'] else ''}accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
     show(summary + ")")
     return 0

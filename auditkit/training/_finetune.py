@@ -24,8 +24,8 @@ import numpy as np
 from auditkit._fs import check_can_write, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
-from auditkit.models import load_classifier, map_labels
-from auditkit.metrics import headline_scores
+from auditkit.models import load_classifier, map_label_sets, map_labels
+from auditkit.metrics import headline_scores, multilabel_scores
 
 TRAINING_RECORD = "training.json"
 AUGMENTATIONS = ("none", "counterfactual")
@@ -46,6 +46,8 @@ class TrainingConfig:
     warmup_ratio: float = 0.06
     augment: str = "none"
     label_names: list[str] | None = None
+    #: Train a multi-label classifier: a sigmoid per label, binary cross-entropy loss; the dataset's labels are label sets.
+    multi_label: bool = False
 
     def validate(self) -> None:
         if self.epochs <= 0:
@@ -74,7 +76,8 @@ class _EncodedTexts:
 
     def __getitem__(self, i: int) -> dict:
         item = {k: v[i] for k, v in self.encodings.items()}
-        item["labels"] = int(self.labels[i])
+        # single-label: a class id; multi-label: a float 0/1 per label (BCEWithLogitsLoss needs floats)
+        item["labels"] = self.labels[i].astype(np.float32).tolist() if self.labels.ndim == 2 else int(self.labels[i])
         return item
 
 
@@ -84,6 +87,10 @@ def _split(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.n
         return index, index[:0]
     from sklearn.model_selection import train_test_split
 
+    if labels.ndim == 2:  # label sets: a plain random split
+        n_val = max(1, int(round(n * fraction)))
+        train_idx, val_idx = train_test_split(index, test_size=n_val, random_state=seed)
+        return np.sort(train_idx), np.sort(val_idx)
     counts = np.bincount(labels)
     stratify = labels if counts[counts > 0].min() >= 2 else None
     n_val = max(1, int(round(n * fraction)))
@@ -91,6 +98,20 @@ def _split(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.n
         stratify = None
     train_idx, val_idx = train_test_split(index, test_size=n_val, random_state=seed, stratify=stratify)
     return np.sort(train_idx), np.sort(val_idx)
+
+
+def _multilabel_names(dataset: TextDataset, names: Sequence[str] | None) -> list[str]:
+    """The label names of a multi-label model: ``names``, else every label the data's label sets name, sorted."""
+    if not dataset.labels or not isinstance(dataset.labels[0], tuple):
+        raise DataError("multi-label training needs label sets: one 0/1 --label-col per label, or one column of label lists "
+                        "such as 'toxic|insult'")
+    found = sorted({name for labels in dataset.labels for name in labels})
+    if names is None:
+        return found
+    names = [str(n).strip() for n in names]
+    if len(set(n.lower() for n in names)) != len(names):
+        raise ConfigError(f"--label-names has duplicates: {', '.join(names)}")
+    return names  # a name the data does not know is refused by map_label_sets
 
 
 def _resolve_label_names(dataset: TextDataset, names: Sequence[str] | None) -> list[str]:
@@ -164,10 +185,11 @@ def fine_tune(
     _check_model_out(out, overwrite=overwrite)
     if dataset.labels is None:
         raise DataError("training needs labels; pass --label-col naming the label column")
-    names = _resolve_label_names(dataset, config.label_names)
+    multi = config.multi_label
+    names = (_multilabel_names if multi else _resolve_label_names)(dataset, config.label_names)
     if len(names) < 2:
         raise DataError(f"training needs at least two distinct labels; {dataset.source!r} has only {names}")
-    y = map_labels(dataset.labels, names)
+    y = map_label_sets(dataset.labels, names) if multi else map_labels(dataset.labels, names)
     texts = list(dataset.texts)
     train_idx, val_idx = _split(len(texts), y, config.val_fraction, config.seed)
     train_texts = [texts[i] for i in train_idx]
@@ -178,7 +200,7 @@ def fine_tune(
 
         before = len(train_texts)
         train_texts, train_labels = counterfactual_augment(train_texts, list(train_labels), seed=config.seed)
-        train_labels = np.asarray(train_labels, dtype=np.int64)
+        train_labels = np.asarray(train_labels, dtype=np.int64)  # label sets stay (n, n_labels)
         n_augmented = len(train_texts) - before
         log(f"augment: added {n_augmented} counterfactual copies to {before} training texts")
     set_seed(config.seed)
@@ -193,6 +215,8 @@ def fine_tune(
     )
     tokenizer = classifier.tokenizer
     model = classifier.model
+    if multi:  # transformers then trains with BCEWithLogitsLoss and the saved config says how to score
+        model.config.problem_type = "multi_label_classification"
 
     def encode(batch: list[str]) -> dict:
         return dict(tokenizer(batch, truncation=True, max_length=config.max_length))
@@ -220,10 +244,13 @@ def fine_tune(
             use_cpu=(classifier.device.type == "cpu"),
             dataloader_num_workers=0,
         )
-        labels_present = sorted(set(y.tolist()))
+        labels_present = None if multi else sorted(set(y.tolist()))
 
         def compute_metrics(eval_pred) -> dict:
             logits, refs = eval_pred
+            if multi:  # subset accuracy and macro-F1 at threshold 0.5 (logit 0)
+                scores = multilabel_scores(np.asarray(refs).astype(np.int64), (np.asarray(logits) >= 0).astype(np.int64))
+                return {"accuracy": scores["subset_accuracy"], "macro_f1": scores["macro_f1"]}
             scores = headline_scores(refs, np.asarray(logits).argmax(axis=1), labels=labels_present)
             return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
 
@@ -231,7 +258,7 @@ def fine_tune(
             def on_log(self, args, state, control, logs=None, **kwargs):
                 if logs and "eval_accuracy" in logs:
                     log(
-                        f"epoch {state.epoch:.0f}: validation accuracy {logs['eval_accuracy']:.3f}, "
+                        f"epoch {state.epoch:.0f}: validation {'subset ' if multi else ''}accuracy {logs['eval_accuracy']:.3f}, "
                         f"macro-F1 {logs['eval_macro_f1']:.3f}"
                     )
                 elif logs and "loss" in logs:
@@ -291,9 +318,11 @@ def fine_tune(
                 "n_train": len(train_idx),
                 "n_validation": int(len(val_idx)),
                 "n_augmented": n_augmented,
-                "label_counts": {names[k]: int(c) for k, c in enumerate(np.bincount(y, minlength=len(names)))},
+                "label_counts": {names[k]: int(c) for k, c in enumerate(
+                    y.sum(axis=0) if multi else np.bincount(y, minlength=len(names)))},
             },
             "labels": names,
+            "multi_label": multi,
             "hyperparameters": asdict(config),
             "validation": validation,
             "train_loss": float(train_output.training_loss),

@@ -60,3 +60,36 @@ def test_train_cli_bad_input_exit_2(tmp_path, capsys):
     assert main(["train", "--data", str(data), "--epochs", "-1", "--out", str(tmp_path / "m")]) == 2
     assert "--epochs must be positive" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_multi_label_training_uses_a_sigmoid_per_label_and_learns(tmp_path, tiny_model_dir, capsys):
+    """train --multi-label: BCE on float labels (problem_type multi_label_classification), 0/1 columns in column order."""
+    import torch
+
+    words = {"rude": "insult", "threat": "threat"}
+    rows = []
+    for i in range(64):
+        present = [name for bit, name in ((1, "insult"), (2, "threat")) if i & bit]
+        text = " ".join([w for w, name in words.items() if name in present] or ["calm"]) + f" note {i}"
+        rows.append({"text": text, "threat": int("threat" in present), "insult": int("insult" in present)})
+    data = tmp_path / "ml.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    out = tmp_path / "ml-model"
+    assert main([str(a) for a in ("train", "--data", data, "--label-col", "threat", "--label-col", "insult", "--multi-label",
+                                  "--base", tiny_model_dir, "--epochs", "12", "--learning-rate", "5e-3", "--batch-size", "8",
+                                  "--val-fraction", "0.25", "--out", out)]) == 0
+    assert "validation subset accuracy" in capsys.readouterr().out
+    config_json = json.loads((out / "config.json").read_text())
+    assert config_json["problem_type"] == "multi_label_classification"
+    assert config_json["id2label"] == {"0": "threat", "1": "insult"}
+    record = json.loads((out / "training.json").read_text())
+    assert record["multi_label"] and record["data"]["label_counts"] == {"threat": 32, "insult": 32}
+    clf = load_classifier(out)
+    assert clf.multi_label
+    probs = clf.predict_proba(["calm note 98", "rude note 97", "threat note 96"]).probabilities
+    assert probs[1, 1] > probs[0, 1] and probs[2, 0] > probs[0, 0]  # each label rises with its own word
+    with torch.no_grad():  # the loss the model trains with is BCE on float labels
+        enc = clf.tokenizer(["rude note"], return_tensors="pt")
+        loss = clf.model(**enc, labels=torch.tensor([[0.0, 1.0]])).loss
+        logits = clf.model(**enc).logits
+    assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor([[0.0, 1.0]])).item(), rel=1e-5)
