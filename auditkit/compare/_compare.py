@@ -5,6 +5,8 @@ tests (McNemar's exact test on accuracy, paired bootstrap CIs on macro-F1 and
 per-class recall) need the same examples in the same order, so they run only
 when both runs carry the same ``dataset.fingerprint`` and the same true
 labels row by row; otherwise the runs are shown side by side with a note.
+Multi-label runs get McNemar's exact test on each label's decisions
+(``label_accuracy[<label>]``), Holm-corrected across the labels.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from scipy.stats import binomtest
 from auditkit._format import p_value
 from auditkit.store import sections as S
 from auditkit.errors import ConfigError
-from auditkit.probes import format_verdict
+from auditkit.probes import format_verdict, holm_correction
 from auditkit.probes._change import gap_change
 from auditkit.store import Run, read_run, to_jsonable
 
@@ -176,7 +178,8 @@ def _pairable(a: Run, b: Run):
     pa_, pb_ = ((r.record.get("model") or {}).get("precision", "fp32") for r in (a, b))
     if pa_ != pb_:
         return None, NOT_PAIRED_PRECISION.format(a=pa_, b=pb_)
-    arr_a, arr_b = S.predictions_arrays(a), S.predictions_arrays(b)
+    arr_a, arr_b = ((S.multilabel_arrays(a), S.multilabel_arrays(b)) if S.multi_label(a)
+                    else (S.predictions_arrays(a), S.predictions_arrays(b)))
     if arr_a is None or arr_b is None:
         return None, NOT_PAIRED_NO_PREDICTIONS
     (ya, pa, la), (yb, pb, lb) = arr_a, arr_b
@@ -213,12 +216,18 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         raise ConfigError(f"n_boot must be at least 100, got {n_boot}")
     names = _unique_names(runs)
     ref, ref_name = runs[0], names[0]
+    multi = S.multi_label(ref)
+    mixed = [r.name for r in runs if S.multi_label(r) != multi]
+    if mixed:
+        raise ConfigError(f"cannot compare multi-label and single-label runs: {mixed[0]!r} is "
+                          f"{'single' if multi else 'multi'}-label but the reference {ref.name!r} is not; compare runs of one kind")
+    per_score = S.per_label if multi else S.per_class  # recall per label / per class
     metric_rows, bias_rows, share_rows, pairs, summary = [], [], [], [], []
 
     # reference rows
-    for m in S.HEADLINE_METRICS:
+    for m in S.headline_metrics(ref):
         metric_rows.append({"metric": m, "run": ref_name, **S.metric(ref, m), "diff": None})
-    for label, pc in S.per_class(ref).items():
+    for label, pc in per_score(ref).items():
         metric_rows.append({"metric": f"recall[{label}]", "run": ref_name, "value": S.finite(pc.get("recall")),
                             "ci_low": None, "ci_high": None, "diff": None})
     for attr, entry in S.bias_attributes(ref).items():
@@ -230,7 +239,13 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         paired, note = _pairable(ref, other)
         pair = {"reference": ref_name, "run": name, "paired": paired is not None, "note": note}
         boot = None
-        if paired is not None:
+        if paired is not None and multi:
+            y, pa, pb, labs = paired
+            tests = [mcnemar_exact(pa[:, k] == y[:, k], pb[:, k] == y[:, k]) for k in range(len(labs))]
+            for test, p_holm in zip(tests, holm_correction([t["p_value"] for t in tests])):
+                test["p_value_holm"] = float(p_holm)
+            pair["mcnemar_labels"] = dict(zip(labs, tests))
+        elif paired is not None:
             y, pa, pb, labs = paired
             mc = mcnemar_exact(pa == y, pb == y)
             pair["mcnemar"] = mc
@@ -239,7 +254,7 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         if note:
             summary.append(f"{name} vs {ref_name}: {note}.")
 
-        for m in S.HEADLINE_METRICS:
+        for m in S.headline_metrics(ref):
             va, vb = S.metric(ref, m), S.metric(other, m)
             diff = None if va["value"] is None or vb["value"] is None else vb["value"] - va["value"]
             row = {"metric": m, "run": name, **vb, "diff": diff, "test": None, "p_value": None,
@@ -252,10 +267,19 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
                 row.update(test="paired bootstrap", diff_ci_low=mf["ci_low"], diff_ci_high=mf["ci_high"],
                            significant=mf["significant"])
             metric_rows.append(row)
-            if m in ("accuracy", "macro_f1"):
-                summary.append(_metric_sentence("macro-F1" if m == "macro_f1" else m, name, ref_name, row,
-                                                paired is not None, alpha))
-        ref_pc, other_pc = S.per_class(ref), S.per_class(other)
+            if m in ("accuracy", "macro_f1", "micro_f1"):
+                summary.append(_metric_sentence(m.replace("_f1", "-F1") if m != "accuracy" else m, name, ref_name, row,
+                                                paired is not None and not multi, alpha))
+        for label, test in (pair.get("mcnemar_labels") or {}).items():
+            # the share of right decisions on this label, tested per label; Holm across the labels
+            va, vb = (float((arr[:, labs.index(label)] == y[:, labs.index(label)]).mean()) for arr in (pa, pb))
+            row = {"metric": f"label_accuracy[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
+                   "diff": vb - va, "test": "McNemar exact, Holm across labels", "p_value": test["p_value_holm"],
+                   "diff_ci_low": None, "diff_ci_high": None, "significant": test["p_value_holm"] < alpha}
+            metric_rows.append(row)
+            summary.append(_metric_sentence(f"the decisions on {label!r}", name, ref_name, row, True, alpha,
+                                            test="McNemar exact p (Holm across labels)"))
+        ref_pc, other_pc = per_score(ref), per_score(other)
         labs = S.labels(ref)
         for j, label in enumerate(labs):
             if label not in other_pc and label not in ref_pc:
@@ -350,7 +374,7 @@ def _unique_names(runs: list[Run]) -> list[str]:
     return names
 
 
-def _metric_sentence(label, name, ref_name, row, tested, alpha) -> str:
+def _metric_sentence(label, name, ref_name, row, tested, alpha, *, test: str = "McNemar exact p") -> str:
     diff = row.get("diff")
     if diff is None:
         return f"{name}: {label} is not measured in one of the runs."
@@ -360,7 +384,7 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha) -> str:
         return base + " (not tested)."
     if row.get("p_value") is not None:
         verdict = "significant" if row["significant"] else "not significant"
-        return base + f" — {verdict} (McNemar exact p = {p_value(row['p_value'])}, α = {alpha})."
+        return base + f" — {verdict} ({test} = {p_value(row['p_value'])}, α = {alpha})."
     if row.get("diff_ci_low") is not None:
         verdict = "significant" if row["significant"] else "not significant"
         return base + (f" — {verdict} (paired bootstrap {1 - alpha:.0%} CI of the difference "

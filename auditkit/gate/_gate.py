@@ -184,8 +184,17 @@ def evaluate_gate(run, policy, *, baseline=None) -> GateResult:
 
 # ---------------------------------------------------------------- one function per policy check (see _policy.CHECKS)
 
+def _other_task(run: Run, check: str, *, multi_label: bool, instead: str) -> list[GateCheck]:
+    """A skipped check when ``run`` is not of the task the check is for (one policy serves both kinds of run)."""
+    if S.multi_label(run) == multi_label:
+        return []
+    kind = "multi-label" if S.multi_label(run) else "single-label"
+    return [GateCheck(check, True, None, None, f"skipped: {check} does not apply to a {kind} run ({instead} does)", skipped=True)]
+
+
 def _check_min_accuracy(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
-    return [_min_metric(run, "accuracy", name, opts)]
+    skip = _other_task(run, name, multi_label=False, instead="min_label_recall")
+    return skip or [_min_metric(run, "accuracy", name, opts)]
 
 
 def _check_min_macro_f1(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
@@ -193,6 +202,9 @@ def _check_min_macro_f1(run: Run, name: str, opts: dict, **_) -> list[GateCheck]
 
 
 def _check_min_class_recall(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    skip = _other_task(run, name, multi_label=False, instead="min_label_recall")
+    if skip:
+        return skip
     per_class = S.per_class(run)
     classes = opts["classes"] or list(per_class)
     out = []
@@ -203,6 +215,22 @@ def _check_min_class_recall(run: Run, name: str, opts: dict, **_) -> list[GateCh
         r = per_class[label]["recall"]
         out.append(GateCheck(f"{name}[{label}]", r >= opts["threshold"], r, opts["threshold"],
                              f"recall of {label!r} (support {per_class[label]['support']})"))
+    return out
+
+
+def _check_min_label_recall(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    skip = _other_task(run, name, multi_label=True, instead="min_class_recall")
+    if skip:
+        return skip
+    per_label = S.per_label(run)
+    out = []
+    for label in opts["labels"] or list(per_label):
+        if label not in per_label:
+            raise RunStoreError(f"policy check {name!r} lists label {label!r}, which run {run.name!r} does not have; "
+                                f"labels: {', '.join(per_label)}")
+        entry = per_label[label]
+        out.append(GateCheck(f"{name}[{label}]", entry["recall"] >= opts["threshold"], entry["recall"], opts["threshold"],
+                             f"recall of {label!r} at threshold {entry['threshold']:g} (support {entry['support']})"))
     return out
 
 
@@ -282,6 +310,8 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
         raise RunStoreError(f"no_regression cannot test {run.name!r} against baseline {base.name!r}: {pair['note']}; "
                             "evaluate both models on the same dataset")
     names = [m for m in ("accuracy", "macro_f1") if m in wanted]
+    if "accuracy" in wanted:  # multi-label runs: McNemar on each label's decisions, Holm across labels
+        names += [m for m in rows.index if m.startswith("label_accuracy[")]
     if "class_recall" in wanted:
         names += [m for m in rows.index if m.startswith("recall[")]
     for m in names:
@@ -289,11 +319,11 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
             continue
         row = rows.loc[m]
         diff = S.finite(row["diff"])
-        if m == "accuracy":
+        if m == "accuracy" or m.startswith("label_accuracy["):
             p = S.finite(row["p_value"])
             worse = diff is not None and diff < -tol and p is not None and p < policy.alpha
-            detail = f"accuracy {diff:+.3f} vs {base.name}, McNemar exact p = {p_value(p)}"
-            out.append(GateCheck("no_regression[accuracy]", not worse, diff, floor, detail))
+            detail = f"{m} {diff:+.3f} vs {base.name}, {row['test']} p = {p_value(p)}"
+            out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor, detail))
         elif row.get("diff_ci_high") is not None and S.finite(row["diff_ci_high"]) is not None:
             hi, lo = S.finite(row["diff_ci_high"]), S.finite(row["diff_ci_low"])
             worse = hi < 0 and diff is not None and diff < -tol
@@ -332,6 +362,7 @@ CHECK_FUNCTIONS = {
     "min_accuracy": _check_min_accuracy,
     "min_macro_f1": _check_min_macro_f1,
     "min_class_recall": _check_min_class_recall,
+    "min_label_recall": _check_min_label_recall,
     "max_bias_gap": _check_max_bias_gap,
     "no_significant_bias": _check_no_significant_bias,
     "max_flip_rate": _check_max_flip_rate,

@@ -30,6 +30,7 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "min_accuracy": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_macro_f1": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_class_recall": {"threshold": ("prob", None), "classes": ("list", None)},
+    "min_label_recall": {"threshold": ("prob", None), "labels": ("list", None)},
     "max_bias_gap": {"threshold": ("prob", None), "attributes": ("list", None), "on": ("gap_on", "value")},
     "no_significant_bias": {"attributes": ("list", None), "require": ("require", "not_bias")},
     "max_flip_rate": {"threshold": ("prob", None), "attributes": ("list", None)},
@@ -38,9 +39,11 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
                       "tolerance": ("prob", 0.0)},
 }
 CHECK_DOCS = {
-    "min_accuracy": "accuracy (CI lower bound or point value) ≥ threshold",
+    "min_accuracy": "accuracy (CI lower bound or point value) ≥ threshold (single-label runs; skipped on multi-label ones)",
     "min_macro_f1": "macro-F1 (CI lower bound or point value) ≥ threshold",
-    "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class",
+    "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class (single-label runs; skipped on multi-label ones)",
+    "min_label_recall": ("multi-label runs: recall of every label (or those listed) at its decision threshold ≥ threshold; "
+                         "one check per label (skipped on single-label runs)"),
     "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0); per-class runs: one check per class x attribute",
     "no_significant_bias": ("no probed attribute has the verdict \"bias\" (Holm-corrected crossed test and minimum effect); "
                             "require = \"no_material_bias\" demands that each gap is shown to lie inside ±min-effect; "

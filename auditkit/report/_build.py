@@ -15,6 +15,11 @@ from auditkit.store import Run, to_jsonable
 
 N_WORST_PAIRS = 5
 N_GALLERY = 8
+#: How the verdict names the headline metrics it quotes, per task.
+METRIC_NAMES = {"accuracy": "Accuracy", "macro_f1": "Macro-F1", "subset_accuracy": "Subset accuracy", "micro_f1": "Micro-F1",
+                "samples_f1": "Samples-F1", "hamming_loss": "Hamming loss (lower is better)"}
+HIGHLIGHTED = {"single_label": ("accuracy", "macro_f1"),
+               "multi_label": ("micro_f1", "macro_f1", "samples_f1", "subset_accuracy", "hamming_loss")}
 
 
 def _scope_data(entry: dict) -> dict:
@@ -116,9 +121,14 @@ def _limitations(run: Run, data: dict) -> list[str]:
                      "and cannot prove the absence of bias.")
     if data["attributions"] is None:
         notes.append("Attributions were not computed: no evidence on which words drive decisions.")
-    ece = data["metrics"]["ece"]
-    if ece is not None and ece > 0.1:
-        notes.append(f"Probabilities are poorly calibrated (ECE {ece:.3f}); do not read them as confidence.")
+    if data["task"] == "multi_label":
+        poor = [f"{label} ({v['ece']:.3f})" for label, v in data["per_label"].items() if v["ece"] is not None and v["ece"] > 0.1]
+        if poor:
+            notes.append(f"Probabilities of {', '.join(poor)} are poorly calibrated (ECE); do not read them as confidence.")
+        notes.append("Labels are decided at the thresholds " + ", ".join(f"{k} {v:g}" for k, v in data["metrics"]["thresholds"].items())
+                     + "; other thresholds trade precision for recall differently.")
+    elif data["metrics"]["ece"] is not None and data["metrics"]["ece"] > 0.1:
+        notes.append(f"Probabilities are poorly calibrated (ECE {data['metrics']['ece']:.3f}); do not read them as confidence.")
     notes.append(f"All numbers hold for {ds['source']} ({ds['n_examples']} examples); "
                  "other data may behave differently.")
     return notes
@@ -127,13 +137,12 @@ def _limitations(run: Run, data: dict) -> list[str]:
 def _highlights(data: dict) -> list[str]:
     lines = []
     m = data["metrics"]
-    for name in ("accuracy", "macro_f1"):
+    for name in HIGHLIGHTED[data["task"]]:
         e = m[name]
         if e["value"] is not None:
             level = m["bootstrap"]["confidence_level"]
             ci = f" ({level:.0%} CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e["ci_low"] is not None else ""
-            label = "Accuracy" if name == "accuracy" else "Macro-F1"
-            lines.append(f"{label}: {e['value']:.3f}{ci}.")
+            lines.append(f"{METRIC_NAMES[name]}: {e['value']:.3f}{ci}.")
     bias = data["bias"]
     if bias is None or not bias["attributes"]:
         lines.append("Bias: not measured (run audited without probes).")
@@ -157,17 +166,22 @@ def report_data(run: Run, *, gate=None) -> dict:
     """Every finding of ``run`` as JSON-ready data (``gate``: an optional GateResult)."""
     record = run.record
     metrics_section = record["metrics"]
+    multi = S.multi_label(run)
+    headline = {m: S.metric(run, m) for m in S.headline_metrics(run)}
     data = {
         "generator": f"{GENERATOR_MARK} {__version__}",
         "run": {"name": run.name, "run_id": run.run_id, "created_at": record["created_at"], "path": str(run.path)},
+        "task": "multi_label" if multi else "single_label",
         "model": dict(record["model"]),
         "dataset": dict(record["dataset"]),
-        "metrics": {**{m: S.metric(run, m) for m in S.HEADLINE_METRICS},
-                    "roc_auc": metrics_section["roc_auc"], "ece": metrics_section["ece"],
-                    "bootstrap": metrics_section["bootstrap"]},
-        "confusion_matrix": metrics_section["confusion_matrix"],
-        "per_class": S.per_class(run),
-        "calibration": metrics_section["calibration"],
+        # multi-label: no confusion matrix, per-class table or top-label calibration; per-label scores instead
+        "metrics": ({**headline, "thresholds": metrics_section["thresholds"], "bootstrap": metrics_section["bootstrap"]} if multi
+                    else {**headline, "roc_auc": metrics_section["roc_auc"], "ece": metrics_section["ece"],
+                          "bootstrap": metrics_section["bootstrap"]}),
+        "confusion_matrix": None if multi else metrics_section["confusion_matrix"],
+        "per_class": None if multi else S.per_class(run),
+        "per_label": S.per_label(run) if multi else None,
+        "calibration": None if multi else metrics_section["calibration"],
         "slices": metrics_section["by_group"] or None,
         "bias": _bias_data(run),
         "attributions": _attribution_data(run),

@@ -7,8 +7,9 @@ import html
 import plotly.graph_objects as go
 
 from auditkit.report import figures as F
-from auditkit.report._markdown import (BIAS_HEAD, CLASS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, attribute_title, bias_rows, class_rows,
-                                       detail_rows, fairness_rows, fmt_num, score_sentence, share_rows, top_word_rows)
+from auditkit.report._markdown import (BIAS_HEAD, CLASS_HEAD, DETAIL_HEAD, FAIRNESS_HEAD, LABEL_HEAD, SLICE_HEAD, attribute_title,
+                                       bias_rows, class_rows, detail_rows, fairness_rows, fmt_num, label_rows, metric_rows,
+                                       score_sentence, share_rows, slice_rows, top_word_rows)
 from auditkit.store import Run
 
 SECTIONS = (
@@ -136,10 +137,12 @@ def render_html(run: Run, data: dict) -> str:
     parts["verdict"] = ("<ul>" + "".join(f"<li>{esc(h)}</li>" for h in data["verdict"]["highlights"]) + "</ul>"
                         + _gate_html(gate))
     m = data["metrics"]
-    parts["metrics"] = (_table(("metric", "value", "95% CI low", "95% CI high"),
-                               [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"])
-                                for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
-                        + f"<p>ROC-AUC {_fmt(m.get('roc_auc'))} · ECE {_fmt(m.get('ece'))}</p>"
+    multi = data["task"] == "multi_label"
+    level = f"{m['bootstrap']['confidence_level']:.0%}"
+    parts["metrics"] = (_table(("metric", "value", f"{level} CI low", f"{level} CI high"), metric_rows(data))
+                        + ("<p>Multi-label: each label is decided at its threshold; subset accuracy counts examples whose whole "
+                           "label set is right, Hamming loss the share of wrong label decisions (lower is better).</p>" if multi
+                           else f"<p>ROC-AUC {_fmt(m.get('roc_auc'))} · ECE {_fmt(m.get('ece'))}</p>")
                         + figs.div(F.metrics_figure(run)))
     cm = data.get("confusion_matrix") or {}
     parts["confusion-matrix"] = (figs.div(F.confusion_matrix_figure(run))
@@ -149,6 +152,10 @@ def render_html(run: Run, data: dict) -> str:
     parts["per-class"] = (_table(("class", "precision", "recall", "f1", "support"),
                                  [(lab, v.get("precision"), v.get("recall"), v.get("f1"), v.get("support")) for lab, v in pc.items()])
                           + figs.div(F.per_class_figure(run))) if pc else NOT_MEASURED
+    if multi:
+        parts["per-class"] = _table(LABEL_HEAD, label_rows(data)) + figs.div(F.per_class_figure(run))
+        parts["confusion-matrix"] = '<p class="nm">not shown for a multi-label model: see the per-label scores.</p>'
+        parts["calibration"] = '<p class="nm">per label: the ECE column of the per-label scores.</p>'
     cal = data.get("calibration") or {}
     parts["calibration"] = figs.div(F.reliability_figure(run)) + (
         _table(("bin", "count", "mean confidence", "accuracy"),
@@ -160,7 +167,8 @@ def render_html(run: Run, data: dict) -> str:
     parts["model-card"] = _model_card_html(data)
 
     body = ""
-    for sid, title in SECTIONS:
+    titles = dict(SECTIONS) | ({"per-class": "Per-label scores"} if multi else {})
+    for sid, title in ((sid, titles[sid]) for sid, _ in SECTIONS):
         cls = verdict_cls if sid == "verdict" else ""
         body += f'<section id="{sid}" class="{cls.strip()}"><h2>{esc(title)}</h2>{parts[sid]}</section>'
     sub = (f'<p class="muted">Model {esc(data["model"].get("name"))} on {esc(data["dataset"].get("source"))} '
@@ -173,10 +181,9 @@ def _slices_html(run, data, figs) -> str:
     out = ""
     if data.get("slices"):
         for col, groups in data["slices"].items():
-            out += f"<h3>By {esc(col)}</h3>" + _table(
-                ("group", "n", "small", "accuracy", "macro_f1", "roc_auc", "ece"),
-                [(g, v.get("n"), v.get("small"), v.get("accuracy"), v.get("macro_f1"), v.get("roc_auc"), v.get("ece"))
-                 for g, v in groups.items() if isinstance(v, dict)]) + figs.div(F.group_metrics_figure(run, col))
+            head = SLICE_HEAD[data["task"]]
+            out += f"<h3>By {esc(col)}</h3>" + _table(("group", "n", "small", *head), slice_rows(data, groups)) + figs.div(
+                F.group_metrics_figure(run, col, metric=head[0]))
     else:
         out += '<p class="nm">Slices: not measured (the audit had no group columns).</p>'
     obs = (data.get("bias") or {}).get("observed_groups")
@@ -202,9 +209,11 @@ def _bias_html(run, data, figs) -> str:
     if bias["target_label"] is not None:
         out = f"<p>Score: the model's probability of <b>{esc(bias['target_label'])}</b>. Gap = first group − second.</p>"
     else:
-        out = f"<p>{esc(score_sentence(bias))} Gap = first group − second.</p>"
+        out = f"<p>{esc(score_sentence(bias, data['task']))} Gap = first group − second.</p>"
     out += _table(BIAS_HEAD, bias_rows(bias))
-    if bias["classes"]:
+    if bias["classes"] and data["task"] == "multi_label":
+        out += '<h3 id="bias-every-class">Every label</h3>' + _table(("label",) + CLASS_HEAD[1:], class_rows(bias))
+    elif bias["classes"]:
         out += '<h3 id="bias-every-class">Every class</h3>' + _table(CLASS_HEAD, class_rows(bias))
     for attr, e in bias["attributes"].items():
         out += f'<h3 id="bias-{esc(attr)}">{esc(attribute_title(attr, e))}</h3>'
@@ -261,7 +270,7 @@ def _model_card_html(data) -> str:
             ("examples", dat.get("n_examples")), ("data fingerprint", dat.get("fingerprint")),
             ("group columns", ", ".join(map(str, dat.get("group_cols") or [])) or "none")]
     m = data["metrics"]
-    for k in ("accuracy", "macro_f1"):
+    for k in (("micro_f1", "macro_f1", "subset_accuracy") if data["task"] == "multi_label" else ("accuracy", "macro_f1")):
         if m[k]["value"] is not None:
             rows.append((k, m[k]["value"]))
     out = _table(("field", "value"), rows)

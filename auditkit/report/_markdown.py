@@ -46,12 +46,40 @@ def class_rows(bias: dict) -> list[tuple]:
              format_verdict(r["verdict"]), r["verdict_reason"], r["flip_rate"]) for r in bias["classes"]]
 
 
-def score_sentence(bias: dict) -> str:
+def score_sentence(bias: dict, task: str = "single_label") -> str:
     """What the probe score is, as plain text (callers escape it)."""
     if bias["target_label"] is not None:
         return f"Score: probability of {bias['target_label']}."
+    if task == "multi_label":
+        return ("Score: the sigmoid probability of each label in turn (every label probed, a flip is a change of the "
+                "label's decision at its threshold, one Holm correction across every label x attribute test); each "
+                "attribute below shows its headline label.")
     return ("Score: the probability of each class in turn (every class probed, one Holm correction across every "
             "class x attribute test); each attribute below shows its headline class.")
+
+
+def metric_rows(data: dict) -> list[tuple]:
+    """(metric, value, CI low, CI high) of the run's headline metrics."""
+    m = data["metrics"]
+    return [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in m if isinstance(m[k], dict) and "value" in m[k]]
+
+
+LABEL_HEAD = ("label", "threshold", "precision", "recall", "f1", "support", "ROC-AUC", "ECE")
+
+
+def label_rows(data: dict) -> list[tuple]:
+    """A multi-label run's per-label scores."""
+    return [(lab, v["threshold"], v["precision"], v["recall"], v["f1"], v["support"], v["roc_auc"], v["ece"])
+            for lab, v in data["per_label"].items()]
+
+
+SLICE_HEAD = {"single_label": ("accuracy", "macro_f1", "roc_auc", "ece"),
+              "multi_label": ("subset_accuracy", "micro_f1", "macro_f1", "samples_f1", "hamming_loss")}
+
+
+def slice_rows(data: dict, groups: dict) -> list[tuple]:
+    """One row per group of a group column: n, small, then the task's slice metrics (``SLICE_HEAD``)."""
+    return [(g, v["n"], v["small"], *(v[k] for k in SLICE_HEAD[data["task"]])) for g, v in groups.items()]
 
 
 def attribute_title(attr: str, e: dict) -> str:
@@ -137,25 +165,32 @@ def _verdict_lines(data: dict) -> list[str]:
 def _metrics_lines(data: dict) -> list[str]:
     m = data["metrics"]
     level = f"{m['bootstrap']['confidence_level']:.0%}"
-    return (["## Metrics", ""]
-            + table(("metric", "value", f"{level} CI low", f"{level} CI high"),
-                    [(k, m[k]["value"], m[k]["ci_low"], m[k]["ci_high"]) for k in ("accuracy", "macro_precision", "macro_recall", "macro_f1")])
-            + [f"ROC-AUC: {cell(m['roc_auc'])} · ECE: {cell(m['ece'])}", ""])
+    lines = ["## Metrics", ""] + table(("metric", "value", f"{level} CI low", f"{level} CI high"), metric_rows(data))
+    if data["task"] == "multi_label":
+        return lines + ["Multi-label: each label is decided at its threshold; subset accuracy counts examples whose whole "
+                        "label set is right, Hamming loss the share of wrong label decisions (lower is better).", ""]
+    return lines + [f"ROC-AUC: {cell(m['roc_auc'])} · ECE: {cell(m['ece'])}", ""]
 
 
 def _confusion_lines(data: dict) -> list[str]:
+    if data["task"] == "multi_label":
+        return []  # per-label scores stand in for the confusion matrix
     cm = data["confusion_matrix"]
     return ["## Confusion matrix", ""] + table(["true \\ predicted"] + list(cm["labels"]),
                                                [[lab] + list(row) for lab, row in zip(cm["labels"], cm["matrix"])])
 
 
 def _per_class_lines(data: dict) -> list[str]:
+    if data["task"] == "multi_label":
+        return ["## Per-label scores", ""] + table(LABEL_HEAD, label_rows(data))
     return ["## Per-class scores", ""] + table(("class", "precision", "recall", "f1", "support"),
                                                [(lab, v["precision"], v["recall"], v["f1"], v["support"])
                                                 for lab, v in data["per_class"].items()])
 
 
 def _calibration_lines(data: dict) -> list[str]:
+    if data["task"] == "multi_label":
+        return []  # each label's calibration error is in the per-label table
     return ["## Calibration", ""] + table(("bin", "count", "mean confidence", "accuracy"),
                                           [(f"{b['lower']:.2f}–{b['upper']:.2f}", b["count"], b["confidence"], b["accuracy"])
                                            for b in data["calibration"]["bins"]])
@@ -166,8 +201,7 @@ def _slices_lines(data: dict) -> list[str]:
     if data["slices"]:
         for col, groups in data["slices"].items():
             L += [f"### By {cell(col)}", ""]
-            L += table(("group", "n", "small", "accuracy", "macro_f1", "roc_auc", "ece"),
-                       [(g, v["n"], v["small"], v["accuracy"], v["macro_f1"], v["roc_auc"], v["ece"]) for g, v in groups.items()])
+            L += table(("group", "n", "small", *SLICE_HEAD[data["task"]]), slice_rows(data, groups))
     else:
         L += ["Slices: " + NOT_MEASURED + " (no group columns).", ""]
     obs = (data["bias"] or {}).get("observed_groups")
@@ -189,10 +223,12 @@ def _bias_lines(data: dict) -> list[str]:
     if bias["target_label"] is not None:
         L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
     else:
-        L += [cell(score_sentence(bias)), ""]
+        L += [cell(score_sentence(bias, data["task"])), ""]
     L += table(BIAS_HEAD, bias_rows(bias))
     if bias["classes"]:
-        L += ["### Every class", ""] + table(CLASS_HEAD, class_rows(bias))
+        multi = data["task"] == "multi_label"
+        L += [f"### Every {'label' if multi else 'class'}", ""] + table(("label",) + CLASS_HEAD[1:] if multi else CLASS_HEAD,
+                                                                         class_rows(bias))
     for attr, e in bias["attributes"].items():
         L += [f"### {cell(attribute_title(attr, e))}", ""]
         if e.get("headline_reason"):

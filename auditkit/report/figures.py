@@ -60,7 +60,7 @@ def _record(run):
 def metrics_figure(run: Run | dict) -> go.Figure | None:
     """Headline metrics with their bootstrap confidence intervals."""
     names, values, lo, hi = [], [], [], []
-    for m in S.HEADLINE_METRICS:
+    for m in S.headline_metrics(_record(run)):
         entry = S.metric(_record(run), m)
         if entry["value"] is None:
             continue
@@ -79,7 +79,9 @@ def metrics_figure(run: Run | dict) -> go.Figure | None:
 
 
 def confusion_matrix_figure(run: Run | dict, *, normalize: bool = False) -> go.Figure | None:
-    """Confusion matrix heat map (rows: true label, columns: predicted)."""
+    """Confusion matrix heat map (rows: true label, columns: predicted); None for a multi-label run."""
+    if S.multi_label(_record(run)):
+        return None
     cm = _record(run)["metrics"]["confusion_matrix"]
     matrix, labels = cm["matrix"], cm["labels"]
     z = np.asarray(matrix, dtype=float)
@@ -94,19 +96,23 @@ def confusion_matrix_figure(run: Run | dict, *, normalize: bool = False) -> go.F
 
 
 def per_class_figure(run: Run | dict) -> go.Figure | None:
-    """Precision, recall and F1 per class."""
-    per_class = S.per_class(_record(run))
+    """Precision, recall and F1 per class (per label of a multi-label run)."""
+    multi = S.multi_label(_record(run))
+    per_class = S.per_label(_record(run)) if multi else S.per_class(_record(run))
     if not per_class:
         return None
     names = [_e(l) for l in per_class]
     fig = go.Figure([go.Bar(name=k, x=names, y=[v[k] for v in per_class.values()])
                      for k in ("precision", "recall", "f1")])
-    fig.update_layout(title="Per-class scores", barmode="group", yaxis=dict(range=[0, 1.05]), **_LAYOUT)
+    fig.update_layout(title="Per-label scores" if multi else "Per-class scores", barmode="group", yaxis=dict(range=[0, 1.05]),
+                      **_LAYOUT)
     return fig
 
 
 def reliability_figure(run: Run | dict) -> go.Figure | None:
-    """Reliability diagram: accuracy against confidence per bin, with bin counts."""
+    """Reliability diagram: accuracy against confidence per bin, with bin counts; None for a multi-label run."""
+    if S.multi_label(_record(run)):
+        return None
     metrics = _record(run)["metrics"]
     used = [b for b in metrics["calibration"]["bins"] if b["confidence"] is not None and b["accuracy"] is not None]
     if not used:
@@ -204,7 +210,7 @@ def word_attribution_figure(words, scores, *, title: str = "") -> go.Figure:
 def comparison_metrics_figure(comparison) -> go.Figure | None:
     """Headline metrics of compared runs side by side, with each run's CI."""
     frame = comparison.metrics
-    frame = frame[frame["metric"].isin(S.HEADLINE_METRICS)]
+    frame = frame[frame["metric"].isin(S.HEADLINE_METRICS + S.MULTILABEL_HEADLINE_METRICS)]
     if frame.empty:
         return None
     fig = go.Figure()

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import RunStoreError
-from auditkit.metrics import HEADLINE_METRICS  # noqa: F401  (re-exported for readers: S.HEADLINE_METRICS)
+from auditkit.metrics import HEADLINE_METRICS, MULTILABEL_HEADLINE_METRICS  # re-exported for readers: S.HEADLINE_METRICS
 from auditkit.store._run import Run
+from auditkit.store.schema import is_multi_label
 
 
 def finite(value) -> float | None:
@@ -52,6 +53,21 @@ def require_section(run: Run, name: str, *, needed_by: str) -> dict:
 def metric(run: Run | dict, name: str) -> dict:
     """``{"value", "ci_low", "ci_high"}`` of a headline metric."""
     return dict(_record(run)["metrics"][name])
+
+
+def multi_label(run: Run | dict) -> bool:
+    """Whether the run audited a multi-label model (metrics are a ``MultiLabelMetrics``)."""
+    return is_multi_label(_record(run))
+
+
+def headline_metrics(run: Run | dict) -> tuple[str, ...]:
+    """The headline metric names of the run's task, in display order (all are ``Interval`` entries)."""
+    return MULTILABEL_HEADLINE_METRICS if multi_label(run) else HEADLINE_METRICS
+
+
+def per_label(run: Run | dict) -> dict[str, dict]:
+    """A multi-label run's per-label scores (precision, recall, f1, support, roc_auc, ece, threshold)."""
+    return _record(run)["metrics"]["per_label"]
 
 
 def labels(run: Run | dict) -> list[str]:
@@ -154,3 +170,10 @@ def predictions_arrays(run: Run) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(true ids, predicted ids, labels) from predictions.parquet."""
     frame = run.predictions
     return frame["label_id"].to_numpy(dtype=int), frame["predicted_id"].to_numpy(dtype=int), labels(run)
+
+
+def multilabel_arrays(run: Run) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(true 0/1 matrix, decided 0/1 matrix, labels) from a multi-label run's predictions.parquet."""
+    frame, names = run.predictions, labels(run)
+    return (frame[[f"true_{k}" for k in names]].to_numpy(dtype=int), frame[[f"pred_{k}" for k in names]].to_numpy(dtype=int),
+            names)
