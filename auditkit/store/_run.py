@@ -27,6 +27,7 @@ from auditkit.store.schema import (
     SCHEMA_VERSION,
     TABLES,
     SchemaError,
+    is_multi_label,
     migrate_record,
     validate_record,
     validate_table,
@@ -290,7 +291,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "model": rec["model"]["name"],
                 "dataset": Path(rec["dataset"]["source"]).name,
                 "n": rec["dataset"]["n_examples"],
-                "accuracy": rec["metrics"]["accuracy"]["value"],
+                "accuracy": None if is_multi_label(rec) else rec["metrics"]["accuracy"]["value"],  # multi-label: none
                 "macro_f1": rec["metrics"]["macro_f1"]["value"],
                 "gender_gap": (bias.get("gender") or {}).get("gap"),
                 "race_gap": (bias.get("race") or {}).get("gap"),

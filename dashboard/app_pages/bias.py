@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from auditkit.errors import AuditkitError
+from auditkit.store import sections as S
 
 from dashboard import _data, _views as v
 
@@ -16,14 +17,18 @@ if not attributes:
 classes = _data.bias_classes(run)
 headline = {a: e.get("headline_class") for a, e in attributes.items()}
 if classes:  # every class (or label) probed: pick one; each attribute opens on its headline class
-    picked = st.selectbox("Class", ["headline of each attribute", *classes], key="ak_bias_class",
-                          help="every class was probed, with one Holm correction across all class × attribute tests")
-    v.show_table(pd.DataFrame(_data.class_bias_rows(run)), key="ak_bias_every_class")
+    kind = "label" if S.multi_label(run) else "class"
+    picked = st.selectbox(kind.capitalize(), ["headline of each attribute", *classes], key="ak_bias_class",
+                          help=f"every {kind} was probed, with one Holm correction across all {kind} × attribute tests")
+    rows = pd.DataFrame(_data.class_bias_rows(run))
+    v.show_table(rows.rename(columns={"class": "label"}) if kind == "label" else rows, key="ak_bias_every_class")
     if picked in classes:
         attributes = classes[picked]
     reasons = "; ".join(f"{a}: headline {headline[a]} ({e['headline_reason']})" for a, e in _data.bias_attributes(run).items())
-    st.caption(v.md(f"Score: each class's probability in turn. {reasons}. Sentence-level views (figures, pairs, "
-                    "probe sentences) score each attribute's headline class."))
+    score = ("each label's sigmoid probability in turn (a flip: the label's decision changes at its threshold)"
+             if kind == "label" else "each class's probability in turn")
+    st.caption(v.md(f"Score: {score}. {reasons}. Sentence-level views (figures, pairs, "
+                    f"probe sentences) score each attribute's headline {kind}."))
 if bias.get("target_label") is not None:
     reason = f" ({v.md(bias['target_label_reason'])})" if bias.get("target_label_reason") else ""
     st.caption(

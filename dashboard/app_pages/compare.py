@@ -50,6 +50,12 @@ for pair in cmp.pairs:
             f"{pair['run']} vs {pair['reference']}: McNemar table — only {pair['reference']} right: {m['a_only_correct']}, "
             f"only {pair['run']} right: {m['b_only_correct']}, p = {v.p_text(m['p_value'])}"
         ))
+    for label, m in (pair.get("mcnemar_labels") or {}).items():  # multi-label runs: one test per label, Holm across labels
+        st.caption(v.md(
+            f"{pair['run']} vs {pair['reference']} on {label}: McNemar table — only {pair['reference']} right: "
+            f"{m['a_only_correct']}, only {pair['run']} right: {m['b_only_correct']}, p (Holm across labels) = "
+            f"{v.p_text(m['p_value_holm'])}"
+        ))
 
 st.subheader("Metrics")
 metrics = cmp.metrics.copy()

@@ -6,13 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from auditkit.errors import AuditkitError
+from auditkit.store import sections as S
 
-from dashboard import _data, _views as v
+from dashboard import _data, _multilabel, _views as v
 
 #: Examples shown per page of the examples table.
 PAGE_ROWS = 100
 
 run = v.open_run_page("Model quality")
+if S.multi_label(run):
+    _multilabel.show_model(run, page_rows=PAGE_ROWS)
+    st.stop()
 rec = run.record
 metrics = rec["metrics"]
 boot = metrics["bootstrap"]

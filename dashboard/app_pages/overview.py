@@ -16,7 +16,9 @@ if not runs:
 
 def _row(run) -> dict:
     rec = run.record
-    acc, f1 = S.metric(rec, "accuracy"), S.metric(rec, "macro_f1")
+    # a multi-label run has no accuracy (its subset accuracy is on the Model page); macro-F1 is in both kinds
+    acc = None if S.multi_label(rec) else S.metric(rec, "accuracy")
+    f1 = S.metric(rec, "macro_f1")
     probed = S.bias_attributes(rec)
     gate = _data.gate_verdict(run)
     row = {
@@ -25,8 +27,8 @@ def _row(run) -> dict:
         "dataset": rec["dataset"]["source"].replace("\\", "/").rsplit("/", 1)[-1],
         "n": rec["dataset"]["n_examples"],
         "gate": gate["status"],
-        "accuracy": acc["value"],
-        "accuracy CI": v.ci_text(acc),
+        "accuracy": None if acc is None else acc["value"],
+        "accuracy CI": "multi-label: see Model" if acc is None else v.ci_text(acc),
         "macro-F1": f1["value"],
         "macro-F1 CI": v.ci_text(f1),
     }
