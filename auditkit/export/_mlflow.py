@@ -121,7 +121,7 @@ def mlflow_values(run: Run) -> tuple[dict, dict, dict]:
         if value is not None:
             metrics[key] = value
 
-    for name in S.HEADLINE_METRICS:
+    for name in S.headline_metrics(run):
         m = S.metric(run, name)
         put(name, m["value"])
         put(f"{name}.ci_low", m["ci_low"])
@@ -129,7 +129,7 @@ def mlflow_values(run: Run) -> tuple[dict, dict, dict]:
     section = S.section(run, "metrics") or {}
     put("roc_auc", section.get("roc_auc"))
     put("ece", section.get("ece"))
-    for label, scores in S.per_class(run).items():
+    for label, scores in (S.per_label(run) if S.multi_label(run) else S.per_class(run)).items():
         put(_key("recall", label), scores.get("recall"))
     tags = {"mlflow.runName": run.name, RUN_ID_TAG: run.run_id, "auditkit.created_at": str(record.get("created_at"))}
     for attr, entry in S.bias_attributes(run).items():

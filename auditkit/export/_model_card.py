@@ -29,6 +29,13 @@ CARD_METRICS = (
     ("accuracy", "accuracy", "Accuracy", None),
     ("macro_f1", "f1", "Macro F1", {"average": "macro"}),
 )
+#: The same for a multi-label run.
+MULTILABEL_CARD_METRICS = (
+    ("subset_accuracy", "accuracy", "Subset accuracy", None),
+    ("micro_f1", "f1", "Micro F1", {"average": "micro"}),
+    ("macro_f1", "f1", "Macro F1", {"average": "macro"}),
+    ("hamming_loss", "hamming_loss", "Hamming loss", None),
+)
 BROKEN_YAML = ("{path} has a YAML metadata block that cannot be read ({reason}); fix the block between the '---' "
                "lines, or write a new card without --update")
 
@@ -50,7 +57,7 @@ def eval_results(run: Run | str) -> list:
     run = run if isinstance(run, Run) else read_run(run)
     name, config, split = _dataset_identity(run)
     out = []
-    for key, metric_type, metric_name, args in CARD_METRICS:
+    for key, metric_type, metric_name, args in MULTILABEL_CARD_METRICS if S.multi_label(run) else CARD_METRICS:
         value = S.metric(run, key)["value"]
         if value is None:
             continue
@@ -96,7 +103,7 @@ def _evaluation_lines(run: Run) -> list[str]:
          f"auditkit run {cell(run.run_id)} of {cell(record.get('created_at'))}. Intervals are seeded percentile "
          f"bootstrap intervals over the evaluation examples.", ""]
     rows = []
-    for key in S.HEADLINE_METRICS:
+    for key in S.headline_metrics(run):
         m = S.metric(run, key)
         if m["value"] is not None:
             rows.append((key.replace("_", " "), m["value"], _ci(m, level)))
@@ -105,9 +112,9 @@ def _evaluation_lines(run: Run) -> list[str]:
         if value is not None:
             rows.append(({"roc_auc": "ROC-AUC", "ece": "expected calibration error"}[key], value, "–"))
     L += table(("metric", "value", "interval"), rows)
-    per_class = S.per_class(run)
+    per_class = S.per_label(run) if S.multi_label(run) else S.per_class(run)
     if per_class:
-        L += ["Per class:", ""]
+        L += ["Per label:" if S.multi_label(run) else "Per class:", ""]
         L += table(("class", "precision", "recall", "F1", "support"),
                    [(c, v.get("precision"), v.get("recall"), v.get("f1"), v.get("support")) for c, v in per_class.items()])
     return L
