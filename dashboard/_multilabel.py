@@ -37,15 +37,7 @@ def show_model(run, *, page_rows: int) -> None:
         v.show_figure(_data.figure(run, "metrics_figure"), key="ak_metrics_fig", missing="Metrics")
         v.show_figure(_data.figure(run, "per_class_figure"), key="ak_per_label_fig", missing="Per-label scores")
 
-    st.subheader("Observed-group slices")
-    by_group = metrics["by_group"]
-    if not by_group:
-        v.not_measured("Slice metrics", "Pass `--group-col COL` to `auditkit audit` when the data has identity columns.")
-    for column, groups in by_group.items():
-        v.show_table(pd.DataFrame([{column: g, **val} for g, val in groups.items()]), key=f"ak_slice_{column}")
-        if groups:
-            v.show_figure(_data.figure(run, "group_metrics_figure", column, metric="micro_f1"),
-                          key=f"ak_slice_{column}_micro_f1", missing=f"micro-F1 by {column}")
+    v.show_slices(run, ("micro_f1", "subset_accuracy"))
 
     st.subheader("Examples")
     labels = S.labels(rec)

@@ -170,6 +170,24 @@ def show_table(frame: pd.DataFrame, **kwargs) -> None:
     st.dataframe(frame, width="stretch", **kwargs)
 
 
+def show_slices(run: Run, figure_metrics: tuple[str, ...]) -> None:
+    """The run's observed-group slices: a table per group column and a figure per metric in ``figure_metrics``."""
+    st.subheader("Observed-group slices")
+    by_group = run.record["metrics"]["by_group"]
+    if not by_group:
+        not_measured("Slice metrics", "Pass `--group-col COL` to `auditkit audit` when the data has identity columns.")
+    for column, groups in by_group.items():
+        frame = pd.DataFrame([{column: g, **val} for g, val in groups.items()])
+        show_table(frame, key=f"ak_slice_{column}")
+        if groups:
+            for fig_col, name in zip(st.columns(len(figure_metrics)), figure_metrics):
+                with fig_col:
+                    show_figure(_data.figure(run, "group_metrics_figure", column, metric=name), key=f"ak_slice_{column}_{name}",
+                                missing=f"{name} by {column}")
+        if groups and frame["small"].any():
+            st.caption("Groups marked small have too few examples for stable estimates.")
+
+
 # ---------------------------------------------------------------- word heat maps
 
 _POS = (214, 39, 40)  # toward the target class

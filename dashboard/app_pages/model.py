@@ -44,21 +44,7 @@ with right:
     st.subheader("Calibration")
     v.show_figure(_data.figure(run, "reliability_figure"), key="ak_calibration", missing="Calibration")
 
-st.subheader("Observed-group slices")
-by_group = metrics["by_group"]
-if not by_group:
-    v.not_measured("Slice metrics", "Pass `--group-col COL` to `auditkit audit` when the data has identity columns.")
-for column, groups in by_group.items():
-    frame = pd.DataFrame([{column: g, **val} for g, val in groups.items()])
-    v.show_table(frame, key=f"ak_slice_{column}")
-    if groups:
-        fig_cols = st.columns(2)
-        for fig_col, name in zip(fig_cols, ("accuracy", "macro_f1")):
-            with fig_col:
-                v.show_figure(_data.figure(run, "group_metrics_figure", column, metric=name), key=f"ak_slice_{column}_{name}",
-                              missing=f"{name} by {column}")
-    if groups and frame["small"].any():
-        st.caption("Groups marked small have too few examples for stable estimates.")
+v.show_slices(run, ("accuracy", "macro_f1"))
 observed = (rec.get("bias") or {}).get("observed_groups")
 if observed:
     with st.expander("Observed-group fairness (demographic parity, equalized odds, subgroup AUCs)"):
