@@ -122,12 +122,6 @@ class Attributor:
             self._embeddings = None
         if self._embeddings is None:
             raise ModelError(NO_EMBEDDINGS.format(name=classifier.name))
-        pad = tokenizer.pad_token_id
-        if pad is None:
-            pad = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
-        self._pad_id = int(pad)
-        self._left_padding = getattr(tokenizer, "padding_side", "right") == "left"
-        self._uses_token_types = "token_type_ids" in getattr(tokenizer, "model_input_names", [])
 
     # -- the verb ---------------------------------------------------------
 
@@ -223,36 +217,9 @@ class Attributor:
             special = list(batch["special_tokens_mask"][i])
             offsets = [tuple(o) for o in batch["offset_mapping"][i]]
             spans = word_spans(text)
-            baseline = [tok if sp else self._pad_id for tok, sp in zip(ids, special)]
+            baseline = [tok if sp else self.classifier.pad_id for tok, sp in zip(ids, special)]
             out.append(_Encoded(text, ids, baseline, offsets, special, spans, token_word_index(offsets, special, spans), i in truncated))
         return out
-
-    def _forward(self, input_ids, attention_mask):
-        """Softmax probabilities of every class (captum picks the target column)."""
-        import torch
-
-        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if self._uses_token_types:
-            inputs["token_type_ids"] = torch.zeros_like(input_ids)
-        return torch.softmax(self.classifier.model(**inputs).logits.float(), dim=-1)
-
-    def _pad(self, rows: list[list[int]]):
-        """Pad id rows to one width; return (input_ids, attention_mask) on the model's device."""
-        import torch
-
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for j, row in enumerate(rows):
-            sl = slice(width - len(row), width) if self._left_padding else slice(0, len(row))
-            ids[j, sl] = torch.tensor(row, dtype=torch.long)
-            mask[j, sl] = 1
-        device = self.classifier.device
-        return ids.to(device), mask.to(device)
-
-    def _unpad(self, values: np.ndarray, length: int) -> np.ndarray:
-        """The ``length`` real positions of one padded row."""
-        return values[len(values) - length :] if self._left_padding else values[:length]
 
     def _rows_per_pass(self, width: int) -> int:
         return rows_per_pass(self.classifier.model.config, self.classifier.device, width)
@@ -288,8 +255,8 @@ class Attributor:
         groups = self._groups(range(len(rows)), lengths, 1, lambda w: 4 * self._rows_per_pass(w))
         with torch.no_grad():
             for group in groups:
-                ids, mask = self._pad([rows[i] for i in group])
-                out[group] = self._forward(ids, mask).double().cpu().numpy()
+                ids, mask = self.classifier.pad([rows[i] for i in group])
+                out[group] = self.classifier.probabilities(ids, mask).double().cpu().numpy()
         return out
 
 

@@ -25,15 +25,15 @@ class InputXGradient(Attributor):
     def _token_scores(self, encoded, targets, target_probabilities, bar):
         from captum.attr import LayerGradientXActivation
 
-        method = LayerGradientXActivation(self._forward, self._embeddings)
+        method = LayerGradientXActivation(self.classifier.probabilities, self._embeddings)
         lengths = [len(e.input_ids) for e in encoded]
         scores = [None] * len(encoded)
         for group in self._groups(range(len(encoded)), lengths, 1):
-            ids, mask = self._pad([encoded[i].input_ids for i in group])
+            ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
             attributions = method.attribute(ids, target=[int(targets[i]) for i in group], additional_forward_args=(mask,))
             per_token = attributions.detach().sum(dim=-1).double().cpu().numpy()
             for row, i in enumerate(group):
-                scores[i] = self._unpad(per_token[row], lengths[i])
+                scores[i] = self.classifier.unpad(per_token[row], lengths[i])
             if bar is not None:
                 bar.update(len(group))
         return scores, None, None

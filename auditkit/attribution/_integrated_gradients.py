@@ -87,7 +87,7 @@ class IntegratedGradients(Attributor):
         baseline_probabilities = self._probabilities([e.baseline_ids for e in encoded])[np.arange(n), targets]
         # What completeness says the scores must add up to.
         gap = target_probabilities - baseline_probabilities
-        lig = LayerIntegratedGradients(self._forward, self._embeddings)
+        lig = LayerIntegratedGradients(self.classifier.probabilities, self._embeddings)
         scores: list[np.ndarray | None] = [None] * n
         deltas = np.full(n, np.nan)
         used = np.zeros(n, dtype=np.int64)
@@ -95,8 +95,8 @@ class IntegratedGradients(Attributor):
         steps = self.n_steps
         while pending:
             for group in self._groups(pending, lengths, steps, self._rows_for_width):
-                ids, mask = self._pad([encoded[i].input_ids for i in group])
-                base, _ = self._pad([encoded[i].baseline_ids for i in group])
+                ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
+                base, _ = self.classifier.pad([encoded[i].baseline_ids for i in group])
                 rows = self._rows_for_width(ids.shape[1])
                 attributions = lig.attribute(
                     ids,
@@ -109,7 +109,7 @@ class IntegratedGradients(Attributor):
                 )
                 per_token = attributions.detach().sum(dim=-1).double().cpu().numpy()
                 for row, i in enumerate(group):
-                    scores[i] = self._unpad(per_token[row], lengths[i])
+                    scores[i] = self.classifier.unpad(per_token[row], lengths[i])
                     deltas[i] = scores[i].sum() - gap[i]
                     used[i] = steps
                 if bar is not None and steps == self.n_steps:

@@ -29,15 +29,15 @@ class WordOcclusion(Attributor):
         import torch
         from captum.attr import FeatureAblation
 
-        ablation = FeatureAblation(self._forward)
+        ablation = FeatureAblation(self.classifier.probabilities)
         lengths = [len(e.input_ids) for e in encoded]
         n_words = [len(e.spans) for e in encoded]
         scores = [None] * len(encoded)
         # Forward passes only: rows are cheaper than with a backward pass.
         rows_for_width = lambda width: 4 * self._rows_per_pass(width)  # noqa: E731
         for group in self._groups(range(len(encoded)), lengths, 1, rows_for_width):
-            ids, mask = self._pad([encoded[i].input_ids for i in group])
-            base, _ = self._pad([encoded[i].baseline_ids for i in group])
+            ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
+            base, _ = self.classifier.pad([encoded[i].baseline_ids for i in group])
             # Feature 0: special tokens and padding, which the baseline keeps.
             features = torch.zeros_like(ids)
             for row, i in enumerate(group):
@@ -55,7 +55,7 @@ class WordOcclusion(Attributor):
                 )
             per_token = attributions.double().cpu().numpy()
             for row, i in enumerate(group):
-                values = self._unpad(per_token[row], lengths[i])
+                values = self.classifier.unpad(per_token[row], lengths[i])
                 word = encoded[i].word_of_token
                 # Every piece of a word carries the word's score; split it so
                 # that merging (a sum over pieces) gives the score back.
@@ -68,7 +68,7 @@ class WordOcclusion(Attributor):
 
     def _place(self, values: np.ndarray, width: int) -> np.ndarray:
         out = np.zeros(width, dtype=np.int64)
-        if self._left_padding:
+        if self.classifier.pads_left:
             out[width - len(values) :] = values
         else:
             out[: len(values)] = values

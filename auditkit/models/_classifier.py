@@ -165,11 +165,6 @@ class TextClassifier:
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), n_classes), dtype=np.float32)
-        pad_id = self.tokenizer.pad_token_id
-        if pad_id is None:
-            pad_id = self.tokenizer.eos_token_id if self.tokenizer.eos_token_id is not None else 0
-        uses_token_types = "token_type_ids" in getattr(self.tokenizer, "model_input_names", [])
-        left = getattr(self.tokenizer, "padding_side", "right") == "left"
         show = sys.stderr.isatty() if progress is None else progress
         bar = None
         if show:
@@ -179,25 +174,58 @@ class TextClassifier:
         with torch.inference_mode(), autocast(self.precision, self.device):
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
-                width = int(lengths[rows].max())
-                input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
-                mask = np.zeros((len(rows), width), dtype=np.int64)
-                for j, r in enumerate(rows):
-                    seq = ids[r]
-                    span = slice(width - len(seq), width) if left else slice(0, len(seq))
-                    input_ids[j, span] = seq
-                    mask[j, span] = 1
-                inputs = {"input_ids": torch.from_numpy(input_ids).to(self.device),
-                          "attention_mask": torch.from_numpy(mask).to(self.device)}
-                if uses_token_types:
-                    inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
-                logits = self.model(**inputs).logits
-                out[rows] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                input_ids, mask = self.pad([ids[r] for r in rows])
+                out[rows] = self.probabilities(input_ids, mask).cpu().numpy()
                 if bar is not None:
                     bar.update(len(rows))
         if bar is not None:
             bar.close()
         return Predictions(out, n_truncated)
+
+    # -- the one forward path: prediction and attribution both pad and run through these --
+
+    @property
+    def pad_id(self) -> int:
+        """The id padding positions hold (the tokenizer's pad token, else its end-of-sequence token, else 0)."""
+        pad = self.tokenizer.pad_token_id
+        if pad is None:
+            pad = self.tokenizer.eos_token_id if self.tokenizer.eos_token_id is not None else 0
+        return int(pad)
+
+    @property
+    def pads_left(self) -> bool:
+        """Whether the tokenizer pads on the left (decoder-style models)."""
+        return getattr(self.tokenizer, "padding_side", "right") == "left"
+
+    def pad(self, rows: Sequence[Sequence[int]]):
+        """Token id rows padded to the longest: ``(input_ids, attention_mask)``, long tensors on the model's device."""
+        import torch
+
+        width = max(len(r) for r in rows)
+        input_ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for j, seq in enumerate(rows):
+            span = slice(width - len(seq), width) if self.pads_left else slice(0, len(seq))
+            input_ids[j, span] = seq
+            mask[j, span] = 1
+        return torch.from_numpy(input_ids).to(self.device), torch.from_numpy(mask).to(self.device)
+
+    def unpad(self, values: np.ndarray, length: int) -> np.ndarray:
+        """The ``length`` real positions of one row padded by :meth:`pad`."""
+        return values[len(values) - length :] if self.pads_left else values[:length]
+
+    def probabilities(self, input_ids, attention_mask):
+        """Class probabilities (float32 tensor) for padded id rows: the model's forward pass and softmax.
+
+        Gradients flow when the caller allows them (attribution); prediction
+        calls it under ``torch.inference_mode``.
+        """
+        import torch
+
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if "token_type_ids" in getattr(self.tokenizer, "model_input_names", []):
+            inputs["token_type_ids"] = torch.zeros_like(input_ids)
+        return torch.softmax(self.model(**inputs).logits.float(), dim=-1)
 
     def predict(self, texts: Sequence[str], **kwargs) -> np.ndarray:
         """Predicted class id per text."""
