@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from auditkit._format import p_value
+from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit.errors import ConfigError
 from auditkit.probes import format_verdict
@@ -371,7 +371,7 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha) -> str:
     if diff is None:
         return f"{name}: {label} is not measured in one of the runs."
     direction = "improved" if diff > 0 else "worsened" if diff < 0 else "did not change"
-    base = f"{name}: {label} {direction} by {abs(diff):.3f} vs {ref_name}" if diff else f"{name}: {label} did not change vs {ref_name}"
+    base = f"{name}: {label} {direction} by {number(abs(diff))} vs {ref_name}" if diff else f"{name}: {label} did not change vs {ref_name}"
     if not tested:
         return base + " (not tested)."
     if row.get("p_value") is not None:
@@ -380,7 +380,7 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha) -> str:
     if row.get("diff_ci_low") is not None:
         verdict = "significant" if row["significant"] else "not significant"
         return base + (f" — {verdict} (paired bootstrap {1 - alpha:.0%} CI of the difference "
-                       f"[{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]).")
+                       f"[{number(row['diff_ci_low'], signed=True)}, {number(row['diff_ci_high'], signed=True)}]).")
     return base + "."
 
 
@@ -388,11 +388,11 @@ def _bias_sentence(attr, name, ref_name, gap_ref, row) -> str:
     gb = row["gap"]
     smaller = abs(gb) < abs(gap_ref)
     change = "shrank" if smaller else "grew" if abs(gb) > abs(gap_ref) else "stayed"
-    text = f"{name}: the {attr} gap {change} from {gap_ref:+.3f} to {gb:+.3f} (|gap| {'−' if smaller else '+'}{abs(abs(gb) - abs(gap_ref)):.3f})"
+    text = f"{name}: the {attr} gap {change} from {number(gap_ref, signed=True)} to {number(gb, signed=True)} (|gap| {'−' if smaller else '+'}{number(abs(abs(gb) - abs(gap_ref)))})"
     if row.get("abs_diff_ci_low") is not None:
         lo, hi = row["abs_diff_ci_low"], row["abs_diff_ci_high"]
         sig = lo > 0 or hi < 0
-        text += f" — {'significant' if sig else 'not significant'} (paired crossed bootstrap CI of the |gap| change [{lo:+.3f}, {hi:+.3f}])"
+        text += f" — {'significant' if sig else 'not significant'} (paired crossed bootstrap CI of the |gap| change [{number(lo, signed=True)}, {number(hi, signed=True)}])"
     else:
         text += " — not tested (the runs share no probe sentences)"
     text += f"; {name}'s own verdict: {format_verdict(row['verdict'])}"

@@ -78,7 +78,7 @@ def per_class_table(data: dict) -> Table:
 
 def calibration_table(data: dict) -> Table:
     return Table(None, ("bin", "count", "mean confidence", "accuracy"),
-                 [(f"{b['lower']:.2f}–{b['upper']:.2f}", b["count"], b["confidence"], b["accuracy"])
+                 [(f"{fmt_num(b['lower'], digits=2)}–{fmt_num(b['upper'], digits=2)}", b["count"], b["confidence"], b["accuracy"])
                   for b in data["calibration"]["bins"]])
 
 
