@@ -187,3 +187,16 @@ def test_report_and_dashboard_draw_one_word_heat_map():
     assert 'title="+3.00e-05"' in out  # auditkit._format's number: a tiny score does not read as +0.000
     assert "rgba(214,39,40,1.00)" in out and "rgba(31,119,180,0.50)" in out
     assert HOSTILE_IMG not in out and str(markupsafe.escape(HOSTILE_IMG)) in out
+
+
+def test_templates_ship_as_package_data():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["auditkit.report"]
+    templates = sorted((repo / "auditkit" / "report" / "templates").iterdir())
+    assert templates
+    for path in templates:
+        assert any(fnmatch.fnmatch(f"templates/{path.name}", g) for g in globs), path.name
