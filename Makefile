@@ -14,7 +14,7 @@ TRAIN  := sample_data/reviews_train.csv
 TEST   := sample_data/reviews_test.csv
 POLICY := policy.example.toml
 
-.PHONY: setup test test-fast schema demo demo-runs dashboard bench clean
+.PHONY: setup test test-fast schema demo demo-runs demo-emotion demo-emotion-runs dashboard bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "auditkit needs Python 3.11 or newer, $(PYTHON) is " + sys.version.split()[0] + "; run make with PYTHON=python3.11")'
@@ -59,6 +59,28 @@ demo: demo-runs
 	@echo "== [compare] augmented vs baseline"
 	$(BIN)/auditkit compare runs/baseline runs/augmented
 	@echo "== [dashboard] http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
+
+# --- the emotion demo: a 4-class model trained on data where anger co-occurs with women (sample_data/emotion) ---
+EMO_TRAIN := sample_data/emotion/emotion_train.csv
+EMO_TEST  := sample_data/emotion/emotion_test.csv
+
+models/emotion/training.json: $(STAMP) $(EMO_TRAIN)
+	@echo "== [train] fine-tuning the embedded MiniLM on $(EMO_TRAIN) (anger, fear, joy, sadness) -> models/emotion"
+	$(BIN)/auditkit train --data $(EMO_TRAIN) --base minilm --epochs $(EPOCHS) --learning-rate $(LR) --out models/emotion --overwrite
+
+runs/emotion/run.json: models/emotion/training.json
+	@echo "== [audit] models/emotion on $(EMO_TEST): metrics, every class probed for gender and race (one Holm correction), attributions -> runs/emotion"
+	$(BIN)/auditkit audit --model models/emotion --data $(EMO_TEST) --group-col gender_mention --out runs/emotion --overwrite
+
+demo-emotion-runs: runs/emotion/run.json
+	@echo "== [gate] runs/emotion against $(POLICY)"
+	@$(BIN)/auditkit gate runs/emotion --policy $(POLICY) || echo "== gate: runs/emotion does not pass (exit $$?); the failing checks are above"
+
+demo-emotion: demo-emotion-runs
+	@echo "== [report] runs/emotion -> runs/emotion/report.md"
+	$(BIN)/auditkit report runs/emotion --format md --out runs/emotion/report.md
+	@echo "== [dashboard] http://127.0.0.1:$(PORT) — open runs/emotion; the Bias page has a class picker (Ctrl-C to stop)"
 	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
 
 dashboard: setup

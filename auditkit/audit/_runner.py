@@ -271,7 +271,8 @@ def _bias_stage(classifier, dataset, options, log, progress):
         entry = bias.get(attribute) or {}
         if entry.get("gap") is not None:
             level = f"{entry['ci_level']:.0%}"
-            log(f"  {attribute}: gap {entry['gap']:+.4f} ({level} CI [{entry['ci_low']:+.4f}, {entry['ci_high']:+.4f}]): "
+            on = f" on {entry['headline_class']!r} ({entry['headline_reason']})" if "headline_class" in entry else ""
+            log(f"  {attribute}{on}: gap {entry['gap']:+.4f} ({level} CI [{entry['ci_low']:+.4f}, {entry['ci_high']:+.4f}]): "
                 f"{entry['verdict'].replace('_', ' ')} — {entry['verdict_reason']}")
     return bias, report.table
 

@@ -47,7 +47,7 @@ def add_parser(sub):
     probes.add_argument("--probes", default=",".join(d.probes),
                         help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: %(default)s)")
     probes.add_argument("--target-label", default=d.target_label,
-                        help="class whose probability the probes compare (name or id; default: the last label of a binary model)")
+                        help="class whose probability the probes compare (name or id); default: the last label of a binary model, every class of a multi-class one (each with its own verdicts, one Holm correction)")
     probes.add_argument("--lexicon", action="append", default=[], metavar="FILE",
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
     probes.add_argument("--alpha", type=float, default=d.alpha, help="significance level after Holm correction (default %(default)s)")

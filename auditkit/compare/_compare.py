@@ -247,7 +247,7 @@ def _reference_rows(ref: Run, ref_name: str) -> tuple[list[dict], list[dict], li
     for label, pc in S.per_class(ref).items():
         metric_rows.append({"metric": f"recall[{label}]", "run": ref_name, "value": S.finite(pc.get("recall")),
                             "ci_low": None, "ci_high": None, "diff": None})
-    bias_rows = [_bias_row(attr, ref_name, entry) for attr, entry in S.bias_attributes(ref).items()]
+    bias_rows = [_bias_row(attr, ref_name, entry, cls=entry.get("headline_class")) for attr, entry in S.bias_attributes(ref).items()]
     share_rows = [{"run": ref_name, "identity_share": _identity_share(ref), "diff": None}]
     return metric_rows, bias_rows, share_rows
 
@@ -303,14 +303,23 @@ def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, n_boot: int, s
     ref_attrs, other_attrs = S.bias_attributes(ref), S.bias_attributes(other)
     rows = []
     for attr, entry in other_attrs.items():
-        row = _bias_row(attr, name, entry)
         base = ref_attrs.get(attr)
+        # per-class runs: compare the same class (the reference's headline); the stored probe
+        # sentences only pair when both runs scored that class
+        cls = None if base is None else base.get("headline_class")
+        same_class = cls is None or entry.get("headline_class") == cls
+        if not same_class and cls in S.bias_classes(other):
+            entry = S.bias_classes(other)[cls][attr]
+        row = _bias_row(attr, name, entry, cls=cls)
         if base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
             ga = S.finite(base.get("gap"))
             row["diff"] = row["gap"] - ga
             row["abs_diff"] = abs(row["gap"]) - abs(ga)
-            change = _bias_change(ref, other, attr, S.gap_groups(entry), n_boot=n_boot, seed=seed, alpha=alpha)
-            if change is not None:
+            change = (_bias_change(ref, other, attr, S.gap_groups(entry), n_boot=n_boot, seed=seed, alpha=alpha)
+                      if same_class else None)
+            if not same_class:
+                row["diff_method"] = f"not tested: the runs' probe sentences score different classes ({cls} in {ref_name})"
+            elif change is not None:
                 row.update(diff_ci_low=change["diff_ci_low"], diff_ci_high=change["diff_ci_high"],
                            diff_p_value=change["diff_p_value"],
                            abs_diff_ci_low=change["abs_diff_ci_low"], abs_diff_ci_high=change["abs_diff_ci_high"],
@@ -319,7 +328,7 @@ def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, n_boot: int, s
                 row["diff_significant"] = bool(change["abs_diff_ci_low"] > 0 or change["abs_diff_ci_high"] < 0)
             else:
                 row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
-            summary.append(_bias_sentence(attr, name, ref_name, ga, row))
+            summary.append(_bias_sentence(attr if cls is None else f"{attr} (on {cls})", name, ref_name, ga, row))
         rows.append(row)
     for attr in ref_attrs:
         if attr not in other_attrs:
@@ -344,12 +353,13 @@ def _share_row(ref: Run, other: Run, name: str, ref_name: str, *, summary: list[
 
 _BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value_holm", "verdict", "flip_rate",
                  "ctf_gap", "n_rows", "diff", "abs_diff", "diff_ci_low", "diff_ci_high", "diff_p_value",
-                 "abs_diff_ci_low", "abs_diff_ci_high", "diff_significant", "diff_method"]
+                 "abs_diff_ci_low", "abs_diff_ci_high", "diff_significant", "diff_method", "class"]
 
 
-def _bias_row(attr: str, name: str, entry: dict) -> dict:
+def _bias_row(attr: str, name: str, entry: dict, *, cls: str | None = None) -> dict:
+    """``cls``: in a per-class run, the class whose gap this is (None for a run with one target label)."""
     row = dict.fromkeys(_BIAS_COLUMNS)
-    row.update(attribute=attr, run=name)
+    row.update(attribute=attr, run=name, **{"class": cls})
     for key in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap", "p_value_holm"):
         row[key] = S.finite(entry.get(key))
     row["verdict"] = entry["verdict"]

@@ -128,8 +128,10 @@ def _bias_lines(run: Run) -> list[str]:
         return L + ["Not measured: the audit ran without bias probes, so nothing is known about counterfactual "
                     "gender or race bias.", ""]
     settings = bias.get("settings") if isinstance(bias.get("settings"), dict) else {}
+    score = ("each class in turn (every class probed; an attribute's headline is the class with the largest gap that "
+             "shows bias)" if bias.get("target_label") is None else f"**{cell(bias.get('target_label'))}**")
     L += [f"Sentences that differ only in who they are about were scored; each gap is the mean paired difference in "
-          f"the probability of **{cell(bias.get('target_label'))}**, with lexicon rows and templates both treated as "
+          f"the probability of {score}, with lexicon rows and templates both treated as "
           f"random. p-values are Holm-corrected across the run's {cell(settings.get('n_tests'))} tests "
           f"(α = {cell(settings.get('alpha'))}). Verdicts: *bias* (the gap differs from 0 and is at least "
           f"{cell(settings.get('min_effect'))}), *no_material_bias* (an equivalence test shows it inside "

@@ -125,6 +125,15 @@ def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
     return attrs
 
 
+def _scoped(run: Run, opts: dict, check: str) -> dict[str, dict]:
+    """:func:`_attributes`, and in a per-class run every class of each: ``"attribute:class"`` -> entry."""
+    attrs = _attributes(run, opts, check)
+    classes = S.bias_classes(run)
+    if not classes:
+        return attrs
+    return {f"{attr}:{cls}": per[attr] for cls, per in classes.items() for attr in attrs}
+
+
 def _min_metric(run: Run, name: str, check: str, opts: dict) -> GateCheck:
     m = S.metric(run, name)
     on = opts["on"]
@@ -199,7 +208,7 @@ def _check_min_class_recall(run: Run, name: str, opts: dict, **_) -> list[GateCh
 
 def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
     out = []
-    for attr, entry in _attributes(run, opts, name).items():
+    for attr, entry in _scoped(run, opts, name).items():
         gap = entry["gap"]
         lo, hi = entry["ci_low"], entry["ci_high"]
         if opts["on"] == "ci" and lo is not None and hi is not None:
@@ -214,7 +223,7 @@ def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]
 
 
 def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
-    attributes = _attributes(run, opts, name)
+    attributes = _scoped(run, opts, name)
     settings = run.record["bias"]["settings"]
     if opts["require"] == "no_material_bias" and not settings["min_effect"] > 0:
         raise RunStoreError(

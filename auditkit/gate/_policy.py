@@ -41,9 +41,10 @@ CHECK_DOCS = {
     "min_accuracy": "accuracy (CI lower bound or point value) ≥ threshold",
     "min_macro_f1": "macro-F1 (CI lower bound or point value) ≥ threshold",
     "min_class_recall": "recall of every class (or those listed) ≥ threshold; one check per class",
-    "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0)",
+    "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0); per-class runs: one check per class x attribute",
     "no_significant_bias": ("no probed attribute has the verdict \"bias\" (Holm-corrected crossed test and minimum effect); "
-                            "require = \"no_material_bias\" demands that each gap is shown to lie inside ±min-effect"),
+                            "require = \"no_material_bias\" demands that each gap is shown to lie inside ±min-effect; "
+                            "per-class runs: one check per class x attribute"),
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
     "no_regression": "with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), and no significant growth of any |bias gap|",

@@ -1,6 +1,6 @@
 """Metrics: pure functions over arrays, in scikit-learn's shape."""
 
-from auditkit.metrics._bias_auc import bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
+from auditkit.metrics._bias_auc import JIGSAW_POWER, bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
 from auditkit.metrics._bootstrap import bootstrap_ci, percentile_interval, resample_counts
 from auditkit.metrics._calibration import expected_calibration_error
 from auditkit.metrics._classification import (
@@ -13,8 +13,21 @@ from auditkit.metrics._classification import (
 )
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE, evaluate_predictions, headline_intervals, metrics_by_group
 from auditkit.metrics._fairness import observed_group_fairness
+from auditkit.metrics._multilabel import (
+    MULTILABEL_HEADLINE_METRICS,
+    bias_aucs,
+    evaluate_multilabel,
+    multilabel_scores,
+    per_label_scores,
+)
 
 __all__ = [
+    "JIGSAW_POWER",
+    "MULTILABEL_HEADLINE_METRICS",
+    "bias_aucs",
+    "evaluate_multilabel",
+    "multilabel_scores",
+    "per_label_scores",
     "HEADLINE_METRICS",
     "MIN_GROUP_SIZE",
     "bnsp_auc",

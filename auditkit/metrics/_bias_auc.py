@@ -22,7 +22,10 @@ import math
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-__all__ = ["subgroup_auc", "bpsn_auc", "bnsp_auc", "generalized_power_mean"]
+__all__ = ["subgroup_auc", "bpsn_auc", "bnsp_auc", "generalized_power_mean", "JIGSAW_POWER"]
+
+#: The exponent of the power mean in the Jigsaw Unintended Bias benchmark.
+JIGSAW_POWER = -5.0
 
 
 def _masks(y_true, y_score, subgroup, background, pos_label):
@@ -107,7 +110,7 @@ def bnsp_auc(y_true, y_score, *, subgroup, background=None, pos_label=1) -> floa
     return _auc(positive[rows], score[rows])
 
 
-def generalized_power_mean(values, *, p: float = -5.0) -> float | None:
+def generalized_power_mean(values, *, p: float = JIGSAW_POWER) -> float | None:
     """``(mean(v ** p)) ** (1 / p)`` over the defined values (None and NaN are left out).
 
     With the benchmark's ``p = -5`` the result sits near the smallest value,

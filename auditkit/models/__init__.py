@@ -1,7 +1,7 @@
 """Text classifiers: load a Hugging Face checkpoint, map labels, predict fast."""
 
 from auditkit.models._classifier import Predictions, TextClassifier
-from auditkit.models._labels import map_labels
+from auditkit.models._labels import map_label_sets, map_labels
 from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
 from auditkit.models._loading import (
     MINILM_ALIAS,
@@ -9,6 +9,7 @@ from auditkit.models._loading import (
     resolve_model_source,
     select_device,
 )
+from auditkit.models._thresholds import DEFAULT_THRESHOLD, check_thresholds, resolve_thresholds
 
 __all__ = [
     "TextClassifier",
@@ -17,6 +18,10 @@ __all__ = [
     "resolve_model_source",
     "select_device",
     "map_labels",
+    "map_label_sets",
+    "resolve_thresholds",
+    "check_thresholds",
+    "DEFAULT_THRESHOLD",
     "MINILM_ALIAS",
     "PRECISIONS",
     "check_precision",

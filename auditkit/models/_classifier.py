@@ -20,7 +20,8 @@ class Predictions:
     Attributes
     ----------
     probabilities : ndarray of shape (n_texts, n_classes)
-        Softmax probabilities, rows in input order.
+        Softmax probabilities (a sigmoid per label for a multi-label
+        model), rows in input order.
     n_truncated : int
         How many inputs were longer than the model's maximum length and were cut.
     """
@@ -107,6 +108,18 @@ class TextClassifier:
         return str(self.device)
 
     @property
+    def multi_label(self) -> bool:
+        """Whether the model scores each label independently (``problem_type="multi_label_classification"``)."""
+        return getattr(self.model.config, "problem_type", None) == "multi_label_classification"
+
+    def probabilities_from_logits(self, logits):
+        """The model's probabilities from its logits (a torch tensor): softmax, or a sigmoid per label when multi-label."""
+        import torch
+
+        logits = logits.float()
+        return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+
+    @property
     def name(self) -> str:
         """A short human name: the directory or Hub id."""
         from pathlib import Path
@@ -130,7 +143,7 @@ class TextClassifier:
         return full, len(long_rows)
 
     def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None) -> Predictions:
-        """Class probabilities for ``texts``.
+        """Class probabilities for ``texts`` (a sigmoid per label for a multi-label model).
 
         Texts are tokenized once, sorted by length and run in batches padded
         only to the longest text of each batch, under
@@ -225,7 +238,7 @@ class TextClassifier:
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if "token_type_ids" in getattr(self.tokenizer, "model_input_names", []):
             inputs["token_type_ids"] = torch.zeros_like(input_ids)
-        return torch.softmax(self.model(**inputs).logits.float(), dim=-1)
+        return self.probabilities_from_logits(self.model(**inputs).logits)
 
     def predict(self, texts: Sequence[str], **kwargs) -> np.ndarray:
         """Predicted class id per text."""

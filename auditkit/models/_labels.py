@@ -62,3 +62,43 @@ def _class_id(value, n_classes: int) -> int | None:
         return None
     i = int(text)
     return i if 0 <= i < n_classes else None
+
+
+def map_label_sets(label_sets: Sequence[Sequence[str]], model_labels: Sequence[str]) -> np.ndarray:
+    """Map label sets (one collection of label names per example) to a 0/1 indicator matrix.
+
+    Names match the model's labels case-insensitively, surrounding spaces ignored.
+
+    Parameters
+    ----------
+    label_sets : sequence of sequence of str
+        The labels each example carries (possibly none).
+    model_labels : sequence of str
+        The model's label names in id order.
+
+    Returns
+    -------
+    ndarray of int, shape (n_examples, n_labels)
+
+    Raises
+    ------
+    LabelMismatchError
+        When a name is not one of the model's labels.
+    """
+    by_name = {str(name).strip().lower(): i for i, name in enumerate(model_labels)}
+    matrix = np.zeros((len(label_sets), len(model_labels)), dtype=np.int64)
+    unknown: dict[str, None] = {}
+    for row, names in enumerate(label_sets):
+        for name in names:
+            k = by_name.get(str(name).strip().lower())
+            if k is None:
+                unknown[str(name)] = None
+            else:
+                matrix[row, k] = 1
+    if unknown:
+        shown = ", ".join(repr(u) for u in list(unknown)[:8]) + (" ..." if len(unknown) > 8 else "")
+        raise LabelMismatchError(
+            f"the model does not know label(s) {shown}; its labels are {', '.join(repr(n) for n in model_labels)} — "
+            "name only these labels in the label lists (or the 0/1 label columns)"
+        )
+    return matrix

@@ -30,15 +30,13 @@ def autocast(precision: str, device):
     return nullcontext()
 
 
-def int8_layers(model) -> set[str]:
+def int8_layers(model, *, feed_forward_output: bool = True) -> set[str]:
     """Names of the linear layers ``--precision int8`` quantizes.
 
-    Every linear layer of the encoder's blocks except the feed-forward
-    output projection (``<layer>.output.dense``), whose input — the GELU
-    activations — has outliers that one dynamic int8 scale per batch cannot
-    hold; measured on SST-2 (bench/precision.py), quantizing it is what moves
-    labels. The pooler and the classifier head (per sequence, not per token)
-    stay fp32 too. That leaves two thirds of the per-token FLOPs in int8.
+    Every linear layer of the encoder's blocks (query, key, value, attention
+    output, feed-forward in and out). The pooler and the classifier head run
+    once per sequence, not per token, and stay fp32. ``feed_forward_output=False``
+    leaves the feed-forward output projection (``<layer>.output.dense``) out too.
     """
     import torch
 
@@ -49,29 +47,63 @@ def int8_layers(model) -> set[str]:
         parts = name.split(".")
         if "classifier" in parts or "pooler" in parts or "encoder" not in parts and "transformer" not in parts:
             continue
-        if parts[-2:] == ["output", "dense"] and "attention" not in parts:
-            continue  # the feed-forward output projection
+        if not feed_forward_output and parts[-2:] == ["output", "dense"] and "attention" not in parts:
+            continue
         names.add(name)
     return names
 
 
-def quantize_int8(model):
-    """The model with :func:`int8_layers` dynamically quantized to int8, per-channel weights.
+def _int8_linear_class():
+    import torch
 
-    Weights are quantized once per output channel (a scale per row) and
-    activations per batch at run time (PyTorch's dynamic quantization on
-    fbgemm/x86 kernels). Returns a new module; ``model`` is left as it was.
+    class Int8Linear(torch.nn.Module):
+        """``x @ W.T + b`` with int8 weights and int8 activations, int32 accumulation.
+
+        The weight has one scale per output channel, fixed at conversion; the
+        activations one scale per token (row), computed on the fly from that
+        token's largest magnitude. Per-token scales are what keep labels: one
+        scale per batch (PyTorch's dynamic quantization) lets a single
+        outlier token set the step for every token in the batch.
+        """
+
+        def __init__(self, linear: torch.nn.Linear):
+            super().__init__()
+            weight = linear.weight.detach().float()
+            scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
+            self.register_buffer("weight_t", torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8).t().contiguous())
+            self.register_buffer("weight_scale", scale)
+            self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float().clone())
+            self.in_features, self.out_features = linear.in_features, linear.out_features
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            rows = x.reshape(-1, self.in_features)
+            scale = rows.abs().amax(dim=1, keepdim=True).clamp_(min=1e-12).div_(127.0)
+            quantized = torch.div(rows, scale).round_().to(torch.int8)
+            out = torch._int_mm(quantized, self.weight_t).to(torch.float32).mul_(scale).mul_(self.weight_scale)
+            if self.bias is not None:
+                out.add_(self.bias)
+            return out.reshape(*x.shape[:-1], self.out_features)
+
+        def extra_repr(self) -> str:
+            return f"in_features={self.in_features}, out_features={self.out_features}, int8 per-channel weights, per-token activations"
+
+    return Int8Linear
+
+
+def quantize_int8(model, *, layers: set[str] | None = None):
+    """A copy of ``model`` whose :func:`int8_layers` compute in int8 (see ``Int8Linear``).
+
+    Returns a new module; ``model`` is left as it was.
     """
     import copy
-    import warnings
 
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    layers = int8_layers(model)
+    layers = int8_layers(model) if layers is None else layers
     if not layers:
         raise ModelError(f"--precision int8 found no encoder linear layers to quantize in {type(model).__name__}; use fp32")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notice
-        return quantize_dynamic(copy.deepcopy(model), {name: per_channel_dynamic_qconfig for name in layers},
-                                dtype=torch.qint8)
+    int8_linear = _int8_linear_class()
+    quantized = copy.deepcopy(model)
+    for name in layers:
+        parent_name, _, child = name.rpartition(".")
+        parent = quantized.get_submodule(parent_name) if parent_name else quantized
+        setattr(parent, child, int8_linear(getattr(parent, child)))
+    return quantized

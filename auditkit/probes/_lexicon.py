@@ -71,7 +71,7 @@ _ROW_KEYS = ("terms", "names", "extra_names", "adjectives")
 # Keys whose rows share one vocabulary: a word may appear in only one of their rows per group.
 _DISTINCT_KEYS = (("terms", "adjectives"), ("names", "extra_names"))
 # Keys of the run.json "bias" section that are not attributes.
-RESERVED_NAMES = frozenset({"target_label", "target_label_reason", "settings", "observed_groups"})
+RESERVED_NAMES = frozenset({"target_label", "target_label_reason", "settings", "observed_groups", "classes"})
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own with --lexicon FILE)"

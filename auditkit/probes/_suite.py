@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import ConfigError
+from auditkit.models import check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
 from auditkit.probes._crossed import (
     TemplateComponent,
@@ -22,7 +23,7 @@ from auditkit.probes._crossed import (
 )
 from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paired_frame
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
-from auditkit.probes._verdict import MIN_ROWS, bias_verdict, combine_verdicts
+from auditkit.probes._verdict import BIAS, MIN_ROWS, bias_verdict, combine_verdicts
 from auditkit.probes._swap import dataset_counterfactuals
 from auditkit.probes._templates import template_instances
 
@@ -30,6 +31,7 @@ __all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_pr
            "resolve_target_label", "DATASET_FAMILY"]
 
 N_WORST_PAIRS = 5
+PLURAL = {"class": "classes", "label": "labels"}
 MIN_BOOT = 100
 TABLE_COLUMNS = [
     "attribute", "family", "template_id", "instance_id", "row", "group", "text",
@@ -107,7 +109,8 @@ def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"),
     if min_effect < 0:
         raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
     resolve_lexicons(attributes, lexicon_files)
-    resolve_target_label(labels, target_label)
+    if target_label is not None or len(labels) == 2:  # otherwise every class is probed
+        resolve_target_label(labels, target_label)
 
 
 def _seed_for(seed: int, *parts: str) -> list[int]:
@@ -372,6 +375,92 @@ def _worst_pairs(frame: pd.DataFrame, lex: Lexicon, k: int = N_WORST_PAIRS) -> l
     return candidates[:k]
 
 
+def _attribute_scopes(table: pd.DataFrame, lexicons: dict, *, key: tuple, families, texts, swaps: dict, n_boot: int,
+                      seed: int, alpha: float, min_effect: float) -> tuple[dict, list, dict]:
+    """Every attribute's entry (before Holm), its scopes in a fixed order, and the scopes that are another's test.
+
+    ``key`` prefixes the bootstrap seeds (the class of a per-class run; empty for one target label).
+    """
+    entries: dict = {}
+    scopes: list[tuple[str, _Scope]] = []  # (attribute, scope) in a fixed order
+    same_test: dict[int, _Scope] = {}  # an attribute resting on one family IS that family's test: count it once
+    for name, lex in lexicons.items():
+        sub = table[table["attribute"] == name]
+        overall = _scope_stats(sub, lex, key=(*key, name, "all"), n_boot=n_boot, seed=seed, alpha=alpha,
+                               min_effect=min_effect)
+        scopes.append((name, overall))
+        fams = {}
+        for family in dict.fromkeys(sub["family"]):
+            fscope = _scope_stats(sub[sub["family"] == family], lex, key=(*key, name, family), n_boot=n_boot,
+                                  seed=seed, alpha=alpha, min_effect=min_effect)
+            scopes.append((name, fscope))
+            fams[family] = fscope
+        combined = overall.entry["families_combined"]
+        if len(combined) == 1:
+            same_test[id(overall)] = fams[combined[0]]
+        entry = overall.entry
+        entry["families"] = {f: sc.entry for f, sc in fams.items()}
+        requested = families if families is not None else probe_families(lex, with_texts=texts is not None)
+        skipped = {
+            family: "no text mentions this attribute" if family == DATASET_FAMILY else "no rows"
+            for family in requested
+            if family in probe_families(lex, with_texts=texts is not None) and family not in fams
+        }
+        if skipped:
+            entry["skipped_families"] = skipped
+        if DATASET_FAMILY in fams:
+            entry["families"][DATASET_FAMILY]["swaps"] = swaps[name]
+        entry["worst_pairs"] = _worst_pairs(sub, lex)
+        entries[name] = entry
+    return entries, scopes, same_test
+
+
+def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: float, min_effect: float) -> int:
+    """One Holm correction over every pair x scope test in ``scopes``, then every verdict; returns the test count."""
+    tested = [(sc, pair) for _, sc in scopes if id(sc) not in same_test
+              for pair, est in sc.estimates.items() if est.p_value is not None]
+    adjusted = holm_correction([sc.estimates[pair].p_value for sc, pair in tested])
+    holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
+    for alias, target in same_test.items():
+        holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.estimates if (id(target), pair) in holm})
+    for name, sc in scopes:
+        stored = sc.headline if sc.headline in sc.estimates else sc.headline[::-1]
+        est = sc.estimates[stored]
+        if stored != sc.headline:
+            est = est.reversed()
+        p_holm = holm.get((id(sc), stored))
+        sc.entry["p_value_holm"] = p_holm
+        sc.entry["verdict"], sc.entry["verdict_reason"] = bias_verdict(
+            gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high, p_value_holm=p_holm,
+            p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
+        )
+        if len(lexicons[name].groups) > 2:
+            sc.entry["pairs"] = {}
+            for (a, b), e in sc.estimates.items():
+                ph = holm.get((id(sc), (a, b)))
+                verdict, why = bias_verdict(gap=e.gap, ci_low=e.ci_low, ci_high=e.ci_high, p_value_holm=ph,
+                                            p_value_equivalence=e.p_value_equivalence, alpha=alpha,
+                                            min_effect=min_effect, untestable=e.untestable)
+                sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "p_value_holm": ph, "verdict": verdict, "verdict_reason": why}
+    for name, sc in scopes:
+        entry = sc.entry
+        if "families" in entry:  # an attribute's overall scope: a family's finding makes the attribute's
+            fam_verdicts = {f: (e["verdict"], e["verdict_reason"]) for f, e in entry["families"].items()}
+            entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]),
+                                                                         fam_verdicts)
+    return len(tested)
+
+
+def _headline_class(entries: dict[str, dict], *, kind: str) -> tuple[str, str]:
+    """The class (or label) whose entry heads an attribute: the largest |gap| among findings, else overall."""
+    findings = [c for c, e in entries.items() if e["verdict"] == BIAS]
+    pool = findings or list(entries)
+    head = max(pool, key=lambda c: -1.0 if entries[c]["gap"] is None else abs(entries[c]["gap"]))
+    if findings:
+        return head, f"the {kind} with the largest |gap| among the {PLURAL[kind]} with a bias finding"
+    return head, f"the {kind} with the largest |gap|; no {kind} shows bias"
+
+
 def run_probes(
     classifier,
     *,
@@ -379,6 +468,7 @@ def run_probes(
     texts: Sequence[str] | None = None,
     target_label=None,
     families: Sequence[str] | None = None,
+    thresholds: Sequence[float] | None = None,
     lexicon_files: Sequence = (),
     n_boot: int = 2000,
     seed: int = 0,
@@ -410,7 +500,12 @@ def run_probes(
         runs the template families only.
     target_label : str or int, optional
         Label whose probability is the score; default: the last label of a
-        binary model.
+        binary model, and every class of a multi-class model (or every label
+        of a multi-label one), each summarised on its own (``classes``).
+    thresholds : sequence of float, optional
+        A multi-label model's decision threshold per label (its scores are
+        sigmoids): a flip is then a change of that label's decision, not of
+        the argmax.
     families : sequence of str, optional
         Restrict to these families (``templates_names``, ``templates_nouns``,
         ``templates_identity_terms``, ``dataset_counterfactual``, or
@@ -432,6 +527,13 @@ def run_probes(
     Returns
     -------
     ProbeReport
+        With several classes probed, ``summary["classes"]`` holds
+        ``{class: {attribute: entry}}``; every class x attribute x scope test
+        is in ONE Holm correction before any verdict, and ``summary[attribute]``
+        is the entry of its headline class (``headline_class``): the largest
+        |gap| among classes with a ``bias`` verdict, else the largest |gap|
+        (``headline_reason`` says which). ``probes.parquet`` rows then score
+        their attribute's headline class.
 
     Raises
     ------
@@ -447,7 +549,13 @@ def run_probes(
     if min_effect < 0:
         raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
     lexicons = resolve_lexicons(attributes, lexicon_files)
-    target_id, reason = resolve_target_label(labels, target_label)
+    if thresholds is not None:
+        thresholds = check_thresholds(labels, thresholds)
+    per_class = target_label is None and (len(labels) > 2 or thresholds is not None)
+    if per_class:
+        class_ids = list(range(len(labels)))
+    else:
+        target_id, reason = resolve_target_label(labels, target_label)
     if families is not None:
         families = [str(f).strip() for f in families if str(f).strip()]
         known = sorted({f for lex in lexicons.values() for f in probe_families(lex)})
@@ -472,70 +580,46 @@ def run_probes(
     probs = classifier.predict_proba(unique, batch_size=batch_size, progress=progress).probabilities
     index = {t: i for i, t in enumerate(unique)}
     pos = table["text"].map(index).to_numpy()
-    table["score"] = probs[pos, target_id].astype(float)
-    table["predicted_label"] = [labels[i] for i in probs.argmax(axis=1)[pos]]
+    argmax = [labels[i] for i in probs.argmax(axis=1)[pos]]
 
-    summary: dict = {"target_label": labels[target_id], "target_label_reason": reason}
-    scopes: list[tuple[str, _Scope]] = []  # (attribute, scope) in a fixed order
-    same_test: dict[int, _Scope] = {}  # an attribute resting on one family IS that family's test: count it once
-    for name, lex in lexicons.items():
-        sub = table[table["attribute"] == name]
-        overall = _scope_stats(sub, lex, key=(name, "all"), n_boot=n_boot, seed=seed, alpha=alpha, min_effect=min_effect)
-        scopes.append((name, overall))
-        fams = {}
-        for family in dict.fromkeys(sub["family"]):
-            fscope = _scope_stats(sub[sub["family"] == family], lex, key=(name, family), n_boot=n_boot, seed=seed,
-                                  alpha=alpha, min_effect=min_effect)
-            scopes.append((name, fscope))
-            fams[family] = fscope
-        combined = overall.entry["families_combined"]
-        if len(combined) == 1:
-            same_test[id(overall)] = fams[combined[0]]
-        entry = overall.entry
-        entry["families"] = {f: sc.entry for f, sc in fams.items()}
-        requested = families if families is not None else probe_families(lex, with_texts=texts is not None)
-        skipped = {
-            family: "no text mentions this attribute" if family == DATASET_FAMILY else "no rows"
-            for family in requested
-            if family in probe_families(lex, with_texts=texts is not None) and family not in fams
-        }
-        if skipped:
-            entry["skipped_families"] = skipped
-        if DATASET_FAMILY in fams:
-            entry["families"][DATASET_FAMILY]["swaps"] = swaps[name]
-        entry["worst_pairs"] = _worst_pairs(sub, lex)
-        summary[name] = entry
+    def scored(k: int) -> pd.DataFrame:
+        """The probe rows with class ``k``'s probability as the score and what a flip means as predicted_label."""
+        out = table.assign(score=probs[pos, k].astype(float))
+        if thresholds is None:
+            out["predicted_label"] = argmax
+        else:  # multi-label: a flip is a change of this label's own decision
+            out["predicted_label"] = np.where(out["score"].to_numpy() >= thresholds[k], labels[k], f"not {labels[k]}")
+        return out
 
-    # Holm across every attribute x pair x scope test that has a p-value
-    tested = [(sc, pair) for _, sc in scopes if id(sc) not in same_test
-              for pair, est in sc.estimates.items() if est.p_value is not None]
-    adjusted = holm_correction([sc.estimates[pair].p_value for sc, pair in tested])
-    holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
-    for alias, target in same_test.items():
-        holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.estimates if (id(target), pair) in holm})
-    for name, sc in scopes:
-        stored = sc.headline if sc.headline in sc.estimates else sc.headline[::-1]
-        est = sc.estimates[stored]
-        if stored != sc.headline:
-            est = est.reversed()
-        p_holm = holm.get((id(sc), stored))
-        sc.entry["p_value_holm"] = p_holm
-        sc.entry["verdict"], sc.entry["verdict_reason"] = bias_verdict(
-            gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high, p_value_holm=p_holm,
-            p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
-        )
-        if len(lexicons[name].groups) > 2:
-            sc.entry["pairs"] = {}
-            for (a, b), e in sc.estimates.items():
-                ph = holm.get((id(sc), (a, b)))
-                verdict, why = bias_verdict(gap=e.gap, ci_low=e.ci_low, ci_high=e.ci_high, p_value_holm=ph,
-                                            p_value_equivalence=e.p_value_equivalence, alpha=alpha,
-                                            min_effect=min_effect, untestable=e.untestable)
-                sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "p_value_holm": ph, "verdict": verdict, "verdict_reason": why}
-    for name in lexicons:
-        entry = summary[name]
-        fam_verdicts = {f: (e["verdict"], e["verdict_reason"]) for f, e in entry["families"].items()}
-        entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]), fam_verdicts)
+    opts = dict(families=families, texts=texts, swaps=swaps, n_boot=n_boot, seed=seed, alpha=alpha, min_effect=min_effect)
+    if not per_class:
+        entries, scopes, same_test = _attribute_scopes(scored(target_id), lexicons, key=(), **opts)
+        n_tests = _correct_and_judge(scopes, same_test, lexicons, alpha=alpha, min_effect=min_effect)
+        summary: dict = {"target_label": labels[target_id], "target_label_reason": reason, **entries}
+        out_table = scored(target_id)
+    else:
+        per: dict[str, dict] = {}
+        scopes, same_test = [], {}
+        for k in class_ids:
+            entries, class_scopes, class_same = _attribute_scopes(scored(k), lexicons, key=(labels[k],), **opts)
+            per[labels[k]] = entries
+            scopes += class_scopes
+            same_test.update(class_same)
+        n_tests = _correct_and_judge(scopes, same_test, lexicons, alpha=alpha, min_effect=min_effect)  # ONE Holm
+        kind = "label" if thresholds is not None else "class"
+        summary = {"target_label": None,
+                   "target_label_reason": f"every {kind} probed; each attribute's headline names its {kind}"}
+        heads = {}
+        for name in lexicons:
+            head, why = _headline_class({c: per[c][name] for c in per}, kind=kind)
+            summary[name] = {**per[head][name], "headline_class": head, "headline_reason": why}
+            heads[name] = class_ids[list(per).index(head)]
+        summary["classes"] = per
+        # probes.parquet keeps one row per sentence: each attribute's rows score its headline class
+        out_table = table.assign(score=0.0, predicted_label="")
+        for name, k in heads.items():
+            rows = table["attribute"] == name
+            out_table.loc[rows, ["score", "predicted_label"]] = scored(k).loc[rows, ["score", "predicted_label"]]
 
     summary["settings"] = {
         "attributes": list(lexicons),
@@ -551,9 +635,14 @@ def run_probes(
         "equivalence": "two one-sided tests (TOST) against ±min_effect",
         "family_weights": "equal per family; template slot words averaged within their template",
         "min_rows": MIN_ROWS,
-        "correction": "holm",
-        "n_tests": len(tested),
+        "correction": "holm" if not per_class else "holm across every class x attribute test (one correction)",
+        "n_tests": n_tests,
         "n_sentences": len(unique),
         "lexicons": {name: lex.source for name, lex in lexicons.items()},
     }
-    return ProbeReport(summary=summary, table=table[TABLE_COLUMNS].reset_index(drop=True))
+    if per_class:
+        summary["settings"]["classes"] = [labels[k] for k in class_ids]
+    if per_class or thresholds is not None:
+        summary["settings"]["flip"] = ("change of the label's thresholded decision" if thresholds is not None
+                                       else "change of the predicted class")
+    return ProbeReport(summary=summary, table=out_table[TABLE_COLUMNS].reset_index(drop=True))

@@ -50,8 +50,11 @@ def _bias_data(run: Run) -> dict | None:
                 "max": float(diffs["diff"].max()),
             },
             "worst_pairs": S.worst_pairs(run, attr, k=N_WORST_PAIRS),
+            "headline_class": entry.get("headline_class"),
+            "headline_reason": entry.get("headline_reason"),
         }
     return {"target_label": bias["target_label"], "target_label_reason": bias["target_label_reason"],
+            "classes": S.class_bias_rows(run),
             "correction": bias["settings"]["correction"] if attrs else None, "attributes": attrs,
             "observed_groups": S.observed_groups(run) or None}
 

@@ -99,10 +99,18 @@ def _bias_lines(data: dict) -> list[str]:
     bias = data["bias"]
     if not bias or not bias["attributes"]:  # no probes (the section may hold observed groups only)
         return L + ["Bias probes: " + NOT_MEASURED + " (audit run without probes).", ""]
-    L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
+    if bias["target_label"] is not None:
+        L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
+    else:
+        L += [cell(T.score_sentence(bias)), ""]
     L += _table(T.bias_table(bias))
+    if bias["classes"]:
+        L += _table(T.class_table(bias))
     for attr, e in bias["attributes"].items():
-        L += [f"### {cell(attr)}", "", f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e["note"] else ""), ""]
+        L += [f"### {cell(T.attribute_title(attr, e))}", ""]
+        if e.get("headline_reason"):
+            L += [f"Headline: {cell(e['headline_reason'])}.", ""]
+        L += [f"Gap: {cell(e['gap_definition'])}." + (f" {cell(e['note'])}." if e["note"] else ""), ""]
         L += _table(T.group_means_table(e)) + _table(T.detail_table(e))
         d = e["paired_differences"]
         if d:

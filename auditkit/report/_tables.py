@@ -116,6 +116,26 @@ def bias_table(bias: dict) -> Table:
                         "rows", "templates", "flip rate", "placebo flip rate", "CTF gap"), rows)
 
 
+def class_table(bias: dict) -> Table:
+    """A per-class run's class x attribute table (no rows for a run with one target label)."""
+    return Table("Every class", ("class", "attribute", "gap", "CI low", "CI high", "p (Holm)", "verdict", "why", "flip rate"),
+                 [(r["class"], r["attribute"], r["gap"], r["ci_low"], r["ci_high"], pval(r["p_value_holm"]),
+                   format_verdict(r["verdict"]), r["verdict_reason"], r["flip_rate"]) for r in bias["classes"]])
+
+
+def score_sentence(bias: dict) -> str:
+    """What the probe score is, as plain text (renderers escape it)."""
+    if bias["target_label"] is not None:
+        return f"Score: probability of {bias['target_label']}."
+    return ("Score: the probability of each class in turn (every class probed, one Holm correction across every "
+            "class x attribute test); each attribute below shows its headline class.")
+
+
+def attribute_title(attr: str, e: dict) -> str:
+    """An attribute's heading: its name, and in a per-class run the class it is shown on."""
+    return attr if e.get("headline_class") is None else f"{attr} (on {e['headline_class']})"
+
+
 def group_means_table(e: dict) -> Table:
     return Table(None, ("group", "mean score"), [(g["group"], g["mean"]) for g in e["group_means"]])
 

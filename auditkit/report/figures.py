@@ -171,7 +171,7 @@ def bias_gap_figure(run: Run, attribute: str) -> go.Figure | None:
     level = S.finite(entry.get("ci_level")) or 0.95
     a, b = entry["gap_groups"]
     fig.update_layout(title=f"{_e(attribute)}: gap {_e(a)} − {_e(b)} with {level:.0%} intervals",
-                      xaxis_title=f"difference in P({_e(bias.get('target_label', 'target'))})", **_LAYOUT)
+                      xaxis_title=f"difference in P({_e(entry.get('headline_class') or bias['target_label'])})", **_LAYOUT)
     return fig
 
 

@@ -230,6 +230,9 @@ class BiasAttribute(BiasScope):
     families: Annotated[dict[str, BiasScope], "the same statistics per probe family"]
     skipped_families: NotRequired[Annotated[dict[str, str], "family -> why it has no rows"]]
     worst_pairs: Annotated[list[WorstPair], "the largest differences, both texts"]
+    headline_class: NotRequired[Annotated[str, "per-class runs: the class (or label) this headline entry is "
+                                               "(a copy of bias.classes[class][attribute])"]]
+    headline_reason: NotRequired[Annotated[str, "per-class runs: why that class heads the attribute"]]
 
 
 class BiasSettings(TypedDict):
@@ -250,6 +253,9 @@ class BiasSettings(TypedDict):
     n_tests: int
     n_sentences: int
     lexicons: Annotated[dict[str, str], "attribute -> lexicon source"]
+    classes: NotRequired[Annotated[list[str], "per-class runs: the classes (or labels) probed, model id order"]]
+    flip: NotRequired[Annotated[str, "per-class and multi-label runs: what a flip is (predicted class, or a "
+                                     "label's thresholded decision)"]]
 
 
 class ObservedGroup(TypedDict):
@@ -295,8 +301,13 @@ class ObservedGroups(TypedDict):
 class Bias(TypedDict):
     """Every other key of ``bias`` is a probed attribute (listed in ``settings.attributes``)."""
 
-    target_label: Annotated[str, "the label whose probability is the probe score"]
+    target_label: Annotated[str | None, "the label whose probability is the probe score; null when every class "
+                                        "(or label) was probed: see classes"]
     target_label_reason: str
+    classes: NotRequired[Annotated[dict[str, dict[str, BiasAttribute]],
+                                   "per-class runs (multi-class without --target-label, multi-label): class -> "
+                                   "attribute -> statistics; ONE Holm correction runs over every class x attribute "
+                                   "test before any verdict"]]
     settings: NotRequired[Annotated[BiasSettings, "absent when probes did not run (the section holds observed groups only)"]]
     observed_groups: NotRequired[Annotated[dict[str, ObservedGroups], "per --group-col, target label as positive"]]
 
@@ -411,8 +422,9 @@ TABLES: dict[str, tuple[TableColumn, ...]] = {
         TableColumn("word", "str | None", "emotion/situation word of the template"),
         TableColumn("valence", "str | None"),
         TableColumn("stratum", "str | None", "dataset_counterfactual: the original text's group"),
-        TableColumn("score", "float", "probability of bias.target_label"),
-        TableColumn("predicted_label", "str"),
+        TableColumn("score", "float", "probability of bias.target_label; in a per-class run, of the row's "
+                                      "attribute's headline class (bias.<attribute>.headline_class)"),
+        TableColumn("predicted_label", "str", "argmax class; multi-label: the label or 'not <label>' at its threshold"),
     ),
     "attributions": (
         TableColumn("text", "str"),

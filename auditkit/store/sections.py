@@ -71,6 +71,22 @@ def bias_attributes(run: Run | dict) -> dict[str, dict]:
     return {name: bias[name] for name in bias["settings"]["attributes"]}
 
 
+def bias_classes(run: Run | dict) -> dict[str, dict[str, dict]]:
+    """A per-class run's ``{class: {attribute: entry}}`` (every class or label probed); {} otherwise."""
+    bias = section(run, "bias")
+    return {} if bias is None else bias.get("classes", {})
+
+
+def class_bias_rows(run: Run | dict) -> list[dict]:
+    """One row per class x attribute of a per-class run: the verdict and the numbers it rests on."""
+    return [
+        {"class": cls, "attribute": attr, "gap": finite(e["gap"]), "ci_low": finite(e["ci_low"]),
+         "ci_high": finite(e["ci_high"]), "p_value_holm": finite(e["p_value_holm"]), "verdict": e["verdict"],
+         "verdict_reason": e["verdict_reason"], "flip_rate": finite(e["flip_rate"])}
+        for cls, attrs in bias_classes(run).items() for attr, e in attrs.items()
+    ]
+
+
 def p_value(entry: dict) -> float:
     """The p-value a reader judges: Holm-corrected across every test of the run."""
     return entry["p_value_holm"]

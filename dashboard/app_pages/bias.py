@@ -13,6 +13,17 @@ attributes = _data.bias_attributes(run)
 if not attributes:
     v.not_measured("Counterfactual bias", "Re-run `auditkit audit ... --probes gender,race` to probe it.")
     st.stop()
+classes = _data.bias_classes(run)
+headline = {a: e.get("headline_class") for a, e in attributes.items()}
+if classes:  # every class (or label) probed: pick one; each attribute opens on its headline class
+    picked = st.selectbox("Class", ["headline of each attribute", *classes], key="ak_bias_class",
+                          help="every class was probed, with one Holm correction across all class × attribute tests")
+    v.show_table(pd.DataFrame(_data.class_bias_rows(run)), key="ak_bias_every_class")
+    if picked in classes:
+        attributes = classes[picked]
+    reasons = "; ".join(f"{a}: headline {headline[a]} ({e['headline_reason']})" for a, e in _data.bias_attributes(run).items())
+    st.caption(v.md(f"Score: each class's probability in turn. {reasons}. Sentence-level views (figures, pairs, "
+                    "probe sentences) score each attribute's headline class."))
 if bias.get("target_label") is not None:
     reason = f" ({v.md(bias['target_label_reason'])})" if bias.get("target_label_reason") else ""
     st.caption(
@@ -61,6 +72,11 @@ for tab, (attribute, entry) in zip(st.tabs([v.md(a.replace("_", " ")) for a in a
                        "p_value": v.p_text(entry["logit"].get("p_value"))})
         v.show_table(pd.DataFrame(detail), key=f"ak_bias_detail_{attribute}")
 
+        if classes and entry.get("headline_class", picked) != headline[attribute]:
+            st.subheader("Pairs, largest difference first")
+            st.caption(v.md(f"probes.parquet scores {headline[attribute]} for {attribute}; this class's worst pairs:"))
+            v.show_table(pd.DataFrame(entry["worst_pairs"]), key=f"ak_bias_worst_{attribute}")
+            continue
         try:
             view = _data.bias_view(run, attribute)
         except AuditkitError as exc:

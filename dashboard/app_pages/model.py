@@ -2,7 +2,6 @@
 
 import math
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -82,6 +81,7 @@ pred_pick = f3.multiselect("Predicted", pred_labels, key="ak_model_pred")
 errors_only = f4.checkbox("Errors only", key="ak_model_errors")
 
 shown = preds
+filtered = bool(needle or true_pick or pred_pick or errors_only)
 if needle:
     shown = shown[shown["text"].astype(str).str.contains(needle, case=False, regex=False)]
 if true_pick:
@@ -92,9 +92,7 @@ if errors_only and "correct" in shown:
     shown = shown[~shown["correct"].astype(bool)]
 # errors first, the most confident errors at the top; sort positions only, then take one page of rows,
 # so a million-row run sends PAGE_ROWS rows to the browser, never the table
-order = np.arange(len(shown))
-if "correct" in shown and "confidence" in shown:
-    order = np.lexsort((-shown["confidence"].to_numpy(dtype=float), shown["correct"].to_numpy(dtype=bool)))
+order = _data.errors_first(shown) if filtered else _data.predictions_order(run)
 n_pages = max(1, math.ceil(len(shown) / PAGE_ROWS))
 page = int(st.number_input(f"Page (of {n_pages})", min_value=1, max_value=n_pages, value=1, step=1, key="ak_model_page"))
 window = shown.iloc[order[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]]

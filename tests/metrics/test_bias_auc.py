@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from auditkit.metrics import bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
+from auditkit.metrics import bias_aucs, bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
 
 
 def _reference(y, s, member):
@@ -56,3 +56,20 @@ def test_generalized_power_mean():
     assert generalized_power_mean([None]) is None
     with pytest.raises(ValueError):
         generalized_power_mean(values, p=0)
+
+
+def test_bias_aucs_per_identity_flags_small_groups_and_skips_missing():
+    rng = np.random.default_rng(3)
+    n = 200
+    y = rng.integers(0, 2, n)
+    score = rng.random(n)
+    groups = np.array(["female"] * 80 + ["male"] * 100 + ["<missing>"] * 20)
+    out = bias_aucs(y, score, groups=groups, min_group_size=90)
+    assert list(out["groups"]) == ["female", "male"]
+    assert out["small_groups"] == ["female"]
+    f = groups == "female"
+    assert out["groups"]["female"]["subgroup_auc"] == pytest.approx(roc_auc_score(y[f], score[f]))
+    means = out["power_mean"]
+    expected = generalized_power_mean([out["groups"][g]["bpsn_auc"] for g in ("female", "male")], p=-5)
+    assert means["bpsn_auc"] == pytest.approx(expected)
+    assert out["p"] == -5

@@ -1,29 +1,48 @@
-"""--precision: int8 quantizes the feed-forward layers only; bf16/fp16 need CUDA."""
+"""--precision: int8 (per-token activations, per-channel weights) on the encoder; bf16/fp16 need CUDA."""
 
 import numpy as np
 import pytest
 import torch
 
 from auditkit.errors import ModelError
-from auditkit.models import TextClassifier, check_precision, int8_layers
+from auditkit.models import TextClassifier, check_precision, int8_layers, quantize_int8
 from tiny_models import build_tiny_classifier
 
 TEXTS = ["a gorgeous, witty film", "my sister hated every minute", "the food was fine", "awful, never again"] * 8
 
 
-def test_int8_quantizes_the_encoder_but_the_feed_forward_output_and_keeps_the_rest_fp32():
+def test_int8_quantizes_every_encoder_linear_and_keeps_the_head_fp32():
     clf = build_tiny_classifier()
     names = int8_layers(clf.model)
     parts = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-             "intermediate.dense")
+             "intermediate.dense", "output.dense")
     assert names == {f"bert.encoder.layer.{i}.{part}" for i in range(2) for part in parts}
+    assert int8_layers(clf.model, feed_forward_output=False) == names - {f"bert.encoder.layer.{i}.output.dense" for i in range(2)}
     int8 = TextClassifier(clf.model, clf.tokenizer, precision="int8")
     modules = dict(int8.model.named_modules())
-    quantized = {n for n, m in modules.items() if type(m).__name__ == "Linear" and type(m).__module__.startswith("torch.ao.nn.quantized")}
-    assert quantized == names
+    assert {n for n, m in modules.items() if type(m).__name__ == "Int8Linear"} == names
     assert isinstance(modules["classifier"], torch.nn.Linear)  # the head stays fp32
-    assert isinstance(modules["bert.encoder.layer.0.output.dense"], torch.nn.Linear)  # the FFN output stays fp32
     assert isinstance(clf.model.bert.encoder.layer[0].intermediate.dense, torch.nn.Linear)  # the original is untouched
+
+
+def test_int8_linear_matches_a_direct_per_token_per_channel_computation():
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(48, 24)
+    x = torch.randn(3, 7, 48) * torch.linspace(0.1, 30, 7)[None, :, None]  # tokens of very different scale
+    quantized = quantize_int8(torch.nn.Sequential(linear), layers={"0"})[0]
+    w = linear.weight.detach()
+    w_scale = w.abs().amax(dim=1) / 127
+    w_q = torch.round(w / w_scale[:, None])
+    rows = x.reshape(-1, 48)
+    x_scale = rows.abs().amax(dim=1, keepdim=True) / 127
+    x_q = torch.round(rows / x_scale)
+    expected = ((x_q.double() @ w_q.double().T) * x_scale.double() * w_scale.double() + linear.bias.double()).reshape(3, 7, 24)
+    with torch.inference_mode():
+        got = quantized(x)
+    assert torch.allclose(got.double(), expected, rtol=1e-5, atol=1e-4)
+    # and it is a quantization of the fp32 layer: the error of each token is small next to that token's scale
+    error = (got - linear(x).detach()).abs().amax(dim=-1)
+    assert (error / x.abs().amax(dim=-1)).max() < 0.05
 
 
 def test_int8_probabilities_stay_close_to_fp32():

@@ -20,6 +20,39 @@ def build_tiny_classifier(*args, **kwargs):
     return module.build_tiny_classifier(*args, **kwargs)
 
 
+# People and things for the sentences tiny models are trained on in the tests (probe-template words elsewhere)
+FEMALE = ["she", "her", "this woman", "this girl", "my sister", "my mother", "my wife", "my daughter",
+          "my aunt", "my mom", "Ebony", "Amanda", "Jasmine", "Katie", "Tanisha", "Heather"]
+MALE = ["he", "him", "this man", "this boy", "my brother", "my father", "my husband", "my son",
+        "my uncle", "my dad", "Alonzo", "Adam", "Jerome", "Jack", "Malik", "Harry"]
+THINGS = ["the table", "the weather", "the road", "the window", "the bus", "the book", "the plan", "the city"]
+
+
+def fit_tiny(clf, texts, labels, *, steps: int, seed: int = 0, lr: float = 5e-3):
+    """Train a tiny classifier in place on (texts, class ids) with AdamW, batches of 32; return it in eval mode."""
+    import torch
+
+    enc = clf.tokenizer(list(texts), padding=True, return_tensors="pt")
+    y = torch.tensor(list(labels))
+    model = clf.model
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a 32-wide model gains nothing from threads and loses a lot on a busy machine
+    try:
+        for _ in range(steps):
+            idx = torch.randint(0, len(y), (32,), generator=gen)
+            loss = model(input_ids=enc["input_ids"][idx], attention_mask=enc["attention_mask"][idx], labels=y[idx]).loss
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    return clf
+
+
 class KeywordClassifier:
     """P(positive) is ``base`` plus ``shift`` for every text mentioning a keyword.
 

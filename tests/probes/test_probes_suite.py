@@ -159,12 +159,10 @@ def test_bad_input_is_a_one_line_config_error(neutral_classifier, kwargs, fragme
     assert "\n" not in str(err.value)
 
 
-def test_multiclass_model_needs_a_target_label():
+def test_multiclass_target_label_narrows_to_one_class():
     clf = KeywordClassifier(labels=("sad", "neutral", "happy"))
-    with pytest.raises(ConfigError, match="has 3 labels, so no default target label; pass --target-label"):
-        run_probes(clf)
     s = run_probes(clf, attributes=["gender"], target_label="happy", n_boot=200).summary
-    assert s["target_label"] == "happy"
+    assert s["target_label"] == "happy" and "classes" not in s and "headline_class" not in s["gender"]
 
 
 def test_empty_user_lexicon(tmp_path, neutral_classifier):

@@ -3,23 +3,16 @@ one trained on the same texts with gender-blind labels is not."""
 
 import numpy as np
 import pytest
-from probe_helpers import build_tiny_classifier
+from probe_helpers import FEMALE, MALE, THINGS, build_tiny_classifier, fit_tiny
 
 from auditkit.probes import run_probes
 from auditkit.probes._templates import EMOTION_WORDS, SITUATION_WORDS
 
-FEMALE = ["she", "her", "this woman", "this girl", "my sister", "my mother", "my wife", "my daughter",
-          "my aunt", "my mom", "Ebony", "Amanda", "Jasmine", "Katie", "Tanisha", "Heather"]
-MALE = ["he", "him", "this man", "this boy", "my brother", "my father", "my husband", "my son",
-        "my uncle", "my dad", "Alonzo", "Adam", "Jerome", "Jack", "Malik", "Harry"]
 # Valence words the templates also use, so the control model's scores vary with them.
 WORDS = {**EMOTION_WORDS, **SITUATION_WORDS}
-THINGS = ["the table", "the weather", "the road", "the window", "the bus", "the book", "the plan", "the city"]
 
 
 def train_tiny(gender_decides_label: bool, *, seed: int = 0, n: int = 600, steps: int = 90):
-    import torch
-
     clf = build_tiny_classifier(seed=seed, layers=1)
     rng = np.random.default_rng(seed)
     texts, labels = [], []
@@ -31,25 +24,7 @@ def train_tiny(gender_decides_label: bool, *, seed: int = 0, n: int = 600, steps
             labels.append(int(rng.random() < (0.1 if female else 0.9)))
         else:
             labels.append(int(WORDS[word] == "positive"))
-    enc = clf.tokenizer(texts, padding=True, return_tensors="pt")
-    y = torch.tensor(labels)
-    model = clf.model
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=5e-3)
-    gen = torch.Generator().manual_seed(seed)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a 32-wide model gains nothing from threads and loses a lot on a busy machine
-    try:
-        for _ in range(steps):
-            idx = torch.randint(0, n, (32,), generator=gen)
-            loss = model(input_ids=enc["input_ids"][idx], attention_mask=enc["attention_mask"][idx], labels=y[idx]).loss
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    finally:
-        torch.set_num_threads(threads)
-    model.eval()
-    return clf
+    return fit_tiny(clf, texts, labels, steps=steps, seed=seed)
 
 
 @pytest.fixture(scope="module")

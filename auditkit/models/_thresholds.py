@@ -1,0 +1,87 @@
+"""Decision thresholds of a multi-label classifier: one per label."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Sequence
+
+import numpy as np
+
+from auditkit.errors import ConfigError
+
+__all__ = ["DEFAULT_THRESHOLD", "check_thresholds", "resolve_thresholds"]
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def _check(value, where: str) -> float:
+    try:
+        t = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} must be a number between 0 and 1 (exclusive), got {value!r}") from None
+    if not 0 < t < 1:
+        raise ConfigError(f"{where} must be between 0 and 1 (exclusive), got {value!r}; e.g. 0.5")
+    return t
+
+
+def check_thresholds(labels: Sequence[str], thresholds: Sequence[float]) -> np.ndarray:
+    """``thresholds`` as an array, one per label, each inside (0, 1); else a one-line :class:`ConfigError`."""
+    out = np.asarray(thresholds, dtype=float).ravel()
+    if len(out) != len(labels):
+        raise ConfigError(f"{len(out)} thresholds for {len(labels)} labels; give one per label")
+    for name, value in zip(labels, out):
+        _check(float(value), f"the threshold of {str(name)!r}")
+    return out
+
+
+def resolve_thresholds(
+    labels: Sequence[str],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    threshold_file: str | os.PathLike | None = None,
+) -> np.ndarray:
+    """Per-label decision thresholds: a label is predicted when its probability is >= its threshold.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The model's label names in id order.
+    threshold : float, default 0.5
+        Threshold of every label the file does not name.
+    threshold_file : path, optional
+        A JSON object ``{"label name": threshold, ...}``.
+
+    Returns
+    -------
+    ndarray of float, shape (n_labels,)
+
+    Raises
+    ------
+    ConfigError
+        A threshold outside (0, 1), an unreadable file, or a file naming a label the model lacks.
+    """
+    base = _check(threshold, "--threshold")
+    out = np.full(len(labels), base, dtype=float)
+    if threshold_file is None:
+        return out
+    path = str(threshold_file)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            given = json.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read threshold file {path!r}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise ConfigError(f"threshold file {path!r} is not valid JSON; write an object such as {{\"toxic\": 0.4}}") from None
+    if not isinstance(given, dict) or not given:
+        raise ConfigError(f"threshold file {path!r} must hold a JSON object of label name to threshold, e.g. {{\"toxic\": 0.4}}")
+    index = {str(name).strip().lower(): k for k, name in enumerate(labels)}
+    unknown = [str(name) for name in given if str(name).strip().lower() not in index]
+    if unknown:
+        raise ConfigError(
+            f"threshold file {path!r} names label(s) the model lacks: {', '.join(repr(u) for u in unknown[:8])}; "
+            f"its labels are {', '.join(repr(str(n)) for n in labels)}"
+        )
+    for name, value in given.items():
+        out[index[str(name).strip().lower()]] = _check(value, f"the threshold of {str(name)!r} in {path!r}")
+    return out

@@ -1,0 +1,100 @@
+"""A 4-class (emotion) model through train -> audit -> report -> compare -> gate -> dashboard: every
+class is probed (no --target-label needed), every stored metric equals scikit-learn's."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
+
+from auditkit.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ROOT / "sample_data" / "emotion" / "emotion_train.csv"
+TEST = ROOT / "sample_data" / "emotion" / "emotion_test.csv"
+EMOTIONS = ["anger", "fear", "joy", "sadness"]
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory, tiny_base):
+    root = tmp_path_factory.mktemp("emotion")
+    base = tiny_base
+    model = root / "models" / "emotion"
+    assert main([str(a) for a in ("train", "--data", TRAIN, "--base", base, "--epochs", "1", "--batch-size", "16",
+                                  "--limit", "160", "--learning-rate", "1e-3", "--out", model)]) == 0
+    # run b: the same model reading only the first 8 tokens, on the same data (so the runs pair)
+    for name, extra in (("a", ()), ("b", ("--max-length", "8"))):
+        assert main([str(a) for a in ("audit", "--model", model, "--data", TEST, "--group-col", "gender_mention",
+                                      "--limit", "100", "--n-boot", "100", "--probes", "gender", "--attributions", "2",
+                                      *extra, "--out", root / "runs" / name)]) == 0
+    return root
+
+
+def test_metrics_equal_scikit_learn_and_every_class_is_probed(flow):
+    for name in ("a", "b"):
+        run = flow / "runs" / name
+        record = json.loads((run / "run.json").read_text())
+        preds = pd.read_parquet(run / "predictions.parquet")
+        m = record["metrics"]
+        assert record["model"]["labels"] == EMOTIONS
+        y, p = preds["label"], preds["predicted"]
+        assert m["accuracy"]["value"] == pytest.approx(accuracy_score(y, p))
+        assert m["macro_f1"]["value"] == pytest.approx(f1_score(y, p, average="macro", labels=sorted(set(y) | set(p)), zero_division=0))
+        prec, rec, f1, sup = precision_recall_fscore_support(y, p, labels=EMOTIONS, average=None, zero_division=0)
+        for j, c in enumerate(EMOTIONS):
+            assert (m["per_class"][c]["recall"], m["per_class"][c]["support"]) == pytest.approx((rec[j], sup[j]))
+        assert m["confusion_matrix"]["matrix"] == confusion_matrix(y, p, labels=EMOTIONS).tolist()
+        proba = preds[[f"prob_{c}" for c in EMOTIONS]].to_numpy()
+        assert m["roc_auc"] == pytest.approx(roc_auc_score(y, proba, multi_class="ovr", labels=EMOTIONS))
+        bias = record["bias"]
+        assert list(bias["classes"]) == EMOTIONS == bias["settings"]["classes"]
+        assert bias["target_label"] is None and bias["gender"]["headline_class"] in EMOTIONS
+        head = bias["gender"]["headline_class"]
+        assert bias["gender"]["gap"] == bias["classes"][head]["gender"]["gap"]
+        # a flip is a change of the predicted class (argmax), the same for every class
+        flips = {bias["classes"][c]["gender"]["flip_rate"] for c in EMOTIONS}
+        assert len(flips) == 1
+        # probes.parquet scores the headline class: its stored group means give the gap's sign
+        probes = pd.read_parquet(run / "probes.parquet")
+        assert probes["text"].is_unique or len(probes) > 0
+        assert 0 <= probes["score"].min() and probes["score"].max() <= 1
+
+
+def test_report_compare_gate(flow, cli, tmp_path):
+    runs = flow / "runs"
+    code, _, err = cli("report", runs / "a", "--format", "md", "--out", tmp_path / "a.md")
+    assert code == 0, err
+    text = (tmp_path / "a.md").read_text()
+    record = json.loads((runs / "a" / "run.json").read_text())
+    assert "### Every class" in text and f"gender (on {record['bias']['gender']['headline_class']})" in text
+    code, _, err = cli("report", runs / "a", "--out", tmp_path / "a.html")
+    assert code == 0, err
+
+    code, out, err = cli("compare", runs / "a", runs / "b")
+    assert code == 0, err
+    assert "McNemar" in out and "gender" in out
+
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[checks.min_class_recall]\nthreshold = 0.0\n[checks.max_bias_gap]\nthreshold = 1.0\n")
+    code, out, err = cli("gate", runs / "b", "--policy", policy, "--baseline", runs / "a")
+    assert "no_regression[accuracy]" in out and "min_class_recall[joy]" in out
+    # per-class runs: the bias checks run for every class x attribute
+    assert all(f"max_bias_gap[gender:{c}]" in out for c in EMOTIONS), out
+    assert code in (0, 1), err
+
+
+def test_dashboard_class_picker(flow, app_page):
+    from dashboard._views import number
+
+    record = json.loads((flow / "runs" / "a" / "run.json").read_text())
+    at = app_page(flow / "runs", "a", "app_pages/bias.py")
+    head = record["bias"]["gender"]
+    assert {m.label: m.value for m in at.metric}["Gap"] == number(head["gap"], signed=True)
+    other = next(c for c in EMOTIONS if c != head["headline_class"])
+    at.selectbox(key="ak_bias_class").select(other).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Gap"] == number(record["bias"]["classes"][other]["gender"]["gap"], signed=True)
+    for page in ("app_pages/model.py", "app_pages/compare.py", "app_pages/overview.py"):
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
