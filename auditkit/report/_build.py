@@ -118,7 +118,7 @@ def _limitations(run: Run, data: dict) -> list[str]:
         notes.append("Attributions were not computed: no evidence on which words drive decisions.")
     ece = data["metrics"]["ece"]
     if ece is not None and ece > 0.1:
-        notes.append(f"Probabilities are poorly calibrated (ECE {ece:.3f}); do not read them as confidence.")
+        notes.append(f"Probabilities are poorly calibrated (ECE {fmt_num(ece)}); do not read them as confidence.")
     notes.append(f"All numbers hold for {ds['source']} ({ds['n_examples']} examples); "
                  "other data may behave differently.")
     return notes
@@ -131,9 +131,9 @@ def _highlights(data: dict) -> list[str]:
         e = m[name]
         if e["value"] is not None:
             level = m["bootstrap"]["confidence_level"]
-            ci = f" ({level:.0%} CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e["ci_low"] is not None else ""
+            ci = f" ({level:.0%} CI {fmt_num(e['ci_low'])}–{fmt_num(e['ci_high'])})" if e["ci_low"] is not None else ""
             label = "Accuracy" if name == "accuracy" else "Macro-F1"
-            lines.append(f"{label}: {e['value']:.3f}{ci}.")
+            lines.append(f"{label}: {fmt_num(e['value'])}{ci}.")
     bias = data["bias"]
     if bias is None or not bias["attributes"]:
         lines.append("Bias: not measured (run audited without probes).")
