@@ -51,6 +51,9 @@ def main() -> int:
     parser.add_argument("--text-col", default="sentence")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--verdicts", nargs="*", default=None, metavar="MODEL",
+                        help="also run the bias probes in fp32 and int8 on these models (default with the flag alone: "
+                             "models/baseline models/augmented) and print both verdicts per attribute")
     args = parser.parse_args()
 
     import numpy as np
@@ -87,7 +90,26 @@ def main() -> int:
         p = probs[name]
         agree = float(np.mean(p.argmax(1) == p32.argmax(1)))
         print(f"{name:44s} {len(texts) / best[name]:8.1f} {best['fp32'] / best[name]:7.2f} {agree:8.2%} {np.abs(p - p32).max():8.3f}")
+    if args.verdicts is not None:
+        compare_verdicts(args.verdicts or [str(ROOT / "models" / m) for m in ("baseline", "augmented")])
     return 0
+
+
+def compare_verdicts(model_dirs) -> None:
+    """Bias verdicts of the template probes in fp32 and in int8, side by side, per model and attribute."""
+    from auditkit import load_classifier
+    from auditkit.probes import run_probes
+
+    print(f"\n{'model':24s} {'attribute':10s} {'fp32 gap':>9s} {'fp32 verdict':18s} {'int8 gap':>9s} {'int8 verdict':18s} same")
+    for model_dir in model_dirs:
+        results = {}
+        for precision in ("fp32", "int8"):
+            clf = load_classifier(model_dir, device="cpu", precision=precision)
+            results[precision] = run_probes(clf, progress=False).summary
+        for attribute in results["fp32"]["settings"]["attributes"]:
+            a, b = results["fp32"][attribute], results["int8"][attribute]
+            print(f"{Path(model_dir).name:24s} {attribute:10s} {a['gap']:9.4f} {a['verdict']:18s} {b['gap']:9.4f} "
+                  f"{b['verdict']:18s} {a['verdict'] == b['verdict']}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from auditkit._format import number
 from auditkit.report.figures import plot_text
 
 _LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), height=360, template="plotly_white")
@@ -43,14 +44,14 @@ def radar_figure(frame, metrics: list[str], runs: list[str]) -> go.Figure:
 
 
 def probabilities_figure(labels: list[str], probabilities: list[float], title: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[_e(l) for l in labels], y=probabilities, text=[f"{p:.3f}" for p in probabilities],
+    fig = go.Figure(go.Bar(x=[_e(l) for l in labels], y=probabilities, text=[number(p) for p in probabilities],
                            textposition="outside"))
     fig.update_layout(title=title, yaxis=dict(range=[0, 1.15], title="probability"), **{**_LAYOUT, "height": 280})
     return fig
 
 
 def variants_figure(names: list[str], scores: list[float], original: float, label: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[_e(n) for n in names], y=scores, text=[f"{s:.3f}" for s in scores], textposition="outside"))
+    fig = go.Figure(go.Bar(x=[_e(n) for n in names], y=scores, text=[number(s) for s in scores], textposition="outside"))
     fig.add_hline(y=original, line_dash="dash", line_color="gray", annotation_text="original")
     fig.update_layout(title=f"P({_e(label)}) for counterfactual variants", yaxis=dict(range=[0, 1.15]),
                       **{**_LAYOUT, "height": 300})

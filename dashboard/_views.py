@@ -7,13 +7,12 @@ alerts, and every part of ``st.metric`` (label, value, delta, help), so any
 such string passes through :func:`md` before it reaches one of those; in a
 plotly chart it passes through :func:`auditkit.report.figures.plot_text`;
 tables (``st.dataframe``) and ``st.text`` show it as is; word heat maps are
-HTML whose every word is ``html.escape``d (``st.html`` then sanitises it
-again with DOMPurify).
+the report's :func:`auditkit.report.heatmap_html` (autoescaped; ``st.html``
+then sanitises it again with DOMPurify).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import streamlit as st
 
 from auditkit._text import printable
 from auditkit import _format as fmt
+from auditkit.report import heatmap_html
 from auditkit.store import Run
 from auditkit.store import sections as S
 
@@ -189,28 +189,6 @@ def show_slices(run: Run, figure_metrics: tuple[str, ...]) -> None:
 
 
 # ---------------------------------------------------------------- word heat maps
-
-_POS = (214, 39, 40)  # toward the target class
-_NEG = (31, 119, 180)  # against it
-
-
-def heatmap_html(words, scores, *, label: str | None = None) -> str:
-    """Words on a diverging background by signed score; every word is HTML-escaped."""
-    words = [str(w) for w in words]
-    values = [as_float(s) or 0.0 for s in scores]
-    scale = max((abs(v) for v in values), default=0.0) or 1.0
-    spans = []
-    for word, value in zip(words, values):
-        alpha = min(abs(value) / scale, 1.0)
-        rgb = _POS if value > 0 else _NEG
-        ink = "#fff" if alpha > 0.55 else "inherit"
-        spans.append(
-            f'<span class="ak-word" title="{value:+.3f}" style="background: rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.2f}); '
-            f'color: {ink}; padding: 1px 4px; margin: 1px; border-radius: 4px; display: inline-block">{html.escape(word)}</span>'
-        )
-    head = f'<div class="ak-heatmap-label" style="font-size: 0.8em; opacity: 0.7">{html.escape(label)}</div>' if label else ""
-    return f'<div class="ak-heatmap" style="line-height: 1.9">{head}{" ".join(spans)}</div>'
-
 
 def show_heatmap(words, scores, *, label: str | None = None) -> None:
     st.html(heatmap_html(words, scores, label=label))

@@ -7,21 +7,15 @@ arrange results; the page calls them with a model loaded by ``_data.load_model``
 from __future__ import annotations
 
 from auditkit.attribution import WordOcclusion
-from auditkit.probes import identity_terms, swap_identity
-
-
-def identity_groups() -> dict[str, list[str]]:
-    """{attribute: [group, ...]} for the built-in gender and race lexicons."""
-    return {attr: list(groups) for attr, groups in identity_terms().items()}
+from auditkit.probes import builtin_attributes, counterfactual_versions
 
 
 def counterfactual_variants(text: str) -> list[dict]:
     """Every distinct rewrite of ``text`` naming another group: [{"attribute", "group", "text"}]."""
     seen = {text}
     out = []
-    for attribute, groups in identity_groups().items():
-        for group in groups:
-            variant = swap_identity(text, attribute, target_group=group)
+    for attribute in builtin_attributes():
+        for group, variant in (counterfactual_versions(text, attribute) or {}).items():
             if variant not in seen:
                 seen.add(variant)
                 out.append({"attribute": attribute, "group": group, "text": variant})

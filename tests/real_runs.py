@@ -12,6 +12,8 @@ texts, so escaping is exercised wherever run data is shown.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import io
 import json
 import shutil
 import tempfile
@@ -48,6 +50,13 @@ def hostile_data(*, limit: int = 60) -> Path:
     return path
 
 
+def _save(model, tokenizer, out: Path) -> None:
+    """save_pretrained without its progress bar on stderr: tests that read the CLI's stderr build runs first."""
+    with contextlib.redirect_stderr(io.StringIO()):
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+
+
 def tiny_model_dir(*, seed: int = 0) -> Path:
     """A tiny classifier with :data:`LABELS` saved as a model directory (the runs' model; What-if loads it).
 
@@ -66,8 +75,7 @@ def tiny_model_dir(*, seed: int = 0) -> Path:
             for name, weights in clf.model.named_parameters():
                 if weights.dim() == 2 and "embeddings" not in name:
                     weights.normal_(0.0, 0.4)
-        clf.model.save_pretrained(out)
-        clf.tokenizer.save_pretrained(out)
+        _save(clf.model, clf.tokenizer, out)
     return out
 
 
@@ -95,8 +103,7 @@ def trained_model_dir(*, seed: int = 0) -> Path:
             model(**batch, labels=labels).loss.backward()
             optimizer.step()
         model.eval()
-        model.save_pretrained(out)
-        tokenizer.save_pretrained(out)
+        _save(model, tokenizer, out)
     return out
 
 

@@ -111,6 +111,44 @@ def audit_attributions(
     AttributionReport
     """
     attributor = make_attributor(method, classifier)
+    texts, probabilities, y_true = _checked_inputs(classifier, texts, probabilities, y_true, n)
+    notes: list[str] = []
+    if n > len(texts):
+        notes.append(CLAMPED.format(asked=int(n), n=len(texts)))
+    n = min(int(n), len(texts))
+    if n == 0:
+        return AttributionReport(_empty_summary(method, notes + ["attributions skipped (N = 0)"]), pd.DataFrame(columns=TABLE_COLUMNS))
+
+    selected = select_examples(probabilities, y_true=y_true, n=n, seed=seed)
+    pairs, pair_targets = _probe_pairs(classifier, probe_table, n_pairs=max(1, n // 4) if n_pairs is None else n_pairs)
+    all_texts = [texts[s.index] for s in selected] + pairs["text"].tolist()
+    targets = [int(probabilities[s.index].argmax()) for s in selected] + pair_targets
+    attributions = attributor.attribute(all_texts, target=targets, progress=progress)
+    table = _attribution_table(selected, pairs, attributions)
+
+    dataset_part = attributions[: len(selected)]
+    faithfulness = _faithfulness(classifier, dataset_part or attributions, seed=seed)
+    shares = _identity_shares(attributions, len(selected), identity_words, notes)
+    convergence = _convergence(attributions, attributor, notes)
+    summary = {
+        "method": method,
+        "n_examples": len(attributions),
+        "n_dataset_examples": len(selected),
+        "n_probe_pairs": int(len(pairs) // 2),
+        "kinds": dict(Counter(table["kind"])),
+        "target": "softmax probability of the predicted class",
+        **convergence,
+        **shares,
+        "faithfulness": faithfulness,
+        # Probe templates repeat the same names and frames: rank words on the data only.
+        "top_words": top_words(dataset_part or attributions),
+        "notes": notes,
+    }
+    return AttributionReport(summary, table, list(attributions))
+
+
+def _checked_inputs(classifier, texts, probabilities, y_true, n):
+    """Texts as str, probabilities as a (texts, classes) array and y_true as class ids; ConfigError otherwise."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ConfigError(BAD_N.format(n=n))
     texts = [str(t) for t in texts]
@@ -122,87 +160,77 @@ def audit_attributions(
         y_true = map_labels(list(y_true), labels).tolist()
         if len(y_true) != len(texts):
             raise ConfigError(BAD_Y_TRUE.format(n_labels=len(y_true), n_texts=len(texts)))
-    notes: list[str] = []
-    if n > len(texts):
-        notes.append(CLAMPED.format(asked=int(n), n=len(texts)))
-    n = min(int(n), len(texts))
-    if n == 0:
-        return AttributionReport(_empty_summary(method, notes + ["attributions skipped (N = 0)"]), pd.DataFrame(columns=TABLE_COLUMNS))
+    return texts, probabilities, y_true
 
-    selected = select_examples(probabilities, y_true=y_true, n=n, seed=seed)
-    pairs = pd.DataFrame(columns=["pair_id", "side", "text", "attribute", "group"])
-    if probe_table is not None:
-        pairs = select_probe_pairs(probe_table, n_pairs=max(1, n // 4) if n_pairs is None else n_pairs)
-    # Both sides of a pair explain the same class: the one predicted for the high side.
-    pair_targets: list[int] = []
-    if len(pairs):
-        high = pairs.loc[pairs["side"] == "high", ["pair_id", "text"]]
-        predicted = classifier.predict_proba(high["text"].tolist(), progress=False).predicted
-        by_pair = dict(zip(high["pair_id"], predicted))
-        pair_targets = [int(by_pair[p]) for p in pairs["pair_id"]]
 
-    all_texts = [texts[s.index] for s in selected] + pairs["text"].tolist()
-    targets = [int(probabilities[s.index].argmax()) for s in selected] + pair_targets
-    attributions = attributor.attribute(all_texts, target=targets, progress=progress)
+def _probe_pairs(classifier, probe_table: pd.DataFrame | None, *, n_pairs: int) -> tuple[pd.DataFrame, list[int]]:
+    """The probe pairs to attribute (both sides) and each side's target class.
 
-    rows = []
-    for s, a in zip(selected, attributions):
-        rows.append(_row(a, kind=s.kind, row=s.index))
+    Both sides of a pair explain the same class: the one predicted for the high side.
+    """
+    if probe_table is None:
+        return pd.DataFrame(columns=["pair_id", "side", "text", "attribute", "group"]), []
+    pairs = select_probe_pairs(probe_table, n_pairs=n_pairs)
+    if not len(pairs):
+        return pairs, []
+    high = pairs.loc[pairs["side"] == "high", ["pair_id", "text"]]
+    predicted = classifier.predict_proba(high["text"].tolist(), progress=False).predicted
+    by_pair = dict(zip(high["pair_id"], predicted))
+    return pairs, [int(by_pair[p]) for p in pairs["pair_id"]]
+
+
+def _attribution_table(selected, pairs: pd.DataFrame, attributions) -> pd.DataFrame:
+    """attributions.parquet: the dataset examples, then both sides of each probe pair."""
+    rows = [_row(a, kind=s.kind, row=s.index) for s, a in zip(selected, attributions)]
     for (_, p), a in zip(pairs.iterrows(), attributions[len(selected) :]):
         rows.append(_row(a, kind="probe_pair", pair_id=p["pair_id"], side=p["side"], attribute=p["attribute"], group=p["group"]))
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
-    dataset_part = attributions[: len(selected)]
-    sample_pool = dataset_part or attributions
+
+def _faithfulness(classifier, pool, *, seed: int) -> dict | None:
+    """The deletion curve on a seeded sample of at most ``_FAITHFULNESS_SAMPLE`` attributions of ``pool``."""
     rng = np.random.default_rng(seed)
-    sample = [sample_pool[i] for i in sorted(rng.permutation(len(sample_pool))[:_FAITHFULNESS_SAMPLE])]
-    faithfulness = deletion_curve(classifier, sample, seed=seed)
+    sample = [pool[i] for i in sorted(rng.permutation(len(pool))[:_FAITHFULNESS_SAMPLE])]
+    return deletion_curve(classifier, sample, seed=seed)
 
-    share, share_by_group, share_by_kind = None, None, None
+
+def _identity_shares(attributions, n_dataset: int, identity_words, notes: list[str]) -> dict:
+    """``identity_share`` overall, by group and by kind (dataset rows first, then probe pairs); None without words."""
+    out = {"identity_share": None, "identity_share_by_group": None, "identity_share_by_kind": None}
     if identity_words is None:
         from auditkit.probes import identity_terms
 
         identity_words = identity_terms()
     if not identity_words:
         notes.append(NO_IDENTITY_WORDS)
-    else:
-        overall = identity_share(attributions, identity_words=identity_words)
-        share = _finite(overall.overall)
-        share_by_group = {k: {g: _finite(v) for g, v in groups.items()} for k, groups in overall.by_group.items()}
-        share_by_kind = {
-            "dataset": _finite(identity_share(dataset_part, identity_words=identity_words).overall) if dataset_part else None,
-            "probe_pair": _finite(identity_share(attributions[len(selected) :], identity_words=identity_words).overall) if len(pairs) else None,
-        }
+        return out
+    overall = identity_share(attributions, identity_words=identity_words)
+    dataset_part, pair_part = attributions[:n_dataset], attributions[n_dataset:]
+    out["identity_share"] = _finite(overall.overall)
+    out["identity_share_by_group"] = {k: {g: _finite(v) for g, v in groups.items()} for k, groups in overall.by_group.items()}
+    out["identity_share_by_kind"] = {
+        "dataset": _finite(identity_share(dataset_part, identity_words=identity_words).overall) if dataset_part else None,
+        "probe_pair": _finite(identity_share(pair_part, identity_words=identity_words).overall) if pair_part else None,
+    }
+    return out
 
+
+def _convergence(attributions, attributor, notes: list[str]) -> dict:
+    """Steps used and |convergence delta| (None for methods without one); a note when some stayed above tolerance."""
     deltas = np.array([a.convergence_delta for a in attributions], dtype=np.float64)
     finite = np.abs(deltas[np.isfinite(deltas)])
     tolerance = getattr(attributor, "tolerance", None)
-    cap = getattr(attributor, "max_n_steps", None)
     if tolerance is not None and len(finite):
         stuck = int((finite > tolerance).sum())
         if stuck:
-            notes.append(NOT_CONVERGED.format(count=stuck, tolerance=tolerance, steps=cap))
+            notes.append(NOT_CONVERGED.format(count=stuck, tolerance=tolerance, steps=getattr(attributor, "max_n_steps", None)))
     steps = Counter(int(a.n_steps) for a in attributions if a.n_steps > 0)
-    summary = {
-        "method": method,
-        "n_examples": len(attributions),
-        "n_dataset_examples": len(selected),
-        "n_probe_pairs": int(len(pairs) // 2),
-        "kinds": dict(Counter(table["kind"])),
-        "target": "softmax probability of the predicted class",
+    return {
         "n_steps_used": {str(k): v for k, v in sorted(steps.items())},
         "tolerance": tolerance,
         "mean_abs_convergence_delta": float(finite.mean()) if len(finite) else None,
         "max_abs_convergence_delta": float(finite.max()) if len(finite) else None,
-        "identity_share": share,
-        "identity_share_by_group": share_by_group,
-        "identity_share_by_kind": share_by_kind,
-        "faithfulness": faithfulness,
-        # Probe templates repeat the same names and frames: rank words on the data only.
-        "top_words": top_words(dataset_part or attributions),
-        "notes": notes,
     }
-    return AttributionReport(summary, table, list(attributions))
 
 
 def _row(a: WordAttribution, *, kind: str, row: int = -1, pair_id=None, side=None, attribute=None, group=None) -> list:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from auditkit._format import p_value
+from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit.errors import ConfigError
 from auditkit.probes import format_verdict, holm_correction
@@ -221,123 +221,27 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
     if mixed:
         raise ConfigError(f"cannot compare multi-label and single-label runs: {mixed[0]!r} is "
                           f"{'single' if multi else 'multi'}-label but the reference {ref.name!r} is not; compare runs of one kind")
-    per_score = S.per_label if multi else S.per_class  # recall per label / per class
-    metric_rows, bias_rows, share_rows, pairs, summary = [], [], [], [], []
-
-    # reference rows
-    for m in S.headline_metrics(ref):
-        metric_rows.append({"metric": m, "run": ref_name, **S.metric(ref, m), "diff": None})
-    for label, pc in per_score(ref).items():
-        metric_rows.append({"metric": f"recall[{label}]", "run": ref_name, "value": S.finite(pc.get("recall")),
-                            "ci_low": None, "ci_high": None, "diff": None})
-    for attr, entry in S.bias_attributes(ref).items():
-        bias_rows.append(_bias_row(attr, ref_name, entry, cls=entry.get("headline_class")))
-    share_rows.append({"run": ref_name, "identity_share": S.finite((S.section(ref, "attributions") or {}).get("identity_share")),
-                       "diff": None})
-
+    metric_rows, bias_rows, share_rows = _reference_rows(ref, ref_name)
+    pairs, summary = [], []
     for other, name in zip(runs[1:], names[1:]):
         paired, note = _pairable(ref, other)
         pair = {"reference": ref_name, "run": name, "paired": paired is not None, "note": note}
         boot = None
         if paired is not None and multi:
-            y, pa, pb, labs = paired
-            tests = [mcnemar_exact(pa[:, k] == y[:, k], pb[:, k] == y[:, k]) for k in range(len(labs))]
-            for test, p_holm in zip(tests, holm_correction([t["p_value"] for t in tests])):
-                test["p_value_holm"] = float(p_holm)
-            pair["mcnemar_labels"] = dict(zip(labs, tests))
+            pair["mcnemar_labels"] = _label_mcnemar(*paired)
         elif paired is not None:
             y, pa, pb, labs = paired
-            mc = mcnemar_exact(pa == y, pb == y)
-            pair["mcnemar"] = mc
+            pair["mcnemar"] = mcnemar_exact(pa == y, pb == y)
             boot = paired_bootstrap(y, pa, pb, len(labs), n_boot=n_boot, seed=seed, alpha=alpha)
         pairs.append(pair)
         if note:
             summary.append(f"{name} vs {ref_name}: {note}.")
-
-        for m in S.headline_metrics(ref):
-            va, vb = S.metric(ref, m), S.metric(other, m)
-            diff = None if va["value"] is None or vb["value"] is None else vb["value"] - va["value"]
-            row = {"metric": m, "run": name, **vb, "diff": diff, "test": None, "p_value": None,
-                   "diff_ci_low": None, "diff_ci_high": None, "significant": None}
-            if paired is not None and m == "accuracy":
-                row.update(test="McNemar exact", p_value=pair["mcnemar"]["p_value"],
-                           significant=pair["mcnemar"]["p_value"] < alpha)
-            if boot is not None and m == "macro_f1":
-                mf = boot["macro_f1"]
-                row.update(test="paired bootstrap", diff_ci_low=mf["ci_low"], diff_ci_high=mf["ci_high"],
-                           significant=mf["significant"])
-            metric_rows.append(row)
-            if m in ("accuracy", "macro_f1", "micro_f1"):
-                summary.append(_metric_sentence(m.replace("_f1", "-F1") if m != "accuracy" else m, name, ref_name, row,
-                                                paired is not None and not multi, alpha))
-        for label, test in (pair.get("mcnemar_labels") or {}).items():
-            # the share of right decisions on this label, tested per label; Holm across the labels
-            va, vb = (float((arr[:, labs.index(label)] == y[:, labs.index(label)]).mean()) for arr in (pa, pb))
-            row = {"metric": f"label_accuracy[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
-                   "diff": vb - va, "test": "McNemar exact, Holm across labels", "p_value": test["p_value_holm"],
-                   "diff_ci_low": None, "diff_ci_high": None, "significant": test["p_value_holm"] < alpha}
-            metric_rows.append(row)
-            summary.append(_metric_sentence(f"the decisions on {label!r}", name, ref_name, row, True, alpha,
-                                            test="McNemar exact p (Holm across labels)"))
-        ref_pc, other_pc = per_score(ref), per_score(other)
-        labs = S.labels(ref)
-        for j, label in enumerate(labs):
-            if label not in other_pc and label not in ref_pc:
-                continue
-            va = S.finite((ref_pc.get(label) or {}).get("recall"))
-            vb = S.finite((other_pc.get(label) or {}).get("recall"))
-            row = {"metric": f"recall[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
-                   "diff": None if va is None or vb is None else vb - va, "test": None, "p_value": None,
-                   "diff_ci_low": None, "diff_ci_high": None, "significant": None}
-            if boot is not None and j < len(boot["recall"]):
-                r = boot["recall"][j]
-                row.update(test="paired bootstrap", diff_ci_low=r["ci_low"], diff_ci_high=r["ci_high"],
-                           significant=r["significant"])
-                if r["significant"]:
-                    summary.append(_metric_sentence(f"recall of {label!r}", name, ref_name, row, True, alpha))
-            metric_rows.append(row)
-
-        ref_attrs, other_attrs = S.bias_attributes(ref), S.bias_attributes(other)
-        for attr, entry in other_attrs.items():
-            base = ref_attrs.get(attr)
-            # per-class runs: compare the same class (the reference's headline); the stored probe
-            # sentences only pair when both runs scored that class
-            cls = None if base is None else base.get("headline_class")
-            same_class = cls is None or entry.get("headline_class") == cls
-            if not same_class and cls in S.bias_classes(other):
-                entry = S.bias_classes(other)[cls][attr]
-            row = _bias_row(attr, name, entry, cls=cls)
-            if base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
-                ga = S.finite(base.get("gap"))
-                row["diff"] = row["gap"] - ga
-                row["abs_diff"] = abs(row["gap"]) - abs(ga)
-                change = (_bias_change(ref, other, attr, S.gap_groups(entry), n_boot=n_boot, seed=seed, alpha=alpha)
-                          if same_class else None)
-                if not same_class:
-                    row["diff_method"] = f"not tested: the runs' probe sentences score different classes ({cls} in {ref_name})"
-                elif change is not None:
-                    row.update(diff_ci_low=change["diff_ci_low"], diff_ci_high=change["diff_ci_high"],
-                               diff_p_value=change["diff_p_value"],
-                               abs_diff_ci_low=change["abs_diff_ci_low"], abs_diff_ci_high=change["abs_diff_ci_high"],
-                               diff_method=change["method"])
-                    # "Significant" is about |gap| (did the bias shrink or grow?), as the summary and the gate read it
-                    row["diff_significant"] = bool(change["abs_diff_ci_low"] > 0 or change["abs_diff_ci_high"] < 0)
-                else:
-                    row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
-                summary.append(_bias_sentence(attr if cls is None else f"{attr} (on {cls})", name, ref_name, ga, row))
-            bias_rows.append(row)
-        for attr in ref_attrs:
-            if attr not in other_attrs:
-                summary.append(f"{name}: the {attr} probe was not run, so its bias cannot be compared with {ref_name}.")
-
-        share_a = S.finite((S.section(ref, "attributions") or {}).get("identity_share"))
-        share_b = S.finite((S.section(other, "attributions") or {}).get("identity_share"))
-        share_rows.append({"run": name, "identity_share": share_b,
-                           "diff": None if share_a is None or share_b is None else share_b - share_a})
-        if share_a is not None and share_b is not None:
-            word = "less than" if share_b < share_a else "more than" if share_b > share_a else "the same as"
-            summary.append(f"{name} puts {share_b:.1%} of its attribution on identity words "
-                           f"({word} {ref_name}'s {share_a:.1%}; descriptive, not tested).")
+        metric_rows += _metric_rows(ref, other, name, ref_name, pair=pair, boot=boot, alpha=alpha, summary=summary)
+        if paired is not None and multi:
+            metric_rows += _label_accuracy_rows(paired, pair["mcnemar_labels"], name, ref_name, alpha=alpha, summary=summary)
+        metric_rows += _recall_rows(ref, other, name, ref_name, boot=boot, alpha=alpha, summary=summary)
+        bias_rows += _bias_rows(ref, other, name, ref_name, n_boot=n_boot, seed=seed, alpha=alpha, summary=summary)
+        share_rows.append(_share_row(ref, other, name, ref_name, summary=summary))
 
     metrics = pd.DataFrame(metric_rows)
     for col in ("test", "p_value", "diff_ci_low", "diff_ci_high", "significant"):
@@ -347,6 +251,117 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
     return Comparison(runs=names, metrics=metrics, bias=bias, identity_share=pd.DataFrame(share_rows),
                       pairs=pairs, summary_lines=summary, alpha=alpha, n_boot=n_boot, seed=seed,
                       records=[r.record for r in runs])
+
+
+def _reference_rows(ref: Run, ref_name: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """The reference run's metric, bias and identity-share rows (no differences)."""
+    metric_rows = [{"metric": m, "run": ref_name, **S.metric(ref, m), "diff": None} for m in S.headline_metrics(ref)]
+    for label, pc in _per_score(ref).items():
+        metric_rows.append({"metric": f"recall[{label}]", "run": ref_name, "value": S.finite(pc.get("recall")),
+                            "ci_low": None, "ci_high": None, "diff": None})
+    bias_rows = [_bias_row(attr, ref_name, entry, cls=entry.get("headline_class")) for attr, entry in S.bias_attributes(ref).items()]
+    share_rows = [{"run": ref_name, "identity_share": _identity_share(ref), "diff": None}]
+    return metric_rows, bias_rows, share_rows
+
+
+def _metric_rows(ref: Run, other: Run, name: str, ref_name: str, *, pair: dict, boot: dict | None, alpha: float,
+                 summary: list[str]) -> list[dict]:
+    """Headline metrics of ``other`` against the reference: McNemar on accuracy, the paired bootstrap on macro-F1."""
+    rows = []
+    multi = S.multi_label(ref)
+    for m in S.headline_metrics(ref):
+        va, vb = S.metric(ref, m), S.metric(other, m)
+        diff = None if va["value"] is None or vb["value"] is None else vb["value"] - va["value"]
+        row = {"metric": m, "run": name, **vb, "diff": diff, "test": None, "p_value": None,
+               "diff_ci_low": None, "diff_ci_high": None, "significant": None}
+        if pair["paired"] and m == "accuracy":
+            row.update(test="McNemar exact", p_value=pair["mcnemar"]["p_value"],
+                       significant=pair["mcnemar"]["p_value"] < alpha)
+        if boot is not None and m == "macro_f1":
+            mf = boot["macro_f1"]
+            row.update(test="paired bootstrap", diff_ci_low=mf["ci_low"], diff_ci_high=mf["ci_high"],
+                       significant=mf["significant"])
+        rows.append(row)
+        if m in ("accuracy", "macro_f1", "micro_f1"):
+            summary.append(_metric_sentence(m.replace("_f1", "-F1"), name, ref_name, row, pair["paired"] and not multi, alpha))
+    return rows
+
+
+def _recall_rows(ref: Run, other: Run, name: str, ref_name: str, *, boot: dict | None, alpha: float,
+                 summary: list[str]) -> list[dict]:
+    """Each class's recall of ``other`` against the reference, with its paired bootstrap interval when paired."""
+    ref_pc, other_pc = _per_score(ref), _per_score(other)
+    rows = []
+    for j, label in enumerate(S.labels(ref)):
+        if label not in other_pc and label not in ref_pc:
+            continue
+        va = S.finite((ref_pc.get(label) or {}).get("recall"))
+        vb = S.finite((other_pc.get(label) or {}).get("recall"))
+        row = {"metric": f"recall[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
+               "diff": None if va is None or vb is None else vb - va, "test": None, "p_value": None,
+               "diff_ci_low": None, "diff_ci_high": None, "significant": None}
+        if boot is not None and j < len(boot["recall"]):
+            r = boot["recall"][j]
+            row.update(test="paired bootstrap", diff_ci_low=r["ci_low"], diff_ci_high=r["ci_high"],
+                       significant=r["significant"])
+            if r["significant"]:
+                summary.append(_metric_sentence(f"recall of {label!r}", name, ref_name, row, True, alpha))
+        rows.append(row)
+    return rows
+
+
+def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, n_boot: int, seed: int, alpha: float,
+               summary: list[str]) -> list[dict]:
+    """Each probed attribute of ``other``: its gap and the paired change from the reference's."""
+    ref_attrs, other_attrs = S.bias_attributes(ref), S.bias_attributes(other)
+    rows = []
+    for attr, entry in other_attrs.items():
+        base = ref_attrs.get(attr)
+        # per-class runs: compare the same class (the reference's headline); the stored probe
+        # sentences only pair when both runs scored that class
+        cls = None if base is None else base.get("headline_class")
+        same_class = cls is None or entry.get("headline_class") == cls
+        if not same_class and cls in S.bias_classes(other):
+            entry = S.bias_classes(other)[cls][attr]
+        row = _bias_row(attr, name, entry, cls=cls)
+        if base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
+            ga = S.finite(base.get("gap"))
+            row["diff"] = row["gap"] - ga
+            row["abs_diff"] = abs(row["gap"]) - abs(ga)
+            change = (_bias_change(ref, other, attr, S.gap_groups(entry), n_boot=n_boot, seed=seed, alpha=alpha)
+                      if same_class else None)
+            if not same_class:
+                row["diff_method"] = f"not tested: the runs' probe sentences score different classes ({cls} in {ref_name})"
+            elif change is not None:
+                row.update(diff_ci_low=change["diff_ci_low"], diff_ci_high=change["diff_ci_high"],
+                           diff_p_value=change["diff_p_value"],
+                           abs_diff_ci_low=change["abs_diff_ci_low"], abs_diff_ci_high=change["abs_diff_ci_high"],
+                           diff_method=change["method"])
+                # "Significant" is about |gap| (did the bias shrink or grow?), as the summary and the gate read it
+                row["diff_significant"] = bool(change["abs_diff_ci_low"] > 0 or change["abs_diff_ci_high"] < 0)
+            else:
+                row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
+            summary.append(_bias_sentence(attr if cls is None else f"{attr} (on {cls})", name, ref_name, ga, row))
+        rows.append(row)
+    for attr in ref_attrs:
+        if attr not in other_attrs:
+            summary.append(f"{name}: the {attr} probe was not run, so its bias cannot be compared with {ref_name}.")
+    return rows
+
+
+def _identity_share(run: Run) -> float | None:
+    return S.finite((S.section(run, "attributions") or {}).get("identity_share"))
+
+
+def _share_row(ref: Run, other: Run, name: str, ref_name: str, *, summary: list[str]) -> dict:
+    """``other``'s identity share beside the reference's (descriptive, not tested)."""
+    share_a, share_b = _identity_share(ref), _identity_share(other)
+    if share_a is not None and share_b is not None:
+        word = "less than" if share_b < share_a else "more than" if share_b > share_a else "the same as"
+        summary.append(f"{name} puts {share_b:.1%} of its attribution on identity words "
+                       f"({word} {ref_name}'s {share_a:.1%}; descriptive, not tested).")
+    return {"run": name, "identity_share": share_b,
+            "diff": None if share_a is None or share_b is None else share_b - share_a}
 
 
 _BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value_holm", "verdict", "flip_rate",
@@ -374,12 +389,42 @@ def _unique_names(runs: list[Run]) -> list[str]:
     return names
 
 
+def _per_score(run: Run) -> dict[str, dict]:
+    """Recall and the other scores per class, or per label of a multi-label run."""
+    return S.per_label(run) if S.multi_label(run) else S.per_class(run)
+
+
+def _label_mcnemar(y, pred_a, pred_b, labels) -> dict[str, dict]:
+    """McNemar's exact test on each label's decisions (0/1 matrices), with ``p_value_holm`` across the labels."""
+    tests = [mcnemar_exact(pred_a[:, k] == y[:, k], pred_b[:, k] == y[:, k]) for k in range(len(labels))]
+    for test, p_holm in zip(tests, holm_correction([t["p_value"] for t in tests])):
+        test["p_value_holm"] = float(p_holm)
+    return dict(zip(labels, tests))
+
+
+def _label_accuracy_rows(paired, tests: dict[str, dict], name: str, ref_name: str, *, alpha: float,
+                         summary: list[str]) -> list[dict]:
+    """The share of right decisions on each label of a multi-label run, tested per label (Holm across labels)."""
+    y, pa, pb, labels = paired
+    rows = []
+    for k, label in enumerate(labels):
+        va, vb = (float((arr[:, k] == y[:, k]).mean()) for arr in (pa, pb))
+        p_holm = tests[label]["p_value_holm"]
+        row = {"metric": f"label_accuracy[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
+               "diff": vb - va, "test": "McNemar exact, Holm across labels", "p_value": p_holm,
+               "diff_ci_low": None, "diff_ci_high": None, "significant": p_holm < alpha}
+        rows.append(row)
+        summary.append(_metric_sentence(f"the decisions on {label!r}", name, ref_name, row, True, alpha,
+                                        test="McNemar exact p (Holm across labels)"))
+    return rows
+
+
 def _metric_sentence(label, name, ref_name, row, tested, alpha, *, test: str = "McNemar exact p") -> str:
     diff = row.get("diff")
     if diff is None:
         return f"{name}: {label} is not measured in one of the runs."
     direction = "improved" if diff > 0 else "worsened" if diff < 0 else "did not change"
-    base = f"{name}: {label} {direction} by {abs(diff):.3f} vs {ref_name}" if diff else f"{name}: {label} did not change vs {ref_name}"
+    base = f"{name}: {label} {direction} by {number(abs(diff))} vs {ref_name}" if diff else f"{name}: {label} did not change vs {ref_name}"
     if not tested:
         return base + " (not tested)."
     if row.get("p_value") is not None:
@@ -388,7 +433,7 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha, *, test: str = "
     if row.get("diff_ci_low") is not None:
         verdict = "significant" if row["significant"] else "not significant"
         return base + (f" — {verdict} (paired bootstrap {1 - alpha:.0%} CI of the difference "
-                       f"[{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]).")
+                       f"[{number(row['diff_ci_low'], signed=True)}, {number(row['diff_ci_high'], signed=True)}]).")
     return base + "."
 
 
@@ -396,11 +441,11 @@ def _bias_sentence(attr, name, ref_name, gap_ref, row) -> str:
     gb = row["gap"]
     smaller = abs(gb) < abs(gap_ref)
     change = "shrank" if smaller else "grew" if abs(gb) > abs(gap_ref) else "stayed"
-    text = f"{name}: the {attr} gap {change} from {gap_ref:+.3f} to {gb:+.3f} (|gap| {'−' if smaller else '+'}{abs(abs(gb) - abs(gap_ref)):.3f})"
+    text = f"{name}: the {attr} gap {change} from {number(gap_ref, signed=True)} to {number(gb, signed=True)} (|gap| {'−' if smaller else '+'}{number(abs(abs(gb) - abs(gap_ref)))})"
     if row.get("abs_diff_ci_low") is not None:
         lo, hi = row["abs_diff_ci_low"], row["abs_diff_ci_high"]
         sig = lo > 0 or hi < 0
-        text += f" — {'significant' if sig else 'not significant'} (paired crossed bootstrap CI of the |gap| change [{lo:+.3f}, {hi:+.3f}])"
+        text += f" — {'significant' if sig else 'not significant'} (paired crossed bootstrap CI of the |gap| change [{number(lo, signed=True)}, {number(hi, signed=True)}])"
     else:
         text += " — not tested (the runs share no probe sentences)"
     text += f"; {name}'s own verdict: {format_verdict(row['verdict'])}"

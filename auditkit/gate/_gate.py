@@ -143,8 +143,8 @@ def _min_metric(run: Run, name: str, check: str, opts: dict) -> GateCheck:
                             "use on = \"value\" or re-run the audit with bootstrap CIs")
     level = run.record["metrics"]["bootstrap"]["confidence_level"]
     label = f"{level:.0%} CI lower bound" if on == "ci_low" else "point value"
-    detail = f"{name} {label} {observed:.3f} (value {m['value']:.3f}"
-    detail += f", CI [{m['ci_low']:.3f}, {m['ci_high']:.3f}])" if m["ci_low"] is not None and m["ci_high"] is not None else ")"
+    detail = f"{name} {label} {number(observed)} (value {number(m['value'])}"
+    detail += f", CI [{number(m['ci_low'])}, {number(m['ci_high'])}])" if m["ci_low"] is not None and m["ci_high"] is not None else ")"
     return GateCheck(check, observed >= opts["threshold"], observed, opts["threshold"], detail)
 
 
@@ -240,12 +240,12 @@ def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]
         gap = entry["gap"]
         lo, hi = entry["ci_low"], entry["ci_high"]
         if opts["on"] == "ci" and lo is not None and hi is not None:
-            observed, how = max(abs(lo), abs(hi)), f"CI [{lo:+.3f}, {hi:+.3f}] farthest from 0"
+            observed, how = max(abs(lo), abs(hi)), f"CI [{number(lo, signed=True)}, {number(hi, signed=True)}] farthest from 0"
         else:
             observed, how = (None if gap is None else abs(gap)), "|gap|"
         a, b = S.gap_groups(entry)
         ok = observed is not None and observed <= opts["threshold"]
-        detail = f"{how} of {a} − {b}" + (f" = {gap:+.3f}" if gap is not None else " not measured")
+        detail = f"{how} of {a} − {b}" + (f" = {number(gap, signed=True)}" if gap is not None else " not measured")
         out.append(GateCheck(f"{name}[{attr}]", ok, observed, opts["threshold"], detail))
     return out
 
@@ -263,9 +263,9 @@ def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[Gat
         verdict = entry["verdict"]
         ok = verdict != "bias" if opts["require"] == "not_bias" else verdict == "no_material_bias"
         gap = entry["gap"]
-        ci = (f", {entry['ci_level']:.0%} CI [{entry['ci_low']:+.3f}, {entry['ci_high']:+.3f}]"
+        ci = (f", {entry['ci_level']:.0%} CI [{number(entry['ci_low'], signed=True)}, {number(entry['ci_high'], signed=True)}]"
               if entry["ci_level"] is not None and entry["ci_low"] is not None else "")
-        detail = f"{format_verdict(verdict)}: gap {gap:+.3f}{ci} — {entry['verdict_reason']}"
+        detail = f"{format_verdict(verdict)}: gap {number(gap, signed=True)}{ci} — {entry['verdict_reason']}"
         out.append(GateCheck(f"{name}[{attr}]", ok, entry["p_value_holm"], None, detail))
     return out
 
@@ -322,15 +322,15 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
         if m == "accuracy" or m.startswith("label_accuracy["):
             p = S.finite(row["p_value"])
             worse = diff is not None and diff < -tol and p is not None and p < policy.alpha
-            detail = f"{m} {diff:+.3f} vs {base.name}, {row['test']} p = {p_value(p)}"
+            detail = f"{m} {number(diff, signed=True)} vs {base.name}, {row['test']} p = {p_value(p)}"
             out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor, detail))
         elif row.get("diff_ci_high") is not None and S.finite(row["diff_ci_high"]) is not None:
             hi, lo = S.finite(row["diff_ci_high"]), S.finite(row["diff_ci_low"])
             worse = hi < 0 and diff is not None and diff < -tol
-            detail = f"{m} {diff:+.3f} vs {base.name}, paired bootstrap CI [{lo:+.3f}, {hi:+.3f}]"
+            detail = f"{m} {number(diff, signed=True)} vs {base.name}, paired bootstrap CI [{number(lo, signed=True)}, {number(hi, signed=True)}]"
             out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor, detail))
         else:
-            detail = f"{m} {'not measured' if diff is None else f'{diff:+.3f}'} vs {base.name}; no paired test available"
+            detail = f"{m} {'not measured' if diff is None else f'{number(diff, signed=True)}'} vs {base.name}; no paired test available"
             out.append(GateCheck(f"no_regression[{_short(m)}]", True, diff, floor, detail, skipped=True))
     if opts["bias"]:
         brows = cmp.bias[cmp.bias["run"] == cmp.runs[1]]
@@ -352,7 +352,7 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
                                      f"not tested: {row['diff_method'] or 'no paired interval for the gap change'}", skipped=True))
                 continue
             worse = lo > 0 and d > tol
-            detail = f"|{attr} gap| {d:+.3f} vs {base.name}, CI of the change [{lo:+.3f}, {hi:+.3f}]"
+            detail = f"|{attr} gap| {number(d, signed=True)} vs {base.name}, CI of the change [{number(lo, signed=True)}, {number(hi, signed=True)}]"
             out.append(GateCheck(f"no_regression[bias:{attr}]", not worse, d, tol, detail))
     return out
 

@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from auditkit.probes._lexicon import resolve_lexicons
-from auditkit.probes._swap import _swapper, swap_context
+from auditkit.probes._swap import _versions, swap_context
 
 __all__ = ["counterfactual_augment"]
 
@@ -54,9 +54,8 @@ def counterfactual_augment(texts: Sequence[str], labels: Sequence, *, attributes
     context = swap_context(texts, list(lexicons.values()))
     for lex in lexicons.values():
         groups = list(lex.groups)
-        swappers = {g: _swapper(lex, g, tuple(o for o in groups if o != g)) for g in groups}
         for text, label in zip(texts, labels):
-            versions = {g: swappers[g](text, context) for g in groups}
+            versions, _ = _versions(text, lex, context)
             # Groups whose version differs from the text; a text that mentions
             # several groups ("she told him") has no unchanged version.
             changed = [g for g in groups if versions[g] != text]

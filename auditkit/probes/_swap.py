@@ -526,6 +526,13 @@ def swap_identity(
 
 
 def _versions(text: str, lexicon: Lexicon, context: SwapContext | None) -> tuple[dict[str, str], frozenset[str]]:
+    """The one counterfactual-version builder: ``text`` rewritten to each group, and the kinds of rule that fired.
+
+    Probes (:func:`dataset_counterfactuals`), augmentation
+    (:func:`~auditkit.probes.counterfactual_augment`) and the dashboard's
+    What-if (through :func:`counterfactual_versions`) all build their
+    versions here.
+    """
     versions, fired = {}, set()
     for g in lexicon.groups:
         versions[g], kinds = _swapper(lexicon, g, tuple(o for o in lexicon.groups if o != g)).apply(text, context)
@@ -533,15 +540,30 @@ def _versions(text: str, lexicon: Lexicon, context: SwapContext | None) -> tuple
     return versions, frozenset(fired)
 
 
-def counterfactual_versions(text: str, lexicon: Lexicon, *, context: SwapContext | None = None) -> dict[str, str] | None:
+def counterfactual_versions(text: str, lexicon: Lexicon | str, *, context: SwapContext | None = None) -> dict[str, str] | None:
     """One version of ``text`` per group, or ``None`` when it mentions no group.
 
     Each version has every identity mention rewritten to that group; for a
     text that mentions one group only, that group's version is the original.
-    ``context`` (from :func:`swap_context`) says how the text's corpus is
-    written; default: a cased corpus.
+
+    Parameters
+    ----------
+    text : str
+    lexicon : Lexicon or str
+        A lexicon, or the name of a built-in one (``"gender"``, ``"race"``).
+    context : SwapContext, optional
+        From :func:`swap_context`: how the text's corpus is written; default:
+        a cased corpus.
+
+    Examples
+    --------
+    >>> counterfactual_versions("She loved it.", "gender")
+    {'female': 'She loved it.', 'male': 'He loved it.'}
+    >>> counterfactual_versions("Great film.", "gender") is None
+    True
     """
-    versions, _ = _versions(text, lexicon, context)
+    lex = builtin_lexicon(lexicon) if isinstance(lexicon, str) else lexicon
+    versions, _ = _versions(str(text), lex, context)
     if len(set(versions.values())) < 2:
         return None
     return versions

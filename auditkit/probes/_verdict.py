@@ -12,6 +12,8 @@ One rule, used alike by the CLI, report, compare, gate and dashboard:
 
 from __future__ import annotations
 
+from auditkit._format import p_value as _p
+
 __all__ = ["BIAS", "NO_MATERIAL_BIAS", "INCONCLUSIVE", "VERDICTS", "MIN_ROWS", "bias_verdict", "combine_verdicts",
            "format_verdict"]
 
@@ -21,10 +23,6 @@ INCONCLUSIVE = "inconclusive"
 VERDICTS = (BIAS, NO_MATERIAL_BIAS, INCONCLUSIVE)
 #: A family needs this many lexicon rows (or texts) before it is tested at all.
 MIN_ROWS = 5
-
-
-def _p(p: float) -> str:
-    return f"{p:.2e}"
 
 
 def bias_verdict(*, gap: float, ci_low: float | None, ci_high: float | None, p_value_holm: float | None,

@@ -122,13 +122,13 @@ def _limitations(run: Run, data: dict) -> list[str]:
     if data["attributions"] is None:
         notes.append("Attributions were not computed: no evidence on which words drive decisions.")
     if data["task"] == "multi_label":
-        poor = [f"{label} ({v['ece']:.3f})" for label, v in data["per_label"].items() if v["ece"] is not None and v["ece"] > 0.1]
+        poor = [f"{label} ({fmt_num(v['ece'])})" for label, v in data["per_label"].items() if v["ece"] is not None and v["ece"] > 0.1]
         if poor:
             notes.append(f"Probabilities of {', '.join(poor)} are poorly calibrated (ECE); do not read them as confidence.")
         notes.append("Labels are decided at the thresholds " + ", ".join(f"{k} {v:g}" for k, v in data["metrics"]["thresholds"].items())
                      + "; other thresholds trade precision for recall differently.")
     elif data["metrics"]["ece"] is not None and data["metrics"]["ece"] > 0.1:
-        notes.append(f"Probabilities are poorly calibrated (ECE {data['metrics']['ece']:.3f}); do not read them as confidence.")
+        notes.append(f"Probabilities are poorly calibrated (ECE {fmt_num(data['metrics']['ece'])}); do not read them as confidence.")
     notes.append(f"All numbers hold for {ds['source']} ({ds['n_examples']} examples); "
                  "other data may behave differently.")
     return notes
@@ -141,8 +141,8 @@ def _highlights(data: dict) -> list[str]:
         e = m[name]
         if e["value"] is not None:
             level = m["bootstrap"]["confidence_level"]
-            ci = f" ({level:.0%} CI {e['ci_low']:.3f}–{e['ci_high']:.3f})" if e["ci_low"] is not None else ""
-            lines.append(f"{METRIC_NAMES[name]}: {e['value']:.3f}{ci}.")
+            ci = f" ({level:.0%} CI {fmt_num(e['ci_low'])}–{fmt_num(e['ci_high'])})" if e["ci_low"] is not None else ""
+            lines.append(f"{METRIC_NAMES[name]}: {fmt_num(e['value'])}{ci}.")
     bias = data["bias"]
     if bias is None or not bias["attributes"]:
         lines.append("Bias: not measured (run audited without probes).")

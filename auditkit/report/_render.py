@@ -7,9 +7,9 @@ import os
 
 from auditkit.errors import ConfigError
 from auditkit.report._build import report_data
-from auditkit.report._html import esc, page
-from auditkit.report._html import render_html
-from auditkit.report._markdown import cell, pval, render_markdown, table
+from auditkit.report._html import render_comparison_html, render_html
+from auditkit.report._markdown import cell, render_markdown, table
+from auditkit.report._tables import comparison_tables
 from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, read_run
 
@@ -66,45 +66,21 @@ def render_comparison(comparison, *, format: str = "html") -> str:
     data["generator"] = GENERATOR_MARK
     if format == "json":
         return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    metric_rows = [(r["metric"], r["run"], r["value"], r["ci_low"], r["ci_high"], r["diff"], r.get("test"),
-                    pval(r.get("p_value")), r.get("diff_ci_low"), r.get("diff_ci_high"), r.get("significant"))
-                   for r in data["metrics"]]
-    metric_head = ("metric", "run", "value", "CI low", "CI high", "Δ vs ref", "test", "p", "Δ CI low", "Δ CI high", "significant")
-    bias_rows = [(r["attribute"], r["run"], r["gap"], r["ci_low"], r["ci_high"], (r["verdict"] or "").replace("_", " "),
-                  r["diff"], r.get("diff_ci_low"), r.get("diff_ci_high"), pval(r.get("diff_p_value")), r.get("abs_diff"),
-                  r.get("abs_diff_ci_low"), r.get("abs_diff_ci_high"), r.get("diff_significant"))
-                 for r in data["bias"]]
-    bias_head = ("attribute", "run", "gap", "CI low", "CI high", "verdict in run", "Δ gap", "Δ CI low", "Δ CI high",
-                 "Δ p", "Δ |gap|", "Δ |gap| CI low", "Δ |gap| CI high", "|gap| change significant")
-    share_rows = [(r["run"], r["identity_share"], r["diff"]) for r in data["identity_share"]]
+    tables = comparison_tables(data)
+    if format == "html":
+        return render_comparison_html(comparison, data)
     notes = [f"{p['run']} vs {p['reference']}: {p['note']}" for p in data["pairs"] if p.get("note")]
-    title = "Comparison: " + " vs ".join(data["runs"])
-    if format == "md":
-        L = [f"<!-- {GENERATOR_MARK} -->", f"# {cell(title)}", "", f"Reference: **{cell(data['runs'][0])}**. "
-             f"Paired tests at α = {data['alpha']} (not corrected for multiplicity), {data['n_boot']} bootstrap resamples.", "",
-             "## Summary", ""] + [f"- {cell(s)}" for s in data["summary"]] + [""]
-        L += ["## Metrics", ""] + table(metric_head, metric_rows)
-        L += ["## Bias gaps", ""] + (table(bias_head, bias_rows) if bias_rows else ["_not measured_", ""])
-        L += ["## Identity share", ""] + table(("run", "identity share", "Δ vs ref"), share_rows)
-        if notes:
-            L += ["## Notes", ""] + [f"- {cell(n)}" for n in notes]
-        return "\n".join(L) + "\n"
-    from auditkit.report import figures as F
-    from auditkit.report._html import _Figures, _table
-    figs = _Figures()
-    body = (f'<p class="muted">Reference: {esc(data["runs"][0])}. Paired tests at α = {esc(data["alpha"])} '
-            f"(not corrected for multiplicity), {esc(data['n_boot'])} bootstrap resamples.</p>"
-            '<section id="summary"><h2>Summary</h2><ul>' + "".join(f"<li>{esc(s)}</li>" for s in data["summary"]) + "</ul></section>"
-            '<section id="metrics"><h2>Metrics</h2>' + _table(metric_head, metric_rows)
-            + figs.div(F.comparison_metrics_figure(comparison)) + "</section>"
-            '<section id="bias"><h2>Bias gaps</h2>' + (_table(bias_head, bias_rows) if bias_rows else '<p class="nm">not measured</p>')
-            + "</section>"
-            '<section id="identity-share"><h2>Identity share</h2>' + _table(("run", "identity share", "Δ vs ref"), share_rows)
-            + "</section>")
+    L = [f"<!-- {GENERATOR_MARK} -->", f"# {cell('Comparison: ' + ' vs '.join(data['runs']))}", "",
+         f"Reference: **{cell(data['runs'][0])}**. "
+         f"Paired tests at α = {data['alpha']} (not corrected for multiplicity), {data['n_boot']} bootstrap resamples.", "",
+         "## Summary", ""] + [f"- {cell(s)}" for s in data["summary"]] + [""]
+    L += ["## Metrics", ""] + table(tables["metrics"].columns, tables["metrics"].rows)
+    bias = tables["bias"]
+    L += ["## Bias gaps", ""] + (table(bias.columns, bias.rows) if bias else ["_not measured_", ""])
+    L += ["## Identity share", ""] + table(tables["identity_share"].columns, tables["identity_share"].rows)
     if notes:
-        body += '<section id="notes"><h2>Notes</h2><ul>' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul></section>"
-    nav = [("summary", "Summary"), ("metrics", "Metrics"), ("bias", "Bias gaps"), ("identity-share", "Identity share")]
-    return page(title, body, nav, generator=GENERATOR_MARK)
+        L += ["## Notes", ""] + [f"- {cell(n)}" for n in notes]
+    return "\n".join(L) + "\n"
 
 
 def export_figures(run, out_dir: str | os.PathLike, *, format: str = "png") -> list:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import plotly.graph_objects as go
 
+from auditkit._format import number
 from auditkit._text import printable
 from auditkit.store import sections as S
 from auditkit.store import Run
@@ -71,7 +72,7 @@ def metrics_figure(run: Run | dict) -> go.Figure | None:
     if not names:
         return None
     fig = go.Figure(go.Bar(x=names, y=values, error_y=dict(type="data", array=hi, arrayminus=lo),
-                           text=[f"{v:.3f}" for v in values], textposition="outside",
+                           text=[number(v) for v in values], textposition="outside",
                            hovertemplate="%{x}: %{y:.3f}<extra></extra>"))
     level = _record(run)["metrics"]["bootstrap"]["confidence_level"]
     fig.update_layout(title=f"Metrics with {level:.0%} confidence intervals", yaxis=dict(range=[0, 1.08]), **_LAYOUT)
@@ -128,7 +129,7 @@ def reliability_figure(run: Run | dict) -> go.Figure | None:
                              customdata=counts,
                              hovertemplate="confidence %{x:.3f}<br>accuracy %{y:.3f}<br>%{customdata} examples<extra></extra>"))
     ece = metrics["ece"]
-    title = "Reliability diagram" + (f" (ECE {ece:.3f})" if ece is not None else "")
+    title = "Reliability diagram" + (f" (ECE {number(ece)})" if ece is not None else "")
     fig.update_layout(title=title, xaxis=dict(title="mean confidence", range=[0, 1]),
                       yaxis=dict(title="accuracy", range=[0, 1.02]), **_LAYOUT)
     return fig

@@ -66,7 +66,7 @@ def _test_text(row) -> str:
     if row.get("p_value") is not None and row["p_value"] == row["p_value"]:
         text = f"{row['test']} p={v.p_text(row['p_value'])}"
     elif row.get("diff_ci_low") is not None and row["diff_ci_low"] == row["diff_ci_low"]:
-        text = f"{row['test']} CI [{row['diff_ci_low']:+.3f}, {row['diff_ci_high']:+.3f}]"
+        text = f"{row['test']} CI [{v.number(row['diff_ci_low'], signed=True)}, {v.number(row['diff_ci_high'], signed=True)}]"
     else:
         return "not tested"
     return ("✱ " if row.get("significant") is True else "ns · ") + text

@@ -68,7 +68,7 @@ def _label(row) -> str:
     if pd.notna(row["group"]):
         parts.append(f"group {row['group']}")
     if v.as_float(row["convergence_delta"]) is not None:
-        parts.append(f"delta {row['convergence_delta']:+.4f}")
+        parts.append(f"delta {v.number(row['convergence_delta'], digits=4, signed=True)}")
     return " · ".join(parts)
 
 
@@ -102,5 +102,5 @@ with counterfactual:
             v.show_heatmap(b["words"], diff, label="attribution difference (second − first)")
         else:
             total = sum(b["scores"]) - sum(a["scores"])
-            st.caption(f"Total attribution difference (second − first): {total:+.3f}")
+            st.caption(f"Total attribution difference (second − first): {v.number(total, signed=True)}")
         st.divider()

@@ -55,7 +55,7 @@ for source in models:
 
     left, right = st.columns([1, 2])
     with left:
-        st.metric("Prediction", v.md(predicted), help=v.md(f"P({predicted}) = {original.max():.3f}"))
+        st.metric("Prediction", v.md(predicted), help=v.md(f"P({predicted}) = {v.number(original.max())}"))
         v.show_figure(_charts.probabilities_figure(labels, [float(p) for p in original], "Class probabilities"),
                       key=f"ak_whatif_probs_{source}")
     with right:

@@ -35,3 +35,25 @@ def test_a_lower_case_corpus_gets_its_names_swapped_but_not_common_words_or_full
     texts = ["katie was wonderful", "a frank , honest film", "adam sandler 's latest", "sandler is back", "she cried"]
     out_texts, _ = counterfactual_augment(texts, [1, 1, 0, 0, 1], attributes=["gender"])
     assert set(out_texts[len(texts):]) == {"jack was wonderful", "he cried"}
+
+
+def test_augmentation_and_whatif_use_the_probes_counterfactual_versions():
+    """One builder: augmentation's copy is one of counterfactual_versions' versions, and What-if lists exactly the
+    versions that differ from the text, attribute by attribute."""
+    from dashboard._whatif import counterfactual_variants
+
+    from auditkit.probes import counterfactual_versions
+
+    for text in ["She gave her sister her keys.", "It made her cry.", "Ebony loved the film.", "Great film."]:
+        versions = {a: counterfactual_versions(text, a) or {} for a in ("gender", "race")}
+        for attribute, by_group in versions.items():
+            added = counterfactual_augment([text], [1], attributes=[attribute])[0][1:]
+            assert set(added) <= set(by_group.values()) - {text}
+            assert bool(added) == bool(set(by_group.values()) - {text})
+        expected, seen = [], {text}
+        for attribute, by_group in versions.items():
+            for group, version in by_group.items():
+                if version not in seen:
+                    seen.add(version)
+                    expected.append({"attribute": attribute, "group": group, "text": version})
+        assert counterfactual_variants(text) == expected

@@ -93,4 +93,4 @@ def test_observed_group_fairness_without_probes(tiny_model_dir, data_csv, tmp_pa
     assert ci["ci_low"] <= fairness["demographic_parity_difference"] <= ci["ci_high"]
     # the stored run still reports and gates: probes read as not measured
     assert main(["report", str(out2), "--format", "md", "--out", str(tmp_path / "r.md")]) == 0
-    assert "Fairness by gender" in (tmp_path / "r.md").read_text()
+    assert "Observed-group fairness by gender" in (tmp_path / "r.md").read_text()

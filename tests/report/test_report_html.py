@@ -1,6 +1,7 @@
 import html
 from html.parser import HTMLParser
 
+import markupsafe
 import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
@@ -75,7 +76,7 @@ def test_hostile_text_is_escaped_everywhere(full_run, hostile):
     assert hostile not in text
     assert "<img src=x onerror" not in text
     assert "<script>alert" not in text
-    assert html.escape(hostile, quote=True) in text  # shown as text (worst pairs, gallery)
+    assert str(markupsafe.escape(hostile)) in text  # shown as text by the templates' autoescaping (worst pairs, gallery)
     parsed = _parse(text)  # raises if an <img> element appears
     shown = "".join(parsed.text)
     assert hostile in shown  # the reader sees the literal text
@@ -175,3 +176,27 @@ def test_html_numbers_match_run_json(full_run):
         assert row[7] == b["verdict"].replace("_", " ") and row[8] == b["verdict_reason"] and row[9] == str(b["n_rows"])
     for group, g in record["metrics"]["by_group"]["gender_mention"].items():
         assert _row(rows, group, 7)[1:4] == [str(g["n"]), "yes" if g["small"] else "no", _shown(g["accuracy"])]
+
+
+def test_report_and_dashboard_draw_one_word_heat_map():
+    from dashboard import _views
+    from auditkit.report import heatmap_html
+
+    assert _views.heatmap_html is heatmap_html
+    out = heatmap_html(["up", "tiny", HOSTILE_IMG], [1.0, 3e-5, -0.5])
+    assert 'title="+3.00e-05"' in out  # auditkit._format's number: a tiny score does not read as +0.000
+    assert "rgba(214,39,40,1.00)" in out and "rgba(31,119,180,0.50)" in out
+    assert HOSTILE_IMG not in out and str(markupsafe.escape(HOSTILE_IMG)) in out
+
+
+def test_templates_ship_as_package_data():
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["auditkit.report"]
+    templates = sorted((repo / "auditkit" / "report" / "templates").iterdir())
+    assert templates
+    for path in templates:
+        assert any(fnmatch.fnmatch(f"templates/{path.name}", g) for g in globs), path.name

@@ -93,3 +93,43 @@ def test_multi_label_training_uses_a_sigmoid_per_label_and_learns(tmp_path, tiny
         loss = clf.model(**enc, labels=torch.tensor([[0.0, 1.0]])).loss
         logits = clf.model(**enc).logits
     assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor([[0.0, 1.0]])).item(), rel=1e-5)
+
+
+def test_train_cli_augment_counterfactual_trains_on_the_swapped_copies(tmp_path, tiny_model_dir, monkeypatch):
+    """`auditkit train --augment counterfactual` end to end: the Trainer's training set holds each identity text's
+    swapped copy with the text's label, and training.json counts them."""
+    from transformers import AutoTokenizer
+
+    import auditkit.training._finetune as finetune
+
+    texts = {"She loved the food here.": "positive", "My brother hated the service.": "negative",
+             "Ebony said the film was great.": "positive", "The soup was cold.": "negative", "Great value.": "positive",
+             "Awful noise all night.": "negative"}
+    data = tmp_path / "train.csv"
+    pd.DataFrame({"text": list(texts), "label": list(texts.values())}).to_csv(data, index=False)
+    datasets = []
+
+    class Spy(finetune._EncodedTexts):
+        def __init__(self, encodings, labels):
+            super().__init__(encodings, labels)
+            datasets.append(self)
+
+    monkeypatch.setattr(finetune, "_EncodedTexts", Spy)
+    out = tmp_path / "m"
+    assert main(["train", "--data", str(data), "--base", str(tiny_model_dir), "--augment", "counterfactual", "--epochs", "1",
+                 "--batch-size", "4", "--val-fraction", "0", "--out", str(out)]) == 0
+    [train] = datasets  # no validation split
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    names = ["negative", "positive"]
+    seen = {(tokenizer.decode(ids, skip_special_tokens=True), names[int(label)])
+            for ids, label in zip(train.encodings["input_ids"], train.labels)}
+    # the MiniLM tokenizer is uncased: the decoded texts are lower case
+    originals = {(t.lower(), label) for t, label in texts.items()}
+    swapped = {("he loved the food here.", "positive"), ("my sister hated the service.", "negative"),
+               ("amanda said the film was great.", "positive"),  # race swap: a white woman's name
+               ("alonzo said the film was great.", "positive")}  # gender swap: a Black man's name
+    assert seen == originals | swapped
+    record = json.loads((out / "training.json").read_text())
+    assert record["hyperparameters"]["augment"] == "counterfactual"
+    assert record["data"]["n_augmented"] == len(swapped) and record["data"]["n_train"] == len(texts)
+    assert load_classifier(out).labels == names
