@@ -13,7 +13,7 @@ for a true positive rate), is left out and listed with the reason, instead of
 entering with a rate of 0, so that one tiny or one-class group cannot make
 the difference. fairlearn's own value is kept beside each one under
 ``fairlearn``, and each difference gets a seeded percentile bootstrap
-interval (:func:`auditkit.metrics.bootstrap_ci`, examples resampled) of the
+interval (examples resampled, drawn as (group, true, predicted) cell counts) of the
 difference between the two groups named in ``between`` (those furthest apart
 in the data), held fixed across resamples: re-choosing max and min in every
 resample would bias the interval upwards, away from a small true spread.
@@ -26,7 +26,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 from auditkit.metrics._bias_auc import bnsp_auc, bpsn_auc, subgroup_auc
-from auditkit.metrics._bootstrap import bootstrap_ci
+from auditkit.metrics._bootstrap import percentile_interval, resample_counts
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
 
 __all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE", "DIFFERENCES"]
@@ -106,6 +106,36 @@ def _worst_of(values: dict) -> str:
     return "true_positive_rate_difference" if tpr >= fpr else "false_positive_rate_difference"
 
 
+def _intervals(codes, n_groups, pos_true, pos_pred, between: dict, values: dict, *, n_boot, confidence_level, seed) -> dict:
+    """Percentile bootstrap interval of each between-group measure, the same two groups in every resample.
+
+    The groups are those furthest apart in the data: max - min re-chosen per resample is biased upwards
+    and its percentile interval can miss the point estimate altogether. The rates depend on the rows only
+    through the (group, true, predicted) cell counts, so resamples are drawn as counts
+    (:func:`resample_counts`): O(n_boot x cells), whatever the number of rows.
+    """
+    cells = resample_counts(codes * 4 + pos_true.astype(np.int64) * 2 + pos_pred.astype(np.int64),
+                            n_cells=4 * n_groups, n_boot=n_boot, seed=seed).reshape(n_boot, n_groups, 2, 2).astype(float)
+    n = cells.sum(axis=(2, 3))
+    n_pos = cells[:, :, 1, :].sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resampled = {"selection_rate": cells[:, :, :, 1].sum(axis=2) / n,
+                     "true_positive_rate": cells[:, :, 1, 1] / n_pos,
+                     "false_positive_rate": cells[:, :, 0, 1] / (n - n_pos)}
+        out = {}
+        for name, pair in between.items():
+            if pair is None:
+                continue
+            rate = resampled[_RATE_OF.get(name) or _RATE_OF[_worst_of(values)]]
+            hi, lo = rate[:, pair[0]], rate[:, pair[1]]
+            draws = np.where(hi > 0, lo / hi, np.nan) if name.endswith("ratio") else hi - lo
+            draws = draws[np.isfinite(draws)]
+            if len(draws):
+                low, high = percentile_interval(draws, confidence_level=confidence_level)
+                out[name] = (float(low), float(high))
+    return out
+
+
 def _fairlearn_values(rates: dict[str, np.ndarray]) -> dict[str, float | None]:
     """The measures as fairlearn computes them: every group, an undefined rate counted as 0, no size limit."""
     sel = rates["selection_rate"]
@@ -180,25 +210,8 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
     rates = _group_rates(codes, len(names), kept_true, kept_pred)
     values, between = _differences(rates, eligible)
 
-    def statistic(idx, _):
-        # the same two groups in every resample (those furthest apart in the data): max - min re-chosen per
-        # resample is biased upwards and its percentile interval can miss the point estimate altogether
-        resampled = _group_rates(codes[idx], len(names), kept_true[idx], kept_pred[idx])
-        out = {}
-        for name, pair in between.items():
-            if pair is None:
-                continue
-            rate = resampled[_RATE_OF.get(name) or _RATE_OF[_worst_of(values)]]
-            hi, lo = rate[pair[0]], rate[pair[1]]
-            value = (lo / hi if hi > 0 else np.nan) if name.endswith("ratio") else hi - lo
-            if np.isfinite(value):
-                out[name] = float(value)
-        return out
-
-    cis = {}
-    if n_boot > 0:
-        rows = np.arange(len(codes))
-        cis = bootstrap_ci(rows, rows, statistic=statistic, n_boot=n_boot, confidence_level=confidence_level, seed=seed)
+    cis = _intervals(codes, len(names), kept_true, kept_pred, between, values,
+                     n_boot=n_boot, confidence_level=confidence_level, seed=seed) if n_boot > 0 else {}
     return {
         "groups": per_group,
         "n_missing": n_missing,

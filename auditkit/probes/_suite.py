@@ -98,16 +98,20 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
     raise ConfigError(f"target label {name!r} is not a label of the model; pass one of {known} or an id 0..{len(labels) - 1}")
 
 
+def _check_levels(alpha: float, min_effect: float) -> None:
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
+    if min_effect < 0:
+        raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
+
+
 def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(), alpha: float = 0.05, min_effect: float = 0.02) -> None:
     """Raise the :class:`ConfigError` :func:`run_probes` would raise for these options, without scoring anything.
 
     Call it before slow stages so that a typo in ``--probes`` or
     ``--target-label`` fails in a second, not after prediction.
     """
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
-    if min_effect < 0:
-        raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
+    _check_levels(alpha, min_effect)
     resolve_lexicons(attributes, lexicon_files)
     if target_label is not None or len(labels) == 2:  # otherwise every class is probed
         resolve_target_label(labels, target_label)
@@ -542,20 +546,44 @@ def run_probes(
         alpha/min_effect, or an attribute whose probe set yields no pairs.
     """
     labels = list(classifier.labels)
+    lexicons, families, thresholds = _checked_options(labels, attributes, lexicon_files, families, texts, thresholds,
+                                                      n_boot=n_boot, alpha=alpha, min_effect=min_effect)
+    per_class = target_label is None and (len(labels) > 2 or thresholds is not None)
+    if not per_class:
+        target_id, reason = resolve_target_label(labels, target_label)
+    swaps: dict = {}
+    table = _probe_table(lexicons, families, texts, swaps)
+    unique = list(dict.fromkeys(table["text"]))
+    probs = classifier.predict_proba(unique, batch_size=batch_size, progress=progress).probabilities
+    scores = _ClassScores(table, unique, probs, labels, thresholds)
+
+    opts = dict(families=families, texts=texts, swaps=swaps, n_boot=n_boot, seed=seed, alpha=alpha, min_effect=min_effect)
+    if not per_class:
+        entries, scopes, same_test = _attribute_scopes(scores.of(target_id), lexicons, key=(), **opts)
+        n_tests = _correct_and_judge(scopes, same_test, lexicons, alpha=alpha, min_effect=min_effect)
+        summary: dict = {"target_label": labels[target_id], "target_label_reason": reason, **entries}
+        out_table = scores.of(target_id)
+    else:
+        summary, out_table, n_tests = _per_class_summary(scores, lexicons, opts, alpha=alpha, min_effect=min_effect)
+
+    summary["settings"] = _settings(lexicons, summary, alpha=alpha, min_effect=min_effect, n_boot=n_boot, seed=seed,
+                                    n_tests=n_tests, n_sentences=len(unique), per_class=per_class)
+    if per_class:
+        summary["settings"]["classes"] = list(labels)
+    if per_class or thresholds is not None:
+        summary["settings"]["flip"] = ("change of the label's thresholded decision" if thresholds is not None
+                                       else "change of the predicted class")
+    return ProbeReport(summary=summary, table=out_table[TABLE_COLUMNS].reset_index(drop=True))
+
+
+def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect):
+    """Validate :func:`run_probes`' options: ``(lexicons, families, thresholds)``, or ConfigError naming the parameter."""
     if n_boot < MIN_BOOT:
         raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}")
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
-    if min_effect < 0:
-        raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
+    _check_levels(alpha, min_effect)
     lexicons = resolve_lexicons(attributes, lexicon_files)
     if thresholds is not None:
         thresholds = check_thresholds(labels, thresholds)
-    per_class = target_label is None and (len(labels) > 2 or thresholds is not None)
-    if per_class:
-        class_ids = list(range(len(labels)))
-    else:
-        target_id, reason = resolve_target_label(labels, target_label)
     if families is not None:
         families = [str(f).strip() for f in families if str(f).strip()]
         known = sorted({f for lex in lexicons.values() for f in probe_families(lex)})
@@ -564,8 +592,11 @@ def run_probes(
             raise ConfigError(f"unknown probe family {unknown[0]!r}; choose from {', '.join(known)}")
         if DATASET_FAMILY in families and texts is None:
             raise ConfigError("the dataset_counterfactual family needs evaluation texts; pass texts or drop that family")
+    return lexicons, families, thresholds
 
-    swaps: dict = {}
+
+def _probe_table(lexicons, families, texts, swaps: dict) -> pd.DataFrame:
+    """Every probe sentence with its attribute, family, group and matched set (not yet scored)."""
     rows = _build_rows(lexicons, families, texts, swaps)
     table = pd.DataFrame(rows, columns=[c for c in TABLE_COLUMNS if c not in ("score", "predicted_label")])
     for name, lex in lexicons.items():
@@ -575,53 +606,59 @@ def run_probes(
                 f"{', '.join(families) if families is not None else ', '.join(probe_families(lex, with_texts=texts is not None))}); "
                 "add template families or texts that mention the attribute"
             )
+    return table
 
-    unique = list(dict.fromkeys(table["text"]))
-    probs = classifier.predict_proba(unique, batch_size=batch_size, progress=progress).probabilities
-    index = {t: i for i, t in enumerate(unique)}
-    pos = table["text"].map(index).to_numpy()
-    argmax = [labels[i] for i in probs.argmax(axis=1)[pos]]
 
-    def scored(k: int) -> pd.DataFrame:
+class _ClassScores:
+    """The probe table scored once; :meth:`of` gives it with one class's probability as the score."""
+
+    def __init__(self, table: pd.DataFrame, unique: list[str], probs: np.ndarray, labels: list[str], thresholds):
+        self.table, self.labels, self.thresholds = table, labels, thresholds
+        self.pos = table["text"].map({t: i for i, t in enumerate(unique)}).to_numpy()
+        self.probs = probs
+        self.argmax = [labels[i] for i in probs.argmax(axis=1)[self.pos]]
+
+    def of(self, k: int) -> pd.DataFrame:
         """The probe rows with class ``k``'s probability as the score and what a flip means as predicted_label."""
-        out = table.assign(score=probs[pos, k].astype(float))
-        if thresholds is None:
-            out["predicted_label"] = argmax
+        out = self.table.assign(score=self.probs[self.pos, k].astype(float))
+        if self.thresholds is None:
+            out["predicted_label"] = self.argmax
         else:  # multi-label: a flip is a change of this label's own decision
-            out["predicted_label"] = np.where(out["score"].to_numpy() >= thresholds[k], labels[k], f"not {labels[k]}")
+            label = self.labels[k]
+            out["predicted_label"] = np.where(out["score"].to_numpy() >= self.thresholds[k], label, f"not {label}")
         return out
 
-    opts = dict(families=families, texts=texts, swaps=swaps, n_boot=n_boot, seed=seed, alpha=alpha, min_effect=min_effect)
-    if not per_class:
-        entries, scopes, same_test = _attribute_scopes(scored(target_id), lexicons, key=(), **opts)
-        n_tests = _correct_and_judge(scopes, same_test, lexicons, alpha=alpha, min_effect=min_effect)
-        summary: dict = {"target_label": labels[target_id], "target_label_reason": reason, **entries}
-        out_table = scored(target_id)
-    else:
-        per: dict[str, dict] = {}
-        scopes, same_test = [], {}
-        for k in class_ids:
-            entries, class_scopes, class_same = _attribute_scopes(scored(k), lexicons, key=(labels[k],), **opts)
-            per[labels[k]] = entries
-            scopes += class_scopes
-            same_test.update(class_same)
-        n_tests = _correct_and_judge(scopes, same_test, lexicons, alpha=alpha, min_effect=min_effect)  # ONE Holm
-        kind = "label" if thresholds is not None else "class"
-        summary = {"target_label": None,
-                   "target_label_reason": f"every {kind} probed; each attribute's headline names its {kind}"}
-        heads = {}
-        for name in lexicons:
-            head, why = _headline_class({c: per[c][name] for c in per}, kind=kind)
-            summary[name] = {**per[head][name], "headline_class": head, "headline_reason": why}
-            heads[name] = class_ids[list(per).index(head)]
-        summary["classes"] = per
-        # probes.parquet keeps one row per sentence: each attribute's rows score its headline class
-        out_table = table.assign(score=0.0, predicted_label="")
-        for name, k in heads.items():
-            rows = table["attribute"] == name
-            out_table.loc[rows, ["score", "predicted_label"]] = scored(k).loc[rows, ["score", "predicted_label"]]
 
-    summary["settings"] = {
+def _per_class_summary(scores: _ClassScores, lexicons, opts: dict, *, alpha: float, min_effect: float):
+    """Every class x attribute probed, ONE Holm over all their tests; each attribute headed by its headline class.
+
+    Returns ``(summary, probes table, number of tests)``.
+    """
+    labels = scores.labels
+    per: dict[str, dict] = {}
+    scopes, same_test = [], {}
+    for k, label in enumerate(labels):
+        entries, class_scopes, class_same = _attribute_scopes(scores.of(k), lexicons, key=(label,), **opts)
+        per[label] = entries
+        scopes += class_scopes
+        same_test.update(class_same)
+    n_tests = _correct_and_judge(scopes, same_test, lexicons, alpha=alpha, min_effect=min_effect)  # ONE Holm
+    kind = "label" if scores.thresholds is not None else "class"
+    summary = {"target_label": None, "target_label_reason": f"every {kind} probed; each attribute's headline names its {kind}"}
+    # probes.parquet keeps one row per sentence: each attribute's rows score its headline class
+    out_table = scores.table.assign(score=0.0, predicted_label="")
+    for name in lexicons:
+        head, why = _headline_class({c: per[c][name] for c in per}, kind=kind)
+        summary[name] = {**per[head][name], "headline_class": head, "headline_reason": why}
+        rows = scores.table["attribute"] == name
+        out_table.loc[rows, ["score", "predicted_label"]] = scores.of(labels.index(head)).loc[rows, ["score", "predicted_label"]]
+    summary["classes"] = per
+    return summary, out_table, n_tests
+
+
+def _settings(lexicons, summary: dict, *, alpha, min_effect, n_boot, seed, n_tests, n_sentences, per_class) -> dict:
+    """The ``bias.settings`` record: what was run and how it was tested."""
+    return {
         "attributes": list(lexicons),
         "families": {name: list(summary[name]["families"]) for name in lexicons},
         "alpha": alpha,
@@ -637,12 +674,6 @@ def run_probes(
         "min_rows": MIN_ROWS,
         "correction": "holm" if not per_class else "holm across every class x attribute test (one correction)",
         "n_tests": n_tests,
-        "n_sentences": len(unique),
+        "n_sentences": n_sentences,
         "lexicons": {name: lex.source for name, lex in lexicons.items()},
     }
-    if per_class:
-        summary["settings"]["classes"] = [labels[k] for k in class_ids]
-    if per_class or thresholds is not None:
-        summary["settings"]["flip"] = ("change of the label's thresholded decision" if thresholds is not None
-                                       else "change of the predicted class")
-    return ProbeReport(summary=summary, table=out_table[TABLE_COLUMNS].reset_index(drop=True))
