@@ -210,8 +210,9 @@ def run_audit(
                    else evaluate_predictions(y_true, predictions.probabilities, **common))
         observed = None
         if dataset.groups and multi_label:
-            log("note: observed-group fairness of one label is not computed for a multi-label model; "
-                "metrics.by_group holds each group's multi-label scores")
+            metrics["bias_aucs"] = _label_bias_aucs(dataset, y_true, predictions.probabilities, labels, options)
+            log("note: a multi-label model's observed groups: metrics.by_group (each group's multi-label scores) and "
+                "metrics.bias_aucs (subgroup, BPSN and BNSP AUC per label and identity)")
         elif dataset.groups:
             observed = _observed_groups(dataset, y_true, predictions.probabilities, labels, options, log)
     record = {
@@ -260,6 +261,15 @@ def _top_label_truth(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarra
     top = probabilities.argmax(axis=1)
     carried = y_true[np.arange(len(top)), top] == 1
     return np.where(carried, top, (top + 1) % probabilities.shape[1])
+
+
+def _label_bias_aucs(dataset, y_true, probabilities, labels, options) -> dict:
+    """The Jigsaw bias AUCs of every label's score for every group column: {column: {label: ...}}."""
+    from auditkit.metrics import bias_aucs
+
+    return {column: {label: bias_aucs(y_true[:, k], probabilities[:, k], groups=values, min_group_size=options.min_group_size)
+                     for k, label in enumerate(labels)}
+            for column, values in dataset.groups.items()}
 
 
 def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> dict | None:

@@ -183,6 +183,7 @@ def report_data(run: Run, *, gate=None) -> dict:
         "per_label": S.per_label(run) if multi else None,
         "calibration": None if multi else metrics_section["calibration"],
         "slices": metrics_section["by_group"] or None,
+        "bias_aucs": metrics_section.get("bias_aucs") or None,
         "bias": _bias_data(run),
         "attributions": _attribution_data(run),
         "timings": record["timings"],

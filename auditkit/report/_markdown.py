@@ -92,9 +92,11 @@ def _slices_lines(data: dict) -> list[str]:
             L += _table(T.slice_table(col, groups, data["task"]))
     else:
         L += ["Slices: " + NOT_MEASURED + " (no group columns).", ""]
+    for col, by_label in (data["bias_aucs"] or {}).items():
+        L += _table(T.bias_auc_table(col, by_label))
     obs = (data["bias"] or {}).get("observed_groups")
     if not obs:
-        return L + ["Observed-group fairness: " + NOT_MEASURED + ".", ""]
+        return L + ([] if data["bias_aucs"] else ["Observed-group fairness: " + NOT_MEASURED + ".", ""])
     for col, entry in obs.items():
         for t in T.fairness_tables(col, entry):
             L += _table(t)

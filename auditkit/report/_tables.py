@@ -120,6 +120,18 @@ def fairness_tables(column: str, entry: dict) -> list[Table]:
     return out
 
 
+def bias_auc_table(column: str, by_label: dict) -> Table:
+    """A multi-label run's Jigsaw bias AUCs by ``column``: per label, each identity and the power mean."""
+    rows = []
+    for label, entry in by_label.items():
+        rows += [(label, g, v["n"], v["small"], v["subgroup_auc"], v["bpsn_auc"], v["bnsp_auc"]) for g, v in entry["groups"].items()]
+        pm = entry["power_mean"]
+        rows.append((label, f"power mean (p = {fmt_num(entry['p'], digits=0)})", None, None,
+                     pm["subgroup_auc"], pm["bpsn_auc"], pm["bnsp_auc"]))
+    return Table(f"Bias AUCs by {column} (Borkan et al. 2019)",
+                 ("label", "identity", "n", "small", "subgroup AUC", "BPSN AUC", "BNSP AUC"), rows)
+
+
 def bias_table(bias: dict) -> Table:
     """One row per attribute and per family: the verdict with the numbers it rests on."""
     rows = []

@@ -166,6 +166,23 @@ class MultiLabelGroupMetrics(TypedDict):
     hamming_loss: float
 
 
+class BiasAucGroup(TypedDict):
+    n: int
+    small: Annotated[bool, "fewer examples than the minimum group size: too few to trust"]
+    subgroup_auc: Annotated[float | None, "AUC within the identity's examples (null when they hold one class)"]
+    bpsn_auc: Annotated[float | None, "background positives vs subgroup negatives"]
+    bnsp_auc: Annotated[float | None, "background negatives vs subgroup positives"]
+
+
+class BiasAucs(TypedDict):
+    """Borkan et al. (2019) bias AUCs of one label for each identity of one group column (Jigsaw Unintended Bias)."""
+
+    groups: dict[str, BiasAucGroup]
+    power_mean: Annotated[dict[str, float | None], "AUC kind -> generalised power mean over identities (p below)"]
+    p: Annotated[float, "exponent of the power mean; -5 as the competition defined it"]
+    small_groups: list[str]
+
+
 class MultiLabelMetrics(TypedDict):
     """The metrics of a multi-label run (a sigmoid per label, each example carries any number of labels)."""
 
@@ -179,6 +196,8 @@ class MultiLabelMetrics(TypedDict):
     per_label: Annotated[dict[str, LabelScores], "by label name, every model label"]
     bootstrap: Bootstrap
     by_group: Annotated[dict[str, dict[str, MultiLabelGroupMetrics]], "group column -> group value -> metrics"]
+    bias_aucs: NotRequired[Annotated[dict[str, dict[str, BiasAucs]],
+                                     "with --group-col: group column -> label -> the Jigsaw bias AUCs of that label's score"]]
 
 
 def is_multi_label(record: dict) -> bool:

@@ -82,3 +82,33 @@ def test_probes_run_per_label_and_attributions_explain_the_top_label(runs):
     for _, row in table[table["kind"] != "probe_pair"].iterrows():
         probs = preds.loc[row["text"], [f"prob_{k}" for k in LABELS]].to_numpy(dtype=float)
         assert row["target"] == LABELS[int(np.argmax(probs))]
+
+
+def test_bias_aucs_per_label_and_identity_equal_their_published_definitions(runs):
+    """Borkan et al. 2019, recomputed with scikit-learn from the stored predictions and the data's identity column."""
+    stored = read_run(runs / "columns")
+    preds = stored.table("predictions")
+    identity = pd.read_csv(TEST, keep_default_na=False).head(80)["identity"].astype(str).to_numpy()
+    entry = stored.record["metrics"]["bias_aucs"]["identity"]
+    assert set(entry) == set(LABELS)
+    checked = 0
+    for label in LABELS:
+        y, s = preds[f"true_{label}"].to_numpy(), preds[f"prob_{label}"].to_numpy()
+        for group, got in entry[label]["groups"].items():
+            sub = identity == group
+            assert got["n"] == int(sub.sum())
+            cases = {"subgroup_auc": sub,
+                     "bpsn_auc": (~sub & (y == 1)) | (sub & (y == 0)),
+                     "bnsp_auc": (~sub & (y == 0)) | (sub & (y == 1))}
+            for kind, keep in cases.items():
+                if len(set(y[keep])) < 2:
+                    assert got[kind] is None
+                else:
+                    assert got[kind] == pytest.approx(roc_auc_score(y[keep], s[keep]))
+                    checked += 1
+        values = [g["bpsn_auc"] for g in entry[label]["groups"].values() if g["bpsn_auc"] is not None]
+        if values and entry[label]["power_mean"]["bpsn_auc"] is not None:
+            assert entry[label]["power_mean"]["bpsn_auc"] == pytest.approx(np.mean(np.power(values, -5.0)) ** (1 / -5.0))
+    assert checked > 0
+    report = main(["report", str(runs / "columns"), "--format", "md", "--out", str(runs / "columns.md")])
+    assert report == 0 and "Bias AUCs by identity" in (runs / "columns.md").read_text()
