@@ -8,6 +8,7 @@ users cause surface as one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import re
 import importlib
 import os
 import signal
@@ -39,8 +40,25 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"auditkit.cli._{name}")
         sp = module.add_parser(sub)
-        sp.set_defaults(_run=module.run)
+        sp.set_defaults(_run=module.run, _flags={**_flags_of(sp), **getattr(module, "FLAGS", {})})
     return parser
+
+
+def _flags_of(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Python parameter -> the flag that sets it, from a subcommand's options (``learning_rate`` -> ``--learning-rate``)."""
+    return {a.dest: max(a.option_strings, key=len) for a in parser._actions if a.option_strings and a.dest != "help"}
+
+
+def _in_flags(exc: AuditkitError, flags: dict[str, str]) -> str:
+    """The engine's message with the parameter it names written as the command's flag.
+
+    The engine names its parameters (``epochs must be positive``), as a Python user calls them; on the
+    command line the same error reads ``--epochs must be positive``.
+    """
+    message, parameter = str(exc), getattr(exc, "parameter", None)
+    if parameter and parameter in flags:
+        message = re.sub(rf"(?<![\w-]){re.escape(parameter)}(?![\w-])", flags[parameter], message, count=1)
+    return message
 
 
 @contextmanager
@@ -73,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         with _terminate_as_interrupt():
             code = args._run(args)
     except AuditkitError as exc:
-        print(f"auditkit: error: {printable(exc)}", file=sys.stderr)
+        print(f"auditkit: error: {printable(_in_flags(exc, getattr(args, '_flags', {})))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("auditkit: interrupted; nothing was written", file=sys.stderr)

@@ -72,18 +72,8 @@ def add_parser(sub):
     return p
 
 
-#: AuditOptions parameter -> the flag that sets it (for naming flags in the engine's errors).
-FLAGS = {name: "--" + name.replace("_", "-") for name in (
-    "n_boot", "seed", "batch_size", "min_group_size", "probes", "target_label", "alpha", "min_effect",
-    "probe_n_boot", "attributions", "attribution_method")} | {"lexicon_files": "--lexicon"}
-
-
-def flag_error(exc: ConfigError) -> ConfigError:
-    """The engine's error with the parameter it names replaced by the CLI flag (unchanged without one)."""
-    flag = FLAGS.get(exc.parameter or "")
-    if flag is None or not str(exc).startswith(exc.parameter):
-        return exc
-    return ConfigError(flag + str(exc)[len(exc.parameter):], parameter=exc.parameter)
+#: Parameters whose flag is not the parameter's own name (the CLI names every other one from its options).
+FLAGS = {"lexicon_files": "--lexicon"}
 
 
 def options_from_args(args) -> AuditOptions:
@@ -106,10 +96,7 @@ def options_from_args(args) -> AuditOptions:
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )
-    try:
-        options.validate()
-    except ConfigError as exc:
-        raise flag_error(exc) from None
+    options.validate()
     return options
 
 
@@ -175,10 +162,7 @@ def run(args) -> int:
     if args.resume:
         stored, reason = reusable_predictions(args.out, classifier=classifier, dataset=dataset)
         say(f"resume: {reason}")
-    try:
-        result = run_audit(classifier, dataset, options=options, log=say, predictions=stored, thresholds=thresholds)
-    except ConfigError as exc:
-        raise flag_error(exc) from None
+    result = run_audit(classifier, dataset, options=options, log=say, predictions=stored, thresholds=thresholds)
     path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite or args.resume)
     m = result.record["metrics"]
 

@@ -100,9 +100,9 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
 
 def _check_levels(alpha: float, min_effect: float) -> None:
     if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. --alpha 0.05")
+        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. 0.05", parameter="alpha")
     if min_effect < 0:
-        raise ConfigError(f"minimum effect must be 0 or more, got {min_effect}; e.g. --min-effect 0.02")
+        raise ConfigError(f"min_effect must be 0 or more, got {min_effect}; e.g. 0.02", parameter="min_effect")
 
 
 def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(), alpha: float = 0.05, min_effect: float = 0.02) -> None:
@@ -579,7 +579,7 @@ def run_probes(
 def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect):
     """Validate :func:`run_probes`' options: ``(lexicons, families, thresholds)``, or ConfigError naming the parameter."""
     if n_boot < MIN_BOOT:
-        raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}")
+        raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}", parameter="n_boot")
     _check_levels(alpha, min_effect)
     lexicons = resolve_lexicons(attributes, lexicon_files)
     if thresholds is not None:

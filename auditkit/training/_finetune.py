@@ -51,17 +51,17 @@ class TrainingConfig:
 
     def validate(self) -> None:
         if self.epochs <= 0:
-            raise ConfigError(f"--epochs must be positive, got {self.epochs}")
+            raise ConfigError(f"epochs must be positive, got {self.epochs}", parameter="epochs")
         if not 0 < self.learning_rate < 1:
-            raise ConfigError(f"--learning-rate must be between 0 and 1, got {self.learning_rate}")
+            raise ConfigError(f"learning_rate must be between 0 and 1, got {self.learning_rate}", parameter="learning_rate")
         if self.batch_size < 1:
-            raise ConfigError(f"--batch-size must be at least 1, got {self.batch_size}")
+            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}", parameter="batch_size")
         if self.max_length < 8:
-            raise ConfigError(f"--max-length must be at least 8 tokens, got {self.max_length}")
+            raise ConfigError(f"max_length must be at least 8 tokens, got {self.max_length}", parameter="max_length")
         if not 0 <= self.val_fraction < 0.9:
-            raise ConfigError(f"--val-fraction must be in [0, 0.9), got {self.val_fraction}")
+            raise ConfigError(f"val_fraction must be in [0, 0.9), got {self.val_fraction}", parameter="val_fraction")
         if self.augment not in AUGMENTATIONS:
-            raise ConfigError(f"unknown --augment {self.augment!r}; choose one of {', '.join(AUGMENTATIONS)}")
+            raise ConfigError(f"unknown augment {self.augment!r}; choose one of {', '.join(AUGMENTATIONS)}", parameter="augment")
 
 
 class _EncodedTexts:
@@ -110,7 +110,7 @@ def _multilabel_names(dataset: TextDataset, names: Sequence[str] | None) -> list
         return found
     names = [str(n).strip() for n in names]
     if len(set(n.lower() for n in names)) != len(names):
-        raise ConfigError(f"--label-names has duplicates: {', '.join(names)}")
+        raise ConfigError(f"label_names has duplicates: {', '.join(names)}", parameter="label_names")
     return names  # a name the data does not know is refused by map_label_sets
 
 
@@ -120,7 +120,7 @@ def _resolve_label_names(dataset: TextDataset, names: Sequence[str] | None) -> l
         return found
     names = [str(n).strip() for n in names]
     if len(set(n.lower() for n in names)) != len(names):
-        raise ConfigError(f"--label-names has duplicates: {', '.join(names)}")
+        raise ConfigError(f"label_names has duplicates: {', '.join(names)}", parameter="label_names")
     if all(isinstance(v, int) for v in set(dataset.labels)):
         largest = max(dataset.labels)
         if largest >= len(names) or min(dataset.labels) < 0:

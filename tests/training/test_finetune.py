@@ -43,9 +43,9 @@ def test_label_names_name_integer_labels(tmp_path, tiny_model_dir):
 
 
 def test_bad_hyperparameters_and_outputs(tmp_path, tiny_model_dir):
-    with pytest.raises(ConfigError, match="--epochs"):
+    with pytest.raises(ConfigError, match="^epochs must be positive"):
         TrainingConfig(epochs=0).validate()
-    with pytest.raises(ConfigError, match="--augment"):
+    with pytest.raises(ConfigError, match="unknown augment .magic."):
         TrainingConfig(augment="magic").validate()
     foreign = tmp_path / "foreign"
     foreign.mkdir()
@@ -133,3 +133,17 @@ def test_train_cli_augment_counterfactual_trains_on_the_swapped_copies(tmp_path,
     assert record["hyperparameters"]["augment"] == "counterfactual"
     assert record["data"]["n_augmented"] == len(swapped) and record["data"]["n_train"] == len(texts)
     assert load_classifier(out).labels == names
+
+
+@pytest.mark.parametrize("parameter, value, flag", [("learning_rate", 2.0, "--learning-rate"), ("val_fraction", 0.95, "--val-fraction"),
+                                                    ("max_length", 4, "--max-length")])
+def test_errors_name_the_parameter_in_python_and_the_flag_on_the_command_line(tmp_path, capsys, parameter, value, flag):
+    with pytest.raises(ConfigError) as caught:
+        TrainingConfig(**{parameter: value}).validate()
+    assert caught.value.parameter == parameter and parameter in str(caught.value) and flag not in str(caught.value)
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": ["a", "b"], "label": [0, 1]}).to_csv(data, index=False)
+    assert main(["train", "--data", str(data), flag, str(value), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"auditkit: error: {flag} ") and f"{parameter} " not in err, err
+    assert not (tmp_path / "m").exists()
