@@ -631,22 +631,14 @@ def _type_name(tp) -> str:
 # --------------------------------------------------------------------------- validation
 
 
+#: How a JSON value's type reads in an error; bool before int, since a bool is an int in Python.
+_KINDS = ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"), (list, "a list"), (dict, "an object"))
+
+
 def _kind_of(value) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return next((kind for tp, kind in _KINDS if isinstance(value, tp)), type(value).__name__)
 
 
 def _check(value, tp, path: str) -> None:
