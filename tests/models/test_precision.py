@@ -20,7 +20,13 @@ def test_int8_quantizes_every_encoder_linear_and_keeps_the_head_fp32():
     assert int8_layers(clf.model, feed_forward_output=False) == names - {f"bert.encoder.layer.{i}.output.dense" for i in range(2)}
     int8 = TextClassifier(clf.model, clf.tokenizer, precision="int8")
     modules = dict(int8.model.named_modules())
-    assert {n for n, m in modules.items() if type(m).__name__ == "Int8Linear"} == names
+    # query, key and value run as one stacked int8 product; the layers they were stay as slices of it
+    assert {n for n, m in modules.items() if type(m).__name__ in ("Int8Linear", "SharedInputSlice")} == names | {
+        f"bert.encoder.layer.{i}.attention.self.query_key_value" for i in range(2)}
+    for i in range(2):
+        self_attention = modules[f"bert.encoder.layer.{i}.attention.self"]
+        assert [(s.start, s.stop) for s in (self_attention.query, self_attention.key, self_attention.value)] == [
+            (0, 32), (32, 64), (64, 96)]
     assert isinstance(modules["classifier"], torch.nn.Linear)  # the head stays fp32
     assert isinstance(clf.model.bert.encoder.layer[0].intermediate.dense, torch.nn.Linear)  # the original is untouched
 
@@ -43,6 +49,53 @@ def test_int8_linear_matches_a_direct_per_token_per_channel_computation():
     # and it is a quantization of the fp32 layer: the error of each token is small next to that token's scale
     error = (got - linear(x).detach()).abs().amax(dim=-1)
     assert (error / x.abs().amax(dim=-1)).max() < 0.05
+
+
+def _self_attention(seed=0):
+    torch.manual_seed(seed)
+    block = torch.nn.Module()
+    for name in ("query", "key", "value"):
+        block.add_module(name, torch.nn.Linear(16, 8))
+    return block
+
+
+def test_stacked_query_key_value_equal_three_separate_int8_layers_in_any_call_order(monkeypatch):
+    import auditkit.models._precision as precision
+
+    block = _self_attention()
+    model = torch.nn.Module()
+    model.add_module("encoder", block)
+    stacked = quantize_int8(model, layers={"encoder.query", "encoder.key", "encoder.value"}).encoder
+    separate = {name: quantize_int8(torch.nn.Sequential(getattr(block, name)), layers={"0"})[0]
+                for name in ("query", "key", "value")}
+    monkeypatch.setattr(precision, "ROWS_PER_CHUNK", 5)  # 2 x 9 rows: chunks of 5, 5, 5 and 3
+    x, other = torch.randn(2, 9, 16), torch.randn(2, 9, 16)
+    with torch.inference_mode():
+        for order in (("query", "key", "value"), ("value", "query", "key")):
+            for name in order:
+                assert torch.equal(getattr(stacked, name)(x), separate[name](x))
+        # a different input is computed afresh, even before every sibling has read the last one
+        assert torch.equal(stacked.query(x), separate["query"](x))
+        assert torch.equal(stacked.key(other), separate["key"](other))
+        assert torch.equal(stacked.value(x), separate["value"](x))
+
+
+def test_chunked_int8_product_equals_one_product_and_the_activation_is_applied(monkeypatch):
+    import auditkit.models._precision as precision
+
+    clf = build_tiny_classifier()
+    int8 = quantize_int8(clf.model)
+    intermediate = int8.bert.encoder.layer[0].intermediate
+    assert isinstance(intermediate.intermediate_act_fn, torch.nn.Identity)  # the GELU moved into the int8 layer
+    x = torch.randn(3, 11, intermediate.dense.in_features)
+    with torch.inference_mode():
+        whole = intermediate(x)
+        monkeypatch.setattr(precision, "ROWS_PER_CHUNK", 4)
+        chunked = intermediate(x)
+        fp32 = clf.model.bert.encoder.layer[0].intermediate(x)
+    assert torch.equal(whole, chunked)
+    assert (whole >= -0.2).all()  # GELU's floor (-0.17): the activation is there
+    assert torch.allclose(whole, fp32, atol=0.05 * float(fp32.abs().max()))
 
 
 def test_int8_probabilities_stay_close_to_fp32():
