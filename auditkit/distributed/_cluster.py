@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import socket
 
 from auditkit.errors import ConfigError
@@ -20,7 +22,19 @@ def import_ray():
         import ray.data  # noqa: F401  (ray without the [data] extra lacks its dependencies)
     except ImportError:
         raise ConfigError(DISTRIBUTED_EXTRA_MISSING) from None
+    _quiet_console(logging.getLogger("ray.data"))
     return ray
+
+
+def _quiet_console(logger: logging.Logger) -> None:
+    """Ray Data's INFO lines (execution plans, timings) stay in its session log, off the terminal.
+
+    auditkit prints its own progress per stage; Ray's warnings and errors still reach the terminal.
+    """
+    for handler in logger.handlers:
+        on_terminal = isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+        if on_terminal and handler.level < logging.WARNING:
+            handler.setLevel(logging.WARNING)
 
 
 def ordered_context(*, progress: bool = False):
@@ -77,6 +91,9 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
     if ray.is_initialized():
         return dict(ray.cluster_resources())
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
+    # Ray's C++ core logs notes at ERROR level that need no action (e.g. that an actor's constructor
+    # arguments live in the object store); a user's own RAY_BACKEND_LOG_LEVEL wins
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     try:
         if address is None:
             ray.init(num_cpus=num_cpus, **kwargs)
