@@ -21,7 +21,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from auditkit._fs import PATH_PROBLEMS, check_can_write, member_file, path_kind, staged_directory
+from auditkit._fs import PATH_PROBLEMS, check_output_folder, member_file, path_kind, staged_directory
 from auditkit.errors import RunStoreError
 from auditkit.store.schema import (
     SCHEMA_VERSION,
@@ -75,21 +75,7 @@ def check_output_dir(out: str | os.PathLike, *, overwrite: bool = False) -> Path
     Nothing is created here; the run's folders are made when it is written.
     """
     path = Path(out)
-    check_can_write(path, option="--out")
-    if path.exists():
-        if not path.is_dir():
-            raise RunStoreError(f"--out {str(path)!r} is an existing file; choose a new directory for the run")
-        if any(path.iterdir()):
-            if not is_run_dir(path):
-                raise RunStoreError(
-                    f"--out {str(path)!r} exists and is not an auditkit run; refusing to overwrite it — choose a new directory"
-                )
-            if not overwrite:
-                raise RunStoreError(
-                    f"--out {str(path)!r} already holds a run; pass --overwrite to replace it, or choose a new directory"
-                )
-    if path.is_symlink():  # written through the link: its target's folder takes the new run
-        check_can_write(path.resolve(), option="--out")
+    check_output_folder(path, overwrite=overwrite, ours=is_run_dir, what="run", foreign="exists and is not an auditkit run")
     return path
 
 
