@@ -185,9 +185,9 @@ def read_run(path: str | os.PathLike) -> Run:
         p = p.parent
     kind = path_kind(p)
     if kind == "missing":
-        raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory written by auditkit audit --out")
+        raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory an audit wrote (one holding {RUN_FILE})")
     if kind in PATH_PROBLEMS:
-        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory written by auditkit audit --out")
+        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory an audit wrote (one holding {RUN_FILE})")
     file = member_file(p, RUN_FILE) if kind == "directory" else None
     if file is None:
         raise RunStoreError(f"{str(p)!r} is not an auditkit run (no {RUN_FILE}); pass a directory written by auditkit audit --out")
@@ -238,7 +238,8 @@ def scan_runs(root: str | os.PathLike, *, max_depth: int = 3) -> RunScan:
     base = Path(root)
     kind = path_kind(base)
     if kind == "missing":
-        raise RunStoreError(f"runs folder {str(base)!r} does not exist; create runs with auditkit audit --out {base}/NAME")
+        raise RunStoreError(f"runs folder {str(base)!r} does not exist; audit into it first (out {str(base / 'NAME')!r})",
+                            parameter="out")
     if kind != "directory":
         what = "is a file" if kind == "file" else PATH_PROBLEMS[kind]
         raise RunStoreError(f"runs folder {str(base)!r} {what}; pass the folder that holds run directories")
