@@ -185,9 +185,9 @@ def read_run(path: str | os.PathLike) -> Run:
         p = p.parent
     kind = path_kind(p)
     if kind == "missing":
-        raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory an audit wrote (one holding {RUN_FILE})")
+        raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory written by auditkit audit or write_run")
     if kind in PATH_PROBLEMS:
-        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory an audit wrote (one holding {RUN_FILE})")
+        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory written by auditkit audit or write_run")
     file = member_file(p, RUN_FILE) if kind == "directory" else None
     if file is None:
         raise RunStoreError(f"{str(p)!r} is not an auditkit run (no {RUN_FILE}); pass a directory written by auditkit audit --out")
