@@ -26,8 +26,6 @@ from pathlib import Path
 
 SEED = 20261129
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-from _common import unique_draws, write_splits  # noqa: E402  (sample_data/_common.py)
 EMOTIONS = ("anger", "fear", "joy", "sadness")
 N_TRAIN, N_TEST = 1200, 400
 GROUP_SHARE = {"female": 0.30, "male": 0.30, "none": 0.40}
@@ -101,6 +99,10 @@ SHAPES = [
     "{P} {is_} still {f}. {e_cap}.",
     "Today {e}. {S} {was} {f}.",
 ]
+
+
+sys.path.insert(0, str(HERE.parent))  # sample_data/: the generators' shared helpers
+from _common import unique_draws, write_splits  # noqa: E402
 
 
 def person(rng: random.Random, gender: str) -> str:

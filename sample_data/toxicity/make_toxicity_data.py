@@ -29,8 +29,6 @@ from pathlib import Path
 
 SEED = 20261130
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-from _common import unique_draws, write_splits  # noqa: E402  (sample_data/_common.py)
 LABELS = ("toxic", "insult", "threat", "identity_attack")
 N_TRAIN, N_TEST = 1200, 400
 GROUP_SHARE = {"female": 0.15, "male": 0.15, "black": 0.15, "white": 0.15, "none": 0.40}
@@ -72,6 +70,10 @@ INSULTS = ["You are an idiot.", "What a pathetic clown you are.", "Only a moron 
 THREATS = ["I will find you and make you pay.", "Watch your back, I know where you live.",
            "Someone should hurt you for this.", "Keep talking and you will regret it."]
 PROFANE = ["What a load of crap.", "This is damn garbage.", "Total crap, as usual.", "What the hell is this nonsense."]
+
+
+sys.path.insert(0, str(HERE.parent))  # sample_data/: the generators' shared helpers
+from _common import unique_draws, write_splits  # noqa: E402
 
 
 def fill(template: str, rng: random.Random, group: str | None) -> str:
