@@ -85,8 +85,8 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def check_can_write(path: str | os.PathLike, *, option: str) -> Path:
-    """Raise :class:`RunStoreError` (one line naming ``option``) when ``path`` cannot be written.
+def check_can_write(path: str | os.PathLike, *, parameter: str) -> Path:
+    """Raise :class:`RunStoreError` (one line naming ``parameter``, e.g. ``out``) when ``path`` cannot be written.
 
     Called before any work. Nothing is created: missing parent folders are
     made only when the output is written. Refused: a symlink loop, a
@@ -99,21 +99,48 @@ def check_can_write(path: str | os.PathLike, *, option: str) -> Path:
     shown = str(path)
     kind = path_kind(p)
     if kind in PATH_PROBLEMS:
-        raise RunStoreError(f"{option} {shown!r} {PATH_PROBLEMS[kind]}; choose another path")
+        raise RunStoreError(f"{parameter} {shown!r} {PATH_PROBLEMS[kind]}; choose another path", parameter=parameter)
     folder, folder_kind = _nearest_existing(p)
     if folder_kind == "file":
-        raise RunStoreError(f"{option} {shown!r} {PATH_PROBLEMS['under a file']} ({str(folder)!r}); choose another path")
+        raise RunStoreError(f"{parameter} {shown!r} {PATH_PROBLEMS['under a file']} ({str(folder)!r}); choose another path",
+                            parameter=parameter)
     if folder_kind != "directory":
-        raise RunStoreError(f"{option} {shown!r}: {str(folder)!r} {PATH_PROBLEMS[folder_kind]}; choose another path")
+        raise RunStoreError(f"{parameter} {shown!r}: {str(folder)!r} {PATH_PROBLEMS[folder_kind]}; choose another path",
+                            parameter=parameter)
     limit = _name_max(folder) - _NAME_ROOM
     for part in p.relative_to(folder).parts:
         if len(os.fsencode(part)) > limit:
             raise RunStoreError(
-                f"{option} {shown!r} has a name of {len(os.fsencode(part))} bytes; names here can have at most {limit} — choose a shorter one"
+                f"{parameter} {shown!r} has a name of {len(os.fsencode(part))} bytes; names here can have at most {limit} — choose a shorter one",
+                parameter=parameter,
             )
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise RunStoreError(f"{option} {shown!r}: the folder {str(folder)!r} is read-only for this user; choose a folder you can write to")
+        raise RunStoreError(f"{parameter} {shown!r}: the folder {str(folder)!r} is read-only for this user; "
+                            "choose a folder you can write to", parameter=parameter)
     return p
+
+
+def check_output_folder(out: Path, *, overwrite: bool, ours, what: str, foreign: str) -> None:
+    """Refuse an ``out`` folder a writer may not take (one line naming the parameter ``out``).
+
+    It must pass :func:`check_can_write` and be missing, empty, or — with ``overwrite`` — a folder
+    ``ours(out)`` says this writer wrote (it holds a ``what``: "run", "model"); ``foreign`` says what
+    any other folder is ("exists and is not an auditkit run"). Followed through a symlink, its target is checked too.
+    """
+    check_can_write(out, parameter="out")
+    if out.exists():
+        if not out.is_dir():
+            raise RunStoreError(f"out {str(out)!r} is an existing file; choose a new directory for the {what}",
+                                parameter="out")
+        if any(out.iterdir()):
+            if not ours(out):
+                raise RunStoreError(f"out {str(out)!r} {foreign}; refusing to overwrite it — choose a new directory",
+                                    parameter="out")
+            if not overwrite:
+                raise RunStoreError(f"out {str(out)!r} already holds a {what}; pass overwrite to replace it, or choose a new "
+                                    "directory", parameter=("out", "overwrite"))
+    if out.is_symlink():  # written through the link: its target's folder takes the output
+        check_can_write(out.resolve(), parameter="out")
 
 
 def _writer_alive(name: str, marker: str) -> bool:

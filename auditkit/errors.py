@@ -17,7 +17,23 @@ __all__ = [
 
 
 class AuditkitError(Exception):
-    """Base class of every error auditkit raises for bad input."""
+    """Base class of every error auditkit raises for bad input.
+
+    ``parameter`` names the option(s) at fault as the Python API spells them (``"n_boot"``, or a tuple
+    such as ``("out", "overwrite")`` when the message names several); the message uses those names, and
+    the CLI writes each as its subcommand's flag instead (``--n-boot``, ``--out``, ``--overwrite``).
+    """
+
+    def __init__(self, message: str, *, parameter: str | tuple[str, ...] | None = None):
+        super().__init__(message)
+        self.parameter = parameter
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The parameter names the message uses (empty when it names none)."""
+        if self.parameter is None:
+            return ()
+        return (self.parameter,) if isinstance(self.parameter, str) else tuple(self.parameter)
 
 
 class DataError(AuditkitError, ValueError):
@@ -33,15 +49,7 @@ class LabelMismatchError(AuditkitError, ValueError):
 
 
 class ConfigError(AuditkitError, ValueError):
-    """An option, policy or lexicon file is invalid.
-
-    ``parameter`` names the option at fault (a keyword of the Python API, e.g. ``"n_boot"``)
-    when the message starts with it; the CLI then names its flag instead (``--n-boot``).
-    """
-
-    def __init__(self, message: str, *, parameter: str | None = None):
-        super().__init__(message)
-        self.parameter = parameter
+    """An option, policy or lexicon file is invalid."""
 
 
 class RunStoreError(AuditkitError, ValueError):

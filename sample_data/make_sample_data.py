@@ -20,8 +20,6 @@ Usage:  python sample_data/make_sample_data.py [--stats]
 
 from __future__ import annotations
 
-import argparse
-import csv
 import random
 import re
 from collections import Counter
@@ -29,6 +27,8 @@ from pathlib import Path
 
 SEED = 20240611
 HERE = Path(__file__).resolve().parent
+
+from _common import unique_draws, write_splits  # noqa: E402  (sample_data/_common.py: this script's folder is on sys.path)
 N_TRAIN = 1200
 N_TEST = 400
 GROUP_SHARE = {"female": 0.30, "male": 0.30, "none": 0.40}
@@ -908,37 +908,23 @@ def cell_counts(n: int, neg_rate: dict[str, float]) -> dict[tuple[str, str], int
     return counts
 
 
+def _dedupe_key(text: str) -> str:
+    """Texts that differ only in punctuation, case or spacing count as one."""
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9 ]", "", text.lower())).strip()
+
+
 def generate_split(rng, n, neg_rate, seen: set[str]) -> list[dict]:
     rows = []
     topics = list(TOPICS)
     for (g, label), count in cell_counts(n, neg_rate).items():
-        made = 0
-        attempts = 0
-        while made < count:
-            attempts += 1
-            if attempts > count * 200:
-                raise RuntimeError(f"could not make enough unique reviews for {g}/{label}")
-            text = build_review(rng, rng.choice(topics), label, g)
-            text = clean(text)
-            text = add_noise(rng, text)
-            if not (MIN_WORDS <= n_words(text) <= MAX_WORDS):
-                continue
-            key = re.sub(r"[^a-z0-9 ]", "", text.lower())
-            key = re.sub(r"\s+", " ", key).strip()
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append({"text": text, "label": label, "gender_mention": g})
-            made += 1
+        def review():
+            text = add_noise(rng, clean(build_review(rng, rng.choice(topics), label, g)))
+            return text if MIN_WORDS <= n_words(text) <= MAX_WORDS else None
+
+        texts = unique_draws(count, review, seen, key=_dedupe_key, max_attempts=count * 200, what=f"reviews for {g}/{label}")
+        rows += [{"text": text, "label": label, "gender_mention": g} for text in texts]
     rng.shuffle(rows)
     return rows
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["text", "label", "gender_mention"], lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def print_stats(name: str, rows: list[dict]) -> None:
@@ -960,21 +946,17 @@ def print_stats(name: str, rows: list[dict]) -> None:
     print(f"  exact duplicate texts: {dup}")
 
 
+def print_overlap(splits: list[list[dict]]) -> None:
+    train, test = splits
+    overlap = {r["text"] for r in train} & {r["text"] for r in test}
+    print(f"train/test overlapping texts: {len(overlap)}")
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--stats", action="store_true", help="print per-split statistics")
-    args = ap.parse_args()
-    rng = random.Random(SEED)
-    seen: set[str] = set()
-    train = generate_split(rng, N_TRAIN, TRAIN_NEG_RATE, seen)
-    test = generate_split(rng, N_TEST, TEST_NEG_RATE, seen)
-    write_csv(HERE / "reviews_train.csv", train)
-    write_csv(HERE / "reviews_test.csv", test)
-    if args.stats:
-        print_stats("reviews_train.csv", train)
-        print_stats("reviews_test.csv", test)
-        overlap = {r["text"] for r in train} & {r["text"] for r in test}
-        print(f"train/test overlapping texts: {len(overlap)}")
+    write_splits(description=__doc__.splitlines()[0], stats_help="print per-split statistics", seed=SEED, folder=HERE,
+                 fieldnames=["text", "label", "gender_mention"], generate_split=generate_split, print_stats=print_stats,
+                 more_stats=print_overlap,
+                 splits=[("reviews_train.csv", N_TRAIN, TRAIN_NEG_RATE), ("reviews_test.csv", N_TEST, TEST_NEG_RATE)])
 
 
 if __name__ == "__main__":

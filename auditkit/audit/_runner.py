@@ -153,7 +153,7 @@ def run_audit(
     options.validate()
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     if dataset.labels is None:
-        raise DataError("an audit needs labels; pass --label-col naming the label column")
+        raise DataError("an audit needs labels; load the dataset with label_col naming the label column", parameter="label_col")
     labels = classifier.labels
     multi_label = classifier.multi_label
     label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
@@ -163,10 +163,10 @@ def run_audit(
     else:
         if thresholds is not None:
             raise ConfigError(f"decision thresholds apply to multi-label models; {classifier.name!r} is single-label "
-                              "(softmax over classes): drop --threshold and --threshold-file", parameter="thresholds")
+                              "(softmax over classes): drop thresholds", parameter="thresholds")
         if label_sets:
             raise ConfigError(f"the data holds label sets (several labels per example) but {classifier.name!r} is a "
-                              "single-label classifier; pass one --label-col with one class per example")
+                              "single-label classifier; give label_col one column with one class per example", parameter="label_col")
     timings: dict[str, float] = {}
     if options.probes:  # probes: fail fast on a bad attribute, lexicon or target label, before predicting
         from auditkit.probes import check_probe_options

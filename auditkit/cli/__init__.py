@@ -37,10 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    own = {}
     for name in COMMANDS:
         module = importlib.import_module(f"auditkit.cli._{name}")
         sp = module.add_parser(sub)
-        sp.set_defaults(_run=module.run, _flags={**_flags_of(sp), **getattr(module, "FLAGS", {})})
+        own[sp] = {**_flags_of(sp), **getattr(module, "FLAGS", {})}
+        sp.set_defaults(_run=module.run)
+    # A message may name another command's parameter (the gate: "re-run the audit with probes ..."):
+    # a subcommand's own flags first, then those of the others.
+    every = {}
+    for flags in reversed(own.values()):
+        every.update(flags)
+    for sp, flags in own.items():
+        sp.set_defaults(_flags={**every, **flags})
     return parser
 
 
@@ -50,14 +59,17 @@ def _flags_of(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 
 def _in_flags(exc: AuditkitError, flags: dict[str, str]) -> str:
-    """The engine's message with the parameter it names written as the command's flag.
+    """The engine's message with every parameter it names written as the command's flag.
 
-    The engine names its parameters (``epochs must be positive``), as a Python user calls them; on the
-    command line the same error reads ``--epochs must be positive``.
+    The engine names its parameters (``epochs must be positive``; ``out '/x' already holds a model; pass
+    overwrite to replace it``), as a Python user calls them; on the command line the same error reads
+    ``--epochs must be positive`` (``--out '/x' ... pass --overwrite ...``). A name inside a quoted value
+    or a path (``'/runs/out'``) is left alone.
     """
-    message, parameter = str(exc), getattr(exc, "parameter", None)
-    if parameter and parameter in flags:
-        message = re.sub(rf"(?<![\w-]){re.escape(parameter)}(?![\w-])", flags[parameter], message, count=1)
+    message = str(exc)
+    for parameter in getattr(exc, "parameters", ()):
+        if parameter in flags:
+            message = re.sub(rf"(?<![\w\-/.'\"]){re.escape(parameter)}(?![\w\-/'\"])", flags[parameter], message)
     return message
 
 

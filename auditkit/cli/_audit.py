@@ -73,7 +73,7 @@ def add_parser(sub):
 
 
 #: Parameters whose flag is not the parameter's own name (the CLI names every other one from its options).
-FLAGS = {"lexicon_files": "--lexicon"}
+FLAGS = {"lexicon_files": "--lexicon", "tracking_uri": "--mlflow"}
 
 
 def options_from_args(args) -> AuditOptions:

@@ -30,13 +30,13 @@ def run(args) -> int:
     target = read_run(args.run)
     baseline = read_run(args.baseline) if args.baseline else None
     if args.junit:
-        check_writable(args.junit, option="--junit")  # refuse a foreign file before any work
+        check_writable(args.junit, parameter="junit")  # refuse a foreign file before any work
     result = evaluate_gate(target, policy, baseline=baseline)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         show(result.format_table())
     if args.junit:
-        write_text_atomic(args.junit, result.to_junit_xml(), option="--junit")
+        write_text_atomic(args.junit, result.to_junit_xml(), parameter="junit")
         say(f"wrote JUnit XML to {args.junit}")
     return 0 if result.passed else 1

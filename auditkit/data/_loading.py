@@ -34,7 +34,8 @@ _READERS = {
 _MAX_ROWS_LISTED = 10
 _INT = re.compile(r"[+-]?\d+")
 _INVISIBLE = ("Cc", "Cf", "Zs", "Zl", "Zp")
-_FLAGS = {"text": "--text-col", "label": "--label-col", "group": "--group-col"}
+#: The parameter (of load_dataset and dataset_from_frame) that names the column of each role.
+_PARAMETERS = {"text": "text_col", "label": "label_col", "group": "group_cols"}
 
 
 def parse_source(source: str) -> tuple[str, str | None, str]:
@@ -313,9 +314,9 @@ def load_dataset(
 
 
 def check_limit(limit: int | None) -> None:
-    """Refuse a --limit that keeps no rows."""
+    """Refuse a ``limit`` that keeps no rows."""
     if limit is not None and limit < 1:
-        raise DataError(f"--limit must be a positive number of examples, got {limit}")
+        raise DataError(f"limit must be a positive number of examples, got {limit}", parameter="limit")
 
 
 def dataset_from_frame(
@@ -347,19 +348,22 @@ def dataset_from_frame(
     label_cols = [] if label_col is None else [label_col] if isinstance(label_col, str) else list(label_col)
     if len(label_cols) > 1 and not multi_label:
         raise DataError(f"{len(label_cols)} label columns ({', '.join(map(repr, label_cols))}) describe multi-label data, "
-                        "but a single-label model takes one --label-col")
+                        "but a single-label model takes one label_col", parameter="label_col")
     if len(set(label_cols)) != len(label_cols):
-        raise DataError(f"--label-col names a column more than once ({', '.join(map(repr, label_cols))}); name each label column once")
+        raise DataError(f"label_col names a column more than once ({', '.join(map(repr, label_cols))}); name each label column once",
+                        parameter="label_col")
     wanted = [("text", text_col)] + [("label", c) for c in label_cols]
     wanted += [("group", g) for g in group_cols]
     for role, col in wanted:
         if col not in columns:
             raise DataError(
-                f"{role} column {col!r} is not in {source!r}; columns there are: {', '.join(columns)} (choose one with {_FLAGS[role]})"
+                f"{role} column {col!r} is not in {source!r}; columns there are: {', '.join(columns)} "
+                f"(choose one with {_PARAMETERS[role]})", parameter=_PARAMETERS[role],
             )
     for role, col in wanted[1:]:
         if col == text_col:
-            raise DataError(f"{_FLAGS[role]} and --text-col both name column {col!r}; the texts need a column of their own")
+            raise DataError(f"{_PARAMETERS[role]} and text_col both name column {col!r}; the texts need a column of their own",
+                            parameter=(_PARAMETERS[role], "text_col"))
     if limit is not None:
         frame = frame.iloc[:limit]
     list_col = label_cols[0] if multi_label and len(label_cols) == 1 else None  # may hold lists (JSONL, Parquet)
@@ -370,7 +374,7 @@ def dataset_from_frame(
         if nested is not None:
             raise DataError(
                 f"{role} column {col!r} of {source!r} holds {type(nested[1]).__name__} values (data row {nested[0] + 1}), "
-                f"not single values; pass a column of plain text to {_FLAGS[role]}"
+                f"not single values; pass a column of plain text to {_PARAMETERS[role]}", parameter=_PARAMETERS[role],
             )
     texts_raw = frame[text_col]
     bad = [i + 1 for i, v in enumerate(texts_raw) if _blank(v)]
@@ -386,8 +390,8 @@ def dataset_from_frame(
         if all(isinstance(v, (str, int, np.integer)) and not _blank(v) and not re.search(r"[\[|,]", str(v)) for v in raw):
             raise DataError(
                 f"label column {label_cols[0]!r} of {source!r} holds one class per example (single-label data), but the "
-                "model is multi-label; give one 0/1 --label-col per label, or a column of label lists such as "
-                "'toxic|insult' (empty for none)"
+                "model is multi-label; give label_col one 0/1 column per label, or a column of label lists such as "
+                "'toxic|insult' (empty for none)", parameter="label_col",
             )
         labels = [parse_label_list(v, where=f"column {label_cols[0]!r} of {source!r}, data row {i + 1}")
                   for i, v in enumerate(raw)]

@@ -63,7 +63,7 @@ def _writable_folder(folder: Path, uri: str) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise ConfigError(f"MLflow tracking URI {uri!r}: cannot write into {str(folder)!r} ({exc.strerror or exc}); "
-                          "pass --tracking-uri with a writable location") from None
+                          "pass tracking_uri with a writable location", parameter="tracking_uri") from None
 
 
 def check_tracking_uri(uri: str | None) -> str:
@@ -87,7 +87,7 @@ def check_tracking_uri(uri: str | None) -> str:
                 pass
         except OSError as exc:
             raise ConfigError(f"cannot reach the MLflow tracking server {uri!r} ({exc.strerror or exc}); "
-                              "start it, or pass --tracking-uri with a reachable server or a local path") from None
+                              "start it, or pass tracking_uri with a reachable server or a local path", parameter="tracking_uri") from None
     elif parsed.scheme == "sqlite":
         path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else ""
         if path and path != ":memory:":
@@ -251,5 +251,6 @@ def export_mlflow(runs: Iterable, *, tracking_uri: str | None = None, experiment
         message = " ".join(str(getattr(exc, "message", exc)).split())
         if "filesystem tracking backend" in message:
             raise ConfigError(f"MLflow refuses the file store {uri!r} (maintenance mode since MLflow 3.13); pass "
-                              "--tracking-uri sqlite:///PATH/mlflow.db, or set MLFLOW_ALLOW_FILE_STORE=true") from None
+                              "tracking_uri sqlite:///PATH/mlflow.db, or set MLFLOW_ALLOW_FILE_STORE=true",
+                              parameter="tracking_uri") from None
         raise RunStoreError(f"MLflow at {uri!r} refused the export: {message[:200]}") from None

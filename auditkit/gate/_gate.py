@@ -113,8 +113,8 @@ def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
     S.require_section(run, "bias", needed_by=f"policy check {check!r}")
     attrs = S.bias_attributes(run)
     if not attrs:
-        raise RunStoreError(f"run {run.name!r} has no 'bias' section with probed attributes (it was audited without probes), "
-                            f"which policy check {check!r} needs; re-run auditkit audit with --probes gender,race")
+        raise RunStoreError(f"run {run.name!r} has no 'bias' section with probed attributes (probing was skipped), "
+                            f"which policy check {check!r} needs; re-run the audit with probes gender,race", parameter="probes")
     wanted = opts.get("attributes")
     if wanted:
         missing = [a for a in wanted if a not in attrs]
@@ -256,7 +256,8 @@ def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[Gat
     if opts["require"] == "no_material_bias" and not settings["min_effect"] > 0:
         raise RunStoreError(
             f"policy check {name!r} with require = \"no_material_bias\" needs a run audited with a minimum effect "
-            f"above 0 (run {run.name!r} has {settings['min_effect']!r}); re-run auditkit audit with --min-effect 0.02"
+            f"above 0 (run {run.name!r} has {settings['min_effect']!r}); re-run the audit with min_effect 0.02",
+            parameter="min_effect",
         )
     out = []
     for attr, entry in attributes.items():

@@ -100,8 +100,8 @@ def map_label_sets(label_sets: Sequence[Sequence[str]], model_labels: Sequence[s
         if not matrix.any():  # nothing matched at all: single-label data, or another model's label set
             raise LabelMismatchError(
                 f"none of the data's labels ({shown}) is a label of this multi-label model "
-                f"({', '.join(repr(n) for n in model_labels)}); give one 0/1 --label-col per label, "
-                "or one --label-col of label lists such as 'toxic|insult'"
+                f"({', '.join(repr(n) for n in model_labels)}); give label_col one 0/1 column per label, "
+                "or one column of label lists such as 'toxic|insult'", parameter="label_col",
             )
         raise LabelMismatchError(
             f"the model does not know label(s) {shown}; its labels are {', '.join(repr(n) for n in model_labels)} — "

@@ -41,14 +41,16 @@ def select_device(device: str | None = None):
     except (RuntimeError, ValueError):
         raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
     if chosen.type not in _DEVICE_TYPES:
-        raise ModelError(f"--device {device!r} cannot run a model; use cpu, cuda or cuda:N")
+        raise ModelError(f"device {device!r} cannot run a model; use cpu, cuda or cuda:N", parameter="device")
     if chosen.type == "cuda":
         if not torch.cuda.is_available():
-            raise ModelError(f"--device {device!r}: no CUDA GPU is usable here (PyTorch {torch.__version__}); use --device cpu")
+            raise ModelError(f"device {device!r}: no CUDA GPU is usable here (PyTorch {torch.__version__}); use device cpu",
+                             parameter="device")
         if chosen.index is not None and chosen.index >= torch.cuda.device_count():
-            raise ModelError(f"--device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s), numbered from 0")
+            raise ModelError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s), numbered from 0",
+                             parameter="device")
     if chosen.type == "mps" and not torch.backends.mps.is_available():
-        raise ModelError(f"--device {device!r}: Apple MPS is not available here; use --device cpu")
+        raise ModelError(f"device {device!r}: Apple MPS is not available here; use device cpu", parameter="device")
     return chosen
 
 

@@ -12,13 +12,14 @@ PRECISIONS = ("fp32", "int8", "bf16", "fp16")
 def check_precision(precision: str, device) -> None:
     """Refuse a precision the device cannot run, with the fix."""
     if precision not in PRECISIONS:
-        raise ModelError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+        raise ModelError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}", parameter="precision")
     kind = getattr(device, "type", str(device))
     if precision in ("bf16", "fp16") and kind != "cuda":
-        raise ModelError(f"--precision {precision} runs on CUDA (autocast); this model is on {kind} — "
-                         "use --precision fp32 or int8 on a CPU, or --device cuda")
+        raise ModelError(f"precision {precision} runs on CUDA (autocast); this model is on {kind} — "
+                         "use precision fp32 or int8 on a CPU, or device cuda", parameter=("precision", "device"))
     if precision == "int8" and kind != "cpu":
-        raise ModelError(f"--precision int8 is a CPU path; this model is on {kind} — use bf16 or fp16 on a GPU")
+        raise ModelError(f"precision int8 is a CPU path; this model is on {kind} — use bf16 or fp16 on a GPU",
+                         parameter="precision")
 
 
 def autocast(precision: str, device):
@@ -31,7 +32,7 @@ def autocast(precision: str, device):
 
 
 def int8_layers(model, *, feed_forward_output: bool = True) -> set[str]:
-    """Names of the linear layers ``--precision int8`` quantizes.
+    """Names of the linear layers ``precision="int8"`` quantizes.
 
     Every linear layer of the encoder's blocks (query, key, value, attention
     output, feed-forward in and out). The pooler and the classifier head run
@@ -159,7 +160,8 @@ def quantize_int8(model, *, layers: set[str] | None = None):
 
     layers = int8_layers(model) if layers is None else layers
     if not layers:
-        raise ModelError(f"--precision int8 found no encoder linear layers to quantize in {type(model).__name__}; use fp32")
+        raise ModelError(f"precision int8 found no encoder linear layers to quantize in {type(model).__name__}; use fp32",
+                         parameter="precision")
     int8_linear, shared_input_slice = _int8_classes()
     quantized = copy.deepcopy(model)
     done = set()

@@ -15,13 +15,13 @@ __all__ = ["DEFAULT_THRESHOLD", "check_thresholds", "resolve_thresholds"]
 DEFAULT_THRESHOLD = 0.5
 
 
-def _check(value, where: str) -> float:
+def _check(value, where: str, *, parameter: str | None = None) -> float:
     try:
         t = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where} must be a number between 0 and 1 (exclusive), got {value!r}") from None
+        raise ConfigError(f"{where} must be a number between 0 and 1 (exclusive), got {value!r}", parameter=parameter) from None
     if not 0 < t < 1:
-        raise ConfigError(f"{where} must be between 0 and 1 (exclusive), got {value!r}; e.g. 0.5")
+        raise ConfigError(f"{where} must be between 0 and 1 (exclusive), got {value!r}; e.g. 0.5", parameter=parameter)
     return t
 
 
@@ -62,7 +62,7 @@ def resolve_thresholds(
     ConfigError
         A threshold outside (0, 1), an unreadable file, or a file naming a label the model lacks.
     """
-    base = _check(threshold, "--threshold")
+    base = _check(threshold, "threshold", parameter="threshold")
     out = np.full(len(labels), base, dtype=float)
     if threshold_file is None:
         return out

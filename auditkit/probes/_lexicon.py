@@ -74,7 +74,7 @@ _DISTINCT_KEYS = (("terms", "adjectives"), ("names", "extra_names"))
 RESERVED_NAMES = frozenset({"target_label", "target_label_reason", "settings", "observed_groups", "classes"})
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own with --lexicon FILE)"
+ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own lexicon file with lexicon_files)"
 ERR_REPEATED_TERM = (
     "lexicon {where}: {key}[{i}] repeats {word!r} for group {group!r} from {first}; every row must be a different "
     "matched set, so remove or change one of them{hint}"
@@ -292,7 +292,8 @@ def builtin_lexicon(attribute: str) -> Lexicon:
     """The built-in :class:`Lexicon` of ``attribute`` (``"gender"``, ``"race"``)."""
     if attribute not in _CACHE:
         if attribute not in builtin_attributes():
-            raise ConfigError(ERR_UNKNOWN_ATTRIBUTE.format(name=attribute, known=", ".join(builtin_attributes())))
+            raise ConfigError(ERR_UNKNOWN_ATTRIBUTE.format(name=attribute, known=", ".join(builtin_attributes())),
+                              parameter="lexicon_files")
         entry = _builtin_dir().joinpath(f"{attribute}.json")
         data = json.loads(entry.read_text(encoding="utf-8"))
         _CACHE[attribute] = lexicon_from_dict(data, where=f"built-in {attribute}.json")
@@ -339,7 +340,7 @@ def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence
         elif a in builtin_attributes():
             out[a] = builtin_lexicon(a)
         else:
-            raise ConfigError(ERR_UNKNOWN_ATTRIBUTE.format(name=a, known=", ".join(known)))
+            raise ConfigError(ERR_UNKNOWN_ATTRIBUTE.format(name=a, known=", ".join(known)), parameter="lexicon_files")
     return out
 
 

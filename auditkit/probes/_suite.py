@@ -84,7 +84,8 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
     if target_label is None:
         if len(labels) == 2:
             return 1, f"default for a binary model: the last label (id 1, {labels[1]!r})"
-        raise ConfigError(f"the model has {len(labels)} labels, so no default target label; pass --target-label with one of {known}")
+        raise ConfigError(f"the model has {len(labels)} labels, so no default target label; pass target_label with one of {known}",
+                          parameter="target_label")
     name = str(target_label).strip()
     if name in labels:
         return labels.index(name), "given"

@@ -108,11 +108,11 @@ def _limitations(run: Run, data: dict) -> list[str]:
         small = [g for g, v in groups.items() if isinstance(v, dict) and v.get("small")]
         if small:
             notes.append(f"Groups of {col!r} too small to trust: {', '.join(map(str, small))}.")
-    bias = data["bias"]
-    if bias is None or not bias["attributes"]:
+    attributes = _probed_attributes(data)
+    if not attributes:
         notes.append("Bias probes were not run: nothing is known about counterfactual gender or race bias.")
     else:
-        for attr, entry in bias["attributes"].items():
+        for attr, entry in attributes.items():
             if entry["verdict"] == "bias":
                 notes.append(f"The {attr} probe found bias: {entry['verdict_reason']} ({entry['gap_definition']}).")
             elif entry["verdict"] == "inconclusive":
@@ -134,6 +134,11 @@ def _limitations(run: Run, data: dict) -> list[str]:
     return notes
 
 
+def _probed_attributes(data: dict) -> dict:
+    """Attribute -> its bias entry; empty when the audit ran no probes."""
+    return (data["bias"] or {}).get("attributes") or {}
+
+
 def _highlights(data: dict) -> list[str]:
     lines = []
     m = data["metrics"]
@@ -143,11 +148,11 @@ def _highlights(data: dict) -> list[str]:
             level = m["bootstrap"]["confidence_level"]
             ci = f" ({level:.0%} CI {fmt_num(e['ci_low'])}–{fmt_num(e['ci_high'])})" if e["ci_low"] is not None else ""
             lines.append(f"{METRIC_NAMES[name]}: {fmt_num(e['value'])}{ci}.")
-    bias = data["bias"]
-    if bias is None or not bias["attributes"]:
+    attributes = _probed_attributes(data)
+    if not attributes:
         lines.append("Bias: not measured (run audited without probes).")
     else:
-        for attr, e in bias["attributes"].items():
+        for attr, e in attributes.items():
             if e["gap"] is None:
                 continue
             level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"

@@ -22,8 +22,8 @@ def written_by_auditkit(path: Path) -> bool:
     return GENERATOR_MARK.encode() in head
 
 
-def check_writable(path: str | os.PathLike, *, option: str = "--out", replace: bool = False) -> Path:
-    """Fail (one line naming ``option``) when ``path`` cannot be written or is a file auditkit did not write.
+def check_writable(path: str | os.PathLike, *, parameter: str = "out", replace: bool = False) -> Path:
+    """Fail (one line naming ``parameter``) when ``path`` cannot be written or is a file auditkit did not write.
 
     Made before any work; see :func:`auditkit._fs.check_can_write` for the
     paths refused. Nothing is created here. ``replace=True`` accepts an
@@ -32,23 +32,25 @@ def check_writable(path: str | os.PathLike, *, option: str = "--out", replace: b
     """
     p = Path(path)
     if path_kind(p) == "directory":
-        raise RunStoreError(f"{option} {str(p)!r} is a directory; give a file name such as {str(p / 'report.html')!r}")
-    check_can_write(p, option=option)
+        raise RunStoreError(f"{parameter} {str(p)!r} is a directory; give a file name such as {str(p / 'report.html')!r}",
+                            parameter=parameter)
+    check_can_write(p, parameter=parameter)
     if p.exists() and not replace and not written_by_auditkit(p):
-        raise RunStoreError(f"{option} {str(p)!r} exists and was not written by auditkit; refusing to overwrite it — choose another name")
+        raise RunStoreError(f"{parameter} {str(p)!r} exists and was not written by auditkit; refusing to overwrite it — "
+                            "choose another name", parameter=parameter)
     return p
 
 
-def write_text_atomic(path: str | os.PathLike, text: str, *, option: str = "--out", replace: bool = False) -> Path:
+def write_text_atomic(path: str | os.PathLike, text: str, *, parameter: str = "out", replace: bool = False) -> Path:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename (``replace``: see :func:`check_writable`)."""
-    p = check_writable(path, option=option, replace=replace)
+    p = check_writable(path, parameter=parameter, replace=replace)
     try:  # os.access in check_writable cannot see every refusal (root on a read-only or virtual file system)
         p.absolute().parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(p)
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}{STAGING_MARK}{os.getpid()}-", dir=p.absolute().parent)
     except OSError as exc:
-        raise RunStoreError(f"{option} {str(path)!r}: cannot write into {str(p.absolute().parent)!r} "
-                            f"({exc.strerror or exc}); choose a folder you can write to") from None
+        raise RunStoreError(f"{parameter} {str(path)!r}: cannot write into {str(p.absolute().parent)!r} "
+                            f"({exc.strerror or exc}); choose a folder you can write to", parameter=parameter) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)

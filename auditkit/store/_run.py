@@ -21,7 +21,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from auditkit._fs import PATH_PROBLEMS, check_can_write, member_file, path_kind, staged_directory
+from auditkit._fs import PATH_PROBLEMS, check_output_folder, member_file, path_kind, staged_directory
 from auditkit.errors import RunStoreError
 from auditkit.store.schema import (
     SCHEMA_VERSION,
@@ -75,21 +75,7 @@ def check_output_dir(out: str | os.PathLike, *, overwrite: bool = False) -> Path
     Nothing is created here; the run's folders are made when it is written.
     """
     path = Path(out)
-    check_can_write(path, option="--out")
-    if path.exists():
-        if not path.is_dir():
-            raise RunStoreError(f"--out {str(path)!r} is an existing file; choose a new directory for the run")
-        if any(path.iterdir()):
-            if not is_run_dir(path):
-                raise RunStoreError(
-                    f"--out {str(path)!r} exists and is not an auditkit run; refusing to overwrite it — choose a new directory"
-                )
-            if not overwrite:
-                raise RunStoreError(
-                    f"--out {str(path)!r} already holds a run; pass --overwrite to replace it, or choose a new directory"
-                )
-    if path.is_symlink():  # written through the link: its target's folder takes the new run
-        check_can_write(path.resolve(), option="--out")
+    check_output_folder(path, overwrite=overwrite, ours=is_run_dir, what="run", foreign="exists and is not an auditkit run")
     return path
 
 
@@ -199,9 +185,9 @@ def read_run(path: str | os.PathLike) -> Run:
         p = p.parent
     kind = path_kind(p)
     if kind == "missing":
-        raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory written by auditkit audit --out")
+        raise RunStoreError(f"run {str(p)!r} does not exist; pass a directory written by auditkit audit or write_run")
     if kind in PATH_PROBLEMS:
-        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory written by auditkit audit --out")
+        raise RunStoreError(f"run {str(p)!r} {PATH_PROBLEMS[kind]}; pass a directory written by auditkit audit or write_run")
     file = member_file(p, RUN_FILE) if kind == "directory" else None
     if file is None:
         raise RunStoreError(f"{str(p)!r} is not an auditkit run (no {RUN_FILE}); pass a directory written by auditkit audit --out")
@@ -252,7 +238,8 @@ def scan_runs(root: str | os.PathLike, *, max_depth: int = 3) -> RunScan:
     base = Path(root)
     kind = path_kind(base)
     if kind == "missing":
-        raise RunStoreError(f"runs folder {str(base)!r} does not exist; create runs with auditkit audit --out {base}/NAME")
+        raise RunStoreError(f"runs folder {str(base)!r} does not exist; audit into it first (out {str(base / 'NAME')!r})",
+                            parameter="out")
     if kind != "directory":
         what = "is a file" if kind == "file" else PATH_PROBLEMS[kind]
         raise RunStoreError(f"runs folder {str(base)!r} {what}; pass the folder that holds run directories")

@@ -40,12 +40,13 @@ def require_section(run: Run, name: str, *, needed_by: str) -> dict:
     """The ``name`` section, or a one-line :class:`RunStoreError` naming what needs it."""
     value = section(run, name)
     if value is None:
-        how = {
-            "bias": "re-run auditkit audit with --probes gender,race",
-            "attributions": "re-run auditkit audit with --attributions N (N > 0)",
-        }.get(name, "re-run auditkit audit")
+        how, parameter = {
+            "bias": ("re-run the audit with probes gender,race", "probes"),
+            "attributions": ("re-run the audit with attributions N (N > 0)", "attributions"),
+        }.get(name, ("re-run the audit", None))
         raise RunStoreError(
-            f"run {run.name!r} has no {name!r} section, which {needed_by} needs; {how}, or drop that check"
+            f"run {run.name!r} has no {name!r} section, which {needed_by} needs; {how}, or drop that check",
+            parameter=parameter,
         )
     return value
 

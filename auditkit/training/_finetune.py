@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from auditkit._fs import check_can_write, staged_directory
+from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
 from auditkit.models import load_classifier, map_label_sets, map_labels
@@ -103,8 +103,8 @@ def _split(n: int, labels: np.ndarray, fraction: float, seed: int) -> tuple[np.n
 def _multilabel_names(dataset: TextDataset, names: Sequence[str] | None) -> list[str]:
     """The label names of a multi-label model: ``names``, else every label the data's label sets name, sorted."""
     if not dataset.labels or not isinstance(dataset.labels[0], tuple):
-        raise DataError("multi-label training needs label sets: one 0/1 --label-col per label, or one column of label lists "
-                        "such as 'toxic|insult'")
+        raise DataError("multi-label training needs label sets: give label_col one 0/1 column per label, or one column of "
+                        "label lists such as 'toxic|insult'", parameter="label_col")
     found = sorted({name for labels in dataset.labels for name in labels})
     if names is None:
         return found
@@ -125,20 +125,64 @@ def _resolve_label_names(dataset: TextDataset, names: Sequence[str] | None) -> l
         largest = max(dataset.labels)
         if largest >= len(names) or min(dataset.labels) < 0:
             raise ConfigError(
-                f"the data has integer labels up to {largest} but --label-names gives {len(names)} names; give one name per id 0..{largest}"
+                f"the data has integer labels up to {largest} but label_names gives {len(names)} names; "
+                f"give one name per id 0..{largest}", parameter="label_names"
             )
         unused = [n for i, n in enumerate(names) if i not in set(dataset.labels)]
     else:
         unknown = sorted({str(v) for v in dataset.labels} - set(names))
         if unknown:
-            raise ConfigError(f"labels {', '.join(unknown[:8])} are missing from --label-names; list every label in the data")
+            raise ConfigError(f"labels {', '.join(unknown[:8])} are missing from label_names; list every label in the data",
+                              parameter="label_names")
         unused = [n for n in names if n not in {str(v) for v in dataset.labels}]
     if unused:  # a class with no example would be trained as a class the model never predicts
         raise ConfigError(
-            f"--label-names gives {len(names)} names but the data has {len(found)} distinct labels ({', '.join(found)}); "
-            f"no example is labelled {', '.join(repr(n) for n in unused[:8])} — give one name per label in the data"
+            f"label_names gives {len(names)} names but the data has {len(found)} distinct labels ({', '.join(found)}); "
+            f"no example is labelled {', '.join(repr(n) for n in unused[:8])} — give one name per label in the data",
+            parameter="label_names",
         )
     return names
+
+
+@dataclass
+class _TrainingSet:
+    """The labels of a run, its train/validation split and the texts the model trains on."""
+
+    names: list[str]
+    texts: list[str]
+    y: np.ndarray  # class ids (n,), or 0/1 label sets (n, n_labels)
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+    train_texts: list[str]  # the training split, with counterfactual copies when augmented
+    train_labels: np.ndarray
+    n_augmented: int
+
+
+def _training_set(dataset: TextDataset, config: TrainingConfig, log) -> _TrainingSet:
+    """Map the data's labels to class ids (label sets to 0/1 rows), split off validation, augment the rest."""
+    if dataset.labels is None:
+        raise DataError("training needs labels; load the dataset with label_col naming the label column", parameter="label_col")
+    multi = config.multi_label
+    names = (_multilabel_names if multi else _resolve_label_names)(dataset, config.label_names)
+    if len(names) < 2:
+        raise DataError(f"training needs at least two distinct labels; {dataset.source!r} has only {names}")
+    y = map_label_sets(dataset.labels, names) if multi else map_labels(dataset.labels, names)
+    texts = list(dataset.texts)
+    train_idx, val_idx = _split(len(texts), y, config.val_fraction, config.seed)
+    train_texts, train_labels, n_augmented = _augmented([texts[i] for i in train_idx], y[train_idx], config, log)
+    return _TrainingSet(names, texts, y, train_idx, val_idx, train_texts, train_labels, n_augmented)
+
+
+def _augmented(texts: list[str], labels: np.ndarray, config: TrainingConfig, log) -> tuple[list[str], np.ndarray, int]:
+    """The training texts and labels with ``config.augment``'s copies added, and how many were added."""
+    if config.augment != "counterfactual":
+        return texts, labels, 0
+    from auditkit.probes import counterfactual_augment
+
+    augmented, augmented_labels = counterfactual_augment(texts, list(labels), seed=config.seed)
+    n_added = len(augmented) - len(texts)
+    log(f"augment: added {n_added} counterfactual copies to {len(texts)} training texts")
+    return augmented, np.asarray(augmented_labels, dtype=np.int64), n_added  # label sets stay (n, n_labels)
 
 
 def fine_tune(
@@ -175,164 +219,187 @@ def fine_tune(
     dict
         The training record also written to ``out/training.json``.
     """
-    import torch
-    from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
-
     config = config or TrainingConfig()
     config.validate()
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     out = Path(out)
     _check_model_out(out, overwrite=overwrite)
-    if dataset.labels is None:
-        raise DataError("training needs labels; pass --label-col naming the label column")
-    multi = config.multi_label
-    names = (_multilabel_names if multi else _resolve_label_names)(dataset, config.label_names)
-    if len(names) < 2:
-        raise DataError(f"training needs at least two distinct labels; {dataset.source!r} has only {names}")
-    y = map_label_sets(dataset.labels, names) if multi else map_labels(dataset.labels, names)
-    texts = list(dataset.texts)
-    train_idx, val_idx = _split(len(texts), y, config.val_fraction, config.seed)
-    train_texts = [texts[i] for i in train_idx]
-    train_labels = y[train_idx]
-    n_augmented = 0
-    if config.augment == "counterfactual":
-        from auditkit.probes import counterfactual_augment
+    data = _training_set(dataset, config, log)
+    classifier = _load_backbone(config, data.names, trust_remote_code=trust_remote_code, device=device)
+    show = sys.stderr.isatty() if progress is None else progress
+    with staged_directory(out) as staging:
+        trainer = _trainer(classifier, data, config, staging / "checkpoints", show=show, log=log)
+        train_output, train_seconds = _train(trainer, data, config, classifier, log)
+        validation = _validation(trainer, len(data.val_idx))
+        _save_model(trainer, classifier, data.names, staging, show=show)
+        record = _training_record(dataset, data, config, classifier, train_output, train_seconds, validation)
+        (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
 
-        before = len(train_texts)
-        train_texts, train_labels = counterfactual_augment(train_texts, list(train_labels), seed=config.seed)
-        train_labels = np.asarray(train_labels, dtype=np.int64)  # label sets stay (n, n_labels)
-        n_augmented = len(train_texts) - before
-        log(f"augment: added {n_augmented} counterfactual copies to {before} training texts")
+
+def _load_backbone(config: TrainingConfig, names: list[str], *, trust_remote_code: bool, device: str | None):
+    """``config.base`` with a new classification head of ``names`` (its weights drawn from ``config.seed``)."""
+    from transformers import set_seed
+
     set_seed(config.seed)
-    id2label = dict(enumerate(names))
-    classifier = load_classifier(
-        config.base,
-        num_labels=len(names),
-        id2label=id2label,
-        trust_remote_code=trust_remote_code,
-        device=device,
-        require_head=False,
-    )
+    classifier = load_classifier(config.base, num_labels=len(names), id2label=dict(enumerate(names)),
+                                 trust_remote_code=trust_remote_code, device=device, require_head=False)
+    if config.multi_label:  # transformers then trains with BCEWithLogitsLoss and the saved config says how to score
+        classifier.model.config.problem_type = "multi_label_classification"
+    return classifier
+
+
+def _trainer(classifier, data: _TrainingSet, config: TrainingConfig, checkpoints: Path, *, show: bool, log):
+    """A ``Trainer`` over the tokenized split: evaluation every epoch when there is a validation set."""
+    from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
+
     tokenizer = classifier.tokenizer
-    model = classifier.model
-    if multi:  # transformers then trains with BCEWithLogitsLoss and the saved config says how to score
-        model.config.problem_type = "multi_label_classification"
 
     def encode(batch: list[str]) -> dict:
         return dict(tokenizer(batch, truncation=True, max_length=config.max_length))
 
-    train_ds = _EncodedTexts(encode(train_texts), train_labels)
-    val_texts = [texts[i] for i in val_idx]
-    val_ds = _EncodedTexts(encode(val_texts), y[val_idx]) if len(val_idx) else None
-    show = sys.stderr.isatty() if progress is None else progress
-    with staged_directory(out) as staging:
-        args = _training_arguments(
-            TrainingArguments,
-            output_dir=str(staging / "checkpoints"),
-            num_train_epochs=config.epochs,
-            learning_rate=config.learning_rate,
-            per_device_train_batch_size=config.batch_size,
-            per_device_eval_batch_size=max(64, config.batch_size),
-            weight_decay=config.weight_decay,
-            warmup_ratio=config.warmup_ratio,
-            eval_strategy="epoch" if val_ds is not None else "no",
-            save_strategy="no",
-            logging_strategy="epoch",
-            report_to="none",
-            seed=config.seed,
-            disable_tqdm=not show,
-            use_cpu=(classifier.device.type == "cpu"),
-            dataloader_num_workers=0,
-        )
-        labels_present = None if multi else sorted(set(y.tolist()))
+    train_ds = _EncodedTexts(encode(data.train_texts), data.train_labels)
+    val_texts = [data.texts[i] for i in data.val_idx]
+    val_ds = _EncodedTexts(encode(val_texts), data.y[data.val_idx]) if len(data.val_idx) else None
+    args = _training_arguments(
+        TrainingArguments,
+        output_dir=str(checkpoints),
+        num_train_epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=max(64, config.batch_size),
+        weight_decay=config.weight_decay,
+        warmup_ratio=config.warmup_ratio,
+        eval_strategy="epoch" if val_ds is not None else "no",
+        save_strategy="no",
+        logging_strategy="epoch",
+        report_to="none",
+        seed=config.seed,
+        disable_tqdm=not show,
+        use_cpu=(classifier.device.type == "cpu"),
+        dataloader_num_workers=0,
+    )
+    labels_present = None if config.multi_label else sorted(set(data.y.tolist()))
+    trainer = Trainer(
+        model=classifier.model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=val_ds,
+        processing_class=tokenizer,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=_validation_scorer(config.multi_label, labels_present) if val_ds is not None else None,
+        callbacks=[_epoch_logger(log, multi=config.multi_label)],
+    )
+    if not show:
+        from transformers.trainer_callback import PrinterCallback
 
-        def compute_metrics(eval_pred) -> dict:
-            logits, refs = eval_pred
-            if multi:  # subset accuracy and macro-F1 at threshold 0.5 (logit 0)
-                scores = multilabel_scores(np.asarray(refs).astype(np.int64), (np.asarray(logits) >= 0).astype(np.int64))
-                return {"accuracy": scores["subset_accuracy"], "macro_f1": scores["macro_f1"]}
-            scores = headline_scores(refs, np.asarray(logits).argmax(axis=1), labels=labels_present)
-            return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+        trainer.remove_callback(PrinterCallback)  # the epoch logger says what matters, one line an epoch
+    return trainer
 
-        class _EpochLog(TrainerCallback):
-            def on_log(self, args, state, control, logs=None, **kwargs):
-                if logs and "eval_accuracy" in logs:
-                    log(
-                        f"epoch {state.epoch:.0f}: validation {'subset ' if multi else ''}accuracy {logs['eval_accuracy']:.3f}, "
-                        f"macro-F1 {logs['eval_macro_f1']:.3f}"
-                    )
-                elif logs and "loss" in logs:
-                    log(f"epoch {state.epoch:.0f}: training loss {logs['loss']:.4f}")
 
-        trainer = Trainer(
-            model=model,
-            args=args,
-            train_dataset=train_ds,
-            eval_dataset=val_ds,
-            processing_class=tokenizer,
-            data_collator=DataCollatorWithPadding(tokenizer),
-            compute_metrics=compute_metrics if val_ds is not None else None,
-            callbacks=[_EpochLog()],
-        )
-        if not show:
-            from transformers.trainer_callback import PrinterCallback
+def _validation_scorer(multi: bool, labels_present: list[int] | None):
+    """The Trainer's ``compute_metrics``: accuracy (subset accuracy for label sets) and macro-F1."""
 
-            trainer.remove_callback(PrinterCallback)  # _EpochLog says what matters, one line an epoch
-        log(
-            f"train: {config.base} on {len(train_texts)} texts ({len(val_idx)} held out for validation), "
-            f"{config.epochs:g} epochs, batch {config.batch_size}, lr {config.learning_rate:g}, device {classifier.device}"
-        )
-        started = time.perf_counter()
-        train_output = trainer.train()
-        train_seconds = time.perf_counter() - started
-        validation = {}
-        evals = [entry for entry in trainer.state.log_history if "eval_accuracy" in entry]
-        if val_ds is not None:
-            # The last epoch's evaluation is the final model's (nothing trains after it);
-            # fractional epochs end between evaluations, so evaluate once more then.
-            metrics = evals[-1] if evals and evals[-1].get("epoch") == trainer.state.epoch else trainer.evaluate()
-            validation = {
-                "n": int(len(val_idx)),
-                "accuracy": float(metrics["eval_accuracy"]),
-                "macro_f1": float(metrics["eval_macro_f1"]),
-                "loss": float(metrics["eval_loss"]),
-            }
-        shutil.rmtree(staging / "checkpoints", ignore_errors=True)
-        model.config.id2label = id2label
-        model.config.label2id = {v: k for k, v in id2label.items()}
-        from transformers.utils import logging as hf_logging
+    def compute_metrics(eval_pred) -> dict:
+        logits, refs = eval_pred
+        if multi:  # subset accuracy and macro-F1 at threshold 0.5 (logit 0)
+            scores = multilabel_scores(np.asarray(refs).astype(np.int64), (np.asarray(logits) >= 0).astype(np.int64))
+            return {"accuracy": scores["subset_accuracy"], "macro_f1": scores["macro_f1"]}
+        scores = headline_scores(refs, np.asarray(logits).argmax(axis=1), labels=labels_present)
+        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
 
-        if not show:
-            hf_logging.disable_progress_bar()
-        trainer.save_model(str(staging))
-        tokenizer.save_pretrained(str(staging))
-        record = {
-            "auditkit_training": 1,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "base": config.base,
-            "base_source": classifier.source,
-            "data": {
-                "source": dataset.source,
-                "fingerprint": dataset.fingerprint,
-                "n_examples": len(dataset),
-                "n_train": len(train_idx),
-                "n_validation": int(len(val_idx)),
-                "n_augmented": n_augmented,
-                "label_counts": {names[k]: int(c) for k, c in enumerate(
-                    y.sum(axis=0) if multi else np.bincount(y, minlength=len(names)))},
-            },
-            "labels": names,
-            "multi_label": multi,
-            "hyperparameters": asdict(config),
-            "validation": validation,
-            "train_loss": float(train_output.training_loss),
-            "train_seconds": round(train_seconds, 2),
-            "train_examples_per_second": round(len(train_texts) * config.epochs / train_seconds, 2),
-            "device": str(classifier.device),
-            "versions": {"torch": torch.__version__, "transformers": __import__("transformers").__version__},
-        }
-        (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return record
+    return compute_metrics
+
+
+def _epoch_logger(log, *, multi: bool):
+    """A Trainer callback that logs one line an epoch: the validation scores, else the training loss."""
+    from transformers import TrainerCallback
+
+    class _EpochLog(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "eval_accuracy" in logs:
+                log(
+                    f"epoch {state.epoch:.0f}: validation {'subset ' if multi else ''}accuracy {logs['eval_accuracy']:.3f}, "
+                    f"macro-F1 {logs['eval_macro_f1']:.3f}"
+                )
+            elif logs and "loss" in logs:
+                log(f"epoch {state.epoch:.0f}: training loss {logs['loss']:.4f}")
+
+    return _EpochLog()
+
+
+def _train(trainer, data: _TrainingSet, config: TrainingConfig, classifier, log):
+    """Run the training loop; the Trainer's output and the seconds it took."""
+    log(
+        f"train: {config.base} on {len(data.train_texts)} texts ({len(data.val_idx)} held out for validation), "
+        f"{config.epochs:g} epochs, batch {config.batch_size}, lr {config.learning_rate:g}, device {classifier.device}"
+    )
+    started = time.perf_counter()
+    train_output = trainer.train()
+    return train_output, time.perf_counter() - started
+
+
+def _validation(trainer, n_val: int) -> dict:
+    """The final model's validation scores (empty without a validation set)."""
+    if not n_val:
+        return {}
+    # The last epoch's evaluation is the final model's (nothing trains after it);
+    # fractional epochs end between evaluations, so evaluate once more then.
+    evals = [entry for entry in trainer.state.log_history if "eval_accuracy" in entry]
+    metrics = evals[-1] if evals and evals[-1].get("epoch") == trainer.state.epoch else trainer.evaluate()
+    return {
+        "n": int(n_val),
+        "accuracy": float(metrics["eval_accuracy"]),
+        "macro_f1": float(metrics["eval_macro_f1"]),
+        "loss": float(metrics["eval_loss"]),
+    }
+
+
+def _save_model(trainer, classifier, names: list[str], staging: Path, *, show: bool) -> None:
+    """Write the weights, the label names and the tokenizer into ``staging`` (checkpoints dropped)."""
+    from transformers.utils import logging as hf_logging
+
+    shutil.rmtree(staging / "checkpoints", ignore_errors=True)
+    id2label = dict(enumerate(names))
+    classifier.model.config.id2label = id2label
+    classifier.model.config.label2id = {v: k for k, v in id2label.items()}
+    if not show:
+        hf_logging.disable_progress_bar()
+    trainer.save_model(str(staging))
+    classifier.tokenizer.save_pretrained(str(staging))
+
+
+def _training_record(dataset: TextDataset, data: _TrainingSet, config: TrainingConfig, classifier,
+                     train_output, train_seconds: float, validation: dict) -> dict:
+    """The content of training.json."""
+    import torch
+    import transformers
+
+    counts = data.y.sum(axis=0) if config.multi_label else np.bincount(data.y, minlength=len(data.names))
+    return {
+        "auditkit_training": 1,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "base": config.base,
+        "base_source": classifier.source,
+        "data": {
+            "source": dataset.source,
+            "fingerprint": dataset.fingerprint,
+            "n_examples": len(dataset),
+            "n_train": len(data.train_idx),
+            "n_validation": int(len(data.val_idx)),
+            "n_augmented": data.n_augmented,
+            "label_counts": {data.names[k]: int(c) for k, c in enumerate(counts)},
+        },
+        "labels": data.names,
+        "multi_label": config.multi_label,
+        "hyperparameters": asdict(config),
+        "validation": validation,
+        "train_loss": float(train_output.training_loss),
+        "train_seconds": round(train_seconds, 2),
+        "train_examples_per_second": round(len(data.train_texts) * config.epochs / train_seconds, 2),
+        "device": str(classifier.device),
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+    }
 
 
 def _training_arguments(cls, **kwargs):
@@ -351,14 +418,5 @@ def _training_arguments(cls, **kwargs):
 
 
 def _check_model_out(out: Path, *, overwrite: bool) -> None:
-    check_can_write(out, option="--out")
-    if out.exists():
-        if not out.is_dir():
-            raise RunStoreError(f"--out {str(out)!r} is an existing file; choose a new directory for the model")
-        if any(out.iterdir()):
-            if not (out / TRAINING_RECORD).exists():
-                raise RunStoreError(
-                    f"--out {str(out)!r} exists and was not written by auditkit train; refusing to overwrite it — choose a new directory"
-                )
-            if not overwrite:
-                raise RunStoreError(f"--out {str(out)!r} already holds a model; pass --overwrite to replace it, or choose a new directory")
+    check_output_folder(out, overwrite=overwrite, ours=lambda p: (p / TRAINING_RECORD).exists(), what="model",
+                        foreign="exists and was not written by auditkit train")

@@ -19,9 +19,8 @@ Usage:  python sample_data/emotion/make_emotion_data.py [--stats]
 
 from __future__ import annotations
 
-import argparse
-import csv
 import random
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -102,6 +101,10 @@ SHAPES = [
 ]
 
 
+sys.path.insert(0, str(HERE.parent))  # sample_data/: the generators' shared helpers
+from _common import unique_draws, write_splits  # noqa: E402
+
+
 def person(rng: random.Random, gender: str) -> str:
     if gender == "none":
         return rng.choice(NEUTRAL)
@@ -134,24 +137,10 @@ def cell_counts(n: int, rates: dict) -> dict:
 def generate_split(rng: random.Random, n: int, rates: dict, seen: set) -> list[dict]:
     rows = []
     for (g, e), count in cell_counts(n, rates).items():
-        made = 0
-        while made < count:
-            text = make_text(rng, e, g)
-            key = text.lower()
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append({"text": text, "label": e, "gender_mention": g})
-            made += 1
+        rows += [{"text": text, "label": e, "gender_mention": g}
+                 for text in unique_draws(count, lambda: make_text(rng, e, g), seen)]
     rng.shuffle(rows)
     return rows
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["text", "label", "gender_mention"], lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def print_stats(name: str, rows: list[dict]) -> None:
@@ -163,18 +152,9 @@ def print_stats(name: str, rows: list[dict]) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--stats", action="store_true", help="print label counts per group")
-    args = ap.parse_args()
-    rng = random.Random(SEED)
-    seen: set = set()
-    train = generate_split(rng, N_TRAIN, TRAIN_RATE, seen)
-    test = generate_split(rng, N_TEST, TEST_RATE, seen)
-    write_csv(HERE / "emotion_train.csv", train)
-    write_csv(HERE / "emotion_test.csv", test)
-    if args.stats:
-        print_stats("emotion_train.csv", train)
-        print_stats("emotion_test.csv", test)
+    write_splits(description=__doc__.splitlines()[0], stats_help="print label counts per group", seed=SEED, folder=HERE,
+                 fieldnames=["text", "label", "gender_mention"], generate_split=generate_split, print_stats=print_stats,
+                 splits=[("emotion_train.csv", N_TRAIN, TRAIN_RATE), ("emotion_test.csv", N_TEST, TEST_RATE)])
 
 
 if __name__ == "__main__":

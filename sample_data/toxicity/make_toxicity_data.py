@@ -22,9 +22,8 @@ Usage:  python sample_data/toxicity/make_toxicity_data.py [--stats]
 
 from __future__ import annotations
 
-import argparse
-import csv
 import random
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -73,6 +72,10 @@ THREATS = ["I will find you and make you pay.", "Watch your back, I know where y
 PROFANE = ["What a load of crap.", "This is damn garbage.", "Total crap, as usual.", "What the hell is this nonsense."]
 
 
+sys.path.insert(0, str(HERE.parent))  # sample_data/: the generators' shared helpers
+from _common import unique_draws, write_splits  # noqa: E402
+
+
 def fill(template: str, rng: random.Random, group: str | None) -> str:
     g = rng.choice(GROUPS[group]) if group else ""
     p = rng.choice(PEOPLE[group]) if group else ""
@@ -115,21 +118,11 @@ def generate_split(rng: random.Random, n: int, rates: dict, seen: set) -> list[d
         n_g = round(n * share)
         n_toxic = round(n_g * rates[group])
         for i in range(n_g):
-            while True:
-                text, labels = make_comment(rng, group, toxic=i < n_toxic)
-                if text.lower() not in seen:
-                    seen.add(text.lower())
-                    break
+            [(text, labels)] = unique_draws(1, lambda: make_comment(rng, group, toxic=i < n_toxic), seen,
+                                            key=lambda comment: comment[0].lower())
             rows.append({"text": text, **labels, "labels": "|".join(k for k in LABELS if labels[k]), "identity": group})
     rng.shuffle(rows)
     return rows
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["text", *LABELS, "labels", "identity"], lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
 
 
 def print_stats(name: str, rows: list[dict]) -> None:
@@ -141,18 +134,10 @@ def print_stats(name: str, rows: list[dict]) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--stats", action="store_true", help="print label rates per identity group")
-    args = ap.parse_args()
-    rng = random.Random(SEED)
-    seen: set = set()
-    train = generate_split(rng, N_TRAIN, TRAIN_TOXIC_RATE, seen)
-    test = generate_split(rng, N_TEST, TEST_TOXIC_RATE, seen)
-    write_csv(HERE / "toxicity_train.csv", train)
-    write_csv(HERE / "toxicity_test.csv", test)
-    if args.stats:
-        print_stats("toxicity_train.csv", train)
-        print_stats("toxicity_test.csv", test)
+    write_splits(description=__doc__.splitlines()[0], stats_help="print label rates per identity group", seed=SEED,
+                 folder=HERE, fieldnames=["text", *LABELS, "labels", "identity"], generate_split=generate_split,
+                 print_stats=print_stats,
+                 splits=[("toxicity_train.csv", N_TRAIN, TRAIN_TOXIC_RATE), ("toxicity_test.csv", N_TEST, TEST_TOXIC_RATE)])
 
 
 if __name__ == "__main__":

@@ -87,7 +87,7 @@ def test_bad_files_raise_one_line_errors(tmp_path, make, expected):
 
 def test_missing_column_lists_the_columns_that_exist(tmp_path):
     path = write_csv(tmp_path / "d.csv", ["a,1"], header="sentence,label")
-    with pytest.raises(DataError, match=r"text column 'text' is not in .*columns there are: sentence, label \(choose one with --text-col\)"):
+    with pytest.raises(DataError, match=r"text column 'text' is not in .*columns there are: sentence, label \(choose one with text_col\)"):
         load_dataset(path)
     with pytest.raises(DataError, match="group column 'gender'"):
         load_dataset(path, text_col="sentence", group_cols=["gender"])
@@ -120,5 +120,5 @@ def test_hub_dataset_offline_says_so(monkeypatch):
 
 
 def test_limit_must_be_positive(tmp_path):
-    with pytest.raises(DataError, match="--limit must be a positive"):
+    with pytest.raises(DataError, match="^limit must be a positive"):
         load_dataset(write_csv(tmp_path / "d.csv", ["a,1"]), limit=0)

@@ -50,7 +50,7 @@ def test_bad_threshold_files_are_one_line(tmp_path, content, fragment):
 
 @pytest.mark.parametrize("value", [0.0, 1.0, -0.1, 1.5, "x"])
 def test_a_threshold_outside_the_open_unit_interval_is_refused(value):
-    with pytest.raises(ConfigError, match="--threshold must be") as err:
+    with pytest.raises(ConfigError, match="^threshold must be") as err:
         resolve_thresholds(LABELS, threshold=value)
     assert "\n" not in str(err.value)
     with pytest.raises(ConfigError, match="must be between 0 and 1"):

@@ -107,7 +107,7 @@ def test_int8_probabilities_stay_close_to_fp32():
 
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
 def test_half_precisions_need_cuda(precision):
-    with pytest.raises(ModelError, match=f"--precision {precision} runs on CUDA"):
+    with pytest.raises(ModelError, match=f"^precision {precision} runs on CUDA"):
         check_precision(precision, torch.device("cpu"))
     check_precision(precision, torch.device("cuda"))  # accepted where a GPU is (checked without one)
 

@@ -48,8 +48,9 @@ def test_refuses_to_overwrite_foreign_or_existing_runs(tmp_path, source):
         write_run(foreign, record_with(source, 0.5), tables)
     assert (foreign / "notes.txt").read_text() == "precious"
     run = write_run(tmp_path / "r", record_with(source, 0.5), tables)
-    with pytest.raises(RunStoreError, match="--overwrite"):
+    with pytest.raises(RunStoreError, match="already holds a run; pass overwrite to replace it") as refused:
         write_run(run, record_with(source, 0.7), tables)
+    assert refused.value.parameters == ("out", "overwrite")  # the CLI writes them as --out, --overwrite
     write_run(run, record_with(source, 0.7), tables, overwrite=True)
     assert read_run(run).record["metrics"]["accuracy"]["value"] == 0.7
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "r"]

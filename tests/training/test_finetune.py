@@ -147,3 +147,21 @@ def test_errors_name_the_parameter_in_python_and_the_flag_on_the_command_line(tm
     err = capsys.readouterr().err
     assert err.startswith(f"auditkit: error: {flag} ") and f"{parameter} " not in err, err
     assert not (tmp_path / "m").exists()
+
+
+def test_a_message_naming_two_parameters_reads_as_flags_on_the_command_line(tmp_path, capsys, tiny_model_dir):
+    """The same mistake (an existing model at out, no overwrite): Python names out and overwrite, the CLI --out and --overwrite."""
+    out = tmp_path / "out"
+    config = TrainingConfig(base=str(tiny_model_dir), epochs=1, batch_size=8, val_fraction=0)
+    fine_tune(toy_dataset(8), out, config=config, log=lambda m: None)
+    with pytest.raises(RunStoreError) as caught:
+        fine_tune(toy_dataset(8), out, config=config, log=lambda m: None)
+    assert caught.value.parameters == ("out", "overwrite")
+    assert str(caught.value) == f"out {str(out)!r} already holds a model; pass overwrite to replace it, or choose a new directory"
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": toy_dataset(8).texts, "label": toy_dataset(8).labels}).to_csv(data, index=False)
+    capsys.readouterr()
+    assert main(["train", "--data", str(data), "--base", str(tiny_model_dir), "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"auditkit: error: --out {str(out)!r} already holds a model; pass --overwrite to replace it, "
+                   "or choose a new directory\n"), err
