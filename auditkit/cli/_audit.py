@@ -73,7 +73,8 @@ def add_parser(sub):
 
 
 #: Parameters whose flag is not the parameter's own name (the CLI names every other one from its options).
-FLAGS = {"lexicon_files": "--lexicon", "tracking_uri": "--mlflow"}
+FLAGS = {"lexicon_files": "--lexicon", "tracking_uri": "--mlflow", "address": "--ray-address",
+         "replicas": "--ray-replicas"}
 
 
 def options_from_args(args) -> AuditOptions:

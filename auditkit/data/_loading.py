@@ -319,6 +319,20 @@ def check_limit(limit: int | None) -> None:
         raise DataError(f"limit must be a positive number of examples, got {limit}", parameter="limit")
 
 
+def _label_columns(label_col: str | Sequence[str] | None) -> list[str]:
+    return [] if label_col is None else [label_col] if isinstance(label_col, str) else list(label_col)
+
+
+def dataset_columns(*, text_col: str = "text", label_col: str | Sequence[str] | None = "label",
+                    group_cols: Sequence[str] = (), multi_label: bool = False) -> list[str]:
+    """The columns a dataset is read for (text, labels, groups), each once, in that order.
+
+    Takes the column options of :func:`dataset_from_frame`, so a reader
+    that can select columns (Ray Data) reads just these.
+    """
+    return list(dict.fromkeys([text_col, *_label_columns(label_col), *group_cols]))
+
+
 def dataset_from_frame(
     frame: pd.DataFrame,
     *,
@@ -345,7 +359,7 @@ def dataset_from_frame(
     columns = [str(c) for c in frame.columns]
     _check_unique_columns(columns, Path(source))
     frame.columns = columns
-    label_cols = [] if label_col is None else [label_col] if isinstance(label_col, str) else list(label_col)
+    label_cols = _label_columns(label_col)
     if len(label_cols) > 1 and not multi_label:
         raise DataError(f"{len(label_cols)} label columns ({', '.join(map(repr, label_cols))}) describe multi-label data, "
                         "but a single-label model takes one label_col", parameter="label_col")

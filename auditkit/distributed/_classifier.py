@@ -90,7 +90,7 @@ class RayClassifier(TextClassifier):
             if self.replicas * self.threads_per_replica > cpus:  # the pool would wait for CPUs that never come
                 raise ModelError(f"{self.replicas} replica(s) x {self.threads_per_replica} thread(s) need "
                                  f"{self.replicas * self.threads_per_replica} CPUs, the Ray cluster has {cpus}; "
-                                 "pass a smaller --ray-replicas")
+                                 "ask for fewer replicas", parameter="replicas")
         if rows_per_block < 1:
             raise ModelError(f"rows per block must be at least 1, got {rows_per_block}")
         self.rows_per_block = rows_per_block

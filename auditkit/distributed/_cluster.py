@@ -9,7 +9,7 @@ import socket
 from auditkit.errors import ConfigError
 
 DISTRIBUTED_EXTRA_MISSING = (
-    "--engine ray needs Ray Data, which is not installed; install the optional extra: "
+    "the Ray engine needs Ray Data, which is not installed; install the optional extra: "
     "pip install -e '.[distributed]' (or pip install 'ray[data]')"
 )
 _PROBE_TIMEOUT_S = 3.0
@@ -78,16 +78,18 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
         Ray missing, or no cluster at ``address``; one line, with the fix.
     """
     ray = import_ray()
-    fix = "start one with `ray start --head` (then --ray-address auto) or pass the head node's HOST:PORT"
+    fix = "start one with `ray start --head` (then connect with address auto) or give the head node's HOST:PORT as address"
     if address is not None:
         target = _host_port(address)
         if target is None and address != "auto":
-            raise ConfigError(f"--ray-address {address!r} is not an address; write auto, HOST:PORT or ray://HOST:PORT")
+            raise ConfigError(f"address {address!r} names no Ray cluster; write auto, HOST:PORT or ray://HOST:PORT",
+                              parameter="address")
         if target is not None:
             try:
                 socket.create_connection(target, timeout=_PROBE_TIMEOUT_S).close()
             except OSError as exc:
-                raise ConfigError(f"cannot reach a Ray cluster at {address!r} ({exc.strerror or exc}); {fix}") from None
+                raise ConfigError(f"cannot reach a Ray cluster at {address!r} ({exc.strerror or exc}); {fix}",
+                                  parameter="address") from None
     if ray.is_initialized():
         return dict(ray.cluster_resources())
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
@@ -102,5 +104,5 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = f"at {address!r}" if address else "on this machine"
-        raise ConfigError(f"cannot connect to a Ray cluster {where} ({first}); {fix}") from None
+        raise ConfigError(f"cannot connect to a Ray cluster {where} ({first}); {fix}", parameter="address") from None
     return dict(ray.cluster_resources())

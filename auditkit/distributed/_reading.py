@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Sequence
 
-from auditkit.data import HF_PREFIX, TextDataset, check_limit, data_format, dataset_from_frame, read_hf_dataset
+from auditkit.data import (HF_PREFIX, TextDataset, check_limit, data_format, dataset_columns, dataset_from_frame,
+                           read_hf_dataset)
 from auditkit.distributed._cluster import import_ray, ordered_context
 from auditkit.errors import DataError
 
@@ -39,15 +39,7 @@ def _ray_dataset(source: str):
     return ray.data.read_parquet(str(path))
 
 
-def read_ray_dataset(
-    source: str,
-    *,
-    text_col: str = "text",
-    label_col: str | Sequence[str] | None = "label",
-    group_cols: Sequence[str] = (),
-    limit: int | None = None,
-    multi_label: bool = False,
-) -> TextDataset:
+def read_ray_dataset(source: str, *, limit: int | None = None, **columns) -> TextDataset:
     """Read ``source`` with Ray Data's readers and check it as :func:`auditkit.load_dataset` does.
 
     The files are read (in parallel, on the cluster) as a Ray dataset; only
@@ -60,8 +52,11 @@ def read_ray_dataset(
     source : str
         A ``.csv``/``.tsv``/``.jsonl`` file, a ``.parquet`` file or folder
         of Parquet files, or ``hf:NAME[/CONFIG][:SPLIT]``.
-    text_col, label_col, group_cols, limit, multi_label
-        As for :func:`auditkit.load_dataset`.
+    limit : int, optional
+        Keep the first ``limit`` rows.
+    **columns
+        ``text_col``, ``label_col``, ``group_cols``, ``multi_label``: as for
+        :func:`auditkit.load_dataset`.
 
     Returns
     -------
@@ -71,11 +66,9 @@ def read_ray_dataset(
     check_limit(limit)
     dataset = _ray_dataset(source)
     try:
-        columns = list(dataset.schema().names)
-        label_cols = [] if label_col is None else [label_col] if isinstance(label_col, str) else list(label_col)
-        wanted = [text_col, *label_cols, *group_cols]
-        if all(c in columns for c in wanted):  # otherwise dataset_from_frame names the missing one
-            dataset = dataset.select_columns(list(dict.fromkeys(wanted)))
+        wanted = dataset_columns(**columns)
+        if set(wanted) <= set(dataset.schema().names):  # otherwise dataset_from_frame names the missing one
+            dataset = dataset.select_columns(wanted)
         if limit is not None:
             dataset = dataset.limit(limit)
         frame = dataset.to_pandas()
@@ -84,5 +77,4 @@ def read_ray_dataset(
     except Exception as exc:  # pyarrow / Ray raise their own types for unreadable files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot read {source!r} with Ray Data: {first[:300]}") from None
-    return dataset_from_frame(frame, source=source, text_col=text_col, label_col=label_col, group_cols=group_cols,
-                              multi_label=multi_label)
+    return dataset_from_frame(frame, source=source, **columns)

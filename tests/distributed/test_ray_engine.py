@@ -37,7 +37,19 @@ def test_a_bad_ray_address_fails_with_one_line_before_ray_starts(tmp_path, tiny_
                              "--engine", "ray", "--ray-address", "127.0.0.1:9")
     assert code == 2 and not (tmp_path / "run").exists()
     assert err.startswith("auditkit: error: cannot reach a Ray cluster at '127.0.0.1:9'") and err.count("\n") == 1
+    assert "(then connect with --ray-address auto)" in err and err.rstrip().endswith("HOST:PORT as --ray-address")
     assert not import_ray().is_initialized()
+
+
+def test_an_address_that_is_not_one_names_the_parameter_in_python_and_the_flag_on_the_command_line(tmp_path,
+                                                                                                  tiny_model_dir, capsys):
+    from auditkit.distributed import connect
+
+    with pytest.raises(ConfigError, match=r"^address 'nowhere' names no Ray cluster; write auto"):
+        connect("nowhere")
+    code, _, err = run_cli(capsys, "audit", "--model", tiny_model_dir, "--data", ROOT_DATA, "--out", tmp_path / "run",
+                           "--engine", "ray", "--ray-address", "nowhere")
+    assert code == 2 and err.startswith("auditkit: error: --ray-address 'nowhere' names no Ray cluster; write auto")
 
 
 def test_without_ray_the_error_names_the_extra(monkeypatch):
