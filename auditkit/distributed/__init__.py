@@ -1,9 +1,9 @@
-"""Run prediction and probe scoring on Ray Data (``auditkit audit --engine ray``).
+"""Run prediction and probe scoring on a Ray cluster (``auditkit audit --engine ray``).
 
 Layer 2b: uses :mod:`auditkit.data` and :mod:`auditkit.models` only. The
 seam with the rest of auditkit is :class:`RayClassifier`, a
-:class:`~auditkit.models.TextClassifier` whose ``predict_proba`` runs on an
-actor pool of classifier replicas; the audit runner, the probe suite and the
+:class:`~auditkit.models.TextClassifier` whose ``predict_proba`` runs on a
+pool of classifier replicas (Ray actors); the audit runner, the probe suite and the
 attributions use it like any other classifier.
 """
 

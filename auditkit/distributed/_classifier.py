@@ -1,56 +1,49 @@
-"""A TextClassifier whose predictions run on a Ray Data actor pool of replicas."""
+"""A TextClassifier whose predictions run on a pool of Ray actors, each a replica of the model."""
 
 from __future__ import annotations
 
 import math
 import sys
 import numpy as np
-import pandas as pd
 
-from auditkit.distributed._cluster import import_ray, ordered_context
+from auditkit.distributed._cluster import import_ray
 from auditkit.errors import ModelError
 from auditkit.models import Predictions, TextClassifier, check_precision
 
-#: Rows per Ray block: each block goes to one replica, which sorts it by length and batches it.
+#: Rows per block: each block goes to one replica, which sorts it by length and batches it.
 ROWS_PER_BLOCK = 4096
-_TRUNCATED = "_n_truncated"
 
 
 class _Replica:
-    """One classifier replica in a Ray actor: the model is deserialised once, then scores blocks."""
+    """One classifier replica in a Ray actor: the model is deserialised once, then scores blocks of texts."""
 
-    def __init__(self, payload: list, *, device: str, threads: int, batch_size: int, precision: str):
-        import ray
+    def __init__(self, payload: tuple, *, device: str, threads: int, precision: str):
         import torch
 
-        model, tokenizer, max_length = ray.get(payload[0])
+        model, tokenizer, max_length = payload  # Ray resolves the object-store reference before the call
         if device == "cpu":
             torch.set_num_threads(threads)
         self.classifier = TextClassifier(model, tokenizer, device=torch.device(device), max_length=max_length,
                                          precision=precision)
-        self.batch_size = batch_size
 
-    def __call__(self, block: pd.DataFrame) -> pd.DataFrame:
-        predictions = self.classifier.predict_proba(block["text"].tolist(), batch_size=self.batch_size, progress=False)
-        out = pd.DataFrame({"row": block["row"].to_numpy()})
-        for k in range(predictions.probabilities.shape[1]):
-            out[f"p{k}"] = predictions.probabilities[:, k]
-        # the block's truncation count rides on its first row, so the driver can sum it
-        out[_TRUNCATED] = 0
-        out.loc[out.index[0], _TRUNCATED] = predictions.n_truncated
-        return out
+    def score(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, int]:
+        """Probabilities of ``texts`` (the local engine's length-sorted batches) and how many were truncated."""
+        predictions = self.classifier.predict_proba(texts, batch_size=batch_size, progress=False)
+        return predictions.probabilities, predictions.n_truncated
 
 
 class RayClassifier(TextClassifier):
     """A :class:`~auditkit.models.TextClassifier` that predicts on a Ray cluster.
 
     The driver keeps the model it was given (labels, fingerprint and
-    attributions use it); ``predict_proba`` sends the texts as a Ray dataset
-    through ``map_batches`` over an actor pool of replicas. Each replica
-    receives the weights once (through Ray's object store, so worker nodes
-    need no copy of the checkpoint) and runs the same length-sorted,
-    bucketed batching as the local engine on every block. Rows come back in
-    input order.
+    attributions use it); ``predict_proba`` splits the texts into blocks and
+    scores them on a pool of replica actors. The pool starts at the first
+    call and serves every later one (prediction, probe scoring, the
+    faithfulness of attributions), so each replica deserialises the weights
+    once per audit — they come through Ray's object store, so worker nodes
+    need no copy of the checkpoint. Each replica runs the same
+    length-sorted, bucketed batching as the local engine on every block.
+    Rows come back in input order.
 
     Parameters
     ----------
@@ -96,7 +89,7 @@ class RayClassifier(TextClassifier):
         self.rows_per_block = rows_per_block
         check_precision(precision, "cuda" if self.gpus_per_replica else "cpu")
         self.precision = precision
-        self._payload = None
+        self._pool = None
 
     @property
     def where(self) -> str:
@@ -104,44 +97,60 @@ class RayClassifier(TextClassifier):
         each = "1 GPU" if self.gpus_per_replica else f"{self.threads_per_replica} CPU thread(s)"
         return f"Ray: {self.replicas} replica(s), {each} each"
 
-    def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:
-        """``predict_proba`` on the Ray actor pool (same contract as the local one)."""
-        ray = import_ray()
-        k = len(self.labels)
-        if self._payload is None:  # the weights go to the object store once per classifier
-            self._payload = ray.put((self.model.to("cpu"), self.tokenizer, self.max_length))
+    def _actors(self) -> list:
+        """The replica actors, started at the first call."""
+        if self._pool is None:
+            ray = import_ray()
+            payload = ray.put((self.model.to("cpu"), self.tokenizer, self.max_length))
             self.model.to(self.device)
-        ordered_context()
-        show = sys.stderr.isatty() if progress is None else progress
-        n = len(texts)
-        n_blocks = max(min(n, self.replicas), math.ceil(n / self.rows_per_block))  # every replica gets work
-        bounds = np.linspace(0, n, n_blocks + 1).astype(int)
-        blocks = [pd.DataFrame({"row": np.arange(a, b), "text": texts[a:b]}) for a, b in zip(bounds[:-1], bounds[1:])]
-        scored = ray.data.from_pandas(blocks).map_batches(
-            _Replica,
-            fn_constructor_args=([self._payload],),
-            fn_constructor_kwargs={"device": "cuda" if self.gpus_per_replica else "cpu",
-                                   "threads": self.threads_per_replica, "batch_size": batch_size,
-                                   "precision": self.precision},
-            batch_size=None,
-            batch_format="pandas",
-            compute=ray.data.ActorPoolStrategy(size=self.replicas),
-            num_gpus=self.gpus_per_replica,
-            num_cpus=0 if self.gpus_per_replica else self.threads_per_replica,
-        )
+            replica = ray.remote(num_cpus=0 if self.gpus_per_replica else self.threads_per_replica,
+                                 num_gpus=self.gpus_per_replica, max_restarts=-1, max_task_retries=-1)(_Replica)
+            options = {"device": "cuda" if self.gpus_per_replica else "cpu", "threads": self.threads_per_replica,
+                       "precision": self.precision}
+            # the weights' reference is held for the pool's life, so a replica Ray restarts can load them again
+            self._pool = (payload, [replica.remote(payload, **options) for _ in range(self.replicas)])
+        return self._pool[1]
+
+    def close(self) -> None:
+        """Stop the replica actors (they also stop when this classifier is garbage-collected)."""
+        if self._pool is not None:
+            ray = import_ray()
+            for actor in self._pool[1]:
+                ray.kill(actor)
+            self._pool = None
+
+    def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:
+        """``predict_proba`` on the replica actors (same contract as the local one)."""
+        ray = import_ray()
+        from ray.util import ActorPool
+
+        n, k = len(texts), len(self.labels)
         out = np.empty((n, k), dtype=np.float32)
-        n_truncated = 0
+        if n == 0:
+            return Predictions(out, 0)
+        actors = self._actors()
+        n_blocks = max(min(n, len(actors)), math.ceil(n / self.rows_per_block))  # every replica gets work
+        bounds = np.linspace(0, n, n_blocks + 1).astype(int)
+        blocks = list(zip(bounds[:-1], bounds[1:]))
+        show = sys.stderr.isatty() if progress is None else progress
         bar = None
         if show:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=n, desc="predict (ray)", unit="row", leave=False)
-        for batch in scored.iter_batches(batch_size=None, batch_format="pandas"):
-            rows = batch["row"].to_numpy()
-            out[rows] = batch[[f"p{j}" for j in range(k)]].to_numpy(dtype=np.float32)
-            n_truncated += int(batch[_TRUNCATED].sum())
+        n_truncated = 0
+        try:
+            scored = ActorPool(actors).map(lambda actor, block: actor.score.remote(texts[block[0]:block[1]], batch_size),
+                                           blocks)
+            for (start, stop), (probabilities, truncated) in zip(blocks, scored):  # in block order
+                out[start:stop] = probabilities
+                n_truncated += truncated
+                if bar is not None:
+                    bar.update(stop - start)
+        except ray.exceptions.RayError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"a Ray replica failed while predicting: {first[:300]}") from None
+        finally:
             if bar is not None:
-                bar.update(len(rows))
-        if bar is not None:
-            bar.close()
+                bar.close()
         return Predictions(out, n_truncated)

@@ -129,3 +129,23 @@ def test_ray_engine_gives_the_same_run_as_the_local_engine(local_ray, tmp_path, 
             assert right[key] == pytest.approx(left[key], abs=1e-6), key
     probes_a, probes_b = (pd.read_parquet(tmp_path / name / "probes.parquet") for name in ("local", "ray"))
     assert (probes_a["predicted_label"] == probes_b["predicted_label"]).all()
+
+
+def test_one_pool_of_replicas_serves_every_call_of_an_audit(local_ray):
+    """Prediction, probe scoring and attributions call predict_proba in turn: the replicas load the model once."""
+    from auditkit.distributed import RayClassifier
+    from tiny_models import build_tiny_classifier
+
+    local = build_tiny_classifier()
+    texts = pd.read_csv(ROOT_DATA, dtype=str, keep_default_na=False)["text"].tolist()[:90]
+    remote = RayClassifier(local, replicas=2, rows_per_block=20)
+    first = remote.predict_proba(texts, batch_size=8, progress=False)
+    actors = [a._actor_id for a in remote._actors()]
+    second = remote.predict_proba(texts[:7], batch_size=8, progress=False)
+    assert [a._actor_id for a in remote._actors()] == actors and len(actors) == 2
+    expected = local.predict_proba(texts, batch_size=8, progress=False).probabilities
+    assert np.allclose(first.probabilities, expected, atol=1e-6, rtol=0)  # 5 blocks, back in input order
+    assert np.allclose(second.probabilities, expected[:7], atol=1e-6, rtol=0)
+    assert remote.predict_proba([], progress=False).probabilities.shape == (0, len(local.labels))
+    remote.close()
+    assert remote._pool is None
