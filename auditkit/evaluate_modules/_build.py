@@ -80,7 +80,7 @@ def make_metric(class_name: str, *, module: str, description: str, inputs: str, 
 
 
 def pair_metric(name: str, class_name: str, *, module: str, function: Callable, columns: tuple[str, str], dtype: type,
-                feature, description: str, inputs: str) -> type:
+                feature: datasets.Value, description: str, inputs: str) -> type:
     """The evaluate metric of a measure over counterfactual pairs (Garg et al. 2019).
 
     ``function`` gets the pairs as one array, the ``columns`` inputs (first and second member of each pair, as
