@@ -245,6 +245,15 @@ class Attributor:
             groups.append(current)
         return groups
 
+    def _captum_inputs(self, encoded, targets, group, *, baselines: bool = True):
+        """One group as Captum takes it: the padded token ids, and the keyword arguments every method passes
+        (the padded baselines unless ``baselines`` is False, each row's target, the attention mask)."""
+        ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
+        kwargs = {"target": [int(targets[i]) for i in group], "additional_forward_args": (mask,)}
+        if baselines:
+            kwargs["baselines"], _ = self.classifier.pad([encoded[i].baseline_ids for i in group])
+        return ids, kwargs
+
     def _probabilities(self, rows: list[list[int]]) -> np.ndarray:
         """Softmax probabilities for token id rows, batched by length, no gradients."""
         import torch

@@ -29,8 +29,8 @@ class InputXGradient(Attributor):
         lengths = [len(e.input_ids) for e in encoded]
         scores = [None] * len(encoded)
         for group in self._groups(range(len(encoded)), lengths, 1):
-            ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
-            attributions = method.attribute(ids, target=[int(targets[i]) for i in group], additional_forward_args=(mask,))
+            ids, inputs = self._captum_inputs(encoded, targets, group, baselines=False)
+            attributions = method.attribute(ids, **inputs)
             per_token = attributions.detach().sum(dim=-1).double().cpu().numpy()
             for row, i in enumerate(group):
                 scores[i] = self.classifier.unpad(per_token[row], lengths[i])

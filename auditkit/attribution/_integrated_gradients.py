@@ -95,14 +95,11 @@ class IntegratedGradients(Attributor):
         steps = self.n_steps
         while pending:
             for group in self._groups(pending, lengths, steps, self._rows_for_width):
-                ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
-                base, _ = self.classifier.pad([encoded[i].baseline_ids for i in group])
+                ids, inputs = self._captum_inputs(encoded, targets, group)
                 rows = self._rows_for_width(ids.shape[1])
                 attributions = lig.attribute(
                     ids,
-                    baselines=base,
-                    target=[int(targets[i]) for i in group],
-                    additional_forward_args=(mask,),
+                    **inputs,
                     n_steps=steps,
                     method=self.method,
                     internal_batch_size=max(len(group), min(rows, len(group) * steps)),

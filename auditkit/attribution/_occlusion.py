@@ -36,8 +36,7 @@ class WordOcclusion(Attributor):
         # Forward passes only: rows are cheaper than with a backward pass.
         rows_for_width = lambda width: 4 * self._rows_per_pass(width)  # noqa: E731
         for group in self._groups(range(len(encoded)), lengths, 1, rows_for_width):
-            ids, mask = self.classifier.pad([encoded[i].input_ids for i in group])
-            base, _ = self.classifier.pad([encoded[i].baseline_ids for i in group])
+            ids, inputs = self._captum_inputs(encoded, targets, group)
             # Feature 0: special tokens and padding, which the baseline keeps.
             features = torch.zeros_like(ids)
             for row, i in enumerate(group):
@@ -47,9 +46,7 @@ class WordOcclusion(Attributor):
             with torch.no_grad():
                 attributions = ablation.attribute(
                     ids,
-                    baselines=base,
-                    target=[int(targets[i]) for i in group],
-                    additional_forward_args=(mask,),
+                    **inputs,
                     feature_mask=features,
                     perturbations_per_eval=min(per_eval, max(n_words[i] for i in group) + 1),
                 )

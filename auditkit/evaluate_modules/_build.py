@@ -1,4 +1,4 @@
-"""What every auditkit evaluate module shares: citations, the metric class, the three bias AUCs.
+"""What every auditkit evaluate module shares: citations, the metric class, the pair measures, the three bias AUCs.
 
 Only the module scripts import this (they run inside ``evaluate.load``), so
 ``evaluate`` and ``datasets`` are imported here at the top.
@@ -10,6 +10,7 @@ from typing import Callable
 
 import datasets
 import evaluate
+import numpy as np
 
 from auditkit.metrics import bnsp_auc, bpsn_auc, subgroup_auc
 
@@ -76,6 +77,23 @@ def make_metric(class_name: str, *, module: str, description: str, inputs: str, 
 
     return type(class_name, (evaluate.Metric,),
                 {"__module__": module, "__doc__": description + inputs, "_info": _info, "_compute": _compute})
+
+
+def pair_metric(name: str, class_name: str, *, module: str, function: Callable, columns: tuple[str, str], dtype: type,
+                feature: datasets.Value, description: str, inputs: str) -> type:
+    """The evaluate metric of a measure over counterfactual pairs (Garg et al. 2019).
+
+    ``function`` gets the pairs as one array, the ``columns`` inputs (first and second member of each pair, as
+    ``dtype``) side by side; the module returns its value as ``name`` and the number of pairs as ``n_pairs``.
+    """
+    first, second = columns
+
+    def compute(**kwargs):
+        pairs = np.column_stack([np.asarray(kwargs[first], dtype=dtype), np.asarray(kwargs[second], dtype=dtype)])
+        return {name: function(pairs), "n_pairs": int(len(pairs))}
+
+    return make_metric(class_name, module=module, description=description, inputs=inputs,
+                       features={first: feature, second: feature}, source="garg2019", compute=compute)
 
 
 _AUCS = {

@@ -55,6 +55,8 @@ CHECK_DOCS = {
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")
 _REQUIRE = ("not_bias", "no_material_bias")
+#: Option kinds whose value is one of a few words.
+_CHOICES = {"on": _ON, "gap_on": _GAP_ON, "require": _REQUIRE}
 _GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0)}
 
 
@@ -125,17 +127,9 @@ def _validate(where, table, key, kind, value):
         if isinstance(value, bool) or not isinstance(value, int) or value < (100 if kind == "n_boot" else 0):
             raise ConfigError(bad + ("an integer ≥ 100" if kind == "n_boot" else "a non-negative integer"))
         return value
-    if kind == "on":
-        if value not in _ON:
-            raise ConfigError(bad + " or ".join(repr(v) for v in _ON))
-        return value
-    if kind == "gap_on":
-        if value not in _GAP_ON:
-            raise ConfigError(bad + " or ".join(repr(v) for v in _GAP_ON))
-        return value
-    if kind == "require":
-        if value not in _REQUIRE:
-            raise ConfigError(bad + " or ".join(repr(v) for v in _REQUIRE))
+    if kind in _CHOICES:
+        if value not in _CHOICES[kind]:
+            raise ConfigError(bad + " or ".join(repr(v) for v in _CHOICES[kind]))
         return value
     if kind == "bool":
         if not isinstance(value, bool):

@@ -108,15 +108,9 @@ def _limitations(run: Run, data: dict) -> list[str]:
         small = [g for g, v in groups.items() if isinstance(v, dict) and v.get("small")]
         if small:
             notes.append(f"Groups of {col!r} too small to trust: {', '.join(map(str, small))}.")
-    attributes = _probed_attributes(data)
-    if not attributes:
-        notes.append("Bias probes were not run: nothing is known about counterfactual gender or race bias.")
-    else:
-        for attr, entry in attributes.items():
-            if entry["verdict"] == "bias":
-                notes.append(f"The {attr} probe found bias: {entry['verdict_reason']} ({entry['gap_definition']}).")
-            elif entry["verdict"] == "inconclusive":
-                notes.append(f"The {attr} probe is inconclusive: {entry['verdict_reason']}.")
+    notes += _per_probed_attribute(
+        data, _verdict_note, not_run="Bias probes were not run: nothing is known about counterfactual gender or race bias.")
+    if _probed_attributes(data):
         notes.append("Probes use names and identity words as proxies for gender and race; they cover the lexicons' groups only "
                      "and cannot prove the absence of bias.")
     if data["attributions"] is None:
@@ -139,6 +133,33 @@ def _probed_attributes(data: dict) -> dict:
     return (data["bias"] or {}).get("attributes") or {}
 
 
+def _per_probed_attribute(data: dict, line, *, not_run: str) -> list[str]:
+    """``line(attribute, entry)`` for each probed attribute (None: nothing to say), or ``[not_run]`` without probes."""
+    attributes = _probed_attributes(data)
+    if not attributes:
+        return [not_run]
+    return [text for attr, entry in attributes.items() if (text := line(attr, entry)) is not None]
+
+
+def _verdict_note(attr: str, entry: dict) -> str | None:
+    """The limitation a bias or inconclusive verdict is."""
+    if entry["verdict"] == "bias":
+        return f"The {attr} probe found bias: {entry['verdict_reason']} ({entry['gap_definition']})."
+    if entry["verdict"] == "inconclusive":
+        return f"The {attr} probe is inconclusive: {entry['verdict_reason']}."
+    return None
+
+
+def _gap_highlight(attr: str, e: dict) -> str | None:
+    """An attribute's gap, interval, verdict and flip rate in one line; None without a gap."""
+    if e["gap"] is None:
+        return None
+    level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"
+    return (f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
+            f"{format_verdict(e['verdict'])}"
+            + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
+
+
 def _highlights(data: dict) -> list[str]:
     lines = []
     m = data["metrics"]
@@ -148,17 +169,7 @@ def _highlights(data: dict) -> list[str]:
             level = m["bootstrap"]["confidence_level"]
             ci = f" ({level:.0%} CI {fmt_num(e['ci_low'])}–{fmt_num(e['ci_high'])})" if e["ci_low"] is not None else ""
             lines.append(f"{METRIC_NAMES[name]}: {fmt_num(e['value'])}{ci}.")
-    attributes = _probed_attributes(data)
-    if not attributes:
-        lines.append("Bias: not measured (run audited without probes).")
-    else:
-        for attr, e in attributes.items():
-            if e["gap"] is None:
-                continue
-            level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"
-            lines.append(f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
-                         f"{format_verdict(e['verdict'])}"
-                         + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
+    lines += _per_probed_attribute(data, _gap_highlight, not_run="Bias: not measured (run audited without probes).")
     attr = data["attributions"]
     if attr is None:
         lines.append("Attributions: not measured.")

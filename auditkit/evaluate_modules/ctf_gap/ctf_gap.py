@@ -1,9 +1,8 @@
 """auditkit CTF gap as an ``evaluate`` metric (computed by auditkit.probes.counterfactual_token_fairness_gap)."""
 
 import datasets
-import numpy as np
 
-from auditkit.evaluate_modules._build import make_metric
+from auditkit.evaluate_modules._build import pair_metric
 from auditkit.probes import counterfactual_token_fairness_gap
 
 _DESCRIPTION = """
@@ -26,13 +25,8 @@ Examples:
 """
 
 
-def _compute(scores_a, scores_b):
-    pairs = np.column_stack([np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)])
-    return {"ctf_gap": counterfactual_token_fairness_gap(pairs), "n_pairs": int(len(pairs))}
-
-
-CtfGap = make_metric(
-    "CtfGap", module=__name__, description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION, source="garg2019",
-    features={"scores_a": datasets.Value("float64"), "scores_b": datasets.Value("float64")},
-    compute=_compute,
+CtfGap = pair_metric(
+    "ctf_gap", "CtfGap", module=__name__, function=counterfactual_token_fairness_gap,
+    columns=("scores_a", "scores_b"), dtype=float, feature=datasets.Value("float64"),
+    description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION,
 )

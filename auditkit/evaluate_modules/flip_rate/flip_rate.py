@@ -1,9 +1,8 @@
 """auditkit flip rate as an ``evaluate`` metric (computed by auditkit.probes.flip_rate)."""
 
 import datasets
-import numpy as np
 
-from auditkit.evaluate_modules._build import make_metric
+from auditkit.evaluate_modules._build import pair_metric
 from auditkit.probes import flip_rate
 
 _DESCRIPTION = """
@@ -25,13 +24,8 @@ Examples:
 """
 
 
-def _compute(predictions_a, predictions_b):
-    pairs = np.column_stack([np.asarray(predictions_a, dtype=object), np.asarray(predictions_b, dtype=object)])
-    return {"flip_rate": flip_rate(pairs), "n_pairs": int(len(pairs))}
-
-
-FlipRate = make_metric(
-    "FlipRate", module=__name__, description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION, source="garg2019",
-    features={"predictions_a": datasets.Value("string"), "predictions_b": datasets.Value("string")},
-    compute=_compute,
+FlipRate = pair_metric(
+    "flip_rate", "FlipRate", module=__name__, function=flip_rate,
+    columns=("predictions_a", "predictions_b"), dtype=object, feature=datasets.Value("string"),
+    description=_DESCRIPTION, inputs=_KWARGS_DESCRIPTION,
 )
