@@ -103,11 +103,11 @@ class RayClassifier(TextClassifier):
             ray = import_ray()
             payload = ray.put((self.model.to("cpu"), self.tokenizer, self.max_length))
             self.model.to(self.device)
+            # no restarts by Ray: a lost replica fails the call, and _predict starts a fresh pool once (see there)
             replica = ray.remote(num_cpus=0 if self.gpus_per_replica else self.threads_per_replica,
-                                 num_gpus=self.gpus_per_replica, max_restarts=-1, max_task_retries=-1)(_Replica)
+                                 num_gpus=self.gpus_per_replica, max_restarts=0)(_Replica)
             options = {"device": "cuda" if self.gpus_per_replica else "cpu", "threads": self.threads_per_replica,
                        "precision": self.precision}
-            # the weights' reference is held for the pool's life, so a replica Ray restarts can load them again
             self._pool = (payload, [replica.remote(payload, **options) for _ in range(self.replicas)])
         return self._pool[1]
 
@@ -120,37 +120,54 @@ class RayClassifier(TextClassifier):
             self._pool = None
 
     def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:
-        """``predict_proba`` on the replica actors (same contract as the local one)."""
-        ray = import_ray()
-        from ray.util import ActorPool
+        """``predict_proba`` on the replica actors (same contract as the local one).
 
-        n, k = len(texts), len(self.labels)
-        out = np.empty((n, k), dtype=np.float32)
+        A replica lost on the way (its node gone, killed for memory) fails the
+        pass; the pool is then started afresh and the pass run once more.
+        """
+        ray = import_ray()
+        n = len(texts)
         if n == 0:
-            return Predictions(out, 0)
-        actors = self._actors()
-        n_blocks = max(min(n, len(actors)), math.ceil(n / self.rows_per_block))  # every replica gets work
+            return Predictions(np.empty((0, len(self.labels)), dtype=np.float32), 0)
+        n_blocks = max(min(n, self.replicas), math.ceil(n / self.rows_per_block))  # every replica gets work
         bounds = np.linspace(0, n, n_blocks + 1).astype(int)
         blocks = list(zip(bounds[:-1], bounds[1:]))
         show = sys.stderr.isatty() if progress is None else progress
+        for attempt in (1, 2):
+            try:
+                return self._score(texts, blocks, batch_size=batch_size, show=show)
+            except ray.exceptions.RayActorError as exc:
+                self.close()
+                if attempt == 2:
+                    raise ModelError(f"a Ray replica was lost twice while predicting: {_first_line(exc)}") from None
+            except ray.exceptions.RayError as exc:
+                raise ModelError(f"a Ray replica failed while predicting: {_first_line(exc)}") from None
+
+    def _score(self, texts: list[str], blocks: list[tuple[int, int]], *, batch_size: int, show: bool) -> Predictions:
+        """One pass over ``blocks`` (row ranges of ``texts``), handed to the replicas as each becomes free."""
+        from ray.util import ActorPool
+
+        out = np.empty((len(texts), len(self.labels)), dtype=np.float32)
+        n_truncated = 0
         bar = None
         if show:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=n, desc="predict (ray)", unit="row", leave=False)
-        n_truncated = 0
+            bar = tqdm(total=len(texts), desc="predict (ray)", unit="row", leave=False)
         try:
-            scored = ActorPool(actors).map(lambda actor, block: actor.score.remote(texts[block[0]:block[1]], batch_size),
-                                           blocks)
+            scored = ActorPool(self._actors()).map(
+                lambda actor, block: actor.score.remote(texts[block[0]:block[1]], batch_size), blocks)
             for (start, stop), (probabilities, truncated) in zip(blocks, scored):  # in block order
                 out[start:stop] = probabilities
                 n_truncated += truncated
                 if bar is not None:
                     bar.update(stop - start)
-        except ray.exceptions.RayError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"a Ray replica failed while predicting: {first[:300]}") from None
         finally:
             if bar is not None:
                 bar.close()
         return Predictions(out, n_truncated)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__

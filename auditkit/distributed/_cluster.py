@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
 
 from auditkit.errors import ConfigError
@@ -43,6 +42,10 @@ def ordered_context(*, progress: bool = False):
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = progress
+    if not progress:  # off on purpose (auditkit shows its own): spare the user Ray's one-time note about it
+        from ray.util.debug import log_once
+
+        log_once("ray_data_progress_manager_disabled")
     return context
 
 
@@ -93,9 +96,6 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
     if ray.is_initialized():
         return dict(ray.cluster_resources())
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-    # Ray's C++ core logs notes at ERROR level that need no action (e.g. that an actor's constructor
-    # arguments live in the object store); a user's own RAY_BACKEND_LOG_LEVEL wins
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     try:
         if address is None:
             ray.init(num_cpus=num_cpus, **kwargs)

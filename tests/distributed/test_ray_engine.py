@@ -149,3 +149,20 @@ def test_one_pool_of_replicas_serves_every_call_of_an_audit(local_ray):
     assert remote.predict_proba([], progress=False).probabilities.shape == (0, len(local.labels))
     remote.close()
     assert remote._pool is None
+
+
+def test_a_lost_replica_is_replaced_and_the_pass_runs_again(local_ray):
+    from auditkit.distributed import RayClassifier
+    from tiny_models import build_tiny_classifier
+
+    local = build_tiny_classifier()
+    texts = ["my sister loved it", "my brother hated it", "fine"] * 10
+    remote = RayClassifier(local, replicas=2, rows_per_block=8)
+    remote.predict_proba(texts, progress=False)
+    lost = remote._actors()[0]
+    local_ray.kill(lost)  # as if its node went away
+    again = remote.predict_proba(texts, progress=False)
+    assert lost not in remote._actors()
+    expected = local.predict_proba(texts, progress=False).probabilities
+    assert np.allclose(again.probabilities, expected, atol=1e-6, rtol=0)
+    remote.close()
