@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
-from auditkit.cli._common import add_data_options, add_model_options, label_columns, say, show
+from auditkit.cli._common import add_data_options, add_model_options, add_output_options, label_columns, say, show
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
@@ -21,8 +21,7 @@ def add_parser(sub):
     p.add_argument("--model", required=True, help="model directory (e.g. one written by auditkit train) or a Hub id")
     add_data_options(p)
     add_model_options(p)
-    p.add_argument("--out", required=True, help="run directory to write (atomically)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing auditkit run at --out")
+    add_output_options(p, writes="run directory", replaces="an existing auditkit run")
     d = AuditOptions  # every default below is the options dataclass's own
     p.add_argument("--n-boot", type=int, default=d.n_boot,
                    help="bootstrap resamples for the metrics' confidence intervals (default %(default)s; 0 skips them)")
@@ -33,16 +32,17 @@ def add_parser(sub):
                    help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
                         "(the run is then replaced)")
     p.add_argument("--precision", choices=PRECISIONS, default="fp32",
-                   help="fp32 (default); int8: faster CPU path (int8 encoder layers but the feed-forward output); bf16/fp16: autocast on CUDA")
+                   help="fp32 (default); int8: faster CPU path (every encoder linear layer in int8, per-token activation "
+                        "scales); bf16/fp16: autocast on CUDA")
     engine = p.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "ray"), default="local",
-                        help="local: this process (default); ray: prediction and probe scoring on Ray Data "
+                        help="local: this process (default); ray: prediction and probe scoring on a Ray cluster "
                              "(needs the [distributed] extra)")
     engine.add_argument("--ray-address", default=None, metavar="ADDRESS",
                         help="Ray cluster to use with --engine ray: auto, HOST:PORT or ray://HOST:PORT "
                              "(default: start a local Ray on this machine)")
     engine.add_argument("--ray-replicas", type=int, default=None, metavar="N",
-                        help="classifier replicas in the Ray actor pool (default: one per GPU, else one per 4 CPUs)")
+                        help="classifier replicas (Ray actors) (default: one per GPU, else one per 4 CPUs)")
     ml = p.add_argument_group("multi-label models")
     ml.add_argument("--threshold", type=float, default=None, metavar="T",
                     help="decision threshold of every label of a multi-label model, inside (0, 1) (default 0.5)")

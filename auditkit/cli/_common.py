@@ -37,6 +37,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-length", type=int, default=None, help="truncate inputs to N tokens (default: the model's limit)")
 
 
+def add_output_options(parser: argparse.ArgumentParser, *, writes: str, replaces: str) -> None:
+    """--out (the directory written, atomically) and --overwrite."""
+    parser.add_argument("--out", required=True, help=f"{writes} to write (atomically: a failed command leaves nothing)")
+    parser.add_argument("--overwrite", action="store_true", help=f"replace {replaces} at --out")
+
+
 def say(message: str) -> None:
     """Progress and notes for a person: stderr, so stdout stays parseable; run/data strings made printable."""
     print(printable(message, keep_newlines=True), file=sys.stderr, flush=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditkit.cli._common import add_data_options, label_columns, say, show
+from auditkit.cli._common import add_data_options, add_output_options, label_columns, say, show
 from auditkit.data import load_dataset
 from auditkit.training import AUGMENTATIONS, TrainingConfig, fine_tune
 
@@ -15,21 +15,25 @@ def add_parser(sub):
         "and save a standard Hugging Face model directory plus training.json.",
     )
     add_data_options(p)
-    p.add_argument("--base", default="minilm", help="backbone: 'minilm' (embedded), a local directory or a Hub id")
-    p.add_argument("--out", required=True, help="model directory to write")
-    p.add_argument("--overwrite", action="store_true", help="replace a model directory written earlier by auditkit train")
-    p.add_argument("--epochs", type=float, default=3.0)
-    p.add_argument("--learning-rate", type=float, default=5e-5)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--max-length", type=int, default=128)
-    p.add_argument("--val-fraction", type=float, default=0.1, help="share of the data held out for validation (default 0.1)")
-    p.add_argument("--seed", type=int, default=42)
+    add_output_options(p, writes="model directory", replaces="a model directory written earlier by auditkit train")
+    d = TrainingConfig  # every default below is the config dataclass's own
+    p.add_argument("--base", default=d.base, help="backbone: 'minilm' (embedded), a local directory or a Hub id "
+                                                  "(default %(default)s)")
+    p.add_argument("--epochs", type=float, default=d.epochs, help="passes over the training data (default %(default)s)")
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate,
+                   help="peak AdamW learning rate, after a linear warm-up (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="training batch size (default %(default)s)")
+    p.add_argument("--max-length", type=int, default=d.max_length, help="truncate texts to N tokens (default %(default)s)")
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction,
+                   help="share of the data held out for validation (default %(default)s)")
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help="seed of the validation split, the new head and the data order (default %(default)s)")
     p.add_argument("--label-names", default=None,
                    help="comma-separated class names in id order, e.g. negative,positive (default: the labels in the data)")
     p.add_argument("--multi-label", action="store_true",
                    help="train a multi-label classifier (a sigmoid per label, binary cross-entropy): labels from one 0/1 "
                         "--label-col per label (repeat it) or one column of label lists ('toxic|insult', empty for none)")
-    p.add_argument("--augment", choices=AUGMENTATIONS, default="none",
+    p.add_argument("--augment", choices=AUGMENTATIONS, default=d.augment,
                    help="counterfactual: add gender- and name-swapped copies of training texts that mention identity")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub to run (off by default)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when present)")
