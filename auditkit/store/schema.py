@@ -228,32 +228,10 @@ class SwapSummary(TypedDict):
     lowercase_corpus: Annotated[bool, "names matched in lower case (an all-lower-case corpus)"]
 
 
-class PairTest(TypedDict):
-    gap: float | None
-    ci_low: float | None
-    ci_high: float | None
-    se: float | None
-    df: float | None
-    p_value: float | None
-    p_value_equivalence: float | None
-    n_rows: int
-    n_templates: int
-    n_pairs: int
-    p_value_holm: float | None
-    verdict: Literal["bias", "no_material_bias", "inconclusive"]
-    verdict_reason: str
-
-
-class BiasScope(TypedDict):
-    groups: Annotated[list[str], "the attribute's groups, lexicon order"]
-    gap_groups: Annotated[list[str], "gap = mean score of the first minus the second"]
-    gap_definition: Annotated[str, "the gap in words, e.g. 'female - male'"]
-    group_means: Annotated[dict[str, float | None], "mean target probability per group"]
-    families_combined: Annotated[list[str], "families whose gaps are averaged (equal weights) into this one"]
+class GapTest(TypedDict):
     gap: float | None
     ci_low: Annotated[float | None, "pigeonhole bootstrap bound (rows and templates resampled)"]
     ci_high: float | None
-    ci_level: Annotated[float, "confidence level of ci_low/ci_high (1 - alpha)"]
     se: Annotated[float | None, "standard error of the gap (crossed random effects)"]
     df: Annotated[float | None, "Satterthwaite degrees of freedom"]
     p_value: Annotated[float | None, "crossed t-test; null when untestable"]
@@ -264,6 +242,19 @@ class BiasScope(TypedDict):
     n_pairs: Annotated[int, "matched sets scored"]
     n_rows: Annotated[int | None, "lexicon rows (the unit resampled); null in runs migrated from schema 1"]
     n_templates: Annotated[int | None, "templates; null in runs migrated from schema 1"]
+
+
+class PairTest(GapTest):
+    """One pair of groups of an attribute with three or more groups."""
+
+
+class BiasScope(GapTest):
+    groups: Annotated[list[str], "the attribute's groups, lexicon order"]
+    gap_groups: Annotated[list[str], "gap = mean score of the first minus the second"]
+    gap_definition: Annotated[str, "the gap in words, e.g. 'female - male'"]
+    group_means: Annotated[dict[str, float | None], "mean target probability per group"]
+    families_combined: Annotated[list[str], "families whose gaps are averaged (equal weights) into this one"]
+    ci_level: Annotated[float, "confidence level of ci_low/ci_high (1 - alpha)"]
     flip_rate: Annotated[float | None, "share of matched sets whose predicted label changes"]
     ctf_gap: Annotated[float | None, "mean |f(x) - f(x')| (Garg et al. 2019)"]
     placebo_flip_rate: Annotated[float | None, "the same for swaps within one group"]
