@@ -103,6 +103,8 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if address == "auto" and "Could not find any running Ray instance" in first:
+            first = "no Ray runs on this machine"  # Ray's own wording names its CLI's flags, not auditkit's
         where = f"at {address!r}" if address else "on this machine"
         raise ConfigError(f"cannot connect to a Ray cluster {where} ({first}); {fix}", parameter="address") from None
     return dict(ray.cluster_resources())

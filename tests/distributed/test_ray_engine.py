@@ -41,6 +41,15 @@ def test_a_bad_ray_address_fails_with_one_line_before_ray_starts(tmp_path, tiny_
     assert not import_ray().is_initialized()
 
 
+def test_auto_without_a_running_ray_says_so_in_auditkit_terms(tmp_path, tiny_model_dir, capsys):
+    code, _, err = run_cli(capsys, "audit", "--model", tiny_model_dir, "--data", ROOT_DATA, "--out", tmp_path / "run",
+                           "--engine", "ray", "--ray-address", "auto")
+    assert code == 2 and not (tmp_path / "run").exists() and err.count("\n") == 1
+    assert err.startswith("auditkit: error: cannot connect to a Ray cluster at 'auto' (no Ray runs on this machine); "
+                          "start one with `ray start --head`")
+    assert not import_ray().is_initialized()
+
+
 def test_an_address_that_is_not_one_names_the_parameter_in_python_and_the_flag_on_the_command_line(tmp_path,
                                                                                                   tiny_model_dir, capsys):
     from auditkit.distributed import connect
