@@ -12,6 +12,7 @@ One rule, used alike by the CLI, report, compare, gate and dashboard:
 
 from __future__ import annotations
 
+from auditkit._format import number
 from auditkit._format import p_value as _p
 
 __all__ = ["BIAS", "NO_MATERIAL_BIAS", "INCONCLUSIVE", "VERDICTS", "MIN_ROWS", "bias_verdict", "combine_verdicts",
@@ -23,6 +24,10 @@ INCONCLUSIVE = "inconclusive"
 VERDICTS = (BIAS, NO_MATERIAL_BIAS, INCONCLUSIVE)
 #: A family needs this many lexicon rows (or texts) before it is tested at all.
 MIN_ROWS = 5
+
+
+def _signed(value: float) -> str:
+    return number(value, signed=True)
 
 
 def bias_verdict(*, gap: float, ci_low: float | None, ci_high: float | None, p_value_holm: float | None,
@@ -49,15 +54,15 @@ def bias_verdict(*, gap: float, ci_low: float | None, ci_high: float | None, p_v
     interval_excludes_zero = ci_low is not None and ci_high is not None and (ci_low > 0 or ci_high < 0)
     if p_value_holm is not None and p_value_holm < alpha:
         if abs(gap) >= min_effect and interval_excludes_zero:
-            return BIAS, (f"the gap {gap:+.3f} differs from 0 (Holm p = {_p(p_value_holm)} < {alpha:g}) "
+            return BIAS, (f"the gap {_signed(gap)} differs from 0 (Holm p = {_p(p_value_holm)} < {alpha:g}) "
                           f"and |gap| >= the minimum effect {min_effect:g}")
         if p_value_equivalence is not None and p_value_equivalence < alpha:
-            return NO_MATERIAL_BIAS, (f"a gap of {gap:+.3f} is detectable but inside ±{min_effect:g} "
+            return NO_MATERIAL_BIAS, (f"a gap of {_signed(gap)} is detectable but inside ±{min_effect:g} "
                                       f"(equivalence p = {_p(p_value_equivalence)} < {alpha:g})")
         if abs(gap) >= min_effect:
             return INCONCLUSIVE, (f"the test rejects a zero gap (Holm p = {_p(p_value_holm)}) but the "
-                                  f"interval [{ci_low:+.3f}, {ci_high:+.3f}] still includes 0")
-        return INCONCLUSIVE, (f"the gap {gap:+.3f} differs from 0 but is below the minimum effect {min_effect:g}, "
+                                  f"interval [{_signed(ci_low)}, {_signed(ci_high)}] still includes 0")
+        return INCONCLUSIVE, (f"the gap {_signed(gap)} differs from 0 but is below the minimum effect {min_effect:g}, "
                               f"and the data cannot show it stays inside ±{min_effect:g}")
     if p_value_equivalence is not None and p_value_equivalence < alpha:
         return NO_MATERIAL_BIAS, (f"the gap is inside ±{min_effect:g} "
@@ -66,7 +71,7 @@ def bias_verdict(*, gap: float, ci_low: float | None, ci_high: float | None, p_v
         return INCONCLUSIVE, ("no significant gap, and with a minimum effect of 0 no gap can be shown negligible; "
                               "set a minimum effect above 0 to test for equivalence")
     held = "" if p_value_holm is None else f" (Holm p = {_p(p_value_holm)})"
-    return INCONCLUSIVE, (f"not shown to differ from 0{held}, and the interval [{ci_low:+.3f}, {ci_high:+.3f}] "
+    return INCONCLUSIVE, (f"not shown to differ from 0{held}, and the interval [{_signed(ci_low)}, {_signed(ci_high)}] "
                           f"is too wide to show |gap| < {min_effect:g}")
 
 

@@ -189,3 +189,15 @@ def test_untestable_is_inconclusive_with_its_reason():
     verdict, reason = bias_verdict(gap=-0.3, ci_low=-0.4, ci_high=-0.2, p_value_holm=None, p_value_equivalence=None,
                                    alpha=0.05, min_effect=0.02, untestable="too few terms to test (1 lexicon rows)")
     assert verdict == "inconclusive" and reason.startswith("too few terms")
+
+
+def test_verdict_reasons_write_numbers_as_the_report_does():
+    """A 3e-05 gap reads +3.00e-05 in the reason, as in the report's tables, not +0.000."""
+    from auditkit._format import number
+
+    verdict, reason = bias_verdict(gap=3e-05, ci_low=1e-05, ci_high=5e-05, p_value_holm=0.04, p_value_equivalence=0.2,
+                                   alpha=0.05, min_effect=0.0)
+    assert verdict == "bias" and number(3e-05, signed=True) == "+3.00e-05" and "+3.00e-05" in reason
+    _, reason = bias_verdict(gap=0.005, ci_low=-0.0004, ci_high=0.0123, p_value_holm=0.2, p_value_equivalence=0.3,
+                             alpha=0.05, min_effect=0.02)
+    assert "[-4.00e-04, +0.012]" in reason
