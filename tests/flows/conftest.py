@@ -49,3 +49,26 @@ def tiny_base(tmp_path_factory):
     clf.model.save_pretrained(base)
     clf.tokenizer.save_pretrained(base)
     return base
+
+
+@pytest.fixture(scope="module")
+def trained_and_audited(tmp_path_factory, tiny_base):
+    """``trained_and_audited(name, train_args, audit_args)`` -> the folder holding ``models/<name>`` and ``runs/{a,b}``.
+
+    The tiny base is fine-tuned for one epoch on 160 texts, then audited twice on 100 texts: run a as is, run b
+    reading only the first 8 tokens of each text (the same data, so the two runs pair in compare).
+    """
+    from auditkit.cli import main
+
+    def build(name: str, train_args: tuple, audit_args: tuple) -> Path:
+        root = tmp_path_factory.mktemp(name)
+        model = root / "models" / name
+        assert main([str(a) for a in ("train", *train_args, "--base", tiny_base, "--epochs", "1", "--batch-size", "16",
+                                      "--limit", "160", "--learning-rate", "1e-3", "--out", model)]) == 0
+        for run, extra in (("a", ()), ("b", ("--max-length", "8"))):
+            assert main([str(a) for a in ("audit", "--model", model, *audit_args, "--limit", "100", "--n-boot", "100",
+                                          "--probes", "gender", "--attributions", "2", *extra,
+                                          "--out", root / "runs" / run)]) == 0
+        return root
+
+    return build

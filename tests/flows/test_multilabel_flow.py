@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support, roc_auc_score
 
-from auditkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "sample_data" / "toxicity" / "toxicity_train.csv"
@@ -19,20 +18,13 @@ LABELS = ["toxic", "insult", "threat", "identity_attack"]
 
 
 @pytest.fixture(scope="module")
-def flow(tmp_path_factory, tiny_base):
-    root = tmp_path_factory.mktemp("toxicity")
-    model = root / "models" / "toxicity"
+def flow(trained_and_audited, tmp_path_factory):
     columns = [a for name in LABELS for a in ("--label-col", name)]  # 0/1 columns: the model's labels in column order
-    assert main([str(a) for a in ("train", "--data", TRAIN, *columns, "--multi-label", "--base", tiny_base, "--epochs", "1",
-                                  "--batch-size", "16", "--limit", "160", "--learning-rate", "1e-3", "--out", model)]) == 0
-    (root / "thresholds.json").write_text(json.dumps({"threat": 0.4}))
-    # run b: the same model reading only the first 8 tokens, on the same data (so the runs pair)
-    for name, extra in (("a", ()), ("b", ("--max-length", "8"))):
-        assert main([str(a) for a in ("audit", "--model", model, "--data", TEST, "--label-col", "labels", "--group-col", "identity",
-                                      "--threshold-file", root / "thresholds.json", "--limit", "100", "--n-boot", "100",
-                                      "--probes", "gender", "--probe-n-boot", "200", "--attributions", "2", *extra,
-                                      "--out", root / "runs" / name)]) == 0
-    return root
+    thresholds = tmp_path_factory.mktemp("thresholds") / "thresholds.json"
+    thresholds.write_text(json.dumps({"threat": 0.4}))
+    return trained_and_audited("toxicity", ("--data", TRAIN, *columns, "--multi-label"),
+                               ("--data", TEST, "--label-col", "labels", "--group-col", "identity",
+                                "--threshold-file", thresholds, "--probe-n-boot", "200"))
 
 
 def test_training_writes_a_multi_label_checkpoint(flow):
