@@ -457,6 +457,13 @@ def label_lists(sb, *rows: str) -> Path:
     return sb.write("lists.csv", "text,labels\n" + "".join(f"food {i},{r}\n" for i, r in enumerate(rows)))
 
 
+def audit_threshold_file(sb, name: str, content: str):
+    """Audit a multi-label model on label lists with a threshold file ``name`` holding ``content``."""
+    thresholds = sb.write(name, content)
+    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
 @case("--threshold must be between 0 and 1 (exclusive), got 1.5")
 def c_multi_label_threshold_above_one(sb):
     return audit(sb, "--label-col", "labels", "--threshold", "1.5", model=multi_label_model(sb), data=label_lists(sb, "positive|negative", ""))
@@ -469,23 +476,17 @@ def c_multi_label_threshold_zero(sb):
 
 @case("the threshold of 'positive' in")
 def c_multi_label_threshold_file_value_outside(sb):
-    thresholds = sb.write("t.json", '{"positive": -0.2}')
-    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
-                 data=label_lists(sb, "positive", ""))
+    return audit_threshold_file(sb, "t.json", '{"positive": -0.2}')
 
 
 @case("names label(s) the model lacks: 'toxic'; its labels are 'negative', 'positive'")
 def c_multi_label_threshold_file_unknown_label(sb):
-    thresholds = sb.write("t.toml", "toxic = 0.4\npositive = 0.3\n")
-    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
-                 data=label_lists(sb, "positive", ""))
+    return audit_threshold_file(sb, "t.toml", "toxic = 0.4\npositive = 0.3\n")
 
 
 @case("is not valid TOML")
 def c_multi_label_threshold_file_bad_toml(sb):
-    thresholds = sb.write("t.toml", "positive = = 0.3\n")
-    return audit(sb, "--label-col", "labels", "--threshold-file", thresholds, model=multi_label_model(sb),
-                 data=label_lists(sb, "positive", ""))
+    return audit_threshold_file(sb, "t.toml", "positive = = 0.3\n")
 
 
 @case("the model does not know label(s) 'spam'; its labels are 'negative', 'positive'")
