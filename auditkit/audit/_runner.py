@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
@@ -159,7 +160,11 @@ def run_audit(
     label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
     if multi_label:
         thresholds = check_thresholds(labels, [DEFAULT_THRESHOLD] * len(labels) if thresholds is None else thresholds)
-        y_true = map_label_sets(dataset.labels if label_sets else [(str(v),) for v in dataset.labels], labels)
+        if not label_sets:
+            raise ConfigError(f"{classifier.name!r} is a multi-label classifier but the dataset holds one label per "
+                              "example; load it with multi_label=True (label_col: one 0/1 column per label, or one "
+                              "column of label lists)", parameter="multi_label")
+        y_true = map_label_sets(dataset.labels, labels)
     else:
         if thresholds is not None:
             raise ConfigError(f"decision thresholds apply to multi-label models; {classifier.name!r} is single-label "
@@ -299,7 +304,8 @@ def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> di
     for column, entry in by_column.items():
         dpd, ci = entry["demographic_parity_difference"], entry["intervals"]["demographic_parity_difference"]
         shown = "undefined (fewer than two groups to compare)" if dpd is None else (
-            f"{dpd:.4f}" + (f" [{ci['ci_low']:.4f}, {ci['ci_high']:.4f}]" if ci["ci_low"] is not None else ""))
+            number(dpd, digits=4) + (f" [{number(ci['ci_low'], digits=4)}, {number(ci['ci_high'], digits=4)}]"
+                                     if ci["ci_low"] is not None else ""))
         left_out = entry["excluded_groups"]["demographic_parity_difference"]
         log(f"fairness by {column}: demographic parity difference of {labels[target]!r} {shown}"
             + (f"; left out: {', '.join(left_out)}" if left_out else ""))
@@ -332,7 +338,8 @@ def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
         if entry.get("gap") is not None:
             level = f"{entry['ci_level']:.0%}"
             on = f" on {entry['headline_class']!r} ({entry['headline_reason']})" if "headline_class" in entry else ""
-            log(f"  {attribute}{on}: gap {entry['gap']:+.4f} ({level} CI [{entry['ci_low']:+.4f}, {entry['ci_high']:+.4f}]): "
+            gap, low, high = (number(entry[k], digits=4, signed=True) for k in ("gap", "ci_low", "ci_high"))
+            log(f"  {attribute}{on}: gap {gap} ({level} CI [{low}, {high}]): "
                 f"{entry['verdict'].replace('_', ' ')} — {entry['verdict_reason']}")
     return bias, report.table
 

@@ -317,14 +317,20 @@ def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, n_boot: int, s
     rows = []
     for attr, entry in other_attrs.items():
         base = ref_attrs.get(attr)
-        # per-class runs: compare the same class (the reference's headline); the stored probe
-        # sentences only pair when both runs scored that class
-        cls = None if base is None else base.get("headline_class")
-        same_class = cls is None or entry.get("headline_class") == cls
-        if not same_class and cls in S.bias_classes(other):
+        # Compare the gaps of one class: the one the reference scored (its headline class, or its target label).
+        # The stored probe sentences pair only when both runs scored that class.
+        cls = None if base is None else S.scored_class(ref, attr)
+        per_class = "headline_class" in entry or (base is not None and "headline_class" in base)
+        same_class = cls is None or S.scored_class(other, attr) == cls
+        comparable = same_class or cls in S.bias_classes(other)
+        if not same_class and comparable:
             entry = S.bias_classes(other)[cls][attr]
-        row = _bias_row(attr, name, entry, cls=cls)
-        if base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
+        shown = cls if per_class else None  # the class is named when either run probed every class
+        row = _bias_row(attr, name, entry, cls=shown)
+        if not comparable:
+            row["diff_method"] = (f"not compared: {ref_name} scored {cls!r}, {name} scored "
+                                  f"{S.scored_class(other, attr)!r} and has no gap for {cls!r}")
+        elif base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
             ga = S.finite(base.get("gap"))
             row["diff"] = row["gap"] - ga
             row["abs_diff"] = abs(row["gap"]) - abs(ga)
@@ -341,7 +347,7 @@ def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, n_boot: int, s
                 row["diff_significant"] = bool(change["abs_diff_ci_low"] > 0 or change["abs_diff_ci_high"] < 0)
             else:
                 row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
-            summary.append(_bias_sentence(attr if cls is None else f"{attr} (on {cls})", name, ref_name, ga, row))
+            summary.append(_bias_sentence(attr if shown is None else f"{attr} (on {shown})", name, ref_name, ga, row))
         rows.append(row)
     for attr in ref_attrs:
         if attr not in other_attrs:

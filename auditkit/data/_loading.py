@@ -462,8 +462,9 @@ def _label_sets(frame: pd.DataFrame, label_cols: Sequence[str], source: str) -> 
         bad = [i + 1 for i, v in enumerate(cells) if v not in _TRUE | _FALSE]
         if bad:
             raise DataError(
-                f"label column {col!r} of {source!r} must hold 0 or 1, got {frame[col].iloc[bad[0] - 1]!r} at data row(s) "
-                f"{_row_list(bad)}; give one 0/1 column per label, or one column of label lists as a single --label-col"
+                f"label column {col!r} of {source!r} must hold 0 or 1, got {str(frame[col].iloc[bad[0] - 1])!r} at data "
+                f"row(s) {_row_list(bad)}; give one 0/1 column per label, or one column of label lists as a single label_col",
+                parameter="label_col",
             )
         present[:, k] = [v in _TRUE for v in cells]
     return [tuple(c for c, on in zip(label_cols, row) if on) for row in present]

@@ -273,7 +273,7 @@ def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[Gat
 
 def _check_max_flip_rate(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
     out = []
-    for attr, entry in _attributes(run, opts, name).items():
+    for attr, entry in _scoped(run, opts, name).items():  # per class / label in per-class and multi-label runs
         fr = entry["flip_rate"]
         if fr is None:
             raise RunStoreError(f"run {run.name!r} bias.{attr} has no flip_rate (no complete pairs), which policy check {name!r} needs")

@@ -31,7 +31,8 @@ def multilabel_scores(y_true, y_pred) -> dict[str, float]:
         "subset_accuracy": float(accuracy_score(y_true, y_pred)),
         "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
         "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
-        "samples_f1": float(f1_score(y_true, y_pred, average="samples", zero_division=0)),
+        # a text with no true label and none predicted is right, not 0 (most texts of toxicity data carry no label)
+        "samples_f1": float(f1_score(y_true, y_pred, average="samples", zero_division=1.0)),
         "hamming_loss": float(hamming_loss(y_true, y_pred)),
     }
 

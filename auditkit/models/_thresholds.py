@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -25,11 +25,21 @@ def _check(value, where: str, *, parameter: str | None = None) -> float:
     return t
 
 
-def check_thresholds(labels: Sequence[str], thresholds: Sequence[float]) -> np.ndarray:
-    """``thresholds`` as an array, one per label, each inside (0, 1); else a one-line :class:`ConfigError`."""
-    out = np.asarray(thresholds, dtype=float).ravel()
+def check_thresholds(labels: Sequence[str], thresholds: Sequence[float] | Mapping[str, float]) -> np.ndarray:
+    """``thresholds`` as an array, one per label, each inside (0, 1); else a one-line :class:`ConfigError`.
+
+    ``thresholds`` is one number per label in id order, or a mapping of label name to threshold (labels it
+    does not name keep the default, 0.5).
+    """
+    if isinstance(thresholds, Mapping):
+        return _set_by_name(labels, thresholds, np.full(len(labels), DEFAULT_THRESHOLD), "thresholds")
+    try:
+        out = np.asarray(thresholds, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ConfigError("thresholds must be numbers, one per label in the model's order, or a mapping of label name "
+                          "to threshold", parameter="thresholds") from None
     if len(out) != len(labels):
-        raise ConfigError(f"{len(out)} thresholds for {len(labels)} labels; give one per label")
+        raise ConfigError(f"{len(out)} thresholds for {len(labels)} labels; give one per label", parameter="thresholds")
     for name, value in zip(labels, out):
         _check(float(value), f"the threshold of {str(name)!r}")
     return out
@@ -86,13 +96,18 @@ def resolve_thresholds(
     if not isinstance(given, dict) or not given:
         raise ConfigError(f"threshold file {path!r} must hold a {kind} {'table' if toml else 'object'} of label name to threshold, "
                           f"e.g. {example}")
+    return _set_by_name(labels, given, out, f"threshold file {path!r}", where=f" in {path!r}")
+
+
+def _set_by_name(labels: Sequence[str], given: Mapping, out: np.ndarray, source: str, *, where: str = "") -> np.ndarray:
+    """``out`` with the thresholds ``given`` by label name (case-insensitive) set; a name the model lacks is refused."""
     index = {str(name).strip().lower(): k for k, name in enumerate(labels)}
     unknown = [str(name) for name in given if str(name).strip().lower() not in index]
     if unknown:
         raise ConfigError(
-            f"threshold file {path!r} names label(s) the model lacks: {', '.join(repr(u) for u in unknown[:8])}; "
+            f"{source} names label(s) the model lacks: {', '.join(repr(u) for u in unknown[:8])}; "
             f"its labels are {', '.join(repr(str(n)) for n in labels)}"
         )
     for name, value in given.items():
-        out[index[str(name).strip().lower()]] = _check(value, f"the threshold of {str(name)!r} in {path!r}")
+        out[index[str(name).strip().lower()]] = _check(value, f"the threshold of {str(name)!r}{where}")
     return out

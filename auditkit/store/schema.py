@@ -191,7 +191,7 @@ class MultiLabelMetrics(TypedDict):
     subset_accuracy: Annotated[Interval, "share of examples whose whole label set is predicted exactly"]
     micro_f1: Interval
     macro_f1: Annotated[Interval, "unweighted mean of the per-label F1"]
-    samples_f1: Annotated[Interval, "mean over examples of the F1 of their label sets"]
+    samples_f1: Annotated[Interval, "mean over examples of the F1 of their label sets (1 for an example with no true and no predicted label)"]
     hamming_loss: Annotated[Interval, "share of wrong label decisions (lower is better)"]
     per_label: Annotated[dict[str, LabelScores], "by label name, every model label"]
     bootstrap: Bootstrap

@@ -94,6 +94,15 @@ def bias_classes(run: Run | dict) -> dict[str, dict[str, dict]]:
     return {} if bias is None else bias.get("classes", {})
 
 
+def scored_class(run: Run | dict, attribute: str) -> str | None:
+    """The class whose probability the run's probe sentences of ``attribute`` hold (probes.parquet ``score``).
+
+    A per-class run's headline class of that attribute, else the run's one target label.
+    """
+    bias = section(run, "bias") or {}
+    return bias.get(attribute, {}).get("headline_class") or bias.get("target_label")
+
+
 def class_bias_rows(run: Run | dict) -> list[dict]:
     """One row per class x attribute of a per-class run: the verdict and the numbers it rests on."""
     return [

@@ -55,7 +55,7 @@ def test_every_stored_metric_equals_scikit_learn_on_the_stored_predictions(runs)
         np.testing.assert_array_equal(y, truth[LABELS].to_numpy())
         assert m["subset_accuracy"]["value"] == pytest.approx(accuracy_score(y, d))
         for avg in ("micro", "macro", "samples"):
-            assert m[f"{avg}_f1"]["value"] == pytest.approx(f1_score(y, d, average=avg, zero_division=0))
+            assert m[f"{avg}_f1"]["value"] == pytest.approx(f1_score(y, d, average=avg, zero_division=1.0 if avg == "samples" else 0))
         assert m["hamming_loss"]["value"] == pytest.approx(hamming_loss(y, d))
         assert preds["exact_match"].mean() == pytest.approx(accuracy_score(y, d))
         prec, rec, f1, sup = precision_recall_fscore_support(y, d, average=None, zero_division=0)
@@ -112,3 +112,20 @@ def test_bias_aucs_per_label_and_identity_equal_their_published_definitions(runs
     assert checked > 0
     report = main(["report", str(runs / "columns"), "--format", "md", "--out", str(runs / "columns.md")])
     assert report == 0 and "Bias AUCs by identity" in (runs / "columns.md").read_text()
+
+
+def test_python_callers_get_one_line_errors_for_thresholds_and_single_label_data():
+    from auditkit import TextDataset, run_audit
+    from auditkit.errors import ConfigError
+    from auditkit.models import check_thresholds
+    from tiny_models import build_tiny_classifier
+
+    assert check_thresholds(LABELS, {LABELS[1]: 0.3}).tolist() == [0.3 if k == 1 else 0.5 for k in range(len(LABELS))]
+    with pytest.raises(ConfigError, match="thresholds must be numbers, one per label"):
+        check_thresholds(LABELS, ["high"] * len(LABELS))
+    with pytest.raises(ConfigError, match="names label\\(s\\) the model lacks: 'spam'"):
+        check_thresholds(LABELS, {"spam": 0.3})
+    clf = build_tiny_classifier(LABELS, multi_label=True, layers=1)
+    single = TextDataset(texts=["a", "b"], labels=[LABELS[0], LABELS[1]], source="memory")
+    with pytest.raises(ConfigError, match="load it with multi_label=True"):
+        run_audit(clf, single)

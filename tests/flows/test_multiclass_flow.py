@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
 
 from auditkit import load_classifier
+from auditkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "sample_data" / "emotion" / "emotion_train.csv"
@@ -89,3 +90,28 @@ def test_dashboard_class_picker(flow, app_page):
     for page in ("app_pages/model.py", "app_pages/compare.py", "app_pages/overview.py"):
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
+
+
+def test_compare_pairs_the_gaps_of_one_class_only(flow, tmp_path):
+    """Runs probed for one target class against a per-class run: the gaps compared are always of one class."""
+    from auditkit.compare import compare_runs
+
+    record = json.loads((flow / "runs" / "a" / "run.json").read_text())
+    head = record["bias"]["gender"]["headline_class"]
+    other = next(c for c in EMOTIONS if c != head)
+    for label in (head, other):
+        assert main([str(a) for a in ("audit", "--model", flow / "models" / "emotion", "--data", TEST, "--group-col",
+                                      "gender_mention", "--limit", "100", "--n-boot", "100", "--probes", "gender",
+                                      "--attributions", "0", "--target-label", label, "--out", tmp_path / label)]) == 0
+    per_class = flow / "runs" / "a"
+    # the same class scored in both: the stored sentences pair, and the change gets its paired interval
+    row = compare_runs([tmp_path / head, per_class]).bias.set_index("run").iloc[-1]
+    assert row["class"] == head and row["diff_ci_low"] is not None
+    # another class: the per-class run's gap of THAT class is compared (untested: its sentences score its headline)
+    row = compare_runs([tmp_path / other, per_class]).bias.set_index("run").iloc[-1]
+    assert row["class"] == other
+    assert row["gap"] == pytest.approx(record["bias"]["classes"][other]["gender"]["gap"])
+    assert row["diff_ci_low"] is None and str(row["diff_method"]).startswith("not tested")
+    # the per-class run first: the other run has no gap for the per-class run's headline class
+    row = compare_runs([per_class, tmp_path / other]).bias.set_index("run").iloc[-1]
+    assert row["diff"] is None and str(row["diff_method"]).startswith("not compared")

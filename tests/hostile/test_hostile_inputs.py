@@ -457,6 +457,13 @@ def label_lists(sb, *rows: str) -> Path:
     return sb.write("lists.csv", "text,labels\n" + "".join(f"food {i},{r}\n" for i, r in enumerate(rows)))
 
 
+@case("must hold 0 or 1, got '0.7' at data row(s) 2; give one 0/1 column per label, or one column of label lists as "
+      "a single --label-col")
+def c_multi_label_indicator_column_not_0_or_1(sb):
+    data = sb.write("ind.csv", "text,negative,positive\nfood 1,1,0\nfood 2,0,0.7\n")
+    return audit(sb, "--label-col", "negative", "--label-col", "positive", model=multi_label_model(sb), data=data)
+
+
 def audit_threshold_file(sb, name: str, content: str):
     """Audit a multi-label model on label lists with a threshold file ``name`` holding ``content``."""
     thresholds = sb.write(name, content)

@@ -26,7 +26,7 @@ def test_every_metric_equals_scikit_learn(data):
     assert m["subset_accuracy"]["value"] == pytest.approx(accuracy_score(y, pred))
     assert m["hamming_loss"]["value"] == pytest.approx(hamming_loss(y, pred))
     for avg in ("micro", "macro", "samples"):
-        assert m[f"{avg}_f1"]["value"] == pytest.approx(f1_score(y, pred, average=avg, zero_division=0))
+        assert m[f"{avg}_f1"]["value"] == pytest.approx(f1_score(y, pred, average=avg, zero_division=1.0 if avg == "samples" else 0))
     for name in MULTILABEL_HEADLINE_METRICS:
         e = m[name]
         assert e["ci_low"] <= e["value"] <= e["ci_high"]
@@ -52,3 +52,11 @@ def test_per_label_ece_is_the_calibration_of_the_binary_decision(data):
     ece = sum((bins == b).mean() * abs(correct[bins == b].mean() - conf[bins == b].mean()) for b in range(15) if (bins == b).any())
     assert m["per_label"]["x"]["ece"] == pytest.approx(ece)
     assert m["subset_accuracy"]["ci_low"] is None  # n_boot=0 skips the intervals
+
+
+def test_a_text_with_no_label_and_none_predicted_counts_as_right_in_samples_f1():
+    from auditkit.metrics import multilabel_scores
+
+    y = np.array([[1, 0], [0, 0], [0, 0]])
+    assert multilabel_scores(y, y)["samples_f1"] == 1.0  # scikit-learn's default (zero_division=0) says 1/3
+    assert multilabel_scores(y, np.array([[1, 0], [0, 1], [0, 0]]))["samples_f1"] == pytest.approx(2 / 3)
