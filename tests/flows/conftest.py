@@ -72,3 +72,4 @@ def trained_and_audited(tmp_path_factory, tiny_base):
         return root
 
     return build
+

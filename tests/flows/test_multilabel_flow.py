@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from flow_helpers import pick_another_class
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support, roc_auc_score
 
 
@@ -99,10 +100,12 @@ def test_report_compare_gate(flow, cli, tmp_path):
 
     policy = tmp_path / "policy.toml"
     policy.write_text("[checks.min_label_recall]\nthreshold = 0.0\n[checks.min_accuracy]\nthreshold = 0.5\n"
-                      "[checks.max_bias_gap]\nthreshold = 1.0\n[checks.no_significant_bias]\n")
+                      "[checks.max_bias_gap]\nthreshold = 1.0\n[checks.no_significant_bias]\n"
+                      "[checks.max_flip_rate]\nthreshold = 1.0\n")
     code, out, err = cli("gate", runs / "b", "--policy", policy, "--baseline", runs / "a")
     assert code in (0, 1), err
     assert all(f"min_label_recall[{k}]" in out and f"max_bias_gap[gender:{k}]" in out for k in LABELS), out
+    assert all(f"max_flip_rate[gender:{k}]" in out for k in LABELS), out  # each label's decisions, not the headline's
     assert all(f"no_regression[label_accuracy:{k}]" in out for k in LABELS), out
     assert "skipped: min_accuracy does not apply to a multi-label run" in out
 
@@ -120,11 +123,7 @@ def test_dashboard_label_pickers(flow, app_page):
 
     at.switch_page("app_pages/bias.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    head = record["bias"]["gender"]
-    other = next(k for k in LABELS if k != head["headline_class"])
-    at.selectbox(key="ak_bias_class").select(other).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert {m.label: m.value for m in at.metric}["Gap"] == number(record["bias"]["classes"][other]["gender"]["gap"], signed=True)
+    pick_another_class(at, record, LABELS)
     for page in ("app_pages/compare.py", "app_pages/overview.py", "app_pages/explanations.py"):
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]

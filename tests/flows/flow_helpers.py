@@ -1,0 +1,12 @@
+"""Checks the two flow tests share."""
+
+
+def pick_another_class(at, record: dict, classes: list[str]) -> None:
+    """On the Bias page, pick a class other than gender's headline: the Gap shown becomes that class's gap."""
+    from dashboard._views import number
+
+    other = next(c for c in classes if c != record["bias"]["gender"]["headline_class"])
+    at.selectbox(key="ak_bias_class").select(other).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Gap"] == number(record["bias"]["classes"][other]["gender"]["gap"],
+                                                                 signed=True)
