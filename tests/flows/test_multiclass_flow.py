@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from auditkit import load_classifier
 from auditkit.cli import main
-from flow_helpers import pick_another_class
+from flow_helpers import markdown_report, pick_another_class
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "sample_data" / "emotion" / "emotion_train.csv"
@@ -56,10 +56,7 @@ def test_metrics_equal_scikit_learn_and_every_class_is_probed(flow):
 
 def test_report_compare_gate(flow, cli, tmp_path):
     runs = flow / "runs"
-    code, _, err = cli("report", runs / "a", "--format", "md", "--out", tmp_path / "a.md")
-    assert code == 0, err
-    text = (tmp_path / "a.md").read_text()
-    record = json.loads((runs / "a" / "run.json").read_text())
+    text, record = markdown_report(cli, runs, tmp_path / "a.md")
     assert "### Every class" in text and f"gender (on {record['bias']['gender']['headline_class']})" in text
     code, _, err = cli("report", runs / "a", "--out", tmp_path / "a.html")
     assert code == 0, err
