@@ -1,6 +1,6 @@
 """Metrics: pure functions over arrays, in scikit-learn's shape."""
 
-from auditkit.metrics._bias_auc import JIGSAW_POWER, bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
+from auditkit.metrics._bias_auc import JIGSAW_POWER, bnsp_auc, bpsn_auc, generalized_power_mean, identity_aucs, power_means, subgroup_auc
 from auditkit.metrics._bootstrap import bootstrap_ci, percentile_interval, resample_counts
 from auditkit.metrics._calibration import expected_calibration_error
 from auditkit.metrics._classification import (
@@ -38,6 +38,8 @@ __all__ = [
     "expected_calibration_error",
     "headline_intervals",
     "generalized_power_mean",
+    "identity_aucs",
+    "power_means",
     "headline_scores",
     "metrics_by_group",
     "observed_group_fairness",

@@ -12,7 +12,9 @@ by the Jigsaw Unintended Bias in Toxicity Classification benchmark:
 - **generalized power mean** ``M_p = (mean(m_s ** p)) ** (1 / p)`` over
   subgroups, with ``p = -5`` in the benchmark so the worst subgroup dominates.
 
-Each AUC is scikit-learn's ``roc_auc_score`` on the selected rows.
+Each AUC is scikit-learn's ``roc_auc_score`` on the selected rows. An
+identity's background is every example outside it, those that mention no
+identity (or whose group is missing) included, as in the benchmark.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import math
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-__all__ = ["subgroup_auc", "bpsn_auc", "bnsp_auc", "generalized_power_mean", "JIGSAW_POWER"]
+__all__ = ["subgroup_auc", "bpsn_auc", "bnsp_auc", "identity_aucs", "generalized_power_mean", "power_means", "JIGSAW_POWER"]
+
+#: The three AUCs of one identity, in the order they are reported.
+AUC_KINDS = ("subgroup_auc", "bpsn_auc", "bnsp_auc")
 
 #: The exponent of the power mean in the Jigsaw Unintended Bias benchmark.
 JIGSAW_POWER = -5.0
@@ -139,3 +144,43 @@ def generalized_power_mean(values, *, p: float = JIGSAW_POWER) -> float | None:
     if kept.size == 0:
         return None
     return float(np.mean(kept**p) ** (1.0 / p))
+
+
+def identity_aucs(y_true, y_score, *, subgroup, pos_label=1) -> dict[str, float | None]:
+    """Subgroup, BPSN and BNSP AUC of one identity, against every example outside it.
+
+    The one place both observed-group fairness and the multi-label bias AUCs
+    get these numbers from, so the same data gives the same AUCs in both.
+
+    Returns
+    -------
+    dict
+        ``{subgroup_auc, bpsn_auc, bnsp_auc}``, each None when undefined.
+    """
+    kw = {"subgroup": subgroup, "pos_label": pos_label}
+    return {"subgroup_auc": subgroup_auc(y_true, y_score, **kw), "bpsn_auc": bpsn_auc(y_true, y_score, **kw),
+            "bnsp_auc": bnsp_auc(y_true, y_score, **kw)}
+
+
+def power_means(per_group: dict[str, dict], *, p: float = JIGSAW_POWER) -> tuple[dict[str, float | None], list[str]]:
+    """Power mean of each AUC kind over the identities that are not ``small``, and which identities those are.
+
+    At ``p = -5`` the mean follows its smallest value, so an identity with a
+    handful of examples (whose AUC is mostly noise) would set it; such
+    identities are listed beside it but left out, as the benchmark's
+    subgroups all held hundreds of examples.
+
+    Parameters
+    ----------
+    per_group : dict
+        ``{identity: {small, subgroup_auc, bpsn_auc, bnsp_auc, ...}}``.
+    p : float, default -5.0
+
+    Returns
+    -------
+    (dict, list of str)
+        ``{subgroup_auc, bpsn_auc, bnsp_auc}`` (None when no identity is
+        large enough or none has the AUC defined), and the identities averaged.
+    """
+    over = [g for g, v in per_group.items() if not v["small"]]
+    return {kind: generalized_power_mean([per_group[g][kind] for g in over], p=p) for kind in AUC_KINDS}, over

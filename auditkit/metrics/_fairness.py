@@ -25,7 +25,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from auditkit.metrics._bias_auc import bnsp_auc, bpsn_auc, subgroup_auc
+from auditkit.metrics._bias_auc import identity_aucs
 from auditkit.metrics._bootstrap import percentile_interval, resample_counts
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
 
@@ -168,10 +168,16 @@ def _excluded(names: list[str], per_group: dict, min_group_size: int) -> dict[st
     return out
 
 
-def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, n_boot, confidence_level, seed) -> dict:
-    keep = ~pd.isna(groups)
+def known_groups(groups) -> tuple[np.ndarray, np.ndarray]:
+    """Each example's group as a string, and whether it is known (not None, NaN, empty or ``<missing>``)."""
+    keep = ~pd.isna(np.asarray(groups, dtype=object))
     g = np.asarray([str(v) for v in groups], dtype=object)
     keep &= ~np.isin(np.char.lower(g.astype(str)), MISSING_GROUP_VALUES)
+    return g, keep
+
+
+def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, n_boot, confidence_level, seed) -> dict:
+    g, keep = known_groups(groups)
     n_missing = int((~keep).sum())
     pos_true = np.asarray(y_true == pos_label)
     pos_pred = np.asarray(y_pred == pos_label)
@@ -198,10 +204,8 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
             "false_positive_rate": _rate(fp, n_neg),
             "accuracy": float((y_true[m] == y_pred[m]).mean()),
         }
-        if score is not None:
-            entry["subgroup_auc"] = subgroup_auc(pos_true, score, subgroup=m, pos_label=True)
-            entry["bpsn_auc"] = bpsn_auc(pos_true, score, subgroup=m, background=keep, pos_label=True)
-            entry["bnsp_auc"] = bnsp_auc(pos_true, score, subgroup=m, background=keep, pos_label=True)
+        if score is not None:  # the background is every other example, those of unknown group included
+            entry.update(identity_aucs(pos_true, score, subgroup=m, pos_label=True))
         per_group[value] = entry
 
     codes = np.searchsorted(np.asarray(names, dtype=object), g[keep]).astype(np.int64)
@@ -251,7 +255,9 @@ def observed_group_fairness(
     y_score : array-like of shape (n_samples,), optional
         Score of ``pos_label`` (e.g. its probability). When given, each group
         also gets subgroup AUC, BPSN AUC and BNSP AUC; pass it for binary
-        tasks (for more classes the AUCs are one-vs-rest).
+        tasks (for more classes the AUCs are one-vs-rest). A group's
+        background is every example outside it, those of missing group
+        included (as in the Jigsaw benchmark).
     pos_label : scalar, default 1
         The favourable ("selected") label.
     min_group_size : int, default 30

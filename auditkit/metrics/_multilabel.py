@@ -7,12 +7,12 @@ from typing import Mapping, Sequence
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support
 
-from auditkit.metrics._bias_auc import JIGSAW_POWER, bnsp_auc, bpsn_auc, generalized_power_mean, subgroup_auc
+from auditkit.metrics._bias_auc import JIGSAW_POWER, identity_aucs, power_means
 from auditkit.metrics._bootstrap import bootstrap_ci
 from auditkit.metrics._calibration import expected_calibration_error
 from auditkit.metrics._classification import roc_auc
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE
-from auditkit.metrics._fairness import MISSING_GROUP_VALUES
+from auditkit.metrics._fairness import known_groups
 
 #: The multi-label headline metrics that get bootstrap confidence intervals.
 MULTILABEL_HEADLINE_METRICS = ("subset_accuracy", "micro_f1", "macro_f1", "samples_f1", "hamming_loss")
@@ -132,10 +132,12 @@ def bias_aucs(y_true, y_score, *, groups: Sequence, min_group_size: int = MIN_GR
     y_true : array-like of 0/1, shape (n,)
     y_score : array-like of float, shape (n,)
     groups : sequence of str, shape (n,)
-        The identity each example mentions. Empty and ``<missing>`` values
-        belong to no subgroup but stay in the background.
+        The identity each example mentions. Missing values (None, NaN,
+        empty, ``<missing>``) belong to no subgroup but stay in every
+        identity's background.
     min_group_size : int, default 30
-        Identities with fewer examples are flagged ``small``.
+        Identities with fewer examples are flagged ``small`` and left out of
+        the power means (see :func:`auditkit.metrics.power_means`).
     p : float, default -5
         Exponent of the generalised power mean.
 
@@ -143,18 +145,16 @@ def bias_aucs(y_true, y_score, *, groups: Sequence, min_group_size: int = MIN_GR
     -------
     dict
         ``groups`` ({identity: {n, small, subgroup_auc, bpsn_auc, bnsp_auc}}),
-        ``power_mean`` ({subgroup_auc, bpsn_auc, bnsp_auc}), ``p``, ``small_groups``.
+        ``power_mean`` ({subgroup_auc, bpsn_auc, bnsp_auc}), ``power_mean_over``
+        (the identities averaged), ``p``, ``small_groups``.
     """
-    values = np.asarray([str(v) for v in groups], dtype=object)
-    names = [v for v in sorted(set(values.tolist())) if v.lower() not in MISSING_GROUP_VALUES]
+    values, known = known_groups(groups)
+    names = sorted(set(values[known].tolist()))
     per_group = {}
     for value in names:
-        m = values == value
-        per_group[value] = {
-            "n": int(m.sum()), "small": bool(m.sum() < min_group_size),
-            "subgroup_auc": subgroup_auc(y_true, y_score, subgroup=m),
-            "bpsn_auc": bpsn_auc(y_true, y_score, subgroup=m),
-            "bnsp_auc": bnsp_auc(y_true, y_score, subgroup=m),
-        }
-    means = {key: generalized_power_mean([g[key] for g in per_group.values()], p=p) for key in ("subgroup_auc", "bpsn_auc", "bnsp_auc")}
-    return {"groups": per_group, "power_mean": means, "p": p, "small_groups": [k for k, v in per_group.items() if v["small"]]}
+        m = known & (values == value)
+        per_group[value] = {"n": int(m.sum()), "small": bool(m.sum() < min_group_size),
+                            **identity_aucs(y_true, y_score, subgroup=m)}
+    means, over = power_means(per_group, p=p)
+    return {"groups": per_group, "power_mean": means, "power_mean_over": over, "p": p,
+            "small_groups": [k for k, v in per_group.items() if v["small"]]}

@@ -126,7 +126,9 @@ def bias_auc_table(column: str, by_label: dict) -> Table:
     for label, entry in by_label.items():
         rows += [(label, g, v["n"], v["small"], v["subgroup_auc"], v["bpsn_auc"], v["bnsp_auc"]) for g, v in entry["groups"].items()]
         pm = entry["power_mean"]
-        rows.append((label, f"power mean (p = {fmt_num(entry['p'], digits=0)})", None, None,
+        over = entry.get("power_mean_over")  # runs written before it was recorded averaged every identity
+        rows.append((label, f"power mean (p = {fmt_num(entry['p'], digits=0)}"
+                            + ("" if over is None else f", over {len(over)} identities not small") + ")", None, None,
                      pm["subgroup_auc"], pm["bpsn_auc"], pm["bnsp_auc"]))
     return Table(f"Bias AUCs by {column} (Borkan et al. 2019)",
                  ("label", "identity", "n", "small", "subgroup AUC", "BPSN AUC", "BNSP AUC"), rows)

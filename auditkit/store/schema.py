@@ -178,7 +178,10 @@ class BiasAucs(TypedDict):
     """Borkan et al. (2019) bias AUCs of one label for each identity of one group column (Jigsaw Unintended Bias)."""
 
     groups: dict[str, BiasAucGroup]
-    power_mean: Annotated[dict[str, float | None], "AUC kind -> generalised power mean over identities (p below)"]
+    power_mean: Annotated[dict[str, float | None], "AUC kind -> generalised power mean over the identities in power_mean_over (p below)"]
+    power_mean_over: NotRequired[Annotated[list[str], "identities the power means average: those not small (a few examples' AUC "
+                                                      "is noise, and p = -5 follows the smallest); absent in runs written before "
+                                                      "it was recorded, whose power means averaged every identity"]]
     p: Annotated[float, "exponent of the power mean; -5 as the competition defined it"]
     small_groups: list[str]
 

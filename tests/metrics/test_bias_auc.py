@@ -69,7 +69,34 @@ def test_bias_aucs_per_identity_flags_small_groups_and_skips_missing():
     assert out["small_groups"] == ["female"]
     f = groups == "female"
     assert out["groups"]["female"]["subgroup_auc"] == pytest.approx(roc_auc_score(y[f], score[f]))
-    means = out["power_mean"]
-    expected = generalized_power_mean([out["groups"][g]["bpsn_auc"] for g in ("female", "male")], p=-5)
-    assert means["bpsn_auc"] == pytest.approx(expected)
+    # the small identity is reported but left out of the power mean: one AUC over 80 rows would set it at p = -5
+    assert out["power_mean_over"] == ["male"]
+    assert out["power_mean"]["bpsn_auc"] == pytest.approx(out["groups"]["male"]["bpsn_auc"])
+    both = bias_aucs(y, score, groups=groups, min_group_size=30)
+    expected = generalized_power_mean([both["groups"][g]["bpsn_auc"] for g in ("female", "male")], p=-5)
+    assert both["power_mean_over"] == ["female", "male"]
+    assert both["power_mean"]["bpsn_auc"] == pytest.approx(expected)
     assert out["p"] == -5
+    none_large = bias_aucs(y, score, groups=groups, min_group_size=500)
+    assert none_large["power_mean_over"] == [] and none_large["power_mean"] == dict.fromkeys(none_large["power_mean"])
+
+
+def test_bias_aucs_and_observed_group_fairness_agree_with_missing_groups_in_the_background():
+    """Both routes score an identity against every other example, unknown group included (Jigsaw's background)."""
+    from auditkit.metrics import observed_group_fairness
+
+    rng = np.random.default_rng(11)
+    n = 400
+    y = rng.integers(0, 2, n)
+    score = np.clip(0.3 * y + rng.random(n) * 0.7, 0, 1)
+    groups = np.array(rng.choice(["a", "b", "<missing>", "", None, float("nan")], n, p=[0.35, 0.35, 0.1, 0.1, 0.05, 0.05]),
+                      dtype=object)
+    ml = bias_aucs(y, score, groups=groups, min_group_size=1)
+    sl = observed_group_fairness(y, (score > 0.5).astype(int), sensitive_features=groups, y_score=score,
+                                 min_group_size=1, n_boot=0)
+    assert list(ml["groups"]) == list(sl["groups"]) == ["a", "b"]  # None and NaN are missing, not identities
+    for g in ("a", "b"):
+        member = np.array([v == g for v in groups])
+        ref = _reference(y.tolist(), score.tolist(), member.tolist())
+        for route in (ml["groups"][g], sl["groups"][g]):
+            assert (route["subgroup_auc"], route["bpsn_auc"], route["bnsp_auc"]) == pytest.approx(ref, abs=1e-12)
