@@ -21,7 +21,8 @@ from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
-from auditkit.models import DEFAULT_THRESHOLD, Predictions, TextClassifier, check_thresholds, map_label_sets, map_labels
+from auditkit.models import (DEFAULT_THRESHOLD, Predictions, TextClassifier, check_label_columns, check_thresholds,
+                             map_label_sets, map_labels)
 
 
 @dataclass
@@ -164,6 +165,8 @@ def run_audit(
             raise ConfigError(f"{classifier.name!r} is a multi-label classifier but the dataset holds one label per "
                               "example; load it with multi_label=True (label_col: one 0/1 column per label, or one "
                               "column of label lists)", parameter="multi_label")
+        if dataset.label_columns:
+            check_label_columns(dataset.label_columns, labels)
         y_true = map_label_sets(dataset.labels, labels)
     else:
         if thresholds is not None:

@@ -7,7 +7,7 @@ from auditkit.cli._common import add_data_options, add_model_options, add_output
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError
-from auditkit.models import DEFAULT_THRESHOLD, PRECISIONS, load_classifier, resolve_thresholds
+from auditkit.models import DEFAULT_THRESHOLD, PRECISIONS, check_label_columns, load_classifier, resolve_thresholds
 from auditkit.store import check_output_dir, reusable_predictions, write_run
 
 
@@ -114,16 +114,7 @@ def check_label_options(args, classifier):
                               "single-label classifier; pass one --label-col")
         return None
     if not isinstance(cols, str):
-        by_name = {c.strip().lower(): c for c in cols}
-        labels = {str(n).strip().lower(): n for n in classifier.labels}
-        unknown = [c for k, c in by_name.items() if k not in labels]
-        missing = [n for k, n in labels.items() if k not in by_name]
-        if unknown or missing:
-            raise ConfigError(
-                f"the 0/1 --label-col columns must be the model's labels ({', '.join(map(repr, classifier.labels))}), one each; "
-                + "; ".join(([f"not a label: {', '.join(map(repr, unknown))}"] if unknown else [])
-                            + ([f"no column for: {', '.join(map(repr, missing))}"] if missing else []))
-            )
+        check_label_columns(cols, classifier.labels)
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     return resolve_thresholds(classifier.labels, threshold=threshold, threshold_file=args.threshold_file)
 

@@ -39,12 +39,17 @@ class TextDataset:
         Observed identity attributes by column name (for slice metrics).
     source : str
         Where the data came from (path or ``hf:`` id).
+    label_columns : tuple of str
+        For multi-label data read from one 0/1 column per label: those
+        columns, which an audit checks against the model's labels (a label
+        without a column would read as never present). Empty otherwise.
     """
 
     texts: list[str]
     labels: list | None
     groups: dict[str, list[str]] = field(default_factory=dict)
     source: str = "<memory>"
+    label_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.texts)

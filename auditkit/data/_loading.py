@@ -421,7 +421,8 @@ def dataset_from_frame(
     groups = {}
     for g in group_cols:
         groups[g] = ["<missing>" if _blank(v) else str(v) for v in frame[g]]
-    return TextDataset(texts=texts, labels=labels, groups=groups, source=source)
+    per_label = tuple(label_cols) if multi_label and len(label_cols) > 1 else ()
+    return TextDataset(texts=texts, labels=labels, groups=groups, source=source, label_columns=per_label)
 
 
 def parse_label_list(value, *, where: str = "a label list") -> tuple[str, ...]:

@@ -64,6 +64,31 @@ def _class_id(value, n_classes: int) -> int | None:
     return i if 0 <= i < n_classes else None
 
 
+def check_label_columns(columns: Sequence[str], model_labels: Sequence[str]) -> None:
+    """Refuse 0/1 label columns that are not the model's labels, one column each.
+
+    With a column per label, a label without a column would read as never
+    present (its recall 0, macro-F1 pulled down), and a column that is no
+    label would be dropped; names match case-insensitively, spaces ignored.
+
+    Raises
+    ------
+    LabelMismatchError
+        Naming the columns that are no label and the labels without a column.
+    """
+    by_name = {str(c).strip().lower(): c for c in columns}
+    labels = {str(n).strip().lower(): n for n in model_labels}
+    unknown = [c for k, c in by_name.items() if k not in labels]
+    missing = [n for k, n in labels.items() if k not in by_name]
+    if unknown or missing:
+        raise LabelMismatchError(
+            f"the 0/1 label_col columns must be the model's labels ({', '.join(map(repr, model_labels))}), one each; "
+            + "; ".join(([f"not a label: {', '.join(map(repr, unknown))}"] if unknown else [])
+                        + ([f"no column for: {', '.join(map(repr, missing))}"] if missing else [])),
+            parameter="label_col",
+        )
+
+
 def map_label_sets(label_sets: Sequence[Sequence[str]], model_labels: Sequence[str]) -> np.ndarray:
     """Map label sets (one collection of label names per example) to a 0/1 indicator matrix.
 

@@ -41,3 +41,25 @@ def test_python_api_audit_gives_record_and_tables(tiny_classifier):
 def test_unlabelled_data_is_refused(tiny_classifier):
     with pytest.raises(DataError, match="needs labels"):
         run_audit(tiny_classifier, TextDataset(texts=["a"], labels=None), log=lambda m: None)
+
+
+def test_python_api_refuses_label_columns_that_miss_a_model_label(tmp_path):
+    """The CLI's --label-col check holds for a dataset loaded in Python too: a label with no column would read as never
+    present and pull macro-F1 down without a word."""
+    from tiny_models import build_tiny_classifier
+
+    from auditkit.data import load_dataset
+    from auditkit.errors import LabelMismatchError
+
+    clf = build_tiny_classifier(("toxic", "insult", "threat"), multi_label=True)
+    path = tmp_path / "cols.csv"
+    path.write_text("text,toxic,insult\nyou are awful,1,1\nnice day,0,0\n")
+    partial = load_dataset(path, label_col=["toxic", "insult"], multi_label=True)
+    assert partial.label_columns == ("toxic", "insult")
+    with pytest.raises(LabelMismatchError, match="no column for: 'threat'") as err:
+        run_audit(clf, partial, options=AuditOptions(n_boot=0, probes=(), attributions=0), log=lambda m: None)
+    assert "label_col" in str(err.value)
+    path.write_text("text,TOXIC,insult,threat\nyou are awful,1,1,0\nnice day,0,0,0\n")
+    full = load_dataset(path, label_col=["TOXIC", "insult", "threat"], multi_label=True)
+    result = run_audit(clf, full, options=AuditOptions(n_boot=0, probes=(), attributions=0), log=lambda m: None)
+    assert result.record["metrics"]["per_label"]["toxic"]["support"] == 1
