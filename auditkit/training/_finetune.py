@@ -363,10 +363,15 @@ def _save_model(trainer, classifier, names: list[str], staging: Path, *, show: b
     id2label = dict(enumerate(names))
     classifier.model.config.id2label = id2label
     classifier.model.config.label2id = {v: k for k, v in id2label.items()}
+    was_enabled = hf_logging.is_progress_bar_enabled()
     if not show:
         hf_logging.disable_progress_bar()
-    trainer.save_model(str(staging))
-    classifier.tokenizer.save_pretrained(str(staging))
+    try:
+        trainer.save_model(str(staging))
+        classifier.tokenizer.save_pretrained(str(staging))
+    finally:  # the caller's setting, not ours, holds after training
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _training_record(dataset: TextDataset, data: _TrainingSet, config: TrainingConfig, classifier,
