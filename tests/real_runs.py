@@ -30,6 +30,9 @@ HOSTILE_GROUP = f"female {HOSTILE_CLOSE}"
 FAMILIES = ("templates_nouns", "templates_identity_terms", "dataset_counterfactual")
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "reviews_test.csv"
+TOXICITY = SAMPLE.parent / "toxicity" / "toxicity_test.csv"
+#: The tiny multi-label model's labels: the 0/1 columns of :data:`TOXICITY`.
+MULTILABEL_LABELS = ("toxic", "insult", "threat", "identity_attack")
 _CACHE: dict[tuple, Path] = {}
 _ROOT = Path(tempfile.mkdtemp(prefix="auditkit-real-runs-"))
 atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
@@ -136,8 +139,12 @@ def audit_run(out, *, seed: int = 0, limit: int = 60, probes: bool = True, attri
     if key not in _CACHE:
         _CACHE[key] = _audit(_ROOT / f"run-{len(_CACHE)}", seed=seed, limit=limit, probes=probes, attributions=attributions,
                              trained=trained)
-    out = Path(out)
-    shutil.copytree(_CACHE[key], out)
+    return _copy(_CACHE[key], Path(out), created_at=created_at)
+
+
+def _copy(cached: Path, out: Path, *, created_at: str | None = None) -> Path:
+    """A copy of a cached run at ``out``, with its own run_id."""
+    shutil.copytree(cached, out)
     file = out / "run.json"
     record = json.loads(file.read_text(encoding="utf-8"))
     record["run_id"] = f"{record['run_id']}-{out.name}"
@@ -145,3 +152,40 @@ def audit_run(out, *, seed: int = 0, limit: int = 60, probes: bool = True, attri
         record["created_at"] = created_at
     file.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out
+
+
+def tiny_multilabel_model_dir() -> Path:
+    """A tiny untrained multi-label classifier (a sigmoid per label of :data:`MULTILABEL_LABELS`) as a model directory."""
+    from tiny_models import build_tiny_classifier
+
+    out = _ROOT / "multilabel-model"
+    if not (out / "config.json").exists():
+        clf = build_tiny_classifier(MULTILABEL_LABELS, multi_label=True, layers=1)
+        _save(clf.model, clf.tokenizer, out)
+    return out
+
+
+def _audit_multilabel(out: Path, *, thresholds: tuple, limit: int) -> Path:
+    from auditkit.audit import AuditOptions, run_audit
+    from auditkit.data import load_dataset
+    from auditkit.models import load_classifier
+    from auditkit.store import write_run
+
+    clf = load_classifier(str(tiny_multilabel_model_dir()))
+    data = load_dataset(TOXICITY, text_col="text", label_col=list(MULTILABEL_LABELS), limit=limit, multi_label=True)
+    options = AuditOptions(n_boot=200, probes=(), attributions=0)
+    result = run_audit(clf, data, options=options, log=lambda _: None, progress=False, thresholds=dict(thresholds))
+    return write_run(out, result.record, result.tables)
+
+
+def multilabel_run(out, *, thresholds: dict[str, float] | None = None, limit: int = 80) -> Path:
+    """A real multi-label run at ``out``: :func:`tiny_multilabel_model_dir` audited on the first ``limit`` rows
+    of :data:`TOXICITY` (no probes, no attributions).
+
+    ``thresholds`` maps labels to decision thresholds (others 0.5): runs that differ only there have the
+    same dataset and predict on the same rows, so compare pairs them. Audited once per session and copied.
+    """
+    key = ("multi_label", tuple(sorted((thresholds or {}).items())), limit)
+    if key not in _CACHE:
+        _CACHE[key] = _audit_multilabel(_ROOT / f"run-{len(_CACHE)}", thresholds=key[1], limit=limit)
+    return _copy(_CACHE[key], Path(out))

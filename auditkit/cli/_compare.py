@@ -15,7 +15,9 @@ def add_parser(sub):
     p = sub.add_parser("compare", help="compare runs side by side, with paired significance tests",
                        description="Compare runs against the first (the reference): every metric with its difference, "
                                    "McNemar's exact test on accuracy and paired bootstrap CIs on macro-F1 and per-class "
-                                   "recall when the runs share a dataset, bias gaps and identity share.")
+                                   "recall when the runs share a dataset (multi-label runs: McNemar on each label's decisions, Holm "
+                                   "across labels, and paired bootstrap CIs on every headline metric and each label's recall), "
+                                   "bias gaps and identity share.")
     p.add_argument("runs", metavar="RUN", nargs="+", help="two or more run directories; the first is the reference")
     p.add_argument("--format", choices=FORMATS + ("text",), default="text",
                    help="text (summary on stdout, default), html, md or json")

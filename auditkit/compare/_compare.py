@@ -6,7 +6,9 @@ per-class recall) need the same examples in the same order, so they run only
 when both runs carry the same ``dataset.fingerprint`` and the same true
 labels row by row; otherwise the runs are shown side by side with a note.
 Multi-label runs get McNemar's exact test on each label's decisions
-(``label_accuracy[<label>]``), Holm-corrected across the labels.
+(``label_accuracy[<label>]``), Holm-corrected across the labels, and paired
+bootstrap CIs on every headline metric (subset accuracy, micro / macro /
+samples F1, Hamming loss) and each label's recall.
 """
 
 from __future__ import annotations
@@ -102,6 +104,48 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
         return {"diff": point[name], "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
 
     return {"macro_f1": summary("macro_f1"), "recall": [summary(f"recall{j}", support[j] > 0) for j in classes]}
+
+
+def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: int = 0, alpha: float = 0.05) -> dict:
+    """Paired percentile-bootstrap CIs of B − A for the multi-label headline metrics and each label's recall.
+
+    Both models' 0/1 decisions are scored on the same resampled rows. A
+    resample is drawn as counts of each distinct (true, A's, B's labels)
+    pattern (:func:`auditkit.metrics.resample_multilabel_scores`), so the cost
+    grows with the number of patterns, not of rows; each resample's scores are
+    scikit-learn's on those rows, as in the runs' own audits, so the point
+    differences equal the differences of the two stored metrics.
+
+    Parameters
+    ----------
+    y, pred_a, pred_b : array-like of int, shape (n, n_labels)
+        True labels and the two runs' decisions on the same rows.
+    n_boot : int, default 1000
+    seed : int, default 0
+    alpha : float, default 0.05
+        The intervals are at 1 − alpha.
+
+    Returns
+    -------
+    dict
+        ``{metric: {diff, ci_low, ci_high, significant}}`` for each of
+        :data:`auditkit.metrics.MULTILABEL_HEADLINE_METRICS`, and ``recall``:
+        one such dict per label (all None for a label absent from the data).
+    """
+    from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, percentile_interval, resample_multilabel_scores
+
+    (obs_a, obs_b), (res_a, res_b) = resample_multilabel_scores(y, pred_a, pred_b, n_boot=n_boot, seed=seed)
+
+    def summary(point, samples) -> dict:
+        lo, hi = (float(v) for v in percentile_interval(samples, confidence_level=1 - alpha))
+        return {"diff": float(point), "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
+
+    out = {m: summary(obs_b[m] - obs_a[m], res_b[m] - res_a[m]) for m in MULTILABEL_HEADLINE_METRICS}
+    undefined = {"diff": None, "ci_low": None, "ci_high": None, "significant": None}  # no recall without support
+    support = np.asarray(y).sum(axis=0)
+    out["recall"] = [summary(obs_b["recall"][k] - obs_a["recall"][k], res_b["recall"][:, k] - res_a["recall"][:, k])
+                     if support[k] > 0 else dict(undefined) for k in range(len(support))]
+    return out
 
 
 def _bias_change(run_a: Run, run_b: Run, attribute: str, groups, *, n_boot: int, seed: int, alpha: float) -> dict | None:
@@ -228,7 +272,9 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         pair = {"reference": ref_name, "run": name, "paired": paired is not None, "note": note}
         boot = None
         if paired is not None and multi:
+            y, pa, pb, _ = paired
             pair["mcnemar_labels"] = _label_mcnemar(*paired)
+            boot = paired_multilabel_bootstrap(y, pa, pb, n_boot=n_boot, seed=seed, alpha=alpha)
         elif paired is not None:
             y, pa, pb, labs = paired
             pair["mcnemar"] = mcnemar_exact(pa == y, pb == y)
@@ -266,9 +312,9 @@ def _reference_rows(ref: Run, ref_name: str) -> tuple[list[dict], list[dict], li
 
 def _metric_rows(ref: Run, other: Run, name: str, ref_name: str, *, pair: dict, boot: dict | None, alpha: float,
                  summary: list[str]) -> list[dict]:
-    """Headline metrics of ``other`` against the reference: McNemar on accuracy, the paired bootstrap on macro-F1."""
+    """Headline metrics of ``other`` against the reference: McNemar on accuracy, the paired bootstrap on the metrics
+    ``boot`` holds (macro-F1; every headline metric of a multi-label run)."""
     rows = []
-    multi = S.multi_label(ref)
     for m in S.headline_metrics(ref):
         va, vb = S.metric(ref, m), S.metric(other, m)
         diff = None if va["value"] is None or vb["value"] is None else vb["value"] - va["value"]
@@ -277,13 +323,13 @@ def _metric_rows(ref: Run, other: Run, name: str, ref_name: str, *, pair: dict, 
         if pair["paired"] and m == "accuracy":
             row.update(test="McNemar exact", p_value=pair["mcnemar"]["p_value"],
                        significant=pair["mcnemar"]["p_value"] < alpha)
-        if boot is not None and m == "macro_f1":
-            mf = boot["macro_f1"]
+        if boot is not None and m in boot:
+            mf = boot[m]
             row.update(test="paired bootstrap", diff_ci_low=mf["ci_low"], diff_ci_high=mf["ci_high"],
                        significant=mf["significant"])
         rows.append(row)
         if m in ("accuracy", "macro_f1", "micro_f1"):
-            summary.append(_metric_sentence(m.replace("_f1", "-F1"), name, ref_name, row, pair["paired"] and not multi, alpha))
+            summary.append(_metric_sentence(m.replace("_f1", "-F1"), name, ref_name, row, boot is not None, alpha))
     return rows
 
 

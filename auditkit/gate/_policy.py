@@ -50,7 +50,9 @@ CHECK_DOCS = {
                             "per-class runs: one check per class x attribute"),
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
-    "no_regression": "with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), and no significant growth of any |bias gap|",
+    "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), "
+                      "and no significant growth of any |bias gap|; multi-label runs: accuracy is each label's decisions "
+                      "(McNemar, Holm across labels), class recall each label's recall"),
 }
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")

@@ -1,7 +1,7 @@
 """Metrics: pure functions over arrays, in scikit-learn's shape."""
 
 from auditkit.metrics._bias_auc import JIGSAW_POWER, bnsp_auc, bpsn_auc, generalized_power_mean, identity_aucs, power_means, subgroup_auc
-from auditkit.metrics._bootstrap import bootstrap_ci, percentile_interval, resample_counts
+from auditkit.metrics._bootstrap import bootstrap_ci, percentile_interval, resample_count_chunks, resample_counts
 from auditkit.metrics._calibration import expected_calibration_error
 from auditkit.metrics._classification import (
     HEADLINE_METRICS,
@@ -17,8 +17,14 @@ from auditkit.metrics._multilabel import (
     MULTILABEL_HEADLINE_METRICS,
     bias_aucs,
     evaluate_multilabel,
+    multilabel_intervals,
     multilabel_scores,
     per_label_scores,
+)
+from auditkit.metrics._multilabel_resample import (
+    multilabel_patterns,
+    multilabel_scores_from_patterns,
+    resample_multilabel_scores,
 )
 
 __all__ = [
@@ -26,8 +32,12 @@ __all__ = [
     "MULTILABEL_HEADLINE_METRICS",
     "bias_aucs",
     "evaluate_multilabel",
+    "multilabel_intervals",
+    "multilabel_patterns",
     "multilabel_scores",
+    "multilabel_scores_from_patterns",
     "per_label_scores",
+    "resample_multilabel_scores",
     "HEADLINE_METRICS",
     "MIN_GROUP_SIZE",
     "bnsp_auc",
@@ -45,6 +55,7 @@ __all__ = [
     "observed_group_fairness",
     "per_class_scores",
     "percentile_interval",
+    "resample_count_chunks",
     "resample_counts",
     "roc_auc",
     "scores_from_confusion",

@@ -8,7 +8,8 @@ Two routes to the same kind of interval:
   (true, predicted[, predicted]) cell directly. A resample of ``n`` rows with
   replacement holds cell ``c`` a Multinomial(n, count_c / n) number of times,
   so confusion-count resamples cost O(n_boot x cells) whatever ``n`` is;
-  :func:`auditkit.metrics.scores_from_confusion` turns them into scores.
+  :func:`auditkit.metrics.scores_from_confusion` turns them into scores
+  (:func:`resample_count_chunks` draws the same resamples in blocks).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Callable, Mapping
 import numpy as np
 
 
-def _check(n_boot: int, confidence_level: float) -> None:
+def check_bootstrap(n_boot: int, confidence_level: float) -> None:
+    """Raise ``ValueError`` unless ``n_boot`` >= 1 and 0 < ``confidence_level`` < 1."""
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1, got {n_boot}")
     if not 0 < confidence_level < 1:
@@ -60,7 +62,7 @@ def bootstrap_ci(
     -------
     dict of str to (low, high)
     """
-    _check(n_boot, confidence_level)
+    check_bootstrap(n_boot, confidence_level)
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
     n = len(y_true)
@@ -98,13 +100,29 @@ def resample_counts(codes, *, n_cells: int, n_boot: int = 1000, seed: int = 0) -
         How often each cell occurs in each resample of ``n`` rows drawn with
         replacement (each row sums to ``n``).
     """
-    _check(n_boot, 0.5)
+    return np.concatenate(list(resample_count_chunks(codes, n_cells=n_cells, n_boot=n_boot, seed=seed, chunk_size=n_boot)))
+
+
+def resample_count_chunks(codes, *, n_cells: int, n_boot: int = 1000, seed: int = 0, chunk_size: int = 1000):
+    """:func:`resample_counts` in blocks of at most ``chunk_size`` resamples.
+
+    The blocks, stacked, are exactly ``resample_counts(codes, n_cells=n_cells,
+    n_boot=n_boot, seed=seed)``; drawing them one by one bounds the memory when
+    there are many cells.
+
+    Yields
+    ------
+    ndarray of shape (m, n_cells), m <= chunk_size
+    """
+    check_bootstrap(n_boot, 0.5)
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     codes = np.asarray(codes, dtype=np.int64)
     counts = np.bincount(codes, minlength=n_cells).astype(np.int64)
     if len(counts) != n_cells:
         raise ValueError(f"codes must lie in range({n_cells}), got a code {int(codes.max())}")
     n = int(counts.sum())
     rng = np.random.default_rng(seed)
-    if n == 0:
-        return np.zeros((n_boot, n_cells), dtype=np.int64)
-    return rng.multinomial(n, counts / n, size=n_boot)
+    for start in range(0, n_boot, chunk_size):
+        size = min(chunk_size, n_boot - start)
+        yield np.zeros((size, n_cells), dtype=np.int64) if n == 0 else rng.multinomial(n, counts / n, size=size)

@@ -5,9 +5,10 @@ import pytest
 from sklearn.metrics import f1_score, recall_score
 from statsmodels.stats.contingency_tables import mcnemar
 
-from real_runs import audit_run
+from real_runs import MULTILABEL_LABELS, audit_run, multilabel_run
 from auditkit.cli import main
-from auditkit.compare import compare_runs, mcnemar_exact, paired_bootstrap
+from auditkit.compare import compare_runs, mcnemar_exact, paired_bootstrap, paired_multilabel_bootstrap
+from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, multilabel_scores
 from auditkit.compare._compare import NOT_PAIRED_FINGERPRINT, NOT_PAIRED_PRECISION
 from auditkit.errors import ConfigError
 from auditkit.store import read_run
@@ -19,6 +20,13 @@ def paired_runs(tmp_path):
     a = audit_run(tmp_path / "baseline")
     b = audit_run(tmp_path / "augmented", trained=True)
     return a, b
+
+
+@pytest.fixture
+def multilabel_pair(tmp_path):
+    """One multi-label model audited twice on the same rows: A predicts 'toxic' on every text, B on none."""
+    return (multilabel_run(tmp_path / "always", thresholds={"toxic": 0.01}),
+            multilabel_run(tmp_path / "never", thresholds={"toxic": 0.99}))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -101,6 +109,71 @@ def test_paired_bootstrap_of_a_million_rows_is_fast_enough_to_run_in_a_test():
     pb = np.where(rng.random(y.size) < 0.9, y, 1 - y)
     res = paired_bootstrap(y, pa, pb, 2, n_boot=1000, seed=0)
     assert res["macro_f1"]["significant"] and res["macro_f1"]["ci_low"] > 0.05
+
+
+def _multilabel_decisions(seed: int, n: int = 150, k: int = 4):
+    """Truth and two models' decisions, with empty rows and a label never present."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random((n, k)) < rng.uniform(0.1, 0.5, k)).astype(int)
+    y[:, -1] = 0
+    y[rng.random(n) < 0.2] = 0
+    pa = np.where(rng.random((n, k)) < 0.7, y, 1 - y)
+    pb = np.where(rng.random((n, k)) < 0.85, y, 1 - y)
+    return y, pa, pb
+
+
+def test_paired_multilabel_bootstrap_resamples_score_like_scikit_learn_on_their_rows():
+    """Each resample is a multiset of (y, A, B) rows: its differences are scikit-learn's on those rows."""
+    from auditkit.metrics import multilabel_patterns, resample_counts
+
+    y, pa, pb = _multilabel_decisions(5)
+    res = paired_multilabel_bootstrap(y, pa, pb, n_boot=300, seed=2)
+    for name in MULTILABEL_HEADLINE_METRICS:
+        assert res[name]["diff"] == pytest.approx(multilabel_scores(y, pb)[name] - multilabel_scores(y, pa)[name], abs=1e-12)
+    rec = recall_score(y, pb, average=None, zero_division=0) - recall_score(y, pa, average=None, zero_division=0)
+    assert [r["diff"] for r in res["recall"][:-1]] == pytest.approx(list(rec[:-1]), abs=1e-12)
+    assert res["recall"][-1] == {"diff": None, "ci_low": None, "ci_high": None, "significant": None}  # never present
+    codes, truth, [da, db] = multilabel_patterns(y, pa, pb)
+    diffs = {name: [] for name in ("macro_f1", "samples_f1")}
+    for row in resample_counts(codes, n_cells=len(truth), n_boot=300, seed=2):
+        t, a, b = (np.repeat(m, row, axis=0) for m in (truth, da, db))
+        for name in diffs:
+            diffs[name].append(multilabel_scores(t, b)[name] - multilabel_scores(t, a)[name])
+    for name, values in diffs.items():
+        assert res[name]["ci_low"] == pytest.approx(np.quantile(values, 0.025), abs=1e-12), name
+        assert res[name]["ci_high"] == pytest.approx(np.quantile(values, 0.975), abs=1e-12), name
+    assert paired_multilabel_bootstrap(y, pa, pb, n_boot=300, seed=2) == res  # seeded
+
+
+def test_multilabel_runs_get_paired_bootstrap_intervals(multilabel_pair):
+    a, b = multilabel_pair
+    cmp = compare_runs([a, b], n_boot=1000)
+    rows = cmp.metrics[cmp.metrics.run == "never"].set_index("metric")
+    stored = [read_run(r).record["metrics"] for r in (a, b)]
+    for name in MULTILABEL_HEADLINE_METRICS:
+        row = rows.loc[name]
+        assert row["test"] == "paired bootstrap" and row["diff_ci_low"] <= row["diff"] <= row["diff_ci_high"], name
+        assert row["diff"] == pytest.approx(stored[1][name]["value"] - stored[0][name]["value"], abs=1e-12)
+    # B drops the one label A got right on every toxic text: macro-F1 falls by that label's F1 over 4 labels
+    drop = -stored[0]["per_label"]["toxic"]["f1"] / len(MULTILABEL_LABELS)
+    macro = rows.loc["macro_f1"]
+    assert macro["diff"] == pytest.approx(drop) and macro["diff_ci_high"] < 0 and macro["significant"]
+    toxic = rows.loc["recall[toxic]"]
+    assert toxic["test"] == "paired bootstrap" and toxic["diff"] == -1.0 and toxic["significant"]
+    assert rows.loc["label_accuracy[toxic]"]["test"] == "McNemar exact, Holm across labels"  # still there
+    assert any(line.startswith("never: macro-F1 worsened") and "— significant (paired bootstrap" in line
+               for line in cmp.summary_lines), cmp.summary_lines
+    json.dumps(cmp.to_dict(), allow_nan=False)
+
+
+def test_identical_multilabel_runs_differ_by_an_interval_at_zero(multilabel_pair, tmp_path):
+    a, _ = multilabel_pair
+    again = multilabel_run(tmp_path / "again", thresholds={"toxic": 0.01})  # the same decisions, another run
+    cmp = compare_runs([a, again], n_boot=200)
+    rows = cmp.metrics[(cmp.metrics.run != cmp.runs[0]) & (cmp.metrics.test == "paired bootstrap")]
+    assert set(MULTILABEL_HEADLINE_METRICS) <= set(rows.metric)
+    tested = rows[rows.diff_ci_low.notna()]
+    assert (tested.diff_ci_low == 0).all() and (tested.diff_ci_high == 0).all() and not tested.significant.any()
 
 
 def test_runs_of_different_precision_are_not_pair_tested_and_compare_says_why(paired_runs):

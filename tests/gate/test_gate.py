@@ -9,7 +9,7 @@ from auditkit.cli import main
 from auditkit.errors import ConfigError, RunStoreError
 from auditkit.gate import CHECKS, default_policy_path, evaluate_gate, load_policy
 from auditkit.store import read_run
-from real_runs import LABELS, audit_run
+from real_runs import LABELS, audit_run, multilabel_run
 
 REPO = Path(__file__).resolve().parents[2]
 LENIENT = "[checks.min_accuracy]\nthreshold = 0.1\non = 'value'\n"
@@ -231,6 +231,30 @@ def test_baseline_regression(tmp_path, capsys):
     # without a baseline the check is skipped, not failed
     skipped = evaluate_gate(worse, policy)
     assert skipped.passed and skipped.checks[0].skipped
+
+
+def test_multilabel_baseline_regression_tests_macro_f1(tmp_path, capsys):
+    """A multi-label candidate that never predicts 'toxic', which the baseline got right on every toxic text."""
+    base = multilabel_run(tmp_path / "released", thresholds={"toxic": 0.01})
+    worse = multilabel_run(tmp_path / "candidate", thresholds={"toxic": 0.99})
+    policy = _policy(tmp_path, "[checks.no_regression]\nbias = false\n")
+    junit = tmp_path / "gate.xml"
+    assert main(["gate", str(worse), "--policy", str(policy), "--baseline", str(base), "--junit", str(junit)]) == 1
+    by_name = {c.name: c for c in evaluate_gate(worse, policy, baseline=base).checks}
+    macro = by_name["no_regression[macro_f1]"]
+    stored = [read_run(r).record["metrics"]["macro_f1"]["value"] for r in (base, worse)]
+    assert not macro.passed and not macro.skipped and "paired bootstrap CI" in macro.detail
+    assert macro.observed == pytest.approx(stored[1] - stored[0])
+    assert not by_name["no_regression[recall:toxic]"].passed and not by_name["no_regression[recall:toxic]"].skipped
+    assert by_name["no_regression[label_accuracy:toxic]"].passed  # its decisions are right more often: not a drop
+    assert {c.get("name") for c in _junit(junit) if c.find("failure") is not None} == {
+        "no_regression[macro_f1]", "no_regression[recall:toxic]"}
+
+    same = multilabel_run(tmp_path / "retrained", thresholds={"toxic": 0.01})  # the baseline's decisions
+    assert main(["gate", str(same), "--policy", str(policy), "--baseline", str(base)]) == 0
+    unchanged = {c.name: c for c in evaluate_gate(same, policy, baseline=base).checks}["no_regression[macro_f1]"]
+    assert unchanged.passed and not unchanged.skipped and unchanged.observed == 0
+    assert unchanged.detail.endswith("paired bootstrap CI [+0.000, +0.000]"), unchanged.detail
 
 
 def test_baseline_on_other_dataset_is_bad_input(tmp_path, capsys):
