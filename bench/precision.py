@@ -40,8 +40,17 @@ def candidates(model):
         "torch.ao naive: every Linear, per-tensor": q(every_linear, default_dynamic_qconfig),
         "torch.ao all but FFN out, per-channel": q(but_ffn_out, per_channel_dynamic_qconfig),
         "per-token int8, all but FFN out": quantize_int8(model, layers=but_ffn_out),
+        "ours, PyTorch ops instead of fused kernels": unfused(quantize_int8(model, layers=every)),
         "ours: per-token int8, every encoder Linear": quantize_int8(model, layers=every),
     }
+
+
+def unfused(model):
+    """``model`` with its int8 layers on the PyTorch-ops route (the one taken where no C compiler is)."""
+    for module in model.modules():
+        if hasattr(module, "fused"):
+            module.fused = False
+    return model
 
 
 def main() -> int:
@@ -83,7 +92,10 @@ def main() -> int:
             probs[name] = clf.predict_proba(texts, batch_size=64, progress=False).probabilities
             best[name] = min(best[name], time.perf_counter() - start)
 
+    from auditkit.models._int8_kernels import int8_route
+
     print(f"model {model_dir}; data {args.data} ({len(texts)} texts); best of {args.repeats} round-robin repeats")
+    print(f"int8 quantize/rescale route here: {int8_route()}")
     print(f"{'candidate':44s} {'sent/s':>8s} {'x fp32':>7s} {'agree':>8s} {'max|dp|':>8s}")
     p32 = probs["fp32"]
     for name in contenders:

@@ -163,6 +163,9 @@ def main() -> int:
     print(f"  of the bound from the model's own GEMM shape [1600 x hidden] x [hidden x 4 hidden]: {spread(shape_share, pct)}")
     _, _, _, _, out32, out8 = rounds[-1]
     agree = float(np.mean(out8.predicted == out32.predicted))
+    from auditkit.models._int8_kernels import int8_route
+
+    print(f"int8 quantize/rescale route: {int8_route()}")
     print(f"--precision int8 vs fp32: {spread(int8_ratio, lambda x: f'{x:.2f}x')} (target >= 1.8x); labels agree on "
           f"{agree:.2%} (target >= 99.5%); max |dp| {np.abs(out8.probabilities - out32.probabilities).max():.3f}")
     if args.profile:

@@ -74,11 +74,17 @@ def _int8_classes():
         each chunk while it is in cache. Several linear layers that read the same input (an attention block's
         query, key and value) can be given as one: their weights are stacked,
         and :meth:`forward` returns the outputs side by side.
+
+        Each chunk is quantized and rescaled by the fused C kernels of
+        :mod:`auditkit.models._int8_kernels` where they can be built (one
+        pass each instead of four PyTorch ops), else by PyTorch ops; both
+        give the same numbers, bit for bit.
         """
 
         def __init__(self, *linears: torch.nn.Linear, activation=None):
             super().__init__()
             self.activation = activation
+            self.fused = True  # False: always the PyTorch ops (to measure what the fused kernels bring)
             weight = torch.cat([linear.weight.detach().float() for linear in linears])
             scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
             self.register_buffer("weight_t", torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8).t().contiguous())
@@ -90,7 +96,18 @@ def _int8_classes():
             self.in_features, self.out_features = linears[0].in_features, weight.shape[0]
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
+            from auditkit.models._int8_kernels import native_int8_kernels
+
             rows = x.reshape(-1, self.in_features)
+            kernels = native_int8_kernels() if self.fused else None
+            if kernels is None or rows.dtype != torch.float32 or (torch.is_grad_enabled() and rows.requires_grad):
+                out = self._forward_ops(rows)
+            else:
+                out = self._forward_fused(rows if rows.stride(-1) == 1 else rows.contiguous(), kernels)
+            return out.reshape(*x.shape[:-1], self.out_features)
+
+        def _forward_ops(self, rows: torch.Tensor) -> torch.Tensor:
+            """The product with PyTorch ops: where the fused kernels cannot be built, or gradients are wanted."""
             out = torch.empty(rows.shape[0], self.out_features, dtype=torch.float32)
             # a chunk of rows at a time, so that the int32 product is scaled while it is still in cache:
             # scaling the whole product after the fact costs as much memory traffic as the product itself
@@ -103,12 +120,41 @@ def _int8_classes():
                 part.mul_(scale).mul_(self.weight_scale)
                 if self.bias is not None:
                     part.add_(self.bias)
-                if self.activation is not None:
-                    part.copy_(self.activation(part))
-            return out.reshape(*x.shape[:-1], self.out_features)
+                self._activate(part)
+            return out
+
+        def _forward_fused(self, rows: torch.Tensor, kernels) -> torch.Tensor:
+            """The same product, bit for bit, with one fused pass to quantize each chunk and one to rescale it."""
+            n = rows.shape[0]
+            out = torch.empty(n, self.out_features, dtype=torch.float32)
+            size = min(n, ROWS_PER_CHUNK)
+            quantized = torch.empty(size, self.in_features, dtype=torch.int8)
+            scale = torch.empty(size, dtype=torch.float32)
+            product = torch.empty(size, self.out_features, dtype=torch.int32)
+            for start in range(0, n, ROWS_PER_CHUNK):
+                m = min(ROWS_PER_CHUNK, n - start)
+                kernels.quantize_rows(rows[start:start + m], quantized[:m], scale[:m])
+                torch._int_mm(quantized[:m], self.weight_t, out=product[:m])
+                part = out[start:start + m]
+                kernels.dequantize(product[:m], scale[:m], self.weight_scale, self.bias, part)
+                self._activate(part)
+            return out
+
+        def _activate(self, part: torch.Tensor) -> None:
+            """Apply the activation to a chunk in place (exact GELU without a temporary copy)."""
+            if self.activation is None:
+                return
+            gelu = getattr(self.activation, "act", self.activation)  # transformers' GELUActivation wraps the function
+            if gelu is torch.nn.functional.gelu or (isinstance(gelu, torch.nn.GELU) and gelu.approximate == "none"):
+                torch._C._nn.gelu(part, out=part)
+            else:
+                part.copy_(self.activation(part))
 
         def extra_repr(self) -> str:
-            return f"in_features={self.in_features}, out_features={self.out_features}, int8 per-channel weights, per-token activations"
+            from auditkit.models._int8_kernels import int8_route
+
+            return (f"in_features={self.in_features}, out_features={self.out_features}, int8 per-channel weights, "
+                    f"per-token activations; {int8_route()}")
 
     class SharedInputSlice(torch.nn.Module):
         """One of several projections of the same input computed by one stacked :class:`Int8Linear`.

@@ -115,3 +115,49 @@ def test_half_precisions_need_cuda(precision):
 def test_unknown_precision_is_refused():
     with pytest.raises(ModelError, match="unknown precision 'int4'"):
         check_precision("int4", torch.device("cpu"))
+
+
+@pytest.fixture
+def int8_routes(monkeypatch):
+    """Switch int8 between the fused C kernels and the PyTorch ops (each call re-reads the switch)."""
+    from auditkit.models import _int8_kernels
+
+    def use(route: str):
+        monkeypatch.setenv(_int8_kernels.SWITCH, "1" if route == "fused" else "0")
+        _int8_kernels._load.cache_clear()
+        return _int8_kernels.int8_route()
+
+    yield use
+    _int8_kernels._load.cache_clear()
+
+
+@pytest.mark.parametrize("rows", [1, 7, 512, 1100])
+def test_fused_int8_kernels_give_the_pytorch_route_bit_for_bit(int8_routes, rows):
+    """Quantize, product, rescale, bias and GELU: the same numbers both ways, chunk edges, no bias and strided input too."""
+    torch.manual_seed(rows)
+    layers = {"plain": torch.nn.Linear(40, 24), "no bias": torch.nn.Linear(40, 24, bias=False)}
+    ffn = quantize_int8(build_tiny_classifier().model).bert.encoder.layer[0].intermediate.dense  # carries the GELU
+    wide = torch.randn(rows, 80) * torch.logspace(-3, 2, rows)[:, None]  # rows of very different scale
+    cases = [(quantize_int8(torch.nn.Sequential(layer), layers={"0"})[0], wide[:, :40]) for layer in layers.values()]
+    cases.append((ffn, torch.randn(rows, ffn.in_features) * 3))
+    assert int8_routes("fused").startswith("fused C kernels")
+    with torch.inference_mode():
+        fused = [layer(x) for layer, x in cases]
+        assert int8_routes("ops") == "PyTorch ops (AUDITKIT_NATIVE_INT8=0)"
+        ops = [layer(x) for layer, x in cases]
+    for a, b in zip(fused, ops):
+        assert torch.equal(a, b)
+    assert cases[0][1].stride(0) == 80  # a strided slice of the wide input went through as it is
+
+
+def test_int8_without_a_compiler_falls_back_to_pytorch_ops(int8_routes, monkeypatch, tmp_path):
+    clf = build_tiny_classifier()
+    int8 = TextClassifier(clf.model, clf.tokenizer, precision="int8")
+    assert int8_routes("fused").startswith("fused C kernels")
+    fused = int8.predict_proba(TEXTS).probabilities
+    monkeypatch.setenv("AUDITKIT_CACHE", str(tmp_path))  # nothing built here yet
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    route = int8_routes("fused")
+    assert route.startswith("PyTorch ops (no fused kernels:") and "no-such-cc" in route
+    assert np.array_equal(int8.predict_proba(TEXTS).probabilities, fused)
+    assert route in repr(int8.model)  # printing the model says which route its int8 layers take
