@@ -5,6 +5,10 @@
  * is the same, in the same order, as the PyTorch route they stand in for, so
  * both give bit-identical outputs; build with -ffp-contract=off so the
  * compiler does not fuse a multiply and an add into one rounding.
+ *
+ * ak_quantize_rows quantizes a chunk of activations; ak_dequantize rescales
+ * the int32 product of torch._int_mm, ak_rescale the same product as oneDNN's
+ * int8 matmul returns it (float32, exactly float(int32)).
  */
 #include <math.h>
 #include <stdint.h>
@@ -43,6 +47,24 @@ void ak_dequantize(const int32_t *acc, int64_t rows, int64_t cols, const float *
         } else {
             #pragma omp simd
             for (int64_t c = 0; c < cols; c++) o[c] = ((float)ar[c] * s) * col_scale[c];
+        }
+    }
+}
+
+/* The same rescale for a product already converted to float32 (by a oneDNN int8 matmul that outputs float(acc)). */
+void ak_rescale(const float *acc, int64_t rows, int64_t cols, const float *row_scale, const float *col_scale,
+                const float *bias, float *out) {
+    #pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        const float *ar = acc + r * cols;
+        float *o = out + r * cols;
+        const float s = row_scale[r];
+        if (bias) {
+            #pragma omp simd
+            for (int64_t c = 0; c < cols; c++) o[c] = (ar[c] * s) * col_scale[c] + bias[c];
+        } else {
+            #pragma omp simd
+            for (int64_t c = 0; c < cols; c++) o[c] = (ar[c] * s) * col_scale[c];
         }
     }
 }

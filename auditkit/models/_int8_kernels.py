@@ -42,6 +42,8 @@ class Int8Kernels:
         lib.ak_quantize_rows.restype = None
         lib.ak_dequantize.argtypes = [p, n, n, p, p, p, p]
         lib.ak_dequantize.restype = None
+        lib.ak_rescale.argtypes = [p, n, n, p, p, p, p]
+        lib.ak_rescale.restype = None
         self._lib, self.path = lib, path
 
     def quantize_rows(self, x, q, scale) -> None:
@@ -57,18 +59,22 @@ class Int8Kernels:
         self._lib.ak_quantize_rows(x.data_ptr(), rows, cols, x.stride(0), q.data_ptr(), scale.data_ptr())
 
     def dequantize(self, acc, row_scale, col_scale, bias, out) -> None:
-        """``out = acc * row_scale[:, None] * col_scale + bias`` (float32; ``bias`` may be None), in one pass."""
+        """``out = acc * row_scale[:, None] * col_scale + bias`` (float32; ``bias`` may be None), in one pass.
+
+        ``acc`` is the int32 product, or the same converted to float32.
+        """
         import torch
 
         rows, cols = acc.shape
         dense = all(t.is_contiguous() for t in (acc, row_scale, col_scale, out)) and (bias is None or bias.is_contiguous())
-        if not (dense and acc.dtype == torch.int32 and out.dtype == row_scale.dtype == col_scale.dtype == torch.float32
+        if not (dense and acc.dtype in (torch.int32, torch.float32) and out.dtype == row_scale.dtype == col_scale.dtype == torch.float32
                 and tuple(out.shape) == (rows, cols) and row_scale.numel() == rows and col_scale.numel() == cols
                 and (bias is None or (bias.dtype == torch.float32 and bias.numel() == cols))):
-            raise ValueError("dequantize needs a dense int32 product, float32 scales per row and per column, "
+            raise ValueError("dequantize needs a dense int32 (or float32) product, float32 scales per row and per column, "
                              "an optional float32 bias per column and a dense float32 out of the product's shape")
-        self._lib.ak_dequantize(acc.data_ptr(), rows, cols, row_scale.data_ptr(), col_scale.data_ptr(),
-                                None if bias is None else bias.data_ptr(), out.data_ptr())
+        kernel = self._lib.ak_dequantize if acc.dtype == torch.int32 else self._lib.ak_rescale
+        kernel(acc.data_ptr(), rows, cols, row_scale.data_ptr(), col_scale.data_ptr(),
+               None if bias is None else bias.data_ptr(), out.data_ptr())
 
 
 def _cache_dir() -> Path:

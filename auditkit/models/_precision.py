@@ -124,21 +124,55 @@ def _int8_classes():
             return out
 
         def _forward_fused(self, rows: torch.Tensor, kernels) -> torch.Tensor:
-            """The same product, bit for bit, with one fused pass to quantize each chunk and one to rescale it."""
+            """The same product, bit for bit, with one fused pass to quantize each chunk and one to rescale it.
+
+            The int8 product runs on a oneDNN matmul with the weight packed
+            once for it (AMX or VNNI tiles where the CPU has them), which
+            returns ``float(int32 product)``; else on ``torch._int_mm``.
+            """
             n = rows.shape[0]
             out = torch.empty(n, self.out_features, dtype=torch.float32)
             size = min(n, ROWS_PER_CHUNK)
             quantized = torch.empty(size, self.in_features, dtype=torch.int8)
             scale = torch.empty(size, dtype=torch.float32)
-            product = torch.empty(size, self.out_features, dtype=torch.int32)
+            packed = self._packed_product()
+            product = None if packed is not None else torch.empty(size, self.out_features, dtype=torch.int32)
             for start in range(0, n, ROWS_PER_CHUNK):
                 m = min(ROWS_PER_CHUNK, n - start)
                 kernels.quantize_rows(rows[start:start + m], quantized[:m], scale[:m])
-                torch._int_mm(quantized[:m], self.weight_t, out=product[:m])
+                if packed is not None:
+                    chunk_product = packed(quantized[:m])
+                else:
+                    chunk_product = product[:m]
+                    torch._int_mm(quantized[:m], self.weight_t, out=chunk_product)
                 part = out[start:start + m]
-                kernels.dequantize(product[:m], scale[:m], self.weight_scale, self.bias, part)
+                kernels.dequantize(chunk_product, scale[:m], self.weight_scale, self.bias, part)
                 self._activate(part)
             return out
+
+        def _packed_product(self):
+            """``q -> float(q @ W_int8.T)`` on oneDNN with the weight packed once, or None where that op is missing
+            or does not give ``torch._int_mm``'s numbers (checked once per layer)."""
+            if "_packed" not in self.__dict__:
+                self._packed = None
+                try:
+                    weight = torch.ops.onednn.qlinear_prepack(self.weight_t.t().contiguous(), [ROWS_PER_CHUNK, self.in_features])
+                    ones = torch.ones(self.out_features)
+                    zeros = torch.zeros(self.out_features, dtype=torch.int64)
+
+                    def product(q: torch.Tensor) -> torch.Tensor:
+                        return torch.ops.onednn.qlinear_pointwise(q, 1.0, 0, weight, ones, zeros, None, 1.0, 0,
+                                                                  torch.float32, "none", [], "")
+
+                    probe = torch.randint(-127, 128, (3, self.in_features), dtype=torch.int8)
+                    if torch.equal(product(probe), torch._int_mm(probe, self.weight_t).float()):
+                        self._packed = product
+                except (AttributeError, RuntimeError, NotImplementedError):
+                    pass
+            return self._packed
+
+        def __getstate__(self):  # the packed weight is this process's: a copy or a pickle packs its own
+            return {k: v for k, v in super().__getstate__().items() if k != "_packed"}
 
         def _activate(self, part: torch.Tensor) -> None:
             """Apply the activation to a chunk in place (exact GELU without a temporary copy)."""

@@ -163,3 +163,16 @@ def test_int8_without_a_compiler_falls_back_to_pytorch_ops(int8_routes, monkeypa
     assert route.startswith("PyTorch ops (no fused kernels:") and "no-such-cc" in route
     assert np.array_equal(int8.predict_proba(TEXTS).probabilities, fused)
     assert route in repr(int8.model)  # printing the model says which route its int8 layers take
+
+
+def test_int8_layers_copy_without_their_packed_weights(int8_routes):
+    """The oneDNN-packed weight belongs to the model that packed it: a copy packs its own, with the same numbers."""
+    import copy
+
+    clf = build_tiny_classifier()
+    int8 = TextClassifier(clf.model, clf.tokenizer, precision="int8")
+    before = int8.predict_proba(TEXTS).probabilities  # packs each layer's weight on the way
+    assert "_packed" in int8.model.bert.encoder.layer[0].intermediate.dense.__dict__
+    twin = copy.deepcopy(int8.model)
+    assert "_packed" not in twin.bert.encoder.layer[0].intermediate.dense.__dict__
+    assert np.array_equal(TextClassifier(twin, clf.tokenizer).predict_proba(TEXTS).probabilities, before)
