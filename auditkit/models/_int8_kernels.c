@@ -33,38 +33,25 @@ void ak_quantize_rows(const float *x, int64_t rows, int64_t cols, int64_t stride
     }
 }
 
-/* out[r, c] = ((float)acc[r, c] * row_scale[r]) * col_scale[c] + bias[c], for dense matrices; bias may be NULL. */
-void ak_dequantize(const int32_t *acc, int64_t rows, int64_t cols, const float *row_scale, const float *col_scale,
-                   const float *bias, float *out) {
-    #pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-        const int32_t *ar = acc + r * cols;
-        float *o = out + r * cols;
-        const float s = row_scale[r];
-        if (bias) {
-            #pragma omp simd
-            for (int64_t c = 0; c < cols; c++) o[c] = ((float)ar[c] * s) * col_scale[c] + bias[c];
-        } else {
-            #pragma omp simd
-            for (int64_t c = 0; c < cols; c++) o[c] = ((float)ar[c] * s) * col_scale[c];
-        }
+/* out[r, c] = ((float)acc[r, c] * row_scale[r]) * col_scale[c] + bias[c], for dense matrices; bias may be NULL.
+ * Defined twice: ak_dequantize for torch._int_mm's int32 product, ak_rescale for oneDNN's float32 one. */
+#define AK_DEFINE_RESCALE(NAME, ACC_T)                                                                              \
+    void NAME(const ACC_T *acc, int64_t rows, int64_t cols, const float *row_scale, const float *col_scale,        \
+              const float *bias, float *out) {                                                                    \
+        _Pragma("omp parallel for schedule(static)")                                                              \
+        for (int64_t r = 0; r < rows; r++) {                                                                      \
+            const ACC_T *ar = acc + r * cols;                                                                     \
+            float *o = out + r * cols;                                                                            \
+            const float s = row_scale[r];                                                                         \
+            if (bias) {                                                                                           \
+                _Pragma("omp simd")                                                                               \
+                for (int64_t c = 0; c < cols; c++) o[c] = ((float)ar[c] * s) * col_scale[c] + bias[c];           \
+            } else {                                                                                              \
+                _Pragma("omp simd")                                                                               \
+                for (int64_t c = 0; c < cols; c++) o[c] = ((float)ar[c] * s) * col_scale[c];                     \
+            }                                                                                                     \
+        }                                                                                                         \
     }
-}
 
-/* The same rescale for a product already converted to float32 (by a oneDNN int8 matmul that outputs float(acc)). */
-void ak_rescale(const float *acc, int64_t rows, int64_t cols, const float *row_scale, const float *col_scale,
-                const float *bias, float *out) {
-    #pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-        const float *ar = acc + r * cols;
-        float *o = out + r * cols;
-        const float s = row_scale[r];
-        if (bias) {
-            #pragma omp simd
-            for (int64_t c = 0; c < cols; c++) o[c] = (ar[c] * s) * col_scale[c] + bias[c];
-        } else {
-            #pragma omp simd
-            for (int64_t c = 0; c < cols; c++) o[c] = (ar[c] * s) * col_scale[c];
-        }
-    }
-}
+AK_DEFINE_RESCALE(ak_dequantize, int32_t)
+AK_DEFINE_RESCALE(ak_rescale, float)
