@@ -11,7 +11,7 @@ from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit.compare import compare_runs
 from auditkit.errors import ConfigError, RunStoreError
-from auditkit.gate._policy import CHECKS, Policy, load_policy
+from auditkit.gate._policy import CHECKS, MULTILABEL_ONLY_METRICS, Policy, load_policy
 from auditkit.probes import format_verdict
 from auditkit.store import Run, read_run, to_jsonable
 
@@ -310,16 +310,20 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
     if not pair["paired"]:
         raise RunStoreError(f"no_regression cannot test {run.name!r} against baseline {base.name!r}: {pair['note']}; "
                             "evaluate both models on the same dataset")
-    names = [m for m in ("accuracy", "macro_f1") if m in wanted]
+    names = [m for m in ("accuracy", "macro_f1", *MULTILABEL_ONLY_METRICS) if m in wanted]
     if "accuracy" in wanted:  # multi-label runs: McNemar on each label's decisions, Holm across labels
         names += [m for m in rows.index if m.startswith("label_accuracy[")]
     if "class_recall" in wanted:
         names += [m for m in rows.index if m.startswith("recall[")]
     for m in names:
         if m not in rows.index:
+            if m in MULTILABEL_ONLY_METRICS:
+                out.append(GateCheck(f"no_regression[{m}]", True, None, None,
+                                     f"skipped: {m} is a multi-label metric; {run.name!r} is a single-label run", skipped=True))
             continue
         row = rows.loc[m]
         diff = S.finite(row["diff"])
+        sign = -1 if m == "hamming_loss" else 1  # lower is better: a significant rise is the regression
         if m == "accuracy" or m.startswith("label_accuracy["):
             p = S.finite(row["p_value"])
             worse = diff is not None and diff < -tol and p is not None and p < policy.alpha
@@ -327,9 +331,9 @@ def _regression_checks(run: Run, base: Run, opts: dict, policy: Policy) -> list[
             out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor, detail))
         elif row.get("diff_ci_high") is not None and S.finite(row["diff_ci_high"]) is not None:
             hi, lo = S.finite(row["diff_ci_high"]), S.finite(row["diff_ci_low"])
-            worse = hi < 0 and diff is not None and diff < -tol
+            worse = (hi < 0 if sign > 0 else lo > 0) and diff is not None and sign * diff < -tol
             detail = f"{m} {number(diff, signed=True)} vs {base.name}, paired bootstrap CI [{number(lo, signed=True)}, {number(hi, signed=True)}]"
-            out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor, detail))
+            out.append(GateCheck(f"no_regression[{_short(m)}]", not worse, diff, floor if sign > 0 else tol, detail))
         else:
             detail = f"{m} {'not measured' if diff is None else f'{number(diff, signed=True)}'} vs {base.name}; no paired test available"
             out.append(GateCheck(f"no_regression[{_short(m)}]", True, diff, floor, detail, skipped=True))

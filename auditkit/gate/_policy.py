@@ -25,7 +25,9 @@ from auditkit.errors import ConfigError
 
 # check name -> {option: (kind, default)}; kind is "prob", "on", "list", "bool", "metrics"
 # the metrics compare_runs gives a paired test (McNemar for accuracy, paired bootstrap otherwise)
-_METRIC_CHOICES = ("accuracy", "macro_f1", "class_recall")
+_METRIC_CHOICES = ("accuracy", "macro_f1", "class_recall", "subset_accuracy", "micro_f1", "samples_f1", "hamming_loss")
+#: The no_regression metrics of multi-label runs only (their headline metrics beside macro-F1).
+MULTILABEL_ONLY_METRICS = ("subset_accuracy", "micro_f1", "samples_f1", "hamming_loss")
 CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "min_accuracy": {"threshold": ("prob", None), "on": ("on", "ci_low")},
     "min_macro_f1": {"threshold": ("prob", None), "on": ("on", "ci_low")},
@@ -52,7 +54,8 @@ CHECK_DOCS = {
     "max_identity_share": "share of attribution on identity words ≤ threshold",
     "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), "
                       "and no significant growth of any |bias gap|; multi-label runs: accuracy is each label's decisions "
-                      "(McNemar, Holm across labels), class recall each label's recall"),
+                      "(McNemar, Holm across labels), class recall each label's recall, and subset_accuracy, micro_f1, "
+                      "samples_f1 and hamming_loss (a rise is the regression) can be listed too (paired bootstrap)"),
 }
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")

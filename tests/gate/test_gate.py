@@ -250,6 +250,21 @@ def test_multilabel_baseline_regression_tests_macro_f1(tmp_path, capsys):
     assert {c.get("name") for c in _junit(junit) if c.find("failure") is not None} == {
         "no_regression[macro_f1]", "no_regression[recall:toxic]"}
 
+    # the other multi-label headline metrics can be gated too; for Hamming loss a significant rise is the regression
+    every = _policy(tmp_path, '[checks.no_regression]\nbias = false\nmetrics = ["micro_f1", "samples_f1", '
+                              '"subset_accuracy", "hamming_loss"]\n', name="every.toml")
+    checks = {c.name: c for c in evaluate_gate(worse, every, baseline=base).checks}
+    assert set(checks) == {f"no_regression[{m}]" for m in ("micro_f1", "samples_f1", "subset_accuracy", "hamming_loss")}
+    stored = {m: [read_run(r).record["metrics"][m]["value"] for r in (base, worse)] for m in ("hamming_loss", "micro_f1")}
+    hamming = checks["no_regression[hamming_loss]"]
+    assert hamming.observed == pytest.approx(stored["hamming_loss"][1] - stored["hamming_loss"][0])
+    assert (hamming.passed, checks["no_regression[micro_f1]"].passed) == (
+        not hamming.observed > 0, not checks["no_regression[micro_f1]"].observed < 0)  # moved the wrong way: failed
+    # the candidate predicts 'toxic' never, the baseline always: fewer wrong decisions, so the reverse pair fails
+    assert hamming.observed < 0 and hamming.passed
+    reverse = {c.name: c for c in evaluate_gate(base, every, baseline=worse).checks}["no_regression[hamming_loss]"]
+    assert reverse.observed == pytest.approx(-hamming.observed) and not reverse.passed and "paired bootstrap CI" in reverse.detail
+
     same = multilabel_run(tmp_path / "retrained", thresholds={"toxic": 0.01})  # the baseline's decisions
     assert main(["gate", str(same), "--policy", str(policy), "--baseline", str(base)]) == 0
     unchanged = {c.name: c for c in evaluate_gate(same, policy, baseline=base).checks}["no_regression[macro_f1]"]
@@ -284,3 +299,11 @@ def test_baseline_without_bias_is_bad_input_not_a_silent_pass(tmp_path, capsys):
 def test_regression_metrics_without_a_paired_test_are_refused(tmp_path):
     with pytest.raises(ConfigError, match="accuracy, macro_f1, class_recall"):
         load_policy(_policy(tmp_path, '[checks.no_regression]\nmetrics = ["macro_precision"]\n'))
+
+
+def test_multilabel_metrics_listed_for_a_single_label_run_are_skipped_with_the_reason(tmp_path):
+    base = audit_run(tmp_path / "released")
+    policy = _policy(tmp_path, '[checks.no_regression]\nbias = false\nmetrics = ["macro_f1", "micro_f1"]\n')
+    checks = {c.name: c for c in evaluate_gate(base, policy, baseline=base).checks}
+    assert checks["no_regression[micro_f1]"].skipped and "multi-label metric" in checks["no_regression[micro_f1]"].detail
+    assert not checks["no_regression[macro_f1]"].skipped
