@@ -176,3 +176,13 @@ def test_int8_layers_copy_without_their_packed_weights(int8_routes):
     twin = copy.deepcopy(int8.model)
     assert "_packed" not in twin.bert.encoder.layer[0].intermediate.dense.__dict__
     assert np.array_equal(TextClassifier(twin, clf.tokenizer).predict_proba(TEXTS).probabilities, before)
+
+
+def test_int8_prediction_leaves_torchs_random_state_alone():
+    clf = build_tiny_classifier()
+    int8 = TextClassifier(clf.model, clf.tokenizer, precision="int8")
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    int8.predict_proba(TEXTS)  # the first call packs and checks each layer's weight
+    assert torch.equal(torch.rand(3), expected)
