@@ -77,6 +77,12 @@ def roc_auc(y_true, y_proba, *, labels: Sequence[int] | None = None) -> float | 
     return float(roc_auc_score(y_true, y_proba, multi_class="ovr", average="macro", labels=list(range(n_classes))))
 
 
+def safe_ratio(num, den) -> np.ndarray:
+    """``num / den`` element-wise, and 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
+
+
 def scores_from_confusion(matrices, *, labels: Sequence[int]) -> dict[str, np.ndarray]:
     """Headline and per-class scores from confusion counts, many matrices at once.
 
@@ -106,13 +112,10 @@ def scores_from_confusion(matrices, *, labels: Sequence[int]) -> dict[str, np.nd
     total = m.sum(axis=(-2, -1))
     tp, true_n, pred_n = tp[..., labels], true_n[..., labels], pred_n[..., labels]
 
-    def ratio(num, den):
-        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-    precision, recall = ratio(tp, pred_n), ratio(tp, true_n)
-    f1 = ratio(2 * tp, true_n + pred_n)
+    precision, recall = safe_ratio(tp, pred_n), safe_ratio(tp, true_n)
+    f1 = safe_ratio(2 * tp, true_n + pred_n)
     return {
-        "accuracy": ratio(np.diagonal(m, axis1=-2, axis2=-1).sum(axis=-1), total),
+        "accuracy": safe_ratio(np.diagonal(m, axis1=-2, axis2=-1).sum(axis=-1), total),
         "macro_precision": precision.mean(axis=-1),
         "macro_recall": recall.mean(axis=-1),
         "macro_f1": f1.mean(axis=-1),

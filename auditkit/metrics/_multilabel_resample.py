@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from auditkit.metrics._bootstrap import resample_count_chunks
+from auditkit.metrics._classification import safe_ratio
 
 #: The most resample x pattern counts held at once (160 MB of int64); more resamples are drawn in blocks.
 MAX_COUNT_ENTRIES = 20_000_000
@@ -59,21 +60,16 @@ def _pattern_features(true_patterns: np.ndarray, pred_patterns: np.ndarray) -> n
     return np.column_stack([(t == p).all(axis=1), (t != p).sum(axis=1), row_f1, tp, fp, fn]).astype(np.float64)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den``, and 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den > 0)
-
-
 def _scores_from_totals(totals: np.ndarray, n: np.ndarray, n_labels: int) -> dict[str, np.ndarray]:
     """Scores from the summed features of shape (..., 3 + 3 n_labels) of ``n`` rows."""
     tp, fp, fn = (totals[..., _N_ROW_FEATURES + j * n_labels:_N_ROW_FEATURES + (j + 1) * n_labels] for j in range(3))
     return {
-        "subset_accuracy": _ratio(totals[..., 0], n),
-        "micro_f1": _ratio(2 * tp.sum(axis=-1), (2 * tp + fp + fn).sum(axis=-1)),
-        "macro_f1": _ratio(2 * tp, 2 * tp + fp + fn).mean(axis=-1),  # over every label, as average="macro"
-        "samples_f1": _ratio(totals[..., 2], n),
-        "hamming_loss": _ratio(totals[..., 1], n * n_labels),
-        "recall": _ratio(tp, tp + fn),
+        "subset_accuracy": safe_ratio(totals[..., 0], n),
+        "micro_f1": safe_ratio(2 * tp.sum(axis=-1), (2 * tp + fp + fn).sum(axis=-1)),
+        "macro_f1": safe_ratio(2 * tp, 2 * tp + fp + fn).mean(axis=-1),  # over every label, as average="macro"
+        "samples_f1": safe_ratio(totals[..., 2], n),
+        "hamming_loss": safe_ratio(totals[..., 1], n * n_labels),
+        "recall": safe_ratio(tp, tp + fn),
     }
 
 
