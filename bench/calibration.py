@@ -35,7 +35,7 @@ from auditkit.models import Predictions, load_classifier  # noqa: E402
 from auditkit.probes import crossed_estimate, run_probes  # noqa: E402
 from auditkit.probes._crossed import TemplateComponent, crossed_bootstrap, percentile_interval  # noqa: E402
 from auditkit.probes._designs import family_component, paired_frame  # noqa: E402
-from auditkit.probes._lexicon import builtin_lexicon, lexicon_from_dict  # noqa: E402
+from auditkit.probes._packs import builtin_lexicon, lexicon_from_dict  # noqa: E402
 
 
 class CachedClassifier:
