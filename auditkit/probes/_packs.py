@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -97,6 +97,37 @@ class ProbePack:
     template_info: ListInfo | None = None
     description: str = ""
     source: str = "<memory>"
+
+    def describe(self) -> dict:
+        """What ``auditkit probes list/show`` print: attributes, groups, families, rows, templates, sources, licences."""
+        templates = self.template_info
+        attrs = {}
+        for name, lex in self.attributes.items():
+            attrs[name] = {
+                "description": lex.description,
+                "groups": list(lex.groups),
+                "gap": list(lex.gap),
+                "crosses": lex.crosses,
+                "families": {f.name: {"kind": f.kind, "rows": len(getattr(f, "rows", ())),
+                                      "templates": len(getattr(f, "templates", ())),
+                                      "sentences": len(getattr(f, "rows", ())) * len(getattr(f, "templates", ()))
+                                      * len(lex.groups)} for f in lex.families},
+                "lists": [{"name": i.name, "rows": i.n_rows, "source": i.source, "licence": i.licence,
+                           "derivation": i.derivation} for i in lex.lists],
+                "licences": sorted({i.licence for i in lex.lists}),
+            }
+        return {
+            "name": self.name,
+            "language": self.language,
+            "description": self.description,
+            "source": self.source,
+            "templates": {"count": len(self.templates),
+                          "source": templates.source if templates else f"the built-in templates of {self.language!r}",
+                          "licence": templates.licence if templates else None,
+                          "items": [{"id": t.id, "text": t.text, "shape": t.shape, "valence": t.valence}
+                                    for t in self.templates]},
+            "attributes": attrs,
+        }
 
 
 # ------------------------------------------------------------------ reading files
@@ -402,7 +433,8 @@ def installed_packs() -> tuple[ProbePack, ...]:
             pack = load_pack(path)
         except ConfigError as exc:
             raise ConfigError(f"installed probe pack {origin}: {exc}") from None
-        packs.append(ProbePack(name=pack.name, language=pack.language, attributes=pack.attributes,
+        attributes = {a: replace(lex, source=origin) for a, lex in pack.attributes.items()}
+        packs.append(ProbePack(name=pack.name, language=pack.language, attributes=attributes,
                                templates=pack.templates, template_info=pack.template_info,
                                description=pack.description, source=origin))
     _INSTALLED.append(tuple(packs))
