@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from auditkit.probes._crossed import TemplateComponent, TextComponent
-from auditkit.probes._families import DATASET_FAMILY
+from auditkit.probes._families import DATASET_FAMILY, DATASET_TEMPLATE
 
 __all__ = ["DATASET_FAMILY", "NEUTRAL", "family_component", "attribute_components", "paired_frame", "logit"]
 
@@ -73,7 +73,7 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
     a, b = pairs["a"].to_numpy(float), pairs["b"].to_numpy(float)
     diff = logit(a) - logit(b) if scale == "logit" else a - b
     pairs = pairs.assign(diff=diff)
-    if pairs["stratum"].notna().all():  # texts in strata (a dataset family), not rows x templates
+    if (pairs["template_id"] == DATASET_TEMPLATE).all():  # texts in strata (the contract's marker), not rows x templates
         if valence is not None:
             return None
         return TextComponent(pairs["diff"].to_numpy(float), pairs["stratum"].astype(str).to_numpy(), weight)
