@@ -21,8 +21,8 @@ from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
-from auditkit.models import (DEFAULT_THRESHOLD, Predictions, TextClassifier, check_label_columns, check_thresholds,
-                             map_label_sets, map_labels)
+from auditkit.models import (DEFAULT_THRESHOLD, Classifier, Predictions, check_label_columns, check_thresholds,
+                             map_label_sets, map_labels, model_section)
 
 
 @dataclass
@@ -47,7 +47,8 @@ class AuditOptions:
     probe_n_boot: int = 2000
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
-    attribution_method: str = "integrated_gradients"
+    #: "auto": integrated gradients for a local PyTorch model, word ablation for any other kind.
+    attribution_method: str = "auto"
 
     def validate(self) -> None:
         """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values."""
@@ -119,7 +120,7 @@ def multilabel_predictions_frame(dataset: TextDataset, probabilities: np.ndarray
 
 
 def run_audit(
-    classifier: TextClassifier,
+    classifier: Classifier,
     dataset: TextDataset,
     *,
     options: AuditOptions | None = None,
@@ -132,7 +133,9 @@ def run_audit(
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : Classifier
+        Any model kind (:func:`auditkit.models.load_model`): a checkpoint, an
+        endpoint, a scikit-learn pipeline...
     dataset : TextDataset
         Must carry labels.
     options : AuditOptions, optional
@@ -185,14 +188,10 @@ def run_audit(
         from auditkit.probes import resolve_target_label
 
         resolve_target_label(labels, options.target_label)
-    if options.attributions:  # likewise an unknown attribution method
-        from auditkit.attribution import METHODS
+    if options.attributions:  # likewise an unknown attribution method, or one the model cannot take
+        from auditkit.attribution import resolve_method
 
-        if options.attribution_method not in METHODS:
-            raise ConfigError(
-                f"attribution_method {options.attribution_method!r} is unknown; choose one of {', '.join(METHODS)}",
-                parameter="attribution_method",
-            )
+        resolve_method(options.attribution_method, classifier)
 
     @contextmanager
     def timed(stage: str):
@@ -224,15 +223,7 @@ def run_audit(
         elif dataset.groups:
             observed = _observed_groups(dataset, y_true, predictions.probabilities, labels, options, log)
     record = {
-        "model": {
-            "name": classifier.name,
-            "source": classifier.source,
-            "fingerprint": classifier.fingerprint,
-            "labels": labels,
-            "max_length": classifier.max_length,
-            "precision": classifier.precision,
-            "engine": classifier.where,
-        },
+        "model": model_section(classifier),
         "dataset": {
             "source": dataset.source,
             "n_examples": len(dataset),
@@ -352,7 +343,11 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
     from auditkit.attribution import audit_attributions
     from auditkit.probes import identity_terms
 
-    log(f"attributions: {options.attribution_method} on up to {options.attributions} examples (+ worst probe pairs)")
+    from auditkit.attribution import METHODS, resolve_method
+
+    method = resolve_method(options.attribution_method, classifier)
+    log(f"attributions: {method} ({METHODS[method].approach}) on up to {options.attributions} examples "
+        "(+ worst probe pairs)")
     report = audit_attributions(
         classifier,
         texts=dataset.texts,
@@ -360,7 +355,7 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
         y_true=y_true,
         probe_table=probe_table,
         n=options.attributions,
-        method=options.attribution_method,
+        method=method,
         seed=options.seed,
         identity_words=identity_terms(lexicons=tuple(options.lexicon_files)),
         progress=progress,

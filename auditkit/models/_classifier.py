@@ -59,6 +59,10 @@ class TextClassifier:
         autocast on CUDA.
     """
 
+    #: The :class:`~auditkit.models.Classifier` kind: a checkpoint run with PyTorch, differentiable.
+    kind = "transformers"
+    supports_gradients = True
+
     def __init__(self, model, tokenizer, *, device=None, source: str = "<memory>", fingerprint: str = "",
                  max_length: int | None = None, precision: str = "fp32"):
         import torch
@@ -118,6 +122,10 @@ class TextClassifier:
 
         logits = logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+
+    def describe(self) -> dict:
+        """Nothing beyond the common model section (see :func:`auditkit.models.model_section`)."""
+        return {}
 
     @property
     def name(self) -> str:
