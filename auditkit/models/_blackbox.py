@@ -63,7 +63,7 @@ def check_probabilities(values, *, n_texts: int, labels: Sequence[str], multi_la
     values : array-like
         What the model returned for ``n_texts`` texts.
     where : str
-        Names the model and the batch in the message (``"endpoint URL, batch 3 of 9 (texts 129-192)"``).
+        Names the model and the batch in the message (``"endpoint URL, batch of texts 129-192"``).
     first_row : int
         Row number (in the whole call) of the batch's first text, so a bad row is named as the user counts it.
 
@@ -172,20 +172,22 @@ class BlackBoxClassifier:
     def describe(self) -> dict:
         return {}
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None) -> Predictions:
-        """Checked probabilities of ``texts`` (see :func:`check_probabilities`), batch by batch."""
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None,
+                      first_row: int = 0) -> Predictions:
+        """Checked probabilities of ``texts`` (see :func:`check_probabilities`), batch by batch; ``first_row`` is
+        the row number of ``texts[0]`` in the caller's data (messages name rows as the user counts them)."""
         if batch_size < 1:
             raise ModelError(f"batch size must be at least 1, got {batch_size}")
         texts = [str(t) for t in texts]
         out = np.empty((len(texts), len(self.labels)), dtype=np.float64)
         bar = progress_bar(len(texts), progress)
         try:
-            for number, start in enumerate(range(0, len(texts), batch_size), 1):
+            for start in range(0, len(texts), batch_size):
                 batch = texts[start:start + batch_size]
-                where = batch_name(self.source, number, len(texts), batch_size, start, len(batch))
+                where = batch_name(self.source, first_row + start, len(batch))
                 out[start:start + len(batch)] = check_probabilities(
                     self._score(batch, where=where), n_texts=len(batch), labels=self.labels,
-                    multi_label=self.multi_label, where=where, first_row=start)
+                    multi_label=self.multi_label, where=where, first_row=first_row + start)
                 if bar is not None:
                     bar.update(len(batch))
         finally:
@@ -198,10 +200,9 @@ class BlackBoxClassifier:
         raise NotImplementedError
 
 
-def batch_name(source: str, number: int, n_texts: int, batch_size: int, start: int, size: int) -> str:
-    """``"SOURCE, batch 3 of 9 (texts 129-192)"``: how a message names a batch."""
-    total = max(1, -(-n_texts // batch_size))
-    return f"{source}, batch {number} of {total} (texts {start + 1}-{start + size})"
+def batch_name(source: str, start: int, size: int) -> str:
+    """``"SOURCE, batch of texts 129-192"``: how a message names a batch (rows counted from 1, as the data's)."""
+    return f"{source}, batch of texts {start + 1}-{start + size}"
 
 
 def progress_bar(total: int, progress: bool | None, desc: str = "predict"):

@@ -150,7 +150,8 @@ class TextClassifier:
                 full[i] = ids
         return full, len(long_rows)
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None) -> Predictions:
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None,
+                      first_row: int = 0) -> Predictions:
         """Class probabilities for ``texts`` (a sigmoid per label for a multi-label model).
 
         Texts are tokenized once, sorted by length and run in batches padded
@@ -163,6 +164,9 @@ class TextClassifier:
         batch_size : int, default 64
         progress : bool, optional
             Show a progress bar; by default only when stderr is a terminal.
+        first_row : int, default 0
+            Row number of ``texts[0]`` in the caller's data (the
+            :class:`~auditkit.models.Classifier` contract; a local model has no per-batch failure to name).
 
         Returns
         -------

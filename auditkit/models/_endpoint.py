@@ -194,7 +194,7 @@ class EndpointClassifier(BlackBoxClassifier):
 
     @property
     def where(self) -> str:
-        return f"{self.url} ({self.endpoint_format}, {self.concurrency} request(s) in flight)"
+        return f"the endpoint ({self.endpoint_format}, up to {self.concurrency} request(s) in flight)"
 
     def describe(self) -> dict:
         return {"endpoint": {
@@ -207,7 +207,8 @@ class EndpointClassifier(BlackBoxClassifier):
 
     # -- prediction -------------------------------------------------------
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None) -> Predictions:
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None,
+                      first_row: int = 0) -> Predictions:
         """Probabilities of ``texts``: batches of ``batch_size`` sent ``concurrency`` at a time, rows in input order.
 
         The first batch that fails stops the call: one line naming the
@@ -220,20 +221,21 @@ class EndpointClassifier(BlackBoxClassifier):
         starts = list(range(0, len(texts), batch_size))
         bar = progress_bar(len(texts), progress)
 
-        def one(number: int, start: int) -> int:
+        def one(start: int) -> int:
             batch = texts[start:start + batch_size]
-            where = batch_name(f"endpoint {self.url}", number, len(texts), batch_size, start, len(batch))
+            where = batch_name(f"endpoint {self.url}", first_row + start, len(batch))
             try:
                 scores = self._scores(batch)
             except _Failure as failure:
                 raise ModelError(f"{where}: {self._clean(failure.problem)}", parameter=failure.parameter) from None
             out[start:start + len(batch)] = check_probabilities(scores, n_texts=len(batch), labels=self.labels,
-                                                                multi_label=self.multi_label, where=where, first_row=start)
+                                                                multi_label=self.multi_label, where=where,
+                                                                first_row=first_row + start)
             return len(batch)
 
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(starts))), thread_name_prefix="auditkit-endpoint")
         try:
-            futures = [pool.submit(one, n, s) for n, s in enumerate(starts, 1)]
+            futures = [pool.submit(one, s) for s in starts]
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -317,7 +319,7 @@ class EndpointClassifier(BlackBoxClassifier):
         """An ``inputs`` endpoint's label names, from its answer to the probe set (sorted: the answer's order is by score)."""
         from auditkit.models._blackbox import PROBE_TEXTS
 
-        where = f"endpoint {self.url}, probe batch"
+        where = f"endpoint {self.url}, batch of the probe set"
         try:
             answer = self._request("POST", self._target, {"inputs": list(PROBE_TEXTS)})
         except _Failure as failure:

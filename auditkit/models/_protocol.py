@@ -70,8 +70,13 @@ class Classifier(Protocol):
     precision: str | None
     supports_gradients: bool
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None) -> Predictions:
-        """Probabilities of ``texts``, one row per text in input order, one column per label."""
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool | None = None,
+                      first_row: int = 0) -> Predictions:
+        """Probabilities of ``texts``, one row per text in input order, one column per label.
+
+        ``first_row`` is the row number of ``texts[0]`` in the caller's data, so that a failure names the
+        batch's rows as the user counts them (a caller predicting in chunks passes it).
+        """
 
     def describe(self) -> dict:
         """Kind-specific facts for the run record (``model.endpoint`` of an endpoint); empty for most kinds."""

@@ -85,7 +85,7 @@ class PartialPredictions:
             for start in range(0, len(todo), chunk):
                 rows = todo[start:start + chunk]
                 predictions = self.classifier.predict_proba([texts[i] for i in rows], batch_size=batch_size,
-                                                           progress=progress)
+                                                           progress=progress, first_row=int(rows[0]))
                 self.probabilities[rows] = predictions.probabilities
                 self.done[rows] = True
                 self.n_truncated += int(predictions.n_truncated)
