@@ -27,7 +27,7 @@ AUTO = "auto"
 
 UNKNOWN_METHOD = "unknown attribution method {method!r}; choose auto or one of " + ", ".join(METHODS)
 NEEDS_GRADIENTS = ("attribution_method {method!r} needs a local PyTorch model (gradients or token ids), but {name!r} is "
-                   "a {kind} model; use auto or a word-perturbation method ({perturbation})")
+                   "of the {kind} kind; use auto or a word-perturbation method ({perturbation})")
 
 
 def resolve_method(method: str, classifier) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditkit.audit import AuditOptions, run_audit
+from auditkit.audit import AuditOptions, check_audit_options, run_audit
 from auditkit.cli._common import add_data_options, add_model_options, add_output_options, label_columns, say, show
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
@@ -205,6 +205,7 @@ def run(args) -> int:
         classifier = RayClassifier(classifier, replicas=args.ray_replicas, precision=args.precision or "fp32")
     else:
         dataset = load_dataset(args.data, **data_options)
+    check_audit_options(classifier, dataset, options, thresholds=thresholds)  # before predicting: a bad option costs no model calls
     stored = None
     partial = PartialPredictions(args.out, classifier=classifier, dataset=dataset)
     if args.resume:
