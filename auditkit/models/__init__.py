@@ -6,6 +6,7 @@ from auditkit.models._blackbox import PROBE_TEXTS, BlackBoxClassifier, check_pro
 from auditkit.models._endpoint import ENDPOINT_FORMATS, EndpointClassifier, safe_url
 from auditkit.models._python import PythonClassifier, load_python_model, load_skops_model
 from auditkit.models._zero_shot import ZeroShotClassifier
+from auditkit.models._onnx import OnnxClassifier, export_onnx
 from auditkit.models._kinds import MODEL_KINDS, ModelKind, load_model, model_kind
 from auditkit.models._labels import check_label_columns, map_label_sets, map_labels
 from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
@@ -36,6 +37,8 @@ __all__ = [
     "load_python_model",
     "load_skops_model",
     "ZeroShotClassifier",
+    "OnnxClassifier",
+    "export_onnx",
     "TextClassifier",
     "Predictions",
     "load_classifier",

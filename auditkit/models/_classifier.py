@@ -88,16 +88,7 @@ class TextClassifier:
         self.max_length = limit
 
     def _model_limit(self) -> int:
-        candidates = []
-        tok_limit = getattr(self.tokenizer, "model_max_length", None)
-        if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
-            candidates.append(tok_limit)
-        pos = getattr(self.model.config, "max_position_embeddings", None)
-        if isinstance(pos, int) and pos > 0:
-            # RoBERTa-style models reserve two positions for the padding offset.
-            offset = 2 if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0
-            candidates.append(pos - offset)
-        return min(candidates) if candidates else 512
+        return token_limit(self.tokenizer, self.model.config)
 
     @property
     def labels(self) -> list[str]:
@@ -226,13 +217,7 @@ class TextClassifier:
         """Token id rows padded to the longest: ``(input_ids, attention_mask)``, long tensors on the model's device."""
         import torch
 
-        width = max(len(r) for r in rows)
-        input_ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for j, seq in enumerate(rows):
-            span = slice(width - len(seq), width) if self.pads_left else slice(0, len(seq))
-            input_ids[j, span] = seq
-            mask[j, span] = 1
+        input_ids, mask = pad_rows(rows, self.pad_id, left=self.pads_left)
         return torch.from_numpy(input_ids).to(self.device), torch.from_numpy(mask).to(self.device)
 
     def unpad(self, values: np.ndarray, length: int) -> np.ndarray:
@@ -255,3 +240,29 @@ class TextClassifier:
     def predict(self, texts: Sequence[str], **kwargs) -> np.ndarray:
         """Predicted class id per text."""
         return self.predict_proba(texts, **kwargs).predicted
+
+
+def token_limit(tokenizer, config) -> int:
+    """Tokens a model takes: the smaller of the tokenizer's limit and the position embeddings (512 if neither says)."""
+    candidates = []
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
+        candidates.append(tok_limit)
+    pos = getattr(config, "max_position_embeddings", None)
+    if isinstance(pos, int) and pos > 0:
+        # RoBERTa-style models reserve two positions for the padding offset.
+        offset = 2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0
+        candidates.append(pos - offset)
+    return min(candidates) if candidates else 512
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int, *, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Token id rows padded to the longest with ``pad_id``: ``(input_ids, attention_mask)``, int64 arrays."""
+    width = max(len(r) for r in rows)
+    input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for j, seq in enumerate(rows):
+        span = slice(width - len(seq), width) if left else slice(0, len(seq))
+        input_ids[j, span] = seq
+        mask[j, span] = 1
+    return input_ids, mask

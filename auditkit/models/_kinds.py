@@ -92,6 +92,18 @@ def _load_zero_shot(spec, *, candidate_labels=None, hypothesis_template=None, mu
                               multi_label=bool(multi_label), source=spec)
 
 
+def _load_onnx(spec, *, max_length=None):
+    from auditkit.models._onnx import OnnxClassifier
+
+    return OnnxClassifier(spec, max_length=max_length)
+
+
+def _is_onnx(spec: str) -> bool:
+    from auditkit.models._onnx import is_onnx_model
+
+    return is_onnx_model(spec)
+
+
 def _is_python_spec(spec: str) -> bool:
     from auditkit.models._python import looks_like_python_spec
 
@@ -115,6 +127,8 @@ MODEL_KINDS: tuple[ModelKind, ...] = (
               ("candidate_labels", "hypothesis_template", "multi_label", "trust_remote_code", "device", "max_length")),
     ModelKind("skops", "FILE.skops (a fitted scikit-learn model saved with skops)", _is_file_model, _load_skops,
               ("labels", "multi_label")),
+    ModelKind("onnx", "a folder holding model.onnx, config.json and the tokenizer (export_onnx), or its model.onnx",
+              _is_onnx, _load_onnx, ("max_length",)),
     ModelKind("python", "module:attribute or path/to/file.py:attribute", _is_python_spec, _load_python,
               ("labels", "multi_label")),
     ModelKind("transformers", "a checkpoint directory, a Hub id or minilm", lambda s: True, _load_transformers,
@@ -136,7 +150,7 @@ def load_model(spec: str, **options) -> Classifier:
     spec : str
         A checkpoint directory, Hub id or ``minilm``; ``http(s)://...``;
         ``module:attribute`` or ``file.py:attribute`` (runs that code);
-        ``FILE.skops``; ``zero-shot:MODEL``.
+        ``FILE.skops``; ``zero-shot:MODEL``; an ONNX export folder.
     **options
         Kind options (``device``, ``precision``, ``endpoint_format``,
         ``labels``, ``candidate_labels``...). An option left at None or

@@ -277,6 +277,21 @@ def c_zero_shot_template_without_a_slot(sb):
                  "--hypothesis-template", "This is a review.")
 
 
+# ------------------------------------------------------------------ ONNX
+
+
+@case("onnxruntime cannot load")
+def c_onnx_file_that_is_not_onnx(sb):
+    folder = sb.model_copy("onnx-model")
+    (folder / "model.onnx").write_bytes(b"not a protobuf at all")
+    return audit(sb, folder)
+
+
+@case("holds model.onnx but not the config.json and tokenizer files beside it")
+def c_onnx_without_its_tokenizer(sb):
+    return audit(sb, sb.write("bare/model.onnx", b"x").parent)
+
+
 # ------------------------------------------------------------------ the test
 
 
@@ -324,3 +339,4 @@ def test_a_run_never_names_code_that_runs(tmp_path, capsys):
                  ["runs", str(tmp_path)]):
         assert main(argv) == 0, capsys.readouterr().err
     assert not marker.exists()
+
