@@ -41,9 +41,10 @@ class Server:
 
 @contextmanager
 def serve(model_dir, *, fault: str = "none", after: int = 0, token_env: str | None = None, env: dict | None = None,
-          port: int = 0):
+          port: int = 0, threads: int = 1):
     """A server for ``model_dir`` (a saved checkpoint) with ``fault`` after ``after`` infer requests."""
-    args = [sys.executable, str(SERVER), str(model_dir), "--fault", fault, "--after", str(after), "--port", str(port)]
+    args = [sys.executable, str(SERVER), str(model_dir), "--fault", fault, "--after", str(after), "--port", str(port),
+            "--threads", str(threads)]
     if token_env:
         args += ["--token-env", token_env]
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})}

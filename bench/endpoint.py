@@ -1,0 +1,123 @@
+"""Throughput of the model kinds: a served endpoint at concurrency 1, 4, 16, and ONNX, vs the local checkpoint.
+
+    python bench/endpoint.py [--model DIR] [--data CSV] [--text-col COL] [--limit N] [--batch-size B]
+
+The same checkpoint (default: models/baseline when the demo has been run,
+else the embedded MiniLM with a fresh two-class head) is audited's way —
+``predict_proba`` over the same texts — four ways, in one run:
+
+- ``local``: the PyTorch checkpoint in this process (what a user holds today);
+- ``endpoint cN``: the same checkpoint behind tests/serve_model.py (a stdlib
+  HTTP server on 127.0.0.1, Open Inference Protocol v2), N requests in flight;
+- ``onnx``: the checkpoint exported with ``export_onnx``, run with onnxruntime.
+
+Texts: ../shared/data/sst2/test.csv when present, else
+sample_data/reviews_test.csv. Prints texts/s, the ratio to local, and the
+largest probability difference from local. The server and this process share
+the machine's cores (each gets half of torch's threads), as a server on the
+same host would; a remote server on its own hardware would change the
+endpoint numbers, not what they say about batching and concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+SHARED_SST2 = ROOT.parent / "shared" / "data" / "sst2" / "test.csv"
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
+def checkpoint(given: str | None, scratch: Path) -> Path:
+    if given:
+        return Path(given)
+    if (ROOT / "models" / "baseline" / "config.json").is_file():
+        return ROOT / "models" / "baseline"
+    from auditkit.models import load_classifier
+
+    clf = load_classifier("minilm", num_labels=2, id2label={0: "negative", 1: "positive"}, device="cpu")
+    clf.model.save_pretrained(scratch / "minilm-head")
+    clf.tokenizer.save_pretrained(scratch / "minilm-head")
+    return scratch / "minilm-head"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--data", default=None)
+    parser.add_argument("--text-col", default=None)
+    parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    from auditkit.models import export_onnx, load_classifier, load_model
+    from served import serve
+
+    data = Path(args.data) if args.data else (SHARED_SST2 if SHARED_SST2.exists() else ROOT / "sample_data" / "reviews_test.csv")
+    frame = pd.read_csv(data)
+    column = args.text_col or ("sentence" if "sentence" in frame.columns else "text")
+    texts = frame[column].astype(str).tolist()[: args.limit]
+    threads = max(1, (os.cpu_count() or 2) // 2)
+    torch.set_num_threads(threads)
+    print(f"CPU: {cpu_name()}; torch {torch.__version__}, {threads} thread(s) here and {threads} in the server")
+    print(f"data: {data.name}, {len(texts)} texts; batch size {args.batch_size}")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        model_dir = checkpoint(args.model, scratch)
+        print(f"model: {model_dir}")
+        local = load_classifier(model_dir, device="cpu")
+        local.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)  # warm-up
+        start = time.perf_counter()
+        reference = local.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
+        results = [("local (PyTorch, this process)", time.perf_counter() - start, 0.0)]
+
+        export_onnx(model_dir, scratch / "onnx")
+        onnx = load_model(str(scratch / "onnx"))
+        onnx.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)
+        start = time.perf_counter()
+        got = onnx.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
+        results.append(("onnx (onnxruntime)", time.perf_counter() - start, float(np.abs(got - reference).max())))
+
+        with serve(model_dir, threads=threads) as server:
+            for concurrency in (1, 4, 16):
+                endpoint = load_model(server.v2, endpoint_concurrency=concurrency)
+                endpoint.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)
+                start = time.perf_counter()
+                got = endpoint.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
+                results.append((f"endpoint v2, concurrency {concurrency}", time.perf_counter() - start,
+                                float(np.abs(got - reference).max())))
+
+    base = len(texts) / results[0][1]
+    print(f"\n{'route':36s} {'texts/s':>9s} {'vs local':>9s} {'max |p - p_local|':>18s}")
+    for name, seconds, difference in results:
+        rate = len(texts) / seconds
+        print(f"{name:36s} {rate:9.1f} {rate / base:8.2f}x {difference:18.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
