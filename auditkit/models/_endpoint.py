@@ -181,9 +181,12 @@ class EndpointClassifier(BlackBoxClassifier):
         if labels is None:
             labels = declared.get("labels")
         if labels is None and endpoint_format == "v2":
+            hint = ("" if parts.path.rstrip("/").endswith("/infer") else
+                    "; a v2 URL ends in /v2/models/NAME/infer — for a server taking {\"inputs\": [...]}, pass "
+                    "endpoint_format inputs")
             raise ModelError(f"endpoint {self.url} does not declare its labels (model metadata parameters.labels); "
-                             "pass labels (--labels) naming its score columns in order, e.g. negative,positive",
-                             parameter="labels")
+                             f"pass labels naming its score columns in order, e.g. negative,positive{hint}",
+                             parameter=("labels", "endpoint_format"))
         self._labels_sorted = labels is None
         super().__init__(labels=labels if labels is not None else self._discover_labels(), multi_label=multi_label,
                          source=self.url, name=self.url)
@@ -338,9 +341,11 @@ class EndpointClassifier(BlackBoxClassifier):
         try:
             meta = self._request("GET", meta_path, None)
         except _Failure as failure:
-            if failure.problem.startswith("HTTP 404"):
+            # a server without the metadata route still serves; a refused credential or connection does not
+            if failure.problem.startswith("HTTP 4") and not failure.problem.startswith(("HTTP 401", "HTTP 403")):
                 return {}
-            raise ModelError(f"endpoint {self.url}, model metadata: {self._clean(failure.problem)}") from None
+            raise ModelError(f"endpoint {self.url}, model metadata: {self._clean(failure.problem)}",
+                             parameter=failure.parameter) from None
         if not isinstance(meta, dict):
             return {}
         out = {}

@@ -171,7 +171,8 @@ def load_model(spec: str, **options) -> Classifier:
     unknown = sorted(set(options) - known)
     if unknown:
         raise TypeError(f"load_model() got unexpected option(s) {', '.join(unknown)}")
-    stray = [name for name, value in options.items() if value not in (None, False) and name not in kind.options]
+    stray = [name for name, value in options.items()
+             if value is not None and value is not False and name not in kind.options]
     if stray:
         takers = [k.name for k in MODEL_KINDS if stray[0] in k.options]
         raise ModelError(f"{stray[0]} applies to {' and '.join(takers)} models, but {_shown(spec)!r} is a {kind.name} "
