@@ -12,6 +12,16 @@ from pathlib import Path
 SERVER = Path(__file__).resolve().parent / "serve_model.py"
 
 
+def save_tiny_model(out: Path, *, seed: int = 0) -> Path:
+    """A tiny random classifier (tests/tiny_models.py) saved as a checkpoint folder, for a server to load."""
+    from tiny_models import build_tiny_classifier
+
+    clf = build_tiny_classifier(seed=seed)
+    clf.model.save_pretrained(out)
+    clf.tokenizer.save_pretrained(out)
+    return out
+
+
 class Server:
     """A running test server: ``base`` (http://127.0.0.1:PORT), ``v2`` (its OIP infer URL), ``inputs``, ``pid``."""
 

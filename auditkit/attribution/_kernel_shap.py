@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from auditkit.attribution._perturbation import WordPerturbation, check_samples
+from auditkit.attribution._perturbation import SampledWordPerturbation
 
 __all__ = ["WordKernelShap"]
 
 
-class WordKernelShap(WordPerturbation):
+class WordKernelShap(SampledWordPerturbation):
     """Captum ``KernelShap`` with each word a feature (present, or deleted from the text), for any model kind.
 
     Scores are Shapley-value estimates: they share ``p(text) - p(no words)``
@@ -25,11 +25,7 @@ class WordKernelShap(WordPerturbation):
 
     name = "kernel_shap"
 
-    def __init__(self, classifier, *, n_samples: int = 200, batch_size: int = 64, seed: int = 0):
-        super().__init__(classifier, batch_size=batch_size, seed=seed)
-        self.n_samples = check_samples(n_samples)
-
-    def _word_scores(self, texts, spans, targets, bar):
+    def _captum_method(self, forward):
         from captum.attr import KernelShap
 
-        return self._one_by_one(texts, spans, targets, bar, KernelShap, self.n_samples)
+        return KernelShap(forward)

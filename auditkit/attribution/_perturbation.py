@@ -23,7 +23,7 @@ from auditkit.attribution._faithfulness import delete_words
 from auditkit.attribution._words import word_spans
 from auditkit.errors import ConfigError
 
-__all__ = ["WordPerturbation"]
+__all__ = ["WordPerturbation", "SampledWordPerturbation"]
 
 BAD_SAMPLES = "n_samples must be a whole number of at least 2, got {value!r}"
 
@@ -124,6 +124,21 @@ class WordPerturbation:
                 if bar is not None:
                     bar.update(1)
         return out
+
+
+class SampledWordPerturbation(WordPerturbation):
+    """Base class of the sampling methods (KernelShap, Lime): ``n_samples`` perturbed texts per text, seeded."""
+
+    def __init__(self, classifier, *, n_samples: int = 200, batch_size: int = 64, seed: int = 0):
+        super().__init__(classifier, batch_size=batch_size, seed=seed)
+        self.n_samples = check_samples(n_samples)
+
+    def _word_scores(self, texts, spans, targets, bar):
+        return self._one_by_one(texts, spans, targets, bar, self._captum_method, self.n_samples)
+
+    def _captum_method(self, forward):
+        """The Captum attribution object for ``forward``."""
+        raise NotImplementedError
 
 
 def check_samples(value) -> int:

@@ -14,7 +14,7 @@ import pytest
 
 from auditkit.cli import main
 from auditkit.store import list_runs, read_run
-from served import serve
+from served import save_tiny_model, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "sample_data" / "reviews_test.csv"
@@ -24,13 +24,7 @@ QUICK = ["--data", str(DATA), "--limit", "60", "--n-boot", "200", "--probes", "g
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    from tiny_models import build_tiny_classifier
-
-    clf = build_tiny_classifier()
-    out = tmp_path_factory.mktemp("any") / "tiny"
-    clf.model.save_pretrained(out)
-    clf.tokenizer.save_pretrained(out)
-    return out
+    return save_tiny_model(tmp_path_factory.mktemp("any") / "tiny")
 
 
 @pytest.fixture(scope="module")

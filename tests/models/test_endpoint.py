@@ -7,20 +7,14 @@ import pytest
 
 from auditkit.errors import ModelError
 from auditkit.models import PROBE_TEXTS, EndpointClassifier, load_classifier, load_model
-from served import serve
+from served import save_tiny_model, serve
 
 TEXTS = ["a gorgeous, witty film", "the food was cold and the staff rude", "she is a doctor", "meh"] * 5
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    from tiny_models import build_tiny_classifier
-
-    clf = build_tiny_classifier()
-    out = tmp_path_factory.mktemp("endpoint") / "tiny"
-    clf.model.save_pretrained(out)
-    clf.tokenizer.save_pretrained(out)
-    return out
+    return save_tiny_model(tmp_path_factory.mktemp("endpoint") / "tiny")
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +42,9 @@ def test_a_served_model_predicts_what_the_checkpoint_predicts(form, server, loca
 
 
 def test_the_behavioural_fingerprint_is_stable_and_tells_models_apart(server, model_dir, tmp_path):
-    from tiny_models import build_tiny_classifier
-
     first, again = load_model(server.v2).fingerprint, load_model(server.v2).fingerprint
     assert first == again and len(first) == 16
-    other = build_tiny_classifier(seed=3)
-    other.model.save_pretrained(tmp_path / "other")
-    other.tokenizer.save_pretrained(tmp_path / "other")
-    with serve(tmp_path / "other") as s:
+    with serve(save_tiny_model(tmp_path / "other", seed=3)) as s:
         assert load_model(s.v2).fingerprint != first
 
 
