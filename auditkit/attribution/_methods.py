@@ -25,7 +25,7 @@ METHODS: dict[str, type] = {
 #: Integrated gradients where the model has gradients, word ablation elsewhere.
 AUTO = "auto"
 
-UNKNOWN_METHOD = "unknown attribution method {method!r}; choose auto or one of " + ", ".join(METHODS)
+UNKNOWN_METHOD = "attribution_method {method!r} is unknown; choose auto or one of " + ", ".join(METHODS)
 NEEDS_GRADIENTS = ("attribution_method {method!r} needs a local PyTorch model (gradients or token ids), but {name!r} is "
                    "of the {kind} kind; use auto or a word-perturbation method ({perturbation})")
 

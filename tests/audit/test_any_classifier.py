@@ -50,13 +50,19 @@ def _close(a, b, path=""):
         assert a == b, path
 
 
-def test_a_served_checkpoint_audits_as_the_checkpoint(model_dir, local_run, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def served(model_dir, tmp_path_factory):
+    """The same checkpoint served on 127.0.0.1 and audited through its URL: (run, url)."""
     with serve(model_dir) as server:
-        out = tmp_path / "served"
-        assert main(["audit", "--model", server.v2, "--out", str(out), *QUICK]) == 0, capsys.readouterr().err
-    served = read_run(out)
+        out = tmp_path_factory.mktemp("served") / "served"
+        assert main(["audit", "--model", server.v2, "--out", str(out), *QUICK]) == 0
+        return read_run(out), server.v2
+
+
+def test_a_served_checkpoint_audits_as_the_checkpoint(served, local_run):
+    served, url = served
     model = served.record["model"]
-    assert model["kind"] == "endpoint" and model["source"] == server.v2 and model["precision"] is None
+    assert model["kind"] == "endpoint" and model["source"] == url and model["precision"] is None
     assert model["endpoint"]["version"] == "7" and len(model["endpoint"]["probe_probabilities"]) == 8
     # the same predictions and metrics (to 1e-6) as the checkpoint audited locally
     pd.testing.assert_frame_equal(served.predictions, local_run.predictions, check_exact=False, atol=1e-6, rtol=0)
@@ -139,7 +145,7 @@ NOT_A_MODEL = 42
 '''
 
 
-def test_a_tfidf_baseline_is_audited_compared_and_gated(local_run, tmp_path, capsys):
+def test_a_tfidf_baseline_is_audited_compared_and_gated(local_run, served, tmp_path, capsys):
     """module:attribute and the same pipeline saved with skops give one run; compare and gate pair it with the checkpoint."""
     import skops.io as sio
 
@@ -163,12 +169,15 @@ def test_a_tfidf_baseline_is_audited_compared_and_gated(local_run, tmp_path, cap
     assert b.record["attributions"]["approach"] == "perturbation"
     capsys.readouterr()
 
-    assert main(["compare", str(local_run.path), str(by_skops), "--format", "json",
+    # the checkpoint, the same checkpoint served, and the TF-IDF baseline: one table, paired tests on the shared data
+    assert main(["compare", str(local_run.path), str(served[0].path), str(by_skops), "--format", "json",
                  "--out", str(tmp_path / "cmp.json")]) == 0
     comparison = json.loads((tmp_path / "cmp.json").read_text())
-    [pair] = comparison["pairs"]
-    assert pair["paired"] and pair["mcnemar"]["p_value"] is not None  # McNemar on the shared data
-    assert any(r["attribute"] == "gender" for r in comparison["bias"])  # the bias change
+    assert [p["run"] for p in comparison["pairs"]] == ["served", "tfidf-skops"]
+    for pair in comparison["pairs"]:
+        assert pair["paired"] and pair["mcnemar"]["p_value"] is not None, pair  # McNemar on the shared data
+    assert pytest.approx(1.0) == comparison["pairs"][0]["mcnemar"]["p_value"]  # the served model: no discordant pair
+    assert {r["run"] for r in comparison["bias"] if r["attribute"] == "gender"} >= {"served", "tfidf-skops"}
     code = main(["gate", str(by_skops), "--policy", str(ROOT / "policy.example.toml"), "--baseline", str(local_run.path)])
     out = capsys.readouterr()
     assert code in (0, 1) and "Traceback" not in out.err
