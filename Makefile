@@ -100,6 +100,7 @@ bench: setup
 	$(BIN)/python bench/predict.py
 	$(BIN)/python bench/probes.py models/baseline
 	$(BIN)/python bench/attribute.py models/baseline
+	$(BIN)/python bench/endpoint.py --model models/baseline
 
 clean:
 	rm -rf models runs reports test-artifacts .pytest_cache

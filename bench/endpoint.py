@@ -13,10 +13,10 @@ else the embedded MiniLM with a fresh two-class head) is audited's way —
 
 Texts: ../shared/data/sst2/test.csv when present, else
 sample_data/reviews_test.csv. Prints texts/s, the ratio to local, and the
-largest probability difference from local. The server and this process share
-the machine's cores (each gets half of torch's threads), as a server on the
-same host would; a remote server on its own hardware would change the
-endpoint numbers, not what they say about batching and concurrency.
+largest probability difference from local. Each route gets the machine's
+cores in turn (the server computes while this process waits on it), so the
+endpoint rows measure what HTTP, JSON and batching cost on top of the same
+model; a remote server on its own hardware changes the numbers, not that.
 """
 
 from __future__ import annotations
@@ -80,9 +80,8 @@ def main(argv=None) -> int:
     frame = pd.read_csv(data)
     column = args.text_col or ("sentence" if "sentence" in frame.columns else "text")
     texts = frame[column].astype(str).tolist()[: args.limit]
-    threads = max(1, (os.cpu_count() or 2) // 2)
-    torch.set_num_threads(threads)
-    print(f"CPU: {cpu_name()}; torch {torch.__version__}, {threads} thread(s) here and {threads} in the server")
+    threads = torch.get_num_threads()  # every route gets the machine's cores: local and ONNX here, the server there
+    print(f"CPU: {cpu_name()}; torch {torch.__version__}, {threads} thread(s) for each route")
     print(f"data: {data.name}, {len(texts)} texts; batch size {args.batch_size}")
 
     with tempfile.TemporaryDirectory() as scratch:
