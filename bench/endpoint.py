@@ -1,6 +1,6 @@
 """Throughput of the model kinds: a served endpoint at concurrency 1, 4, 16, and ONNX, vs the local checkpoint.
 
-    python bench/endpoint.py [--model DIR] [--data CSV] [--text-col COL] [--limit N] [--batch-size B]
+    python bench/endpoint.py [--model DIR] [--data CSV] [--text-col COL] [--limit N] [--batch-size B] [--rounds R]
 
 The same checkpoint (default: models/baseline when the demo has been run,
 else the embedded MiniLM with a fresh two-class head) is audited's way —
@@ -12,8 +12,9 @@ else the embedded MiniLM with a fresh two-class head) is audited's way —
 - ``onnx``: the checkpoint exported with ``export_onnx``, run with onnxruntime.
 
 Texts: ../shared/data/sst2/test.csv when present, else
-sample_data/reviews_test.csv. Prints texts/s, the ratio to local, and the
-largest probability difference from local. Each route gets the machine's
+sample_data/reviews_test.csv. The routes run in alternating rounds; prints the
+median texts/s, its ratio to local, every round, and the largest probability
+difference from local. Each route gets the machine's
 cores in turn (the server computes while this process waits on it), so the
 endpoint rows measure what HTTP, JSON and batching cost on top of the same
 model; a remote server on its own hardware changes the numbers, not that.
@@ -67,6 +68,7 @@ def main(argv=None) -> int:
     parser.add_argument("--text-col", default=None)
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -82,39 +84,38 @@ def main(argv=None) -> int:
     texts = frame[column].astype(str).tolist()[: args.limit]
     threads = torch.get_num_threads()  # every route gets the machine's cores: local and ONNX here, the server there
     print(f"CPU: {cpu_name()}; torch {torch.__version__}, {threads} thread(s) for each route")
-    print(f"data: {data.name}, {len(texts)} texts; batch size {args.batch_size}")
+    print(f"data: {data.name}, {len(texts)} texts; batch size {args.batch_size}; {args.rounds} rounds; "
+          f"load average before: {os.getloadavg()[0]:.2f} (1 min)")
 
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         model_dir = checkpoint(args.model, scratch)
         print(f"model: {model_dir}")
-        local = load_classifier(model_dir, device="cpu")
-        local.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)  # warm-up
-        start = time.perf_counter()
-        reference = local.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
-        results = [("local (PyTorch, this process)", time.perf_counter() - start, 0.0)]
-
         export_onnx(model_dir, scratch / "onnx")
-        onnx = load_model(str(scratch / "onnx"))
-        onnx.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)
-        start = time.perf_counter()
-        got = onnx.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
-        results.append(("onnx (onnxruntime)", time.perf_counter() - start, float(np.abs(got - reference).max())))
-
         with serve(model_dir, threads=threads) as server:
-            for concurrency in (1, 4, 16):
-                endpoint = load_model(server.v2, endpoint_concurrency=concurrency)
-                endpoint.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)
-                start = time.perf_counter()
-                got = endpoint.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
-                results.append((f"endpoint v2, concurrency {concurrency}", time.perf_counter() - start,
-                                float(np.abs(got - reference).max())))
+            routes = {"local (PyTorch, this process)": load_classifier(model_dir, device="cpu"),
+                      "onnx (onnxruntime)": load_model(str(scratch / "onnx"))}
+            routes |= {f"endpoint v2, concurrency {c}": load_model(server.v2, endpoint_concurrency=c) for c in (1, 4, 16)}
+            for model in routes.values():  # warm-up: first calls allocate, the server's too
+                model.predict_proba(texts[:64], batch_size=args.batch_size, progress=False)
+            rates = {name: [] for name in routes}
+            differences = {}
+            reference = None
+            for _ in range(args.rounds):  # rounds alternate the routes, so a neighbour's load hits them alike
+                for name, model in routes.items():
+                    start = time.perf_counter()
+                    got = model.predict_proba(texts, batch_size=args.batch_size, progress=False).probabilities
+                    rates[name].append(len(texts) / (time.perf_counter() - start))
+                    reference = got if reference is None else reference
+                    differences[name] = float(np.abs(np.asarray(got) - reference).max())
 
-    base = len(texts) / results[0][1]
-    print(f"\n{'route':36s} {'texts/s':>9s} {'vs local':>9s} {'max |p - p_local|':>18s}")
-    for name, seconds, difference in results:
-        rate = len(texts) / seconds
-        print(f"{name:36s} {rate:9.1f} {rate / base:8.2f}x {difference:18.2e}")
+    base = float(np.median(rates["local (PyTorch, this process)"]))
+    print(f"load average after: {os.getloadavg()[0]:.2f} (1 min)")
+    print(f"\n{'route':32s} {'texts/s (median)':>17s} {'vs local':>9s} {'rounds':>24s} {'max |p - p_local|':>18s}")
+    for name, values in rates.items():
+        median = float(np.median(values))
+        rounds = ", ".join(f"{v:.0f}" for v in values)
+        print(f"{name:32s} {median:17.1f} {median / base:8.2f}x {rounds:>24s} {differences[name]:18.2e}")
     return 0
 
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from auditkit._text import printable
 from auditkit.errors import ModelError
-from auditkit.models._blackbox import BlackBoxClassifier, batch_name, check_probabilities, progress_bar
+from auditkit.models._blackbox import PROBE_TEXTS, BlackBoxClassifier, batch_name, check_probabilities, progress_bar
 from auditkit.models._classifier import Predictions
 
 __all__ = ["EndpointClassifier", "ENDPOINT_FORMATS", "safe_url"]
@@ -320,8 +320,6 @@ class EndpointClassifier(BlackBoxClassifier):
 
     def _discover_labels(self) -> list[str]:
         """An ``inputs`` endpoint's label names, from its answer to the probe set (sorted: the answer's order is by score)."""
-        from auditkit.models._blackbox import PROBE_TEXTS
-
         where = f"endpoint {self.url}, batch of the probe set"
         try:
             answer = self._request("POST", self._target, {"inputs": list(PROBE_TEXTS)})
