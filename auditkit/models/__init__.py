@@ -1,7 +1,7 @@
-"""Text classifiers: load a Hugging Face checkpoint, map labels, predict fast."""
+"""Text classifiers: the Classifier protocol, the model kinds --model names, label mapping, fast prediction."""
 
 from auditkit.models._classifier import Predictions, TextClassifier
-from auditkit.models._protocol import KINDS_DOC, Classifier, GradientClassifier, model_section
+from auditkit.models._protocol import Classifier, GradientClassifier, model_section
 from auditkit.models._blackbox import PROBE_TEXTS, BlackBoxClassifier, check_probabilities
 from auditkit.models._endpoint import ENDPOINT_FORMATS, EndpointClassifier, safe_url
 from auditkit.models._python import PythonClassifier, load_python_model, load_skops_model
@@ -22,7 +22,6 @@ __all__ = [
     "Classifier",
     "GradientClassifier",
     "model_section",
-    "KINDS_DOC",
     "load_model",
     "model_kind",
     "MODEL_KINDS",

@@ -17,18 +17,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 from auditkit.models._classifier import Predictions
 
-__all__ = ["Classifier", "GradientClassifier", "KINDS_DOC", "model_section"]
-
-#: Each model kind in one line (the run record's ``model.kind``; the README's model section lists the same).
-KINDS_DOC = {
-    "transformers": "a Hugging Face checkpoint (local directory, Hub id or minilm) run with PyTorch",
-    "endpoint": "an http(s) inference endpoint (Open Inference Protocol v2, or {\"inputs\": [...]})",
-    "python": "a Python object named as module:attribute (predict_proba + classes_, or a callable)",
-    "skops": "a fitted scikit-learn model saved with skops",
-    "zero-shot": "an NLI model through the transformers zero-shot pipeline (zero-shot:MODEL)",
-    "onnx": "an ONNX export of a checkpoint, run with onnxruntime",
-}
-
+__all__ = ["Classifier", "GradientClassifier", "model_section"]
 
 @runtime_checkable
 class Classifier(Protocol):
@@ -39,7 +28,8 @@ class Classifier(Protocol):
     labels : list of str
         Class (or label) names in the order of the probability columns.
     kind : str
-        One of :data:`KINDS_DOC` (recorded as ``model.kind``).
+        Recorded as ``model.kind``: transformers, endpoint, python, skops, zero-shot or onnx (one
+        :class:`~auditkit.models.ModelKind` each, in ``auditkit.models.MODEL_KINDS``).
     multi_label : bool
         Whether each label is scored on its own (a sigmoid each) rather than
         one softmax over classes whose probabilities sum to 1.

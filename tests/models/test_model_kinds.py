@@ -103,3 +103,12 @@ def test_a_zero_shot_model_is_audited_end_to_end(nli_dir, tmp_path, capsys):
     assert run.record["model"]["kind"] == "zero-shot" and run.record["model"]["labels"] == ["negative", "positive"]
     assert run.record["attributions"]["method"] == "kernel_shap" and run.record["attributions"]["approach"] == "perturbation"
     assert run.record["bias"]["gender"]["n_pairs"] > 0
+
+
+def test_the_run_contract_names_every_kind():
+    import typing
+
+    from auditkit.store import schema as S
+
+    declared = typing.get_args(typing.get_type_hints(S.Model)["kind"])
+    assert set(declared) == {k.name for k in MODEL_KINDS}
