@@ -24,7 +24,7 @@ def add_parser(sub):
                         "http(s)://HOST:PORT/v2/models/NAME/infer (an inference endpoint); module:attribute or "
                         "file.py:attribute (a Python object with predict_proba and classes_, or a callable; this RUNS "
                         "that code); FILE.skops (a scikit-learn model saved with skops); zero-shot:MODEL (an NLI "
-                        "model, with --candidate-labels)")
+                        "model, with --candidate-labels); a folder holding model.onnx (auditkit.models.export_onnx)")
     add_data_options(p)
     add_model_options(p)
     add_output_options(p, writes="run directory", replaces="an existing auditkit run")
@@ -36,10 +36,10 @@ def add_parser(sub):
                    help="groups smaller than this are flagged as too small to trust (default %(default)s)")
     p.add_argument("--resume", action="store_true",
                    help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
-                        "(the run is then replaced)")
+                        "(the run is then replaced), or those a failed audit kept beside --out, predicting the rest")
     p.add_argument("--precision", choices=PRECISIONS, default=None,
-                   help="PyTorch checkpoints: fp32 (default); int8: faster CPU path (every encoder linear layer in int8, per-token activation "
-                        "scales); bf16/fp16: autocast on CUDA")
+                   help="PyTorch checkpoints: fp32 (default); int8: faster CPU path (every encoder linear layer in "
+                        "int8, per-token activation scales); bf16/fp16: autocast on CUDA")
     engine = p.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: this process (default); ray: prediction and probe scoring on a Ray cluster "
@@ -205,7 +205,8 @@ def run(args) -> int:
         classifier = RayClassifier(classifier, replicas=args.ray_replicas, precision=args.precision or "fp32")
     else:
         dataset = load_dataset(args.data, **data_options)
-    check_audit_options(classifier, dataset, options, thresholds=thresholds)  # before predicting: a bad option costs no model calls
+    # before predicting: a bad option or label costs no model calls
+    check_audit_options(classifier, dataset, options, thresholds=thresholds)
     stored = None
     partial = PartialPredictions(args.out, classifier=classifier, dataset=dataset)
     if args.resume:
