@@ -144,6 +144,16 @@ def c_labels_for_a_checkpoint(sb):
     return audit(sb, sb.model, "--labels", "negative,positive")
 
 
+@case("--multi-label applies to endpoint and zero-shot and skops and python models, but")
+def c_multi_label_for_a_checkpoint(sb):
+    return audit(sb, sb.model, "--multi-label")
+
+
+@case("--hypothesis-template applies to zero-shot models, but")
+def c_hypothesis_template_for_an_endpoint(sb):
+    return audit(sb, f"http://127.0.0.1:{free_port()}/v2/models/m/infer", "--hypothesis-template", "It is {}.")
+
+
 @case("--labels 'negative,,positive' has an empty name")
 def c_labels_with_an_empty_name(sb):
     return audit(sb, f"{sb.write('m.py', 'def f(texts): return [[0.5, 0.5] for _ in texts]')}:f", "--labels", "negative,,positive")
