@@ -174,11 +174,17 @@ def compare(runs: list[Run]) -> dict:
 # ---------------------------------------------------------------- models (What-if only)
 
 def model_choices(runs: list[Run]) -> dict[str, str]:
-    """Model source → display name, for the models behind the stored runs (deduplicated)."""
+    """Model source → display name, for the checkpoints behind the stored runs (deduplicated).
+
+    Only PyTorch checkpoints: the What-if page loads a model from what a run names, and a run must never make
+    it import code (module:attribute), contact a server (an endpoint URL) or unpickle anything.
+    """
     choices: dict[str, str] = {}
     for run in runs:
         model = run.record.get("model") or {}
         source = model.get("source")
+        if model.get("kind") != "transformers":
+            continue
         if source and source not in choices:
             choices[str(source)] = str(model.get("name") or Path(str(source)).name or source)
     return choices

@@ -148,7 +148,7 @@ def run_header(run: Run) -> None:
     rec = run.record
     model, data = rec["model"], rec["dataset"]
     st.caption(md(
-        f"Run {run.name} · model {model['name']} · dataset "
+        f"Run {run.name} · model {model['name']} ({model['kind']}) · dataset "
         f"{Path(data['source']).name} (n={data['n_examples']}) · {rec['created_at']}"
     ))
 

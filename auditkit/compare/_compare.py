@@ -218,9 +218,10 @@ def _pairable(a: Run, b: Run):
     fb = (b.record.get("dataset") or {}).get("fingerprint")
     if not fa or fa != fb:
         return None, NOT_PAIRED_FINGERPRINT
-    # runs written before --precision existed predicted in fp32
+    # runs written before --precision existed predicted in fp32; a model auditkit does not run itself (an endpoint,
+    # a scikit-learn pipeline) records none, and is paired with any: the same rows and labels are what pairing needs
     pa_, pb_ = ((r.record.get("model") or {}).get("precision", "fp32") for r in (a, b))
-    if pa_ != pb_:
+    if pa_ is not None and pb_ is not None and pa_ != pb_:
         return None, NOT_PAIRED_PRECISION.format(a=pa_, b=pb_)
     arr_a, arr_b = ((S.multilabel_arrays(a), S.multilabel_arrays(b)) if S.multi_label(a)
                     else (S.predictions_arrays(a), S.predictions_arrays(b)))

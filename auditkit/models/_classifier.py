@@ -59,6 +59,10 @@ class TextClassifier:
         autocast on CUDA.
     """
 
+    #: The :class:`~auditkit.models.Classifier` kind: a checkpoint run with PyTorch, differentiable.
+    kind = "transformers"
+    supports_gradients = True
+
     def __init__(self, model, tokenizer, *, device=None, source: str = "<memory>", fingerprint: str = "",
                  max_length: int | None = None, precision: str = "fp32"):
         import torch
@@ -84,16 +88,7 @@ class TextClassifier:
         self.max_length = limit
 
     def _model_limit(self) -> int:
-        candidates = []
-        tok_limit = getattr(self.tokenizer, "model_max_length", None)
-        if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
-            candidates.append(tok_limit)
-        pos = getattr(self.model.config, "max_position_embeddings", None)
-        if isinstance(pos, int) and pos > 0:
-            # RoBERTa-style models reserve two positions for the padding offset.
-            offset = 2 if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0
-            candidates.append(pos - offset)
-        return min(candidates) if candidates else 512
+        return token_limit(self.tokenizer, self.model.config)
 
     @property
     def labels(self) -> list[str]:
@@ -119,6 +114,10 @@ class TextClassifier:
         logits = logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
 
+    def describe(self) -> dict:
+        """Nothing beyond the common model section (see :func:`auditkit.models.model_section`)."""
+        return {}
+
     @property
     def name(self) -> str:
         """A short human name: the directory or Hub id."""
@@ -142,7 +141,8 @@ class TextClassifier:
                 full[i] = ids
         return full, len(long_rows)
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None) -> Predictions:
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None,
+                      first_row: int = 0) -> Predictions:
         """Class probabilities for ``texts`` (a sigmoid per label for a multi-label model).
 
         Texts are tokenized once, sorted by length and run in batches padded
@@ -155,6 +155,9 @@ class TextClassifier:
         batch_size : int, default 64
         progress : bool, optional
             Show a progress bar; by default only when stderr is a terminal.
+        first_row : int, default 0
+            Row number of ``texts[0]`` in the caller's data (the
+            :class:`~auditkit.models.Classifier` contract; a local model has no per-batch failure to name).
 
         Returns
         -------
@@ -214,13 +217,7 @@ class TextClassifier:
         """Token id rows padded to the longest: ``(input_ids, attention_mask)``, long tensors on the model's device."""
         import torch
 
-        width = max(len(r) for r in rows)
-        input_ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for j, seq in enumerate(rows):
-            span = slice(width - len(seq), width) if self.pads_left else slice(0, len(seq))
-            input_ids[j, span] = seq
-            mask[j, span] = 1
+        input_ids, mask = pad_rows(rows, self.pad_id, left=self.pads_left)
         return torch.from_numpy(input_ids).to(self.device), torch.from_numpy(mask).to(self.device)
 
     def unpad(self, values: np.ndarray, length: int) -> np.ndarray:
@@ -243,3 +240,29 @@ class TextClassifier:
     def predict(self, texts: Sequence[str], **kwargs) -> np.ndarray:
         """Predicted class id per text."""
         return self.predict_proba(texts, **kwargs).predicted
+
+
+def token_limit(tokenizer, config) -> int:
+    """Tokens a model takes: the smaller of the tokenizer's limit and the position embeddings (512 if neither says)."""
+    candidates = []
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
+        candidates.append(tok_limit)
+    pos = getattr(config, "max_position_embeddings", None)
+    if isinstance(pos, int) and pos > 0:
+        # RoBERTa-style models reserve two positions for the padding offset.
+        offset = 2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0
+        candidates.append(pos - offset)
+    return min(candidates) if candidates else 512
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int, *, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Token id rows padded to the longest with ``pad_id``: ``(input_ids, attention_mask)``, int64 arrays."""
+    width = max(len(r) for r in rows)
+    input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for j, seq in enumerate(rows):
+        span = slice(width - len(seq), width) if left else slice(0, len(seq))
+        input_ids[j, span] = seq
+        mask[j, span] = 1
+    return input_ids, mask

@@ -207,7 +207,8 @@ def report_data(run: Run, *, gate=None) -> dict:
     data["verdict"] = {"gate": gate.to_dict() if gate is not None else None, "highlights": _highlights(data)}
     model = data["model"]
     data["model_card"] = {
-        "model": {k: model[k] for k in ("name", "source", "fingerprint", "labels")},
+        "model": {k: model[k] for k in ("name", "kind", "source", "fingerprint", "labels")}
+                 | {"version": (model.get("endpoint") or {}).get("version")},
         "data": {k: data["dataset"][k] for k in ("source", "n_examples", "fingerprint", "group_cols")},
         "intended_use": "Not recorded in the run. State the task, the users and the decisions this model may inform before release.",
         "limitations": _limitations(run, data),

@@ -212,8 +212,11 @@ def gate_table(gate: dict) -> Table:
 def model_card_table(data: dict) -> Table:
     mc = data["model_card"]
     mod, dat = mc["model"], mc["data"]
-    rows = [("model", mod["name"]), ("source", mod["source"]), ("fingerprint", mod["fingerprint"]),
-            ("labels", ", ".join(map(str, mod["labels"]))), ("evaluation data", dat["source"]),
+    rows = [("model", mod["name"]), ("kind", mod["kind"]), ("source", mod["source"]),
+            ("fingerprint", mod["fingerprint"])]
+    if mod["kind"] == "endpoint":  # no weights to hash: the fingerprint is its answers on a fixed probe set
+        rows += [("declared version", mod["version"] or "none declared")]
+    rows += [("labels", ", ".join(map(str, mod["labels"]))), ("evaluation data", dat["source"]),
             ("examples", dat["n_examples"]), ("data fingerprint", dat["fingerprint"]),
             ("group columns", ", ".join(map(str, dat["group_cols"])) or "none")]
     m = data["metrics"]

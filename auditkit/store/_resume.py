@@ -33,10 +33,11 @@ def reusable_predictions(out: str | os.PathLike, *, classifier, dataset) -> tupl
     if not classifier.fingerprint:
         return None, "the model has no weights fingerprint (a Hub model without a commit hash); predicting again"
     checks = {
+        "model kind": (model.get("kind"), classifier.kind),
         "model fingerprint": (model.get("fingerprint"), classifier.fingerprint),
         "labels": (model.get("labels"), list(classifier.labels)),
         "max length": (model.get("max_length"), classifier.max_length),
-        "precision": (model.get("precision", "fp32"), getattr(classifier, "precision", "fp32")),
+        "precision": (model.get("precision"), classifier.precision),
         "dataset fingerprint": (data.get("fingerprint"), dataset.fingerprint),
     }
     changed = [name for name, (stored, now) in checks.items() if stored != now]

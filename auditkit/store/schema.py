@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: The schema version :func:`auditkit.store.write_run` writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 
@@ -63,14 +63,35 @@ class SchemaError(ValueError):
 # --------------------------------------------------------------------------- model, dataset
 
 
+class Endpoint(TypedDict):
+    url: Annotated[str, "the endpoint without user:password, every query value replaced by REDACTED"]
+    format: Annotated[Literal["v2", "inputs"], "v2: Open Inference Protocol; inputs: {\"inputs\": [...]} -> label scores"]
+    version: Annotated[str | None, "the model version the server declared (v2 model_version or metadata); null when none"]
+    labels_sorted: Annotated[bool, "the label order was not given (--labels) and is the endpoint's label names sorted"]
+    probe_probabilities: Annotated[list[list[float]], "behavioural fingerprint: the outputs on auditkit's fixed probe "
+                                                      "set (models.PROBE_TEXTS), rounded to 6 decimals"]
+
+
+class ZeroShot(TypedDict):
+    hypothesis_template: Annotated[str, "the hypothesis each candidate label goes into ({} is the label)"]
+    nli_labels: Annotated[list[str], "the NLI model's own labels (entailment among them)"]
+
+
 class Model(TypedDict):
-    name: Annotated[str, "model name (the checkpoint folder's name or Hub id)"]
-    source: Annotated[str, "where it was loaded from (path or Hub id)"]
-    fingerprint: Annotated[str, "hash of the weights and configuration files"]
+    name: Annotated[str, "model name (the checkpoint folder's name, Hub id or URL)"]
+    kind: Annotated[Literal["transformers", "endpoint", "python", "skops", "zero-shot", "onnx"],
+                    "what --model named: a checkpoint run with PyTorch, an http(s) endpoint, a Python object "
+                    "(module:attribute), a skops file, an NLI model zero-shot, an ONNX export"]
+    source: Annotated[str, "where it was loaded from (path, Hub id, URL without credentials, module:attribute)"]
+    fingerprint: Annotated[str, "hash of the weights and configuration files; for endpoint and python models a hash "
+                                "of the outputs on a fixed probe set (empty when unknown)"]
     labels: Annotated[list[str], "class names in model id order"]
-    max_length: Annotated[int, "tokens per input; longer inputs are truncated"]
-    precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"], "numeric precision of prediction (--precision)"]
-    engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0) or ray"]
+    max_length: Annotated[int | None, "tokens per input; longer inputs are truncated (null: the model tokenizes itself)"]
+    precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"] | None,
+                         "numeric precision of prediction (--precision); null when auditkit does not set it"]
+    engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0), ray, an endpoint URL, this process"]
+    endpoint: NotRequired[Annotated[Endpoint, "endpoint models only"]]
+    zero_shot: NotRequired[Annotated[ZeroShot, "zero-shot models only"]]
 
 
 class Dataset(TypedDict):
@@ -391,7 +412,10 @@ class IdentityShareByKind(TypedDict):
 
 
 class Attributions(TypedDict):
-    method: Literal["integrated_gradients", "input_x_gradient", "occlusion"]
+    method: Literal["integrated_gradients", "input_x_gradient", "occlusion", "word_ablation", "kernel_shap", "lime"]
+    approach: Annotated[Literal["gradient", "perturbation"],
+                        "gradient: through a local PyTorch model's input embeddings; perturbation: words removed and "
+                        "the model asked again (the only kind for endpoints and other black-box models)"]
     n_examples: Annotated[int, "dataset rows + both sides of each probe pair"]
     n_dataset_examples: int
     n_probe_pairs: int
@@ -431,7 +455,7 @@ class Options(TypedDict):
 
 
 class RunRecord(TypedDict):
-    schema_version: Annotated[Literal[2], "this contract's version"]
+    schema_version: Annotated[Literal[3], "this contract's version"]
     run_id: Annotated[str, "UTC time and a random suffix"]
     created_at: Annotated[str, "ISO-8601 UTC"]
     model: Model
@@ -783,7 +807,18 @@ def _migrate_1_to_2(record: dict) -> dict:
     return record
 
 
-_MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(record: dict) -> dict:
+    """Schema 2 runs audited Hugging Face checkpoints only, with gradient methods or token occlusion."""
+    model = record.get("model")
+    if isinstance(model, dict):
+        model.setdefault("kind", "transformers")
+    attributions = record.get("attributions")
+    if isinstance(attributions, dict):
+        attributions.setdefault("approach", "perturbation" if attributions.get("method") == "occlusion" else "gradient")
+    return record
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate_record(record: dict) -> dict:

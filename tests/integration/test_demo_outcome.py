@@ -65,3 +65,26 @@ def test_augmented_passes_every_check_also_against_the_baseline(demo):
     assert run["bias"]["gender"]["verdict"] != "bias"
     training = json.loads((demo / "models" / "augmented" / "training.json").read_text())
     assert training["hyperparameters"]["augment"] == "counterfactual" and training["data"]["n_augmented"] > 0
+
+
+def test_a_tfidf_baseline_is_compared_with_the_demo_baseline_and_gated(demo):
+    """The demo's TF-IDF + LR run (the Makefile's own commands): paired with the fine-tuned baseline — McNemar on
+    accuracy, the bias change — and gated against it, so the Compare page shows what the transformer buys."""
+    import subprocess
+    import sys
+
+    from auditkit.compare import compare_runs
+
+    model = demo / "models" / "tfidf-lr.skops"
+    subprocess.run([sys.executable, str(ROOT / "examples" / "tfidf_lr.py"), "--data",
+                    str(ROOT / "sample_data" / "reviews_train.csv"), "--out", str(model)], check=True)
+    assert main(["audit", "--model", str(model), "--data", str(ROOT / "sample_data" / "reviews_test.csv"),
+                 "--group-col", "gender_mention", "--out", str(demo / "runs" / "tfidf-lr")]) == 0
+    run = json.loads((demo / "runs" / "tfidf-lr" / "run.json").read_text())
+    assert run["model"]["kind"] == "skops" and run["attributions"]["approach"] == "perturbation"
+    comparison = compare_runs([demo / "runs" / "baseline", demo / "runs" / "tfidf-lr"]).to_dict()
+    [pair] = comparison["pairs"]
+    assert pair["paired"] and 0 <= pair["mcnemar"]["p_value"] <= 1
+    assert {r["attribute"] for r in comparison["bias"] if r["run"] == "tfidf-lr" and r["diff"] is not None} >= {"gender"}
+    code, result = _gate(demo, "tfidf-lr", baseline=demo / "runs" / "baseline")
+    assert code in (0, 1) and any(c["name"].startswith("no_regression") for c in result["checks"])

@@ -172,17 +172,36 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
     (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
     migrated = read_run(path).record
     published.validate(migrated)
-    assert migrated["schema_version"] == 2
+    assert migrated["schema_version"] == S.SCHEMA_VERSION
     gender, race = migrated["bias"]["gender"], migrated["bias"]["race"]
     assert gender["verdict"] == "bias" and race["verdict"] == "inconclusive"
     assert "significant" not in gender and gender["ci_level"] == old["bias"]["settings"]["confidence_level"]
     assert gender["p_value_equivalence"] is None and gender["by_valence"] == {} and "p_value_wilcoxon" not in gender
     assert migrated["options"]["probe_n_boot"] == old["options"]["n_boot"]
     assert read_run(path).table("probes").equals(pd.read_parquet(path / "probes.parquet"))  # older tables still read
-    newer = dict(old, schema_version=3)
+    newer = dict(old, schema_version=S.SCHEMA_VERSION + 1)
     (path / "run.json").write_text(json.dumps(newer), encoding="utf-8")
     with pytest.raises(RunStoreError, match="newer than this auditkit reads"):
         read_run(path)
+
+
+def test_schema_2_runs_read_as_checkpoint_runs(runs, tmp_path, published):
+    """Schema 2 runs audited Hugging Face checkpoints only: model.kind and attributions.approach are derived."""
+    import shutil
+
+    path = shutil.copytree(runs[0], tmp_path / "v2")
+    record = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    old = copy.deepcopy(record)
+    old["schema_version"] = 2
+    del old["model"]["kind"], old["attributions"]["approach"]
+    (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
+    migrated = read_run(path).record
+    published.validate(migrated)
+    assert migrated["model"]["kind"] == "transformers"
+    assert migrated["attributions"]["approach"] == ("perturbation" if old["attributions"]["method"] == "occlusion"
+                                                    else "gradient")
+    assert {k: v for k, v in migrated.items() if k != "schema_version"} == {k: v for k, v in record.items()
+                                                                           if k != "schema_version"}
 
 
 def test_the_bias_section_and_the_lexicons_reserve_the_same_names():
