@@ -54,6 +54,15 @@ def int8_layers(model, *, feed_forward_output: bool = True) -> set[str]:
     return names
 
 
+def int8_weight(weight):
+    """Symmetric per-output-channel int8 quantization of a weight: ``(int8 values, float32 scale per row)``."""
+    import torch
+
+    weight = weight.detach().float()
+    scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
+    return torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8), scale
+
+
 #: Rows (tokens) per int8 product: small enough that each product is scaled while in the CPU's cache.
 ROWS_PER_CHUNK = 512
 
@@ -85,9 +94,8 @@ def _int8_classes():
             super().__init__()
             self.activation = activation
             self.fused = True  # False: always the PyTorch ops (to measure what the fused kernels bring)
-            weight = torch.cat([linear.weight.detach().float() for linear in linears])
-            scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
-            self.register_buffer("weight_t", torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8).t().contiguous())
+            weight, scale = int8_weight(torch.cat([linear.weight.detach().float() for linear in linears]))
+            self.register_buffer("weight_t", weight.t().contiguous())
             self.register_buffer("weight_scale", scale)
             biases = [linear.bias for linear in linears]
             bias = None if all(b is None for b in biases) else torch.cat([
