@@ -9,7 +9,7 @@ once, in turn, so a busy spell of this shared machine hits them all alike.
 Printed per route: sentences/s (median over rounds and the range), the ratio to
 fp32 torch per round (median, range), label agreement with fp32 torch, max |dp|,
 and the first-call cost (building the route: quantizing, converting, compiling;
-plus its first batch) with the break-even size: how many texts a route must
+plus the extra time of its first pass over the texts) with the break-even size: how many texts a route must
 predict before its first-call cost is paid back against fp32 torch.
 
 Routes (those whose library is missing are listed as skipped):
@@ -17,7 +17,6 @@ Routes (those whose library is missing are listed as skipped):
   fp32-openvino     auditkit's openvino-fp32 route
   int8-torch        auditkit's torch-int8 route: per-token int8 with PyTorch ops
   int8-openvino     auditkit's openvino-int8 route: its int8 weights, OpenVINO's dynamic activation quantization
-  int8-native       auditkit's earlier default: fused C kernels + oneDNN's packed int8 product
   int8-torchao      torchao Int8DynamicActivationInt8WeightConfig (per-token, per-channel), eager
   int8-torchao-compile   the same under torch.compile(dynamic=True)
   int8-nncf-weights NNCF compress_weights(INT8_SYM) + OpenVINO's dynamic activation quantization
@@ -48,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ../shared beside the checkout (or one level up, from a worktree)
 SHARED = next((p / "shared" / "data" / "sst2" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").exists()),
               ROOT.parent / "shared" / "data" / "sst2")
-ALL = ("fp32-torch", "fp32-openvino", "int8-torch", "int8-openvino", "int8-native", "int8-torchao",
+ALL = ("fp32-torch", "fp32-openvino", "int8-torch", "int8-openvino", "int8-torchao",
        "int8-torchao-compile", "int8-nncf-weights", "int8-nncf-static")
 
 
@@ -105,13 +104,6 @@ def builders(model, example, calibration_inputs):
     def torch_forward(module):
         return lambda inputs: module(**inputs).logits
 
-    def native():
-        from auditkit.models import quantize_int8
-        from auditkit.models._int8_kernels import int8_route
-
-        print(f"  int8-native kernels: {int8_route()}")
-        return torch_forward(quantize_int8(model))
-
     def torchao(compiled):
         def build():
             from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
@@ -156,7 +148,6 @@ def builders(model, example, calibration_inputs):
         "fp32-openvino": auditkit_route("openvino-fp32"),
         "int8-torch": auditkit_route("torch-int8"),
         "int8-openvino": auditkit_route("openvino-int8"),
-        "int8-native": native,
         "int8-torchao": needs("torchao", torchao(False)),
         "int8-torchao-compile": needs("torchao", torchao(True)),
         "int8-nncf-weights": needs("nncf", nncf(False)),
@@ -172,8 +163,6 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--routes", default=",".join(ALL), help="comma-separated routes to measure (default: all)")
-    parser.add_argument("--slow-limit", type=int, default=64,
-                        help="texts the routes known to crawl on some CPUs (int8-native) predict, so one run ends (default 64)")
     parser.add_argument("--verdicts", nargs="*", default=None, metavar="MODEL",
                         help="also run the bias probes in fp32 and int8 (the route chosen here) on these models "
                              "(default with the flag alone: models/baseline models/augmented)")
@@ -192,7 +181,6 @@ def main() -> int:
     texts = pd.read_csv(args.data)[args.text_col].astype(str).tolist()[: args.limit]
     clf = load_classifier(model_dir, device="cpu")
     batches = Batches(clf, texts)
-    slow = Batches(clf, texts[: args.slow_limit])
     calibration_texts = pd.read_csv(SHARED / "train.csv")["sentence"].astype(str).tolist()[:300] if (SHARED / "train.csv").exists() else texts[:300]
     calibration = Batches(clf, calibration_texts, batch_size=32).inputs
     example = {k: v[:2, :8] for k, v in batches.inputs[0].items()}
@@ -212,21 +200,20 @@ def main() -> int:
         start = time.perf_counter()
         try:
             forward = build()
-            (slow if name == "int8-native" else batches).probabilities(forward)  # the first call: compiles what compiles
+            batches.probabilities(forward)  # the first pass: what compiles, compiles now
         except Exception as exc:  # a library that cannot handle this model: say so, measure the rest
             skipped[name] = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
             continue
-        first_call[name] = time.perf_counter() - start
+        first_call[name] = time.perf_counter() - start  # build + first pass; a warm pass is taken off below
         forwards[name] = forward
 
     seconds = {name: [] for name in forwards}
     probabilities = {}
     for _ in range(args.rounds):
         for name, forward in forwards.items():
-            data = slow if name == "int8-native" else batches
             start = time.perf_counter()
-            probabilities[name] = data.probabilities(forward)
-            seconds[name].append((time.perf_counter() - start) / data.n)  # per text
+            probabilities[name] = batches.probabilities(forward)
+            seconds[name].append((time.perf_counter() - start) / batches.n)  # per text
 
     print(f"CPU: {cpu_name()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"model {model_dir}; data {args.data} ({len(texts)} texts, batches of 64 sorted by length); "
@@ -238,17 +225,22 @@ def main() -> int:
         t = np.array(seconds[name])
         rate = 1 / t
         ratio = base[: len(t)] / t
-        n = len(probabilities[name])
-        ref = reference[:n] if reference is not None else probabilities[name]
+        ref = reference if reference is not None else probabilities[name]
         agree = float(np.mean(probabilities[name].argmax(1) == ref.argmax(1)))
+        extra = max(0.0, first_call[name] - np.median(t) * len(texts))  # build + first pass, less a warm pass
         gain = np.median(base) - np.median(t)
-        even = "never" if gain <= 0 else f"{first_call[name] / gain:,.0f} texts"
-        note = f"  ({n} texts)" if n != len(texts) else ""
+        even = "never" if gain <= 0 else f"{extra / gain:,.0f} texts"
         print(f"{name:22s} {np.median(rate):7.1f} ({rate.min():.0f}-{rate.max():.0f}) {np.median(ratio):9.2f}x "
               f"({ratio.min():.2f}-{ratio.max():.2f}) {agree:8.2%} {np.abs(probabilities[name] - ref).max():8.4f} "
-              f"{first_call[name]:9.1f}s {even if name != 'fp32-torch' else '':>11s}{note}")
+              f"{extra:9.1f}s {even if name != 'fp32-torch' else '':>11s}")
     for name, why in skipped.items():
         print(f"{name:22s} {why}")
+    from auditkit.models import TextClassifier
+
+    for precision in ("fp32", "int8"):
+        chosen = TextClassifier(clf.model, clf.tokenizer, precision=precision)
+        print(f"--precision {precision} runs route {chosen.route} on this CPU"
+              + (f": {chosen.route_note}" if chosen.route_note else ""))
     if args.verdicts is not None:
         compare_verdicts(args.verdicts or [str(ROOT / "models" / m) for m in ("baseline", "augmented")])
     return 0

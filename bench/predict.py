@@ -24,7 +24,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SST2 = ROOT.parent / "shared" / "data" / "sst2" / "test.csv"
+# ../shared beside the checkout (or one level up, from a worktree)
+SHARED_SST2 = next((p / "shared" / "data" / "sst2" / "test.csv" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").exists()),
+                   ROOT.parent / "shared" / "data" / "sst2" / "test.csv")
 
 
 def timed(fn, repeats: int = 1):
@@ -167,9 +169,8 @@ def main() -> int:
     print(f"  of the bound from the model's own GEMM shape [1600 x hidden] x [hidden x 4 hidden]: {spread(shape_share, pct)}")
     _, _, _, _, out32, out8, _ = rounds[-1]
     agree = float(np.mean(out8.predicted == out32.predicted))
-    from auditkit.models._int8_kernels import int8_route
-
-    print(f"int8 quantize/rescale route: {int8_route()}")
+    print(f"--precision int8 runs route {int8.route} here" + (f" ({int8.route_note})" if int8.route_note else "")
+          + f"; fp32 runs {clf.route}")
     print(f"--precision int8 vs fp32: {spread(int8_ratio, lambda x: f'{x:.2f}x')} (target >= 1.8x); labels agree on "
           f"{agree:.2%} (target >= 99.5%); max |dp| {np.abs(out8.probabilities - out32.probabilities).max():.3f}")
     if args.profile:

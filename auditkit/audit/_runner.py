@@ -204,7 +204,10 @@ def run_audit(
         y_true = map_labels(dataset.labels, labels)
     if predictions is None:
         with timed("predict"):
-            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
+            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}"
+                + (f" (route {classifier.route})" if getattr(classifier, "route", None) else ""))
+            if getattr(classifier, "route_note", None):
+                log(f"note: {classifier.route_note}")
             predictions = classifier.predict_proba(dataset.texts, batch_size=options.batch_size, progress=progress)
     elif predictions.probabilities.shape != (len(dataset), len(labels)):
         raise ConfigError(f"reused predictions have shape {predictions.probabilities.shape}, "
@@ -232,6 +235,7 @@ def run_audit(
             "max_length": classifier.max_length,
             "precision": classifier.precision,
             "engine": classifier.where,
+            **_route_fields(classifier),
         },
         "dataset": {
             "source": dataset.source,
@@ -258,9 +262,28 @@ def run_audit(
             )
             if multi_label:
                 record["attributions"]["target"] = "sigmoid probability of the label with the highest probability"
+            # an int8 classifier attributes with its fp32 model (TextClassifier.probabilities), as does Ray's driver
+            record["attributions"]["weights"] = (INT8_ATTRIBUTION_WEIGHTS if classifier.precision == "int8"
+                                                 else "the weights that predicted")
+            if classifier.precision == "int8":
+                log(f"  note: attributions computed on the {INT8_ATTRIBUTION_WEIGHTS}")
     record["options"] = {k: getattr(options, k) for k in options.__dataclass_fields__}
     record["timings"] = timings
     return AuditResult(record=record, tables=tables)
+
+
+#: What an int8 run's attributions are computed on (gradients never pass through an int8 product).
+INT8_ATTRIBUTION_WEIGHTS = "fp32 weights the int8 model was made from"
+
+
+def _route_fields(classifier) -> dict:
+    """The run's ``model.route`` fields, for a classifier that chose a route (a local one; Ray replicas choose their own)."""
+    if not getattr(classifier, "route", None):
+        return {}
+    fields = {"requested_precision": classifier.requested_precision, "route": classifier.route}
+    if classifier.route_note:
+        fields["route_note"] = classifier.route_note
+    return fields
 
 
 def _top_label_truth(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
