@@ -16,10 +16,9 @@ Routes (those whose library is missing are listed as skipped):
   fp32-torch        the model as it is (auditkit's torch-fp32 route)
   fp32-openvino     auditkit's openvino-fp32 route
   int8-torch        auditkit's torch-int8 route: per-token int8 with PyTorch ops
-  int8-openvino     auditkit's openvino-int8 route: its int8 weights, OpenVINO's dynamic activation quantization
+  int8-openvino     auditkit's openvino-int8 route (NNCF int8 weights, OpenVINO's dynamic activation quantization)
   int8-torchao      torchao Int8DynamicActivationInt8WeightConfig (per-token, per-channel), eager
   int8-torchao-compile   the same under torch.compile(dynamic=True)
-  int8-nncf-weights NNCF compress_weights(INT8_SYM) + OpenVINO's dynamic activation quantization
   int8-nncf-static  NNCF quantize (static activation scales, SmoothQuant), calibrated on 300 SST-2 train sentences
 
 Defaults: models/sst2 (MiniLM fine-tuned on SST-2 train) or models/baseline, on
@@ -48,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = next((p / "shared" / "data" / "sst2" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").exists()),
               ROOT.parent / "shared" / "data" / "sst2")
 ALL = ("fp32-torch", "fp32-openvino", "int8-torch", "int8-openvino", "int8-torchao",
-       "int8-torchao-compile", "int8-nncf-weights", "int8-nncf-static")
+       "int8-torchao-compile", "int8-nncf-static")
 
 
 def cpu_name() -> str:
@@ -116,21 +115,18 @@ def builders(model, example, calibration_inputs):
             return torch_forward(torch.compile(quantized, dynamic=True) if compiled else quantized)
         return build
 
-    def nncf(static):
+    def nncf_static():
         def build():
             import nncf as nn_cf
             import numpy as np
 
             from auditkit.models._routes import _core, _openvino
 
-            names, ov = list(example), _openvino()
+            names, (ov, _) = list(example), _openvino()
             converted = ov.convert_model(model, example_input=example, input=[(n, [-1, -1], ov.Type.i64) for n in names])
-            if static:
-                data = nn_cf.Dataset([[v.numpy() for v in b.values()] for b in calibration_inputs])
-                converted = nn_cf.quantize(converted, data, model_type=nn_cf.ModelType.TRANSFORMER,
-                                           subset_size=sum(len(b["input_ids"]) for b in calibration_inputs))
-            else:
-                converted = nn_cf.compress_weights(converted, mode=nn_cf.CompressWeightsMode.INT8_SYM)
+            data = nn_cf.Dataset([[v.numpy() for v in b.values()] for b in calibration_inputs])
+            converted = nn_cf.quantize(converted, data, model_type=nn_cf.ModelType.TRANSFORMER,
+                                       subset_size=sum(len(b["input_ids"]) for b in calibration_inputs))
             compiled = _core().compile_model(converted, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
             request, output = compiled.create_infer_request(), compiled.output(0)
             return lambda inputs: torch.from_numpy(np.array(request.infer([inputs[n].numpy() for n in names])[output]))
@@ -150,8 +146,7 @@ def builders(model, example, calibration_inputs):
         "int8-openvino": auditkit_route("openvino-int8"),
         "int8-torchao": needs("torchao", torchao(False)),
         "int8-torchao-compile": needs("torchao", torchao(True)),
-        "int8-nncf-weights": needs("nncf", nncf(False)),
-        "int8-nncf-static": needs("nncf", nncf(True)),
+        "int8-nncf-static": needs("nncf", nncf_static()),
     }
 
 

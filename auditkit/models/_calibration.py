@@ -214,7 +214,8 @@ def cache_key(model, names) -> str:
     if any(n.startswith("openvino") for n in names):
         from auditkit.models._routes import _openvino
 
-        versions["openvino"] = _openvino().__version__
+        ov, nncf = _openvino()
+        versions.update(openvino=ov.__version__, nncf=nncf.__version__)
     identity = {"cpu": _cpu_identity(), "threads": torch.get_num_threads(), "shape": shape, "routes": sorted(names),
                 "versions": versions, "version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()

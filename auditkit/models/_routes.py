@@ -10,8 +10,8 @@ never by CPU name.
 - ``torch-int8``: every encoder linear layer in int8 with PyTorch ops
   (:func:`auditkit.models.quantize_int8`).
 - ``openvino-fp32`` / ``openvino-int8``: the model converted to OpenVINO
-  (the ``[openvino]`` extra); int8 keeps auditkit's per-channel int8 weights
-  and lets OpenVINO's CPU plugin quantize activations dynamically.
+  (the ``[openvino]`` extra: openvino and NNCF); int8 has NNCF's per-channel
+  int8 weights, and OpenVINO's CPU plugin quantizes activations dynamically.
 
 The fp32 torch model is kept whatever the route: attributions take their
 gradients from it, never through an int8 product.
@@ -96,13 +96,12 @@ class OpenVINORoute(Route):
         import numpy as np
         import torch
 
-        ov = _openvino()
-        source = self._source_model(model)
+        ov, _ = _openvino()
         names = list(example)
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracing warnings about data-dependent branches of the HF model
-            converted = ov.convert_model(source, example_input=example, input=[(n, [-1, -1], ov.Type.i64) for n in names])
-        compiled = _core().compile_model(converted, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+            converted = ov.convert_model(model, example_input=example, input=[(n, [-1, -1], ov.Type.i64) for n in names])
+        compiled = _core().compile_model(self._compress(converted), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         request = compiled.create_infer_request()
         output = compiled.output(0)
 
@@ -112,77 +111,49 @@ class OpenVINORoute(Route):
 
         return forward
 
-    def _source_model(self, model):
-        return model
+    def _compress(self, converted):
+        return converted
 
 
 class OpenVINOInt8(OpenVINORoute):
-    """OpenVINO with auditkit's int8 weights (per output channel, as ``torch-int8``).
+    """OpenVINO with int8 weights (NNCF ``compress_weights``, INT8_SYM: one scale per output channel).
 
-    Each quantized layer reaches OpenVINO as ``int8 weight x scale``, the
-    pattern its CPU plugin runs as a compressed-weight product; it quantizes
-    the activations itself, per group of channels of each token
-    (``DYNAMIC_QUANTIZATION_GROUP_SIZE``, 32 by default), and accumulates in
-    int32 (VNNI or AMX where the CPU has them).
+    OpenVINO's CPU plugin runs each compressed-weight product by quantizing
+    the activations itself, per group of 32 channels of each token
+    (``DYNAMIC_QUANTIZATION_GROUP_SIZE``), and accumulating in int32 (VNNI or
+    AMX where the CPU has them).
     """
 
     name, precision = "openvino-int8", "int8"
 
-    def _source_model(self, model):
-        import copy
+    def _compress(self, converted):
+        import io
 
-        from auditkit.models._precision import int8_layers
-
-        layers = int8_layers(model)
-        if not layers:
-            raise ModelError(f"precision int8 found no encoder linear layers to quantize in {type(model).__name__}; "
-                             "use fp32", parameter="precision")
-        quantized = copy.deepcopy(model)
-        decompressed = _decompressed_linear_class()
-        for name in layers:
-            parent, _, child = name.rpartition(".")
-            owner = quantized.get_submodule(parent) if parent else quantized
-            setattr(owner, child, decompressed(getattr(owner, child)))
-        return quantized
-
-
-def _decompressed_linear_class():
-    import torch
-
-    from auditkit.models._precision import int8_weight
-
-    class DecompressedLinear(torch.nn.Module):
-        """``x @ (W_int8 * scale).T + b``: a linear layer whose weight is stored in int8 (for conversion)."""
-
-        def __init__(self, linear: torch.nn.Linear):
-            super().__init__()
-            weight, scale = int8_weight(linear.weight)
-            self.register_buffer("weight_int8", weight)
-            self.register_buffer("scale", scale[:, None].clone())
-            self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float().clone())
-
-        def forward(self, x):
-            return torch.nn.functional.linear(x, self.weight_int8.to(x.dtype) * self.scale, self.bias)
-
-    return DecompressedLinear
+        _, nncf = _openvino()
+        with contextlib.redirect_stdout(io.StringIO()):  # NNCF draws progress bars and tables on stdout
+            return nncf.compress_weights(converted, mode=nncf.CompressWeightsMode.INT8_SYM)
 
 
 @functools.lru_cache(maxsize=None)
 def _openvino():
-    """The openvino module, imported so that it sends nothing.
+    """``(openvino, nncf)``, imported so that they send nothing.
 
-    OpenVINO's model converter sends usage telemetry when the
+    OpenVINO's model converter and NNCF send usage telemetry when the
     ``openvino_telemetry`` package can be imported (it comes with openvino);
-    hidden while the converter is first imported, the converter uses its
-    own no-op stub, as it does where that package is not installed.
+    hidden while they are first imported, both use their own no-op stubs,
+    as they do where that package is not installed.
     """
+    import logging
+
     with _without_telemetry():
         try:
+            import nncf
             import openvino as ov
             from openvino.tools.ovc import convert_impl  # noqa: F401 - imported now, so with the stub
         except ImportError:
             raise ModelError(OPENVINO_MISSING.format(name="openvino-fp32 / openvino-int8")) from None
-    return ov
+    nncf.set_log_level(logging.ERROR)
+    return ov, nncf
 
 
 @contextlib.contextmanager
@@ -201,7 +172,7 @@ def _without_telemetry():
 
 @functools.lru_cache(maxsize=None)
 def _core():
-    return _openvino().Core()
+    return _openvino()[0].Core()
 
 
 #: Every route auditkit knows, by name.
