@@ -223,7 +223,10 @@ def run_audit(
 
     if predictions is None:
         with timed("predict"):
-            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
+            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}"
+                + (f" (route {classifier.route})" if getattr(classifier, "route", None) else ""))
+            if getattr(classifier, "route_note", None):
+                log(f"note: {classifier.route_note}")
             predictions = classifier.predict_proba(dataset.texts, batch_size=options.batch_size, progress=progress)
     elif predictions.probabilities.shape != (len(dataset), len(labels)):
         raise ConfigError(f"reused predictions have shape {predictions.probabilities.shape}, "
@@ -269,9 +272,19 @@ def run_audit(
             )
             if multi_label:
                 record["attributions"]["target"] = "sigmoid probability of the label with the highest probability"
+            # an int8 classifier attributes with its fp32 model (TextClassifier.probabilities), as does Ray's driver
+            record["attributions"]["weights"] = (INT8_ATTRIBUTION_WEIGHTS if classifier.precision == "int8"
+                                                 else "the weights that predicted")
+            if classifier.precision == "int8":
+                log(f"  note: attributions computed on the {INT8_ATTRIBUTION_WEIGHTS}")
     record["options"] = {k: getattr(options, k) for k in options.__dataclass_fields__}
     record["timings"] = timings
     return AuditResult(record=record, tables=tables)
+
+
+#: What an int8 run's attributions are computed on (gradients never pass through an int8 product).
+INT8_ATTRIBUTION_WEIGHTS = "fp32 weights the int8 model was made from"
+
 
 
 def _top_label_truth(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:

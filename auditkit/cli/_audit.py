@@ -38,8 +38,9 @@ def add_parser(sub):
                    help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
                         "(the run is then replaced), or those a failed audit kept beside --out, predicting the rest")
     p.add_argument("--precision", choices=PRECISIONS, default=None,
-                   help="PyTorch checkpoints: fp32 (default); int8: faster CPU path (every encoder linear layer in "
-                        "int8, per-token activation scales); bf16/fp16: autocast on CUDA")
+                   help="PyTorch checkpoints: fp32 (default); int8: every encoder linear layer in int8 on a CPU, where measured faster than fp32 "
+                        "on this machine (else fp32 runs and the run says so; AUDITKIT_ROUTE forces a route); "
+                        "bf16/fp16: autocast on CUDA")
     engine = p.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: this process (default); ray: prediction and probe scoring on a Ray cluster "

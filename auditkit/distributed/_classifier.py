@@ -66,8 +66,10 @@ class RayClassifier(TextClassifier):
                  precision: str = "fp32"):
         if classifier.precision != "fp32":
             raise ModelError("RayClassifier replicates an fp32 classifier; pass precision= to RayClassifier instead")
+        # the driver never predicts (its replicas do, each choosing its own route): no route to measure here
         super().__init__(classifier.model, classifier.tokenizer, device=classifier.device, source=classifier.source,
-                         fingerprint=classifier.fingerprint, max_length=classifier.max_length)
+                         fingerprint=classifier.fingerprint, max_length=classifier.max_length,
+                         route="torch-fp32" if classifier.device.type == "cpu" else None)
         ray = import_ray()
         if not ray.is_initialized():
             raise ModelError("RayClassifier needs a Ray connection; call auditkit.distributed.connect() first")
@@ -88,7 +90,8 @@ class RayClassifier(TextClassifier):
             raise ModelError(f"rows per block must be at least 1, got {rows_per_block}")
         self.rows_per_block = rows_per_block
         check_precision(precision, "cuda" if self.gpus_per_replica else "cpu")
-        self.precision = precision
+        self.precision = self.requested_precision = precision
+        self.route = self.route_note = None  # each replica measures and chooses its own
         self._pool = None
 
     @property

@@ -88,10 +88,16 @@ class Model(TypedDict):
     labels: Annotated[list[str], "class names in model id order"]
     max_length: Annotated[int | None, "tokens per input; longer inputs are truncated (null: the model tokenizes itself)"]
     precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"] | None,
-                         "numeric precision of prediction (--precision); null when auditkit does not set it"]
+                         "numeric precision predictions were computed in; null when auditkit does not set it"]
     engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0), ray, an endpoint URL, this process"]
     endpoint: NotRequired[Annotated[Endpoint, "endpoint models only"]]
     zero_shot: NotRequired[Annotated[ZeroShot, "zero-shot models only"]]
+    requested_precision: NotRequired[Annotated[Literal["fp32", "int8", "bf16", "fp16"],
+                                               "--precision as asked; differs from precision where int8 measured no faster "
+                                               "than fp32 on this CPU and fp32 ran"]]
+    route: NotRequired[Annotated[str, "how predictions were computed: torch-fp32, torch-int8, openvino-fp32, "
+                                      "openvino-int8 (on a CPU, chosen by measuring there), torch-bf16/fp16 (CUDA autocast)"]]
+    route_note: NotRequired[Annotated[str, "one line: why the precision that ran is not the one requested"]]
 
 
 class Dataset(TypedDict):
@@ -431,6 +437,8 @@ class Attributions(TypedDict):
     faithfulness: Faithfulness | None
     top_words: Annotated[dict[str, list[tuple[str, float, int]]], "class -> [word, mean score, count]"]
     notes: list[str]
+    weights: NotRequired[Annotated[str, "the weights attributed: those that predicted, or (int8 runs) the fp32 weights the "
+                                        "int8 model was made from; gradients never pass through an int8 product"]]
 
 
 # --------------------------------------------------------------------------- the record
