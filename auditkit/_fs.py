@@ -229,6 +229,53 @@ def staged_directory(out: str | os.PathLike) -> Iterator[Path]:
         _remove(old)
 
 
+def _size_text(n: int) -> str:
+    return f"{n // 2**20} MiB" if n >= 2**20 else f"{n // 2**10} KiB" if n >= 2**10 else f"{n} bytes"
+
+
+def read_regular_file(path: str | os.PathLike, *, what: str, max_bytes: int, error=None) -> bytes:
+    """The bytes of ``path``: a regular file (symlinks followed) of at most ``max_bytes``; else one line.
+
+    The one way auditkit opens a small file a user names (a threshold file,
+    a lexicon, a policy, a run's ``run.json``, a model card): a named pipe
+    would block the read forever and ``/dev/zero`` would fill memory, so the
+    file is opened without blocking and checked on the open descriptor
+    (a path swapped for a pipe between a check and the open cannot slip
+    through). ``what`` names the file in messages ("threshold file");
+    ``error`` is the :class:`~auditkit.errors.AuditkitError` subclass raised
+    (default :class:`~auditkit.errors.ConfigError`).
+    """
+    from auditkit.errors import ConfigError
+
+    error = error or ConfigError
+    shown = str(path)
+    kind = path_kind(path)
+    if kind == "missing":
+        raise error(f"{what} {shown!r} does not exist; check the path")
+    if kind == "directory":
+        raise error(f"{what} {shown!r} is a directory; pass a file")
+    if kind != "file":
+        raise error(f"{what} {shown!r} {PATH_PROBLEMS[kind]}; pass a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise error(f"cannot read {what} {shown!r}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # replaced after the check above
+            raise error(f"{what} {shown!r} is not a regular file; pass a regular file")
+        if st.st_size > max_bytes:
+            raise error(f"{what} {shown!r} is {_size_text(st.st_size)}, more than the {_size_text(max_bytes)} such a file "
+                        "may have; pass the right file")
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"cannot read {what} {shown!r}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:  # it grew while being read
+        raise error(f"{what} {shown!r} is more than the {_size_text(max_bytes)} such a file may have; pass the right file")
+    return data
+
+
 def member_file(folder: str | os.PathLike, name: str) -> Path | None:
     """``folder/name`` when it is a regular file directly inside ``folder``; None when there is none.
 

@@ -16,11 +16,11 @@ so a typo fails at load time with a one-line :class:`ConfigError`.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from auditkit._documents import load_toml
 from auditkit.errors import ConfigError
 
 # check name -> {option: (kind, default)}; kind is "prob", "on", "list", "bool", "metrics"
@@ -62,6 +62,8 @@ _GAP_ON = ("value", "ci")
 _REQUIRE = ("not_bias", "no_material_bias")
 #: Option kinds whose value is one of a few words.
 _CHOICES = {"on": _ON, "gap_on": _GAP_ON, "require": _REQUIRE}
+#: A policy is a few tables of options; a megabyte is far more than one needs.
+MAX_POLICY_BYTES = 2**20
 _GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0)}
 
 
@@ -161,14 +163,10 @@ def load_policy(path: str | os.PathLike) -> Policy:
         — one line saying which and what was expected.
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists() and not p.is_symlink():
         raise ConfigError(f"policy file {str(p)!r} does not exist; see policy.example.toml for a starting point")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"policy {str(p)!r} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"policy {str(p)!r} is not valid TOML: {exc}") from None
+    data = load_toml(p, what="policy", max_bytes=MAX_POLICY_BYTES, error=ConfigError,
+                     fix="see policy.example.toml for a starting point")
     return Policy.from_dict(data, source=repr(str(p)))
 
 

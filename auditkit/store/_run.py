@@ -21,6 +21,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from auditkit._documents import load_json
 from auditkit._fs import PATH_PROBLEMS, check_output_folder, member_file, path_kind, staged_directory
 from auditkit.errors import RunStoreError
 from auditkit.store.schema import (
@@ -34,6 +35,8 @@ from auditkit.store.schema import (
 )
 
 RUN_FILE = "run.json"
+#: Largest run.json read (a run with many classes, groups and probe families is a few MiB).
+MAX_RUN_JSON_BYTES = 256 * 2**20
 
 
 def to_jsonable(value):
@@ -56,12 +59,18 @@ def to_jsonable(value):
     return value
 
 
+def _load_record(file: Path):
+    """The parsed ``run.json`` at ``file`` (bounded: see :mod:`auditkit._documents`), or a one-line RunStoreError."""
+    return load_json(file, what="run record", max_bytes=MAX_RUN_JSON_BYTES, error=RunStoreError,
+                     fix="the run is corrupt — re-run the audit")
+
+
 def is_run_dir(path: Path) -> bool:
     """Whether ``path`` holds an auditkit run (a run.json with a schema version)."""
     try:
         file = member_file(path, RUN_FILE)
-        record = json.loads(file.read_text(encoding="utf-8")) if file is not None else None
-    except (OSError, ValueError):
+        record = _load_record(file) if file is not None else None
+    except RunStoreError:
         return False
     return isinstance(record, dict) and "schema_version" in record and "run_id" in record
 
@@ -191,12 +200,15 @@ def read_run(path: str | os.PathLike) -> Run:
     file = member_file(p, RUN_FILE) if kind == "directory" else None
     if file is None:
         raise RunStoreError(f"{str(p)!r} is not an auditkit run (no {RUN_FILE}); pass a directory written by auditkit audit --out")
-    try:
-        record = json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RunStoreError(f"{str(file)!r} is not valid JSON ({exc}); the run is corrupt — re-run the audit") from None
-    checked = checked_record(record, where=str(file))
-    return Run(path=p, record=checked, written_version=record["schema_version"])
+    return _run_from(p, _load_record(file))
+
+
+def _run_from(path: Path, record) -> Run:
+    """The :class:`Run` at ``path`` from its parsed run.json ``record`` (migrated and checked)."""
+    if not _utf8_name(path):  # Parquet readers, JSON output and the dashboard need a name they can encode
+        raise RunStoreError(f"run folder {str(path)!r} has a name that is not valid UTF-8; rename it to read the run")
+    checked = checked_record(record, where=str(path / RUN_FILE))
+    return Run(path=path, record=checked, written_version=record["schema_version"])
 
 
 def checked_record(record, *, where: str) -> dict:
@@ -228,6 +240,32 @@ class RunScan:
     rejected: list[tuple[Path, str]]
 
 
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # a byte that is not UTF-8 arrives as a lone surrogate
+        return False
+    return True
+
+
+def _candidate(path: Path, found: dict) -> bool:
+    """Whether a listing shows ``path`` as a run (or says why it does not read), noting its record in ``found``:
+    its run.json is an auditkit record, or cannot even be parsed (too deep, too big, not JSON). A readable
+    run.json of another tool is not ours and is passed over."""
+    try:
+        file = member_file(path, RUN_FILE)
+        if file is None:
+            return False
+        record = _load_record(file)
+    except RunStoreError as exc:
+        found[path] = exc
+        return True
+    if isinstance(record, dict) and "schema_version" in record:
+        found[path] = record
+        return True
+    return False
+
+
 def list_runs(root: str | os.PathLike, *, max_depth: int = 3) -> list[Run]:
     """Every readable run under ``root`` (itself included), newest first (see :func:`scan_runs`)."""
     return scan_runs(root, max_depth=max_depth).runs
@@ -243,22 +281,23 @@ def scan_runs(root: str | os.PathLike, *, max_depth: int = 3) -> RunScan:
     if kind != "directory":
         what = "is a file" if kind == "file" else PATH_PROBLEMS[kind]
         raise RunStoreError(f"runs folder {str(base)!r} {what}; pass the folder that holds run directories")
-    found = []
-    if is_run_dir(base):
-        found.append(base)
+    found: dict[Path, object] = {}  # run folder -> its parsed record, or the RunStoreError it raised
+    if _candidate(base, found):
+        pass
     else:
         for dirpath, dirnames, filenames in os.walk(base):
             depth = len(Path(dirpath).relative_to(base).parts)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             if depth >= max_depth:
                 dirnames[:] = []
-            if RUN_FILE in filenames and is_run_dir(Path(dirpath)):
-                found.append(Path(dirpath))
+            if RUN_FILE in filenames and _candidate(Path(dirpath), found):
                 dirnames[:] = []
     runs, rejected = [], []
-    for p in found:
+    for p, loaded in found.items():
         try:
-            runs.append(read_run(p))
+            if isinstance(loaded, RunStoreError):
+                raise loaded
+            runs.append(_run_from(p, loaded))
         except RunStoreError as exc:
             rejected.append((p, str(exc)))
     runs.sort(key=lambda r: r.record["created_at"], reverse=True)
