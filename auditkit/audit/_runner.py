@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from auditkit._bounds import check_option
 from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
@@ -50,21 +51,16 @@ class AuditOptions:
     attribution_method: str = "integrated_gradients"
 
     def validate(self) -> None:
-        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values."""
-        problems = (
-            ("n_boot", self.n_boot < 0, "must be 0 or more"),
-            ("batch_size", self.batch_size < 1, "must be at least 1"),
-            ("confidence_level", not 0 < self.confidence_level < 1, "must be between 0 and 1"),
-            ("n_bins", self.n_bins < 1, "must be at least 1"),
-            ("min_group_size", self.min_group_size < 1, "must be at least 1"),
-            ("alpha", not 0 < self.alpha < 1, "must be between 0 and 1"),
-            ("min_effect", self.min_effect < 0, "must be 0 or more"),
-            ("probe_n_boot", self.probe_n_boot < 100, "must be at least 100"),
-            ("attributions", self.attributions < 0, "must be 0 or more"),
-        )
-        for name, bad, rule in problems:
-            if bad:
-                raise ConfigError(f"{name} {rule}, got {getattr(self, name)!r}", parameter=name)
+        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values.
+
+        Every number is checked against its range in :mod:`auditkit._bounds` (the same ranges the gate
+        policy and the comparison use), so a bad value fails before anything is loaded or predicted.
+        """
+        for name in ("n_boot", "seed", "batch_size", "confidence_level", "n_bins", "min_group_size", "alpha",
+                     "min_effect", "probe_n_boot", "attributions"):
+            check_option(name, getattr(self, name))
+        if self.target_label is not None and not isinstance(self.target_label, (str, int)):
+            raise ConfigError(f"target_label must be a label name or id, got {self.target_label!r}", parameter="target_label")
 
 
 @dataclass
@@ -181,7 +177,7 @@ def run_audit(
 
         check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
                             lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
-    if dataset.groups and options.target_label is not None:  # observed-group fairness scores this label
+    if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
         from auditkit.probes import resolve_target_label
 
         resolve_target_label(labels, options.target_label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field, replace
 from itertools import combinations
@@ -10,6 +11,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
 from auditkit.models import check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
@@ -92,7 +94,7 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
     lowered = [label.lower() for label in labels]
     if lowered.count(name.lower()) == 1:
         return lowered.index(name.lower()), "given"
-    if name.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", name):  # ASCII digits only: "²".isdigit() holds, but int("²") fails
         i = int(name)
         if 0 <= i < len(labels):
             return i, "given (as a label id)"
@@ -100,10 +102,8 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
 
 
 def _check_levels(alpha: float, min_effect: float) -> None:
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. 0.05", parameter="alpha")
-    if min_effect < 0:
-        raise ConfigError(f"min_effect must be 0 or more, got {min_effect}; e.g. 0.02", parameter="min_effect")
+    check_option("alpha", alpha)
+    check_option("min_effect", min_effect)  # a bounded range: see auditkit._bounds
 
 
 def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(), alpha: float = 0.05, min_effect: float = 0.02) -> None:
@@ -579,8 +579,7 @@ def run_probes(
 
 def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect):
     """Validate :func:`run_probes`' options: ``(lexicons, families, thresholds)``, or ConfigError naming the parameter."""
-    if n_boot < MIN_BOOT:
-        raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}", parameter="n_boot")
+    check_option("n_boot", n_boot, bound="probe_n_boot")  # at least MIN_BOOT resamples for probe intervals
     _check_levels(alpha, min_effect)
     lexicons = resolve_lexicons(attributes, lexicon_files)
     if thresholds is not None:
