@@ -9,6 +9,7 @@ killed audit leaves no half-written run behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -123,10 +124,12 @@ def write_run(
     record.setdefault("run_id", new_run_id())
     record.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     tables = dict(tables or {})
+    # each table's hash is known once it is written; checked beforehand with a stand-in
+    record["tables"] = {name: {"sha256": "0" * 64, "n_rows": len(frame)} for name, frame in tables.items()}
     try:
-        validate_record(record)
         if "predictions" not in tables:
             raise SchemaError("predictions.parquet", "missing (every run has a predictions table)")
+        validate_record(record)
         for name, frame in tables.items():
             validate_table(name, frame, record)
     except SchemaError as exc:
@@ -134,9 +137,19 @@ def write_run(
     with staged_directory(path) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
+            record["tables"][name]["sha256"] = file_sha256(staging / f"{name}.parquet")
         text = json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False)
         (staging / RUN_FILE).write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -145,8 +158,8 @@ class Run:
 
     path: Path
     record: dict
-    #: The schema version the run was written with (older runs are migrated when read; their
-    #: Parquet tables keep the older columns and are not checked against the current contract).
+    #: The schema version the run was written with (older runs are migrated when read; their tables are
+    #: checked against the current contract all the same, and carry no recorded hashes before schema 3).
     written_version: int = SCHEMA_VERSION
     _tables: dict = field(default_factory=dict, repr=False)
 
@@ -159,24 +172,41 @@ class Run:
         """The run directory's name, which users choose with --out."""
         return self.path.name
 
+    @property
+    def tables_recorded(self) -> bool:
+        """Whether run.json records its tables' hashes (schema 3 on), so each table read is checked against them."""
+        return self.record["tables"] is not None
+
     def has_table(self, name: str) -> bool:
         return member_file(self.path, f"{name}.parquet") is not None
 
     def table(self, name: str) -> pd.DataFrame:
-        """Read ``<name>.parquet`` (cached), checked against the contract's columns."""
+        """Read ``<name>.parquet`` (cached): the file run.json records (same hash and rows), with the contract's columns."""
         if name not in TABLES:
             raise ValueError(f"{name!r} is not a run table; tables: {', '.join(TABLES)}")
         if name not in self._tables:
             file = member_file(self.path, f"{name}.parquet")
+            recorded = (self.record["tables"] or {}).get(name)
             if file is None:
                 raise RunStoreError(f"run {str(self.path)!r} has no {name} table ({name}.parquet); re-run the audit with that stage on")
+            if self.tables_recorded:
+                if recorded is None:
+                    raise RunStoreError(f"{str(file)!r} is not recorded in the run's run.json (a table copied in from "
+                                        "elsewhere); remove it, or re-run the audit")
+                if file_sha256(file) != recorded["sha256"]:
+                    raise RunStoreError(f"{str(file)!r} is not the table this run wrote (its hash differs from the one "
+                                        "recorded in run.json: changed, or copied from another run); re-run the audit")
             try:
                 frame = pd.read_parquet(file)
             except Exception as exc:
                 raise RunStoreError(f"cannot read {str(file)!r}: {exc}; the run is corrupt — re-run the audit") from None
             try:
-                if self.written_version == SCHEMA_VERSION:
-                    validate_table(name, frame, self.record)
+                validate_table(name, frame, self.record)
+                if recorded is not None and len(frame) != recorded["n_rows"]:
+                    raise SchemaError(f"{name}.parquet", f"{len(frame)} rows, run.json records {recorded['n_rows']}")
+                if name == "predictions" and len(frame) != self.record["dataset"]["n_examples"]:
+                    raise SchemaError(f"{name}.parquet", f"{len(frame)} rows for the run's "
+                                                         f"{self.record['dataset']['n_examples']} examples")
             except SchemaError as exc:
                 raise RunStoreError(f"{str(file)!r} does not match the run contract: {exc.problem}; re-run the audit") from None
             self._tables[name] = frame

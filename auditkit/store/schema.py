@@ -21,6 +21,7 @@ finite (``NaN`` is stored as null).
 
 # No ``from __future__ import annotations``: TypedDict must see NotRequired[...] as a type.
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "RunRecord",
     "TABLES",
     "TableColumn",
+    "TableRecord",
     "MULTILABEL_PREDICTIONS",
     "is_multi_label",
     "table_layout",
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 #: The schema version :func:`auditkit.store.write_run` writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 
@@ -430,8 +432,15 @@ class Options(TypedDict):
     attribution_method: str
 
 
+class TableRecord(TypedDict):
+    """What ties a Parquet table to its run: readers refuse a table whose bytes differ (changed, or copied in)."""
+
+    sha256: Annotated[str, "SHA-256 of the .parquet file's bytes, hex"]
+    n_rows: int
+
+
 class RunRecord(TypedDict):
-    schema_version: Annotated[Literal[2], "this contract's version"]
+    schema_version: Annotated[Literal[3], "this contract's version"]
     run_id: Annotated[str, "UTC time and a random suffix"]
     created_at: Annotated[str, "ISO-8601 UTC"]
     model: Model
@@ -441,6 +450,9 @@ class RunRecord(TypedDict):
     attributions: NotRequired[Annotated[Attributions, "absent when the audit ran with --attributions 0"]]
     options: Annotated[Options, "the audit options"]
     timings: Annotated[dict[str, float], "stage -> seconds"]
+    tables: Annotated[dict[str, TableRecord] | None, "table name (predictions, probes, attributions) -> its hash and rows, "
+                                                     "one per .parquet file of the run; null in runs migrated from schema 1 "
+                                                     "or 2, whose tables were not recorded"]
 
 
 # --------------------------------------------------------------------------- tables
@@ -727,6 +739,21 @@ def _check_typeddict(value, cls, path: str) -> None:
 def validate_record(record: dict) -> None:
     """Raise :class:`SchemaError` unless ``record`` (JSON-ready, current version) matches the contract."""
     _check_typeddict(record, RunRecord, "")
+    tables = record["tables"]
+    if tables is not None:
+        unknown = [name for name in tables if name not in TABLES]
+        if unknown:
+            raise SchemaError(f"tables.{unknown[0]}", f"not a table of the contract (tables: {', '.join(TABLES)})")
+        if "predictions" not in tables:
+            raise SchemaError("tables.predictions", "missing (every run has a predictions table)")
+        for name, entry in tables.items():
+            if not _SHA256.fullmatch(entry["sha256"]):
+                raise SchemaError(f"tables.{name}.sha256", "expected 64 lower-case hex digits")
+            if entry["n_rows"] < 0:
+                raise SchemaError(f"tables.{name}.n_rows", "expected 0 or more")
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def bias_attribute_names(bias: dict) -> list[str]:
@@ -783,7 +810,13 @@ def _migrate_1_to_2(record: dict) -> dict:
     return record
 
 
-_MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(record: dict) -> dict:
+    """Schema 3 records each table's hash and rows (``tables``); schema 2 did not, so it reads as null."""
+    record.setdefault("tables", None)
+    return record
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def migrate_record(record: dict) -> dict:
