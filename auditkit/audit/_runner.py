@@ -22,8 +22,8 @@ from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
-from auditkit.models import (DEFAULT_THRESHOLD, Predictions, TextClassifier, check_label_columns, check_thresholds,
-                             map_label_sets, map_labels)
+from auditkit.models import (DEFAULT_THRESHOLD, Predictions, TextClassifier, check_label_columns, check_multilabel_names,
+                             check_thresholds, map_label_sets, map_labels)
 
 
 @dataclass
@@ -156,6 +156,7 @@ def run_audit(
     multi_label = classifier.multi_label
     label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
     if multi_label:
+        check_multilabel_names(labels, where=f"model {classifier.name!r}")
         thresholds = check_thresholds(labels, [DEFAULT_THRESHOLD] * len(labels) if thresholds is None else thresholds)
         if not label_sets:
             raise ConfigError(f"{classifier.name!r} is a multi-label classifier but the dataset holds one label per "

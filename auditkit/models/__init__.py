@@ -1,7 +1,7 @@
 """Text classifiers: load a Hugging Face checkpoint, map labels, predict fast."""
 
 from auditkit.models._classifier import Predictions, TextClassifier
-from auditkit.models._labels import check_label_columns, map_label_sets, map_labels
+from auditkit.models._labels import check_label_columns, check_multilabel_names, map_label_sets, map_labels
 from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
 from auditkit.models._loading import (
     MINILM_ALIAS,
@@ -19,6 +19,7 @@ __all__ = [
     "select_device",
     "map_labels",
     "check_label_columns",
+    "check_multilabel_names",
     "map_label_sets",
     "resolve_thresholds",
     "check_thresholds",

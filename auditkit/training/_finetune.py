@@ -24,7 +24,7 @@ import numpy as np
 from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
-from auditkit.models import load_classifier, map_label_sets, map_labels
+from auditkit.models import check_multilabel_names, load_classifier, map_label_sets, map_labels
 from auditkit.metrics import headline_scores, multilabel_scores
 
 TRAINING_RECORD = "training.json"
@@ -107,10 +107,12 @@ def _multilabel_names(dataset: TextDataset, names: Sequence[str] | None) -> list
                         "label lists such as 'toxic|insult'", parameter="label_col")
     found = sorted({name for labels in dataset.labels for name in labels})
     if names is None:
+        check_multilabel_names(found, where="the data")
         return found
     names = [str(n).strip() for n in names]
     if len(set(n.lower() for n in names)) != len(names):
         raise ConfigError(f"label_names has duplicates: {', '.join(names)}", parameter="label_names")
+    check_multilabel_names(names, where="the label names")
     return names  # a name the data does not know is refused by map_label_sets
 
 
