@@ -93,6 +93,7 @@ BOUNDS: dict[str, Bound] = {
     "n_bins": Bound(True, 1),
     "min_group_size": Bound(True, 1),
     "attributions": Bound(True, 0),
+    "max_probe_sentences": Bound(True, 1),
 }
 
 

@@ -46,6 +46,8 @@ class AuditOptions:
     min_effect: float = 0.02
     #: Pigeonhole-bootstrap resamples of each probe interval.
     probe_n_boot: int = 2000
+    #: Refuse (before predicting) a probe set with more template sentences than this; the error says the cost.
+    max_probe_sentences: int = 200_000
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
     attribution_method: str = "integrated_gradients"
@@ -57,7 +59,7 @@ class AuditOptions:
         policy and the comparison use), so a bad value fails before anything is loaded or predicted.
         """
         for name in ("n_boot", "seed", "batch_size", "confidence_level", "n_bins", "min_group_size", "alpha",
-                     "min_effect", "probe_n_boot", "attributions"):
+                     "min_effect", "probe_n_boot", "attributions", "max_probe_sentences"):
             check_option(name, getattr(self, name))
         if self.target_label is not None and not isinstance(self.target_label, (str, int)):
             raise ConfigError(f"target_label must be a label name or id, got {self.target_label!r}", parameter="target_label")
@@ -177,7 +179,8 @@ def run_audit(
         from auditkit.probes import check_probe_options
 
         check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
-                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
+                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect,
+                            families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences)
     if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
         from auditkit.probes import resolve_target_label
 
@@ -331,6 +334,7 @@ def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
         batch_size=options.batch_size,
         progress=progress,
         thresholds=thresholds,
+        max_sentences=options.max_probe_sentences,
     )
     bias = dict(report.summary)
     for attribute in options.probes:

@@ -428,6 +428,7 @@ class Options(TypedDict):
     alpha: float
     min_effect: float
     probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe interval"]
+    max_probe_sentences: Annotated[int | None, "cap on the template sentences scored; null in runs migrated from schema 1 or 2"]
     attributions: int
     attribution_method: str
 
@@ -811,8 +812,10 @@ def _migrate_1_to_2(record: dict) -> dict:
 
 
 def _migrate_2_to_3(record: dict) -> dict:
-    """Schema 3 records each table's hash and rows (``tables``); schema 2 did not, so it reads as null."""
+    """Schema 3 records each table's hash and rows (``tables``) and the probe-sentence cap; schema 2 did neither (null)."""
     record.setdefault("tables", None)
+    if isinstance(record.get("options"), dict):
+        record["options"].setdefault("max_probe_sentences", None)
     return record
 
 
