@@ -94,6 +94,8 @@ BOUNDS: dict[str, Bound] = {
     "min_group_size": Bound(True, 1),
     "attributions": Bound(True, 0),
     "max_probe_sentences": Bound(True, 1),
+    "weight_decay": Bound(False, 0, 1),
+    "warmup_ratio": Bound(False, 0, 1),
 }
 
 

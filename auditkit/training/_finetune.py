@@ -21,6 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
+from auditkit._bounds import check_option
 from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
@@ -50,8 +51,10 @@ class TrainingConfig:
     multi_label: bool = False
 
     def validate(self) -> None:
-        if self.epochs <= 0:
-            raise ConfigError(f"epochs must be positive, got {self.epochs}", parameter="epochs")
+        if not (isinstance(self.epochs, (int, float)) and 0 < self.epochs <= 1000):  # NaN fails this too
+            raise ConfigError(f"epochs must be positive (at most 1000), got {self.epochs}", parameter="epochs")
+        for name in ("seed", "weight_decay", "warmup_ratio"):  # the ranges every entry point shares
+            check_option(name, getattr(self, name))
         if not 0 < self.learning_rate < 1:
             raise ConfigError(f"learning_rate must be between 0 and 1, got {self.learning_rate}", parameter="learning_rate")
         if self.batch_size < 1:
