@@ -84,7 +84,7 @@ BOUNDS: dict[str, Bound] = {
     "n_boot": Bound(True, 0, MAX_RESAMPLES, note=_RESAMPLES_NOTE),
     "probe_n_boot": Bound(True, 100, MAX_RESAMPLES, note=_RESAMPLES_NOTE),
     "paired_n_boot": Bound(True, 100, MAX_RESAMPLES, note=_RESAMPLES_NOTE),  # compare and the gate's no_regression
-    "seed": Bound(True, 0, MAX_SEED, note="a 32-bit seed"),
+    "seed": Bound(True, 0, MAX_SEED, note="NumPy and PyTorch take 32 bits"),
     "alpha": Bound(False, 0, 1, open_low=True, open_high=True),
     "confidence_level": Bound(False, 0, 1, open_low=True, open_high=True),
     "min_effect": Bound(False, 0, MAX_MIN_EFFECT,

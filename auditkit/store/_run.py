@@ -238,6 +238,14 @@ def _run_from(path: Path, record) -> Run:
     if not _utf8_name(path):  # Parquet readers, JSON output and the dashboard need a name they can encode
         raise RunStoreError(f"run folder {str(path)!r} has a name that is not valid UTF-8; rename it to read the run")
     checked = checked_record(record, where=str(path / RUN_FILE))
+    if checked["tables"] is not None:  # the files beside run.json are the ones it records (their hashes: when read)
+        present = {name for name in TABLES if os.path.lexists(path / f"{name}.parquet")}
+        for name in sorted(present - set(checked["tables"])):
+            raise RunStoreError(f"{str(path / f'{name}.parquet')!r} is not recorded in the run's run.json (a table "
+                                "copied in from elsewhere); remove it, or re-run the audit")
+        for name in sorted(set(checked["tables"]) - present):
+            raise RunStoreError(f"run {str(path)!r} has no {name}.parquet, which its run.json records; the run is "
+                                "corrupt — re-run the audit")
     return Run(path=path, record=checked, written_version=record["schema_version"])
 
 
