@@ -95,7 +95,7 @@ def _tolerant_streams() -> None:
     """A character stdout/stderr cannot encode (PYTHONIOENCODING=ascii, a C locale without UTF-8 mode) is written
     as a ``\\u`` escape instead of raising UnicodeEncodeError in the middle of the output."""
     for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and getattr(stream, "errors", None) == "strict":
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", None) in ("strict", "surrogateescape"):
             try:
                 stream.reconfigure(errors="backslashreplace")
             except (ValueError, OSError):  # a closed or exotic stream: leave it

@@ -169,8 +169,8 @@ class Run:
 
     @property
     def name(self) -> str:
-        """The run directory's name, which users choose with --out."""
-        return self.path.name
+        """The run directory's name, which users choose with --out (its UTF-8 text, whatever the locale)."""
+        return _text_of(self.path.name)
 
     @property
     def tables_recorded(self) -> bool:
@@ -197,7 +197,8 @@ class Run:
                     raise RunStoreError(f"{str(file)!r} is not the table this run wrote (its hash differs from the one "
                                         "recorded in run.json: changed, or copied from another run); re-run the audit")
             try:
-                frame = pd.read_parquet(file)
+                with open(file, "rb") as fh:  # a handle: Parquet readers take only names they can encode as UTF-8
+                    frame = pd.read_parquet(fh)
             except Exception as exc:
                 raise RunStoreError(f"cannot read {str(file)!r}: {exc}; the run is corrupt — re-run the audit") from None
             try:
@@ -278,10 +279,18 @@ class RunScan:
     rejected: list[tuple[Path, str]]
 
 
+def _text_of(path) -> str:
+    """A path as the text its bytes spell in UTF-8: under an ASCII locale Python decodes "é" as two lone surrogates,
+    which tables, JSON and terminals cannot encode."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _utf8_name(path: Path) -> bool:
+    """Whether the path's bytes are UTF-8 (whatever the locale decoded them as: a non-UTF-8 byte arrives as a lone
+    surrogate, and under an ASCII locale so does every byte of a UTF-8 "é")."""
     try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:  # a byte that is not UTF-8 arrives as a lone surrogate
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
         return False
     return True
 
@@ -360,7 +369,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "gender_gap": (bias.get("gender") or {}).get("gap"),
                 "race_gap": (bias.get("race") or {}).get("gap"),
                 "identity_share": (rec.get("attributions") or {}).get("identity_share"),
-                "path": str(run.path),
+                "path": _text_of(run.path),
             }
         )
     return pd.DataFrame(rows)
