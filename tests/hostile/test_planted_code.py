@@ -10,7 +10,6 @@ when imported, and none may appear.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -40,15 +39,24 @@ def _plant(folder: Path) -> Path:
     return markers
 
 
+def _browser_helpers():
+    """tests/browser/_browser.py (a free port, the auditkit command), loaded by path as the browser tests load it."""
+    import importlib.util
+
+    name = "auditkit_test_browser_helpers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "browser" / "_browser.py")
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return _browser_helpers()._free_port()
 
 
 def _auditkit() -> list[str]:
-    script = Path(sys.executable).with_name("auditkit")
-    return [str(script)] if script.exists() else [sys.executable, "-P", "-m", "auditkit.cli"]
+    return _browser_helpers()._auditkit_command()
 
 
 def test_dashboard_started_from_a_folder_of_planted_modules_runs_none_of_them(tmp_path):
