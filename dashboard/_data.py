@@ -52,14 +52,14 @@ def _signature(root: Path) -> tuple:
     found = []
     for depth in range(_MAX_DEPTH + 1):
         pattern = "/".join(["*"] * depth + [RUN_FILE])
-        for file in root.glob(pattern):
-            found.append((str(file.parent), _mtime(file)))
+        for file in root.glob(pattern):  # bytes: a folder name that is not UTF-8 cannot be hashed as a str
+            found.append((os.fsencode(file.parent), _mtime(file)))
     return tuple(sorted(found))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _scan_cached(root: str, signature: tuple) -> RunScan:
-    return scan_runs(root, max_depth=_MAX_DEPTH)
+def _scan_cached(root: bytes, signature: tuple) -> RunScan:
+    return scan_runs(os.fsdecode(root), max_depth=_MAX_DEPTH)
 
 
 def _scan() -> RunScan:
@@ -67,7 +67,7 @@ def _scan() -> RunScan:
     if not root.is_dir():
         return RunScan(runs=[], rejected=[])
     try:
-        return _scan_cached(str(root), _signature(root))
+        return _scan_cached(os.fsencode(root), _signature(root))
     except AuditkitError:
         return RunScan(runs=[], rejected=[])
 

@@ -17,12 +17,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from auditkit._bounds import check_option
 from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
-from auditkit.models import (DEFAULT_THRESHOLD, Classifier, Predictions, check_label_columns, check_thresholds,
-                             map_label_sets, map_labels, model_section)
+from auditkit.models import (DEFAULT_THRESHOLD, Classifier, Predictions, check_label_columns, check_multilabel_names,
+                             check_thresholds, map_label_sets, map_labels, model_section)
 
 
 @dataclass
@@ -45,27 +46,24 @@ class AuditOptions:
     min_effect: float = 0.02
     #: Pigeonhole-bootstrap resamples of each probe interval.
     probe_n_boot: int = 2000
+    #: Refuse (before predicting) a probe set with more template sentences than this; the error says the cost.
+    max_probe_sentences: int = 200_000
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
     #: "auto": integrated gradients for a local PyTorch model, word ablation for any other kind.
     attribution_method: str = "auto"
 
     def validate(self) -> None:
-        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values."""
-        problems = (
-            ("n_boot", self.n_boot < 0, "must be 0 or more"),
-            ("batch_size", self.batch_size < 1, "must be at least 1"),
-            ("confidence_level", not 0 < self.confidence_level < 1, "must be between 0 and 1"),
-            ("n_bins", self.n_bins < 1, "must be at least 1"),
-            ("min_group_size", self.min_group_size < 1, "must be at least 1"),
-            ("alpha", not 0 < self.alpha < 1, "must be between 0 and 1"),
-            ("min_effect", self.min_effect < 0, "must be 0 or more"),
-            ("probe_n_boot", self.probe_n_boot < 100, "must be at least 100"),
-            ("attributions", self.attributions < 0, "must be 0 or more"),
-        )
-        for name, bad, rule in problems:
-            if bad:
-                raise ConfigError(f"{name} {rule}, got {getattr(self, name)!r}", parameter=name)
+        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values.
+
+        Every number is checked against its range in :mod:`auditkit._bounds` (the same ranges the gate
+        policy and the comparison use), so a bad value fails before anything is loaded or predicted.
+        """
+        for name in ("n_boot", "seed", "batch_size", "confidence_level", "n_bins", "min_group_size", "alpha",
+                     "min_effect", "probe_n_boot", "attributions", "max_probe_sentences"):
+            check_option(name, getattr(self, name))
+        if self.target_label is not None and not isinstance(self.target_label, (str, int)):
+            raise ConfigError(f"target_label must be a label name or id, got {self.target_label!r}", parameter="target_label")
 
 
 @dataclass
@@ -134,6 +132,7 @@ def _truth(classifier, dataset: TextDataset, thresholds):
     labels = classifier.labels
     label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
     if classifier.multi_label:
+        check_multilabel_names(labels, where=f"model {classifier.name!r}")
         thresholds = check_thresholds(labels, [DEFAULT_THRESHOLD] * len(labels) if thresholds is None else thresholds)
         if not label_sets:
             raise ConfigError(f"{classifier.name!r} is a multi-label classifier but the dataset holds one label per "
@@ -160,8 +159,9 @@ def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> N
         from auditkit.probes import check_probe_options
 
         check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
-                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
-    if dataset.groups and options.target_label is not None:  # observed-group fairness scores this label
+                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect,
+                            families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences)
+    if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
         from auditkit.probes import resolve_target_label
 
         resolve_target_label(labels, options.target_label)
@@ -358,6 +358,7 @@ def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
         batch_size=options.batch_size,
         progress=progress,
         thresholds=thresholds,
+        max_sentences=options.max_probe_sentences,
     )
     bias = dict(report.summary)
     for attribute in options.probes:

@@ -92,7 +92,10 @@ def add_parser(sub):
                         help="smallest |gap| in target probability that matters: a smaller gap is never 'bias', and "
                              "'no material bias' means the gap is shown to lie inside ±min-effect (default %(default)s)")
     probes.add_argument("--probe-n-boot", type=int, default=d.probe_n_boot,
-                        help="pigeonhole-bootstrap resamples of each probe interval (default %(default)s; at least 100)")
+                        help="pigeonhole-bootstrap resamples of each probe interval (default %(default)s; 100 to 100000)")
+    probes.add_argument("--max-probe-sentences", type=int, default=d.max_probe_sentences, metavar="N",
+                        help="refuse, before predicting, lexicons whose template sentences number more than N; the error "
+                             "says how many and how long they would take (default %(default)s)")
     attr = p.add_argument_group("attributions")
     attr.add_argument("--attributions", type=int, default=d.attributions, metavar="N",
                       help="how many examples to explain with Captum (default %(default)s; 0 skips)")
@@ -148,6 +151,7 @@ def options_from_args(args) -> AuditOptions:
         alpha=args.alpha,
         min_effect=args.min_effect,
         probe_n_boot=args.probe_n_boot,
+        max_probe_sentences=args.max_probe_sentences,
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )

@@ -23,6 +23,7 @@ from scipy.stats import binomtest
 
 from auditkit._format import number, p_value
 from auditkit.store import sections as S
+from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
 from auditkit.probes import format_verdict, holm_correction
 from auditkit.probes._change import gap_change
@@ -255,10 +256,9 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
     runs = [_as_run(r) for r in runs]
     if len(runs) < 2:
         raise ConfigError(f"compare needs at least two runs, got {len(runs)}")
-    if not (0 < alpha < 1):
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}")
-    if n_boot < 100:
-        raise ConfigError(f"n_boot must be at least 100, got {n_boot}")
+    check_option("alpha", alpha)
+    check_option("n_boot", n_boot, bound="paired_n_boot")
+    check_option("seed", seed)
     names = _unique_names(runs)
     ref, ref_name = runs[0], names[0]
     multi = S.multi_label(ref)

@@ -253,6 +253,13 @@ def _check_max_bias_gap(run: Run, name: str, opts: dict, **_) -> list[GateCheck]
 def _check_no_significant_bias(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
     attributes = _scoped(run, opts, name)
     settings = run.record["bias"]["settings"]
+    if settings["min_effect"] > opts["max_min_effect"]:  # a lenient min_effect turns gaps into "no material bias"
+        raise RunStoreError(
+            f"policy check {name!r} accepts runs audited with a minimum effect of at most {opts['max_min_effect']:g} "
+            f"(max_min_effect); run {run.name!r} was audited with {settings['min_effect']:g} — re-run the audit with "
+            f"min_effect {opts['max_min_effect']:g} or less, or raise max_min_effect in the policy",
+            parameter="min_effect",
+        )
     if opts["require"] == "no_material_bias" and not settings["min_effect"] > 0:
         raise RunStoreError(
             f"policy check {name!r} with require = \"no_material_bias\" needs a run audited with a minimum effect "

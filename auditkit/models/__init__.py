@@ -8,7 +8,7 @@ from auditkit.models._python import PythonClassifier, load_python_model, load_sk
 from auditkit.models._zero_shot import ZeroShotClassifier
 from auditkit.models._onnx import OnnxClassifier, export_onnx
 from auditkit.models._kinds import MODEL_KINDS, ModelKind, load_model, model_kind
-from auditkit.models._labels import check_label_columns, map_label_sets, map_labels
+from auditkit.models._labels import check_label_columns, check_multilabel_names, map_label_sets, map_labels
 from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
 from auditkit.models._loading import (
     MINILM_ALIAS,
@@ -45,6 +45,7 @@ __all__ = [
     "select_device",
     "map_labels",
     "check_label_columns",
+    "check_multilabel_names",
     "map_label_sets",
     "resolve_thresholds",
     "check_thresholds",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field, replace
 from itertools import combinations
@@ -10,6 +11,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
 from auditkit.models import check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
@@ -25,7 +27,7 @@ from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paire
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
 from auditkit.probes._verdict import BIAS, MIN_ROWS, bias_verdict, combine_verdicts
 from auditkit.probes._swap import dataset_counterfactuals
-from auditkit.probes._templates import template_instances
+from auditkit.probes._templates import instances_per_row, template_instances
 
 __all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_probe_options", "probe_families",
            "resolve_target_label", "DATASET_FAMILY"]
@@ -92,7 +94,7 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
     lowered = [label.lower() for label in labels]
     if lowered.count(name.lower()) == 1:
         return lowered.index(name.lower()), "given"
-    if name.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", name):  # ASCII digits only: "²".isdigit() holds, but int("²") fails
         i = int(name)
         if 0 <= i < len(labels):
             return i, "given (as a label id)"
@@ -100,20 +102,54 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
 
 
 def _check_levels(alpha: float, min_effect: float) -> None:
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. 0.05", parameter="alpha")
-    if min_effect < 0:
-        raise ConfigError(f"min_effect must be 0 or more, got {min_effect}; e.g. 0.02", parameter="min_effect")
+    check_option("alpha", alpha)
+    check_option("min_effect", min_effect)  # a bounded range: see auditkit._bounds
 
 
-def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(), alpha: float = 0.05, min_effect: float = 0.02) -> None:
+#: Default cap on the template sentences one audit scores (``max_sentences``): 30 times the built-in lexicons' ~6,500,
+#: about 7 minutes of MiniLM at the ~450 sentences/s it predicts on 2 AMD EPYC cores.
+MAX_PROBE_SENTENCES = 200_000
+_SENTENCES_PER_SECOND = 450  # MiniLM on 2 AMD EPYC cores (the measured rate the cost estimate quotes)
+
+
+def template_sentences(lexicons: dict, families=None) -> int:
+    """How many template sentences the probe set of ``lexicons`` holds (rows x template instances x groups),
+    counted without building them; ``families`` restricts as in :func:`run_probes`."""
+    total = 0
+    for lex in lexicons.values():
+        for family in probe_families(lex, with_texts=False):
+            if families is not None and family not in families:
+                continue
+            rows = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
+            total += len(rows) * instances_per_row() * len(lex.groups)
+    return total
+
+
+def _check_cost(lexicons: dict, families, max_sentences: int | None) -> None:
+    """Refuse, before anything is scored, a probe set larger than ``max_sentences`` template sentences, with its cost."""
+    if max_sentences is None:
+        return
+    check_option("max_probe_sentences", max_sentences)
+    n = template_sentences(lexicons, families)
+    if n > max_sentences:
+        hours = n / _SENTENCES_PER_SECOND / 3600
+        raise ConfigError(
+            f"the probe set holds {n:,} template sentences (lexicon rows x {instances_per_row()} template instances x "
+            f"groups), more than max_probe_sentences {max_sentences:,}; scoring them would take about {hours:,.1f} h "
+            f"with MiniLM at {_SENTENCES_PER_SECOND} sentences/s (2 CPU cores) — use fewer lexicon rows, or raise "
+            "max_probe_sentences", parameter="max_probe_sentences")
+
+
+def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(),
+                        alpha: float = 0.05, min_effect: float = 0.02, families=None,
+                        max_sentences: int | None = MAX_PROBE_SENTENCES) -> None:
     """Raise the :class:`ConfigError` :func:`run_probes` would raise for these options, without scoring anything.
 
     Call it before slow stages so that a typo in ``--probes`` or
-    ``--target-label`` fails in a second, not after prediction.
+    ``--target-label``, or a lexicon too large to score, fails in a second, not after prediction.
     """
     _check_levels(alpha, min_effect)
-    resolve_lexicons(attributes, lexicon_files)
+    _check_cost(resolve_lexicons(attributes, lexicon_files), families, max_sentences)
     if target_label is not None or len(labels) == 2:  # otherwise every class is probed
         resolve_target_label(labels, target_label)
 
@@ -481,6 +517,7 @@ def run_probes(
     min_effect: float = 0.02,
     batch_size: int = 64,
     progress: bool | None = None,
+    max_sentences: int | None = MAX_PROBE_SENTENCES,
 ) -> ProbeReport:
     """Score counterfactual probe sentences and test for group gaps.
 
@@ -528,6 +565,9 @@ def run_probes(
     batch_size : int, default 64
     progress : bool, optional
         Progress bar while scoring; default: when stderr is a terminal.
+    max_sentences : int or None, default 200000
+        Refuse a probe set with more template sentences than this (the error
+        says how many and how long they would take); None: no cap.
 
     Returns
     -------
@@ -549,6 +589,7 @@ def run_probes(
     labels = list(classifier.labels)
     lexicons, families, thresholds = _checked_options(labels, attributes, lexicon_files, families, texts, thresholds,
                                                       n_boot=n_boot, alpha=alpha, min_effect=min_effect)
+    _check_cost(lexicons, families, max_sentences)
     per_class = target_label is None and (len(labels) > 2 or thresholds is not None)
     if not per_class:
         target_id, reason = resolve_target_label(labels, target_label)
@@ -579,8 +620,7 @@ def run_probes(
 
 def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect):
     """Validate :func:`run_probes`' options: ``(lexicons, families, thresholds)``, or ConfigError naming the parameter."""
-    if n_boot < MIN_BOOT:
-        raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}", parameter="n_boot")
+    check_option("n_boot", n_boot, bound="probe_n_boot")  # at least MIN_BOOT resamples for probe intervals
     _check_levels(alpha, min_effect)
     lexicons = resolve_lexicons(attributes, lexicon_files)
     if thresholds is not None:

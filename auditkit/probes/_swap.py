@@ -404,7 +404,11 @@ class _Swapper:
         text = m.string
         found = m.group("word")
         start, end = m.start("word"), m.end("word")
-        options = self.rules[" ".join(found.lower().split())]
+        options = self.rules.get(" ".join(found.lower().split()))
+        if options is None:
+            # re.IGNORECASE also matches Unicode case-fold twins ("ſhe" for "she", "hİm" or "hım" for "him") whose
+            # lower case is another string: not the lexicon's word, so it is left as it is.
+            return m.group(0)
         src, tgt, _, kind = options[0]
         if kind == "name":
             allowed = self._name_allowed(found, text, start, end, ctx)

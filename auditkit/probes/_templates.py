@@ -95,6 +95,11 @@ def _fill(template: Template, person: str, word: str | None) -> str:
     return text[0].upper() + text[1:]
 
 
+def instances_per_row(templates=TEMPLATES) -> int:
+    """How many instances :func:`template_instances` makes of one lexicon row (a template per slot word)."""
+    return sum(len(_WORDS[template.slot]) for template in templates)
+
+
 def template_instances(rows, groups, *, family: str, templates=TEMPLATES):
     """Yield ``(instance_id, template_id, row, word, valence, {group: sentence})``.
 

@@ -21,6 +21,7 @@ finite (``NaN`` is stored as null).
 
 # No ``from __future__ import annotations``: TypedDict must see NotRequired[...] as a type.
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "RunRecord",
     "TABLES",
     "TableColumn",
+    "TableRecord",
     "MULTILABEL_PREDICTIONS",
     "is_multi_label",
     "table_layout",
@@ -458,8 +460,16 @@ class Options(TypedDict):
     alpha: float
     min_effect: float
     probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe interval"]
+    max_probe_sentences: Annotated[int | None, "cap on the template sentences scored; null in runs migrated from schema 1 or 2"]
     attributions: int
     attribution_method: str
+
+
+class TableRecord(TypedDict):
+    """What ties a Parquet table to its run: readers refuse a table whose bytes differ (changed, or copied in)."""
+
+    sha256: Annotated[str, "SHA-256 of the .parquet file's bytes, hex"]
+    n_rows: int
 
 
 class RunRecord(TypedDict):
@@ -473,6 +483,9 @@ class RunRecord(TypedDict):
     attributions: NotRequired[Annotated[Attributions, "absent when the audit ran with --attributions 0"]]
     options: Annotated[Options, "the audit options"]
     timings: Annotated[dict[str, float], "stage -> seconds"]
+    tables: Annotated[dict[str, TableRecord] | None, "table name (predictions, probes, attributions) -> its hash and rows, "
+                                                     "one per .parquet file of the run; null in runs migrated from schema 1 "
+                                                     "or 2, whose tables were not recorded"]
 
 
 # --------------------------------------------------------------------------- tables
@@ -759,6 +772,21 @@ def _check_typeddict(value, cls, path: str) -> None:
 def validate_record(record: dict) -> None:
     """Raise :class:`SchemaError` unless ``record`` (JSON-ready, current version) matches the contract."""
     _check_typeddict(record, RunRecord, "")
+    tables = record["tables"]
+    if tables is not None:
+        unknown = [name for name in tables if name not in TABLES]
+        if unknown:
+            raise SchemaError(f"tables.{unknown[0]}", f"not a table of the contract (tables: {', '.join(TABLES)})")
+        if "predictions" not in tables:
+            raise SchemaError("tables.predictions", "missing (every run has a predictions table)")
+        for name, entry in tables.items():
+            if not _SHA256.fullmatch(entry["sha256"]):
+                raise SchemaError(f"tables.{name}.sha256", "expected 64 lower-case hex digits")
+            if entry["n_rows"] < 0:
+                raise SchemaError(f"tables.{name}.n_rows", "expected 0 or more")
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def bias_attribute_names(bias: dict) -> list[str]:
@@ -816,13 +844,17 @@ def _migrate_1_to_2(record: dict) -> dict:
 
 
 def _migrate_2_to_3(record: dict) -> dict:
-    """Schema 2 runs audited Hugging Face checkpoints only, with gradient methods or token occlusion."""
+    """Schema 2 runs audited Hugging Face checkpoints only, with gradient methods or token occlusion; schema 3
+    also records each table's hash and rows (``tables``) and the probe-sentence cap, which schema 2 did not (null)."""
     model = record.get("model")
     if isinstance(model, dict):
         model.setdefault("kind", "transformers")
     attributions = record.get("attributions")
     if isinstance(attributions, dict):
         attributions.setdefault("approach", "perturbation" if attributions.get("method") == "occlusion" else "gradient")
+    record.setdefault("tables", None)
+    if isinstance(record.get("options"), dict):
+        record["options"].setdefault("max_probe_sentences", None)
     return record
 
 

@@ -150,7 +150,7 @@ def test_three_group_user_lexicon_reports_every_pair(tmp_path, neutral_classifie
         ({"families": ["dataset_counterfactual"]}, "needs evaluation texts"),
         ({"families": ["dataset_counterfactual"], "texts": ["A film about trains."]}, "yields no matched pairs"),
         ({"alpha": 1.5}, "alpha must be between 0 and 1"),
-        ({"min_effect": -1}, "min_effect must be 0 or more"),
+        ({"min_effect": -1}, "min_effect must be between 0 and 0.5, got -1"),
     ],
 )
 def test_bad_input_is_a_one_line_config_error(neutral_classifier, kwargs, fragment):

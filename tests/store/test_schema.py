@@ -1,6 +1,7 @@
 """The run contract (auditkit/store/schema.py): documents generated from it, runs checked against it."""
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from auditkit.cli import main
 from auditkit.errors import RunStoreError
 from auditkit.probes._lexicon import RESERVED_NAMES
-from auditkit.store import read_run, write_run
+from auditkit.store import SCHEMA_VERSION, read_run, write_run
 from auditkit.store import schema as S
 from real_runs import audit_run
 
@@ -138,6 +139,9 @@ def test_a_table_off_the_contract_is_refused_when_read(runs, tmp_path):
     path = shutil.copytree(runs[0], tmp_path / "run")
     probes = pd.read_parquet(path / "probes.parquet").rename(columns={"score": "probability"})
     probes.to_parquet(path / "probes.parquet", index=False)
+    record = json.loads((path / "run.json").read_text(encoding="utf-8"))  # the hash made to match: the columns are checked too
+    record["tables"]["probes"]["sha256"] = hashlib.sha256((path / "probes.parquet").read_bytes()).hexdigest()
+    (path / "run.json").write_text(json.dumps(record), encoding="utf-8")
     run = read_run(path)
     with pytest.raises(RunStoreError, match=r"probes\.parquet.*does not match the run contract: columns missing \['score'\]"):
         run.table("probes")
@@ -147,6 +151,7 @@ def _as_schema_1(record):
     """A schema-1 record as auditkit 0.1 wrote it: ``significant`` in place of the verdict fields."""
     old = copy.deepcopy(record)
     old["schema_version"] = 1
+    del old["tables"]
     settings = old["bias"]["settings"]
     new_keys = ("verdict", "verdict_reason", "ci_level", "se", "df", "p_value_equivalence", "n_rows", "n_templates",
                 "placebo_flip_rate", "placebo_ctf_gap", "by_valence", "logit", "families_combined", "note", "n_texts_swapped")
@@ -172,7 +177,7 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
     (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
     migrated = read_run(path).record
     published.validate(migrated)
-    assert migrated["schema_version"] == S.SCHEMA_VERSION
+    assert migrated["schema_version"] == S.SCHEMA_VERSION and migrated["tables"] is None
     gender, race = migrated["bias"]["gender"], migrated["bias"]["race"]
     assert gender["verdict"] == "bias" and race["verdict"] == "inconclusive"
     assert "significant" not in gender and gender["ci_level"] == old["bias"]["settings"]["confidence_level"]
