@@ -24,6 +24,7 @@ import numpy as np
 
 from auditkit.errors import ModelError
 from auditkit.models import Predictions
+from auditkit.store._resume import implausible_probabilities
 
 __all__ = ["PartialPredictions"]
 
@@ -70,6 +71,9 @@ class PartialPredictions:
             return f"the kept predictions in {str(self.path)!r} are unreadable; predicting every row"
         if key != self.key or done.shape != self.done.shape or probabilities.shape != self.probabilities.shape:
             return "the kept predictions of a failed audit were made by another model or on other data; predicting every row"
+        problem = implausible_probabilities(probabilities[done.astype(bool)], multi_label=self.classifier.multi_label)
+        if problem:
+            return f"the kept predictions of a failed audit {problem}; predicting every row"
         self.done, self.probabilities, self.n_truncated = done.astype(bool), probabilities.astype(np.float64), truncated
         return f"continuing from {int(self.done.sum())} of {len(self.done)} predictions kept by a failed audit"
 

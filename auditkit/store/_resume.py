@@ -68,6 +68,12 @@ def _implausible(frame, probabilities: np.ndarray, dataset, *, multi_label: bool
     probabilities that are not finite or outside [0, 1], or (softmax) rows that do not sum to 1."""
     if [str(t) for t in frame["text"]] != [str(t) for t in dataset.texts]:
         return "hold the texts in another order than the data"
+    return implausible_probabilities(probabilities, multi_label=multi_label)
+
+
+def implausible_probabilities(probabilities: np.ndarray, *, multi_label: bool) -> str | None:
+    """Why ``probabilities`` cannot be a model's output (None when they can): values that are not finite or
+    outside [0, 1], or (softmax) rows that do not sum to 1."""
     if not np.isfinite(probabilities).all():
         return f"hold {int((~np.isfinite(probabilities)).sum())} probabilities that are not numbers"
     if (probabilities < 0).any() or (probabilities > 1).any():
