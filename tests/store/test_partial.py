@@ -13,7 +13,6 @@ def _model():
                            max_length=None, precision=None, multi_label=False)
 
 
-
 class _Data(list):
     fingerprint = "data"
 
