@@ -143,7 +143,9 @@ class TextClassifier:
     def describe(self) -> dict:
         """The CPU route this model chose (see :func:`auditkit.models.model_section`): the precision asked
         for, the route that runs, and the note when an int8 request runs fp32."""
-        fields = {"requested_precision": self.requested_precision, "route": self.route}
+        fields = {"requested_precision": self.requested_precision}
+        if self.route:  # none yet on an engine whose workers choose theirs and have not predicted
+            fields["route"] = self.route
         if self.route_note:
             fields["route_note"] = self.route_note
         return fields
