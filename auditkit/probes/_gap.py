@@ -168,15 +168,21 @@ def estimate_components(comps: Sequence[TemplateComponent | TextComponent], grou
     )
 
 
-def _decider(level: float, *, alpha: float, min_effect: float) -> Callable[[CrossedEstimate], str]:
-    """The verdict a left-out estimate gets at the levels the full one was judged at."""
+def _decider(full: CrossedEstimate | None, level: float, *, alpha: float,
+             min_effect: float) -> Callable[[CrossedEstimate], str]:
+    """The verdict a left-out gap gets at the levels, standard error and df the full one was judged with.
+
+    Keeping the full design's precision asks whether the unit *carries* the verdict -- whether its
+    removal moves the gap across the decision boundary -- not whether one unit fewer of data, by
+    itself, loses significance (which any verdict near its boundary would).
+    """
     def decide(est: CrossedEstimate) -> str:
-        p = est.min_effect_p_value(min_effect)
-        if p is None:
+        if full is None or full.se is None:
             return INCONCLUSIVE
-        if p < level:
+        held = replace(full, gap=est.gap)
+        if held.min_effect_p_value(min_effect) < level:
             return BIAS
-        q = equivalence_p_value(est, min_effect)
+        q = equivalence_p_value(held, min_effect)
         return NO_MATERIAL_BIAS if q is not None and q < alpha else INCONCLUSIVE
     return decide
 
@@ -218,7 +224,7 @@ def judge_gap(est: GapEstimate, *, alpha: float, min_effect: float, p_value_holm
                                    p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect,
                                    untestable=est.untestable, equivalence_interval=(est.tost_low, est.tost_high))
     record = influence_record(est.left_out, gap=est.gap, verdict=verdict,
-                              decide=_decider(level, alpha=alpha, min_effect=min_effect),
+                              decide=_decider(est.estimate, level, alpha=alpha, min_effect=min_effect),
                               describe=describe) if est.left_out else None
     if record is not None and record["flipped_by"] is not None:
         verdict, reason = INCONCLUSIVE, fragile_reason(verdict, reason, record["flipped_by"], gap=est.gap)

@@ -7,7 +7,10 @@ verdict then rest on that one sentence pattern. Each scope therefore keeps its
 leave-one-out gaps (:func:`~auditkit.probes._crossed.leave_one_out`): their
 range and the unit whose removal moves the gap most, named with its text; a
 verdict that leaving out one unit changes is reported as inconclusive, naming
-that unit (:func:`fragile_reason`).
+that unit (:func:`fragile_reason`). The gap without the unit is judged with
+the full design's standard error and degrees of freedom: a unit carries a
+verdict when its removal moves the gap across the decision boundary, not when
+one unit fewer of data alone costs a borderline verdict its significance.
 """
 
 from __future__ import annotations
