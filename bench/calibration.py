@@ -158,37 +158,49 @@ def null_calibration(clf, *, splits: int, alpha: float, seed: int) -> None:
     print(f"iid analysis (old), p < alpha     : {np.mean(np.array([r['iid_p'] for r in rows]) < alpha):.1%}   (for contrast)")
 
 
+def _split_half_rates(D: np.ndarray, templates: tuple, *, alpha: float, rng, n_splits: int) -> tuple:
+    """(observed, implied) for the t interval and (observed, implied) for the pigeonhole interval."""
+    n_templates = D.shape[1]
+    hits, implied, boot_hits, boot_implied = [], [], [], []
+    for k in range(n_splits):
+        perm = rng.permutation(n_templates)
+        ia, ib = np.sort(perm[: n_templates // 2]), np.sort(perm[n_templates // 2:])
+        ca = [TemplateComponent(D[:, ia], tuple(np.array(templates)[ia]))]
+        cb = [TemplateComponent(D[:, ib], tuple(np.array(templates)[ib]))]
+        ea, eb = crossed_estimate(ca), crossed_estimate(cb)
+        # rows are shared by both halves, so only template and residual parts separate the estimates
+        sep = np.sqrt(ea.components["templates"] + ea.components["residual"]
+                      + eb.components["templates"] + eb.components["residual"])
+        lo, hi = eb.t_interval(1 - alpha)
+        hits.append(lo <= ea.gap <= hi)
+        implied.append(2 * stats.norm.cdf((hi - lo) / 2 / sep) - 1 if sep > 0 else 1.0)
+        blo, bhi = percentile_interval(crossed_bootstrap([cb], n_boot=500, seed=k)[0], 1 - alpha)
+        boot_hits.append(blo <= ea.gap <= bhi)
+        boot_implied.append(2 * stats.norm.cdf((bhi - blo) / 2 / sep) - 1 if sep > 0 else 1.0)
+    return (np.mean(hits), np.mean(implied)), (np.mean(boot_hits), np.mean(boot_implied))
+
+
 def split_half(clf, *, alpha: float, seed: int, n_splits: int = 200) -> None:
     rng = np.random.default_rng(seed)
     print(f"\n== 2. template split-half on the model ({n_splits} random 8/8 splits of the templates per family), "
-          f"interval level {1 - alpha:.0%}")
-    print(f"{'family':38s} {'t interval: observed':>21s} {'implied':>8s}  {'gap':>6s}   "
+          f"interval level {1 - alpha:.0%}; second line: the family without its most influential template")
+    print(f"{'family':52s} {'t interval: observed':>21s} {'implied':>8s}  {'gap':>6s}   "
           f"{'(pigeonhole: observed':>22s} {'implied)':>9s}")
     for attribute, family in (("gender", "templates_names"), ("gender", "templates_nouns"),
                               ("race", "templates_names"), ("race", "templates_identity_terms")):
         report = run_probes(clf, attributes=[attribute], families=[family], n_boot=100, progress=False)
         lex = builtin_lexicon(attribute)
         comp = family_component(paired_frame(report.table, *lex.gap))
-        D, n_templates = comp.matrix, comp.matrix.shape[1]
-        hits, implied, boot_hits, boot_implied = [], [], [], []
-        for k in range(n_splits):
-            perm = rng.permutation(n_templates)
-            ia, ib = np.sort(perm[: n_templates // 2]), np.sort(perm[n_templates // 2:])
-            ca = [TemplateComponent(D[:, ia], tuple(np.array(comp.templates)[ia]))]
-            cb = [TemplateComponent(D[:, ib], tuple(np.array(comp.templates)[ib]))]
-            ea, eb = crossed_estimate(ca), crossed_estimate(cb)
-            # rows are shared by both halves, so only template and residual parts separate the estimates
-            sep = np.sqrt(ea.components["templates"] + ea.components["residual"]
-                          + eb.components["templates"] + eb.components["residual"])
-            lo, hi = eb.t_interval(1 - alpha)
-            hits.append(lo <= ea.gap <= hi)
-            implied.append(2 * stats.norm.cdf((hi - lo) / 2 / sep) - 1 if sep > 0 else 1.0)
-            blo, bhi = percentile_interval(crossed_bootstrap([cb], n_boot=500, seed=k)[0], 1 - alpha)
-            boot_hits.append(blo <= ea.gap <= bhi)
-            boot_implied.append(2 * stats.norm.cdf((bhi - blo) / 2 / sep) - 1 if sep > 0 else 1.0)
-        gap = 100 * (np.mean(hits) - np.mean(implied))
-        print(f"{attribute + '/' + family + f' ({D.shape[0]} rows)':38s} {np.mean(hits):>21.1%} {np.mean(implied):>8.1%}  "
-              f"{gap:+5.1f}pt {_flag(abs(gap) <= 5):6s} ({np.mean(boot_hits):>6.1%} {np.mean(boot_implied):>9.1%})")
+        influence = report.summary[attribute]["families"][family]["influence"]
+        worst = influence["templates"]["most_influential"]
+        keep = [j for j, t in enumerate(comp.templates) if t != worst["key"]]
+        designs = ((f"{attribute}/{family} ({comp.matrix.shape[0]} rows)", comp.matrix, comp.templates),
+                   (f"  without {worst['key']} ({worst['text']})"[:52], comp.matrix[:, keep],
+                    tuple(comp.templates[j] for j in keep)))
+        for label, D, templates in designs:
+            (obs, imp), (bobs, bimp) = _split_half_rates(D, templates, alpha=alpha, rng=rng, n_splits=n_splits)
+            gap = 100 * (obs - imp)
+            print(f"{label:52s} {obs:>21.1%} {imp:>8.1%}  {gap:+5.1f}pt {_flag(abs(gap) <= 5):6s} ({bobs:>6.1%} {bimp:>9.1%})")
 
 
 # ------------------------------------------------------------------ simulated crossed data
@@ -248,8 +260,9 @@ def min_effect_rate(*, draws: int, alpha: float, seed: int, min_effect: float = 
     print(f"\n== 4. P('bias') at a true gap below or at the minimum effect ({min_effect}): {draws} attributes, "
           "two families (20 and 10 rows x 16 templates, the demo baseline's variance components) and their "
           "combination, Holm over the three tests")
-    print(f"{'true gap':>10s} {'per scope':>10s} {'per attribute':>14s}  (goal at min-effect/2: <= 5%)")
-    for true in (min_effect / 2, min_effect):
+    print(f"{'true gap':>12s} {'per scope':>10s} {'per attribute':>14s}  (goal at min-effect/2: <= 5%; larger gaps: power)")
+    for multiple in (0.5, 1, 2, 3):
+        true = multiple * min_effect
         names = simulate(rng, draws, 20, gap=true, sd=names_sd)
         nouns = simulate(rng, draws, 10, gap=true, sd=nouns_sd)
         scope_flags = attribute_flags = 0
@@ -263,8 +276,8 @@ def min_effect_rate(*, draws: int, alpha: float, seed: int, min_effect: float = 
                         for e, a, b in zip(ests, p0, pm)]
             scope_flags += verdicts[0] == "bias"
             attribute_flags += "bias" in verdicts
-        label = "min-effect/2" if true < min_effect else "min-effect"
-        ok = "" if true == min_effect else f" {_flag(attribute_flags / draws <= 0.05)}"
+        label = {0.5: "min-effect/2", 1: "min-effect", 2: "2 x min-effect", 3: "3 x min-effect"}[multiple]
+        ok = f" {_flag(attribute_flags / draws <= 0.05)}" if multiple < 1 else ""
         print(f"{label:>12s} {scope_flags / draws:>8.1%} {attribute_flags / draws:>14.1%}{ok}")
 
 
