@@ -2,6 +2,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 
@@ -333,3 +334,52 @@ def test_multilabel_metrics_listed_for_a_single_label_run_are_skipped_with_the_r
     checks = {c.name: c for c in evaluate_gate(base, policy, baseline=base).checks}
     assert checks["no_regression[micro_f1]"].skipped and "multi-label metric" in checks["no_regression[micro_f1]"].detail
     assert not checks["no_regression[macro_f1]"].skipped
+
+
+def test_max_influence_observes_the_largest_leave_one_out_shift(tmp_path):
+    """The largest move of the gender gap when one template, lexicon row or swapped term is left out, recomputed
+    from probes.parquet (pandas builds the design, each unit dropped by hand): the check passes at it, fails
+    just below it, and names the unit."""
+    from auditkit.probes import TemplateComponent, TextComponent, crossed_estimate
+
+    run = build_run(tmp_path / "run", seed=1)
+    stored = read_run(run)
+    entry = stored.record["bias"]["gender"]
+    probes = stored.table("probes")
+    rows = probes[(probes.attribute == "gender") & probes.family.isin(entry["families_combined"])]
+    a, b = entry["gap_groups"]
+    designs = []
+    for family in entry["families_combined"]:
+        sub = rows[rows.family == family]
+        wide = sub.pivot_table(index="instance_id", columns="group", values="score")
+        d = (wide[a] - wide[b]).rename("d").to_frame().join(sub.drop_duplicates("instance_id").set_index("instance_id"))
+        if family == "dataset_counterfactual":
+            designs.append(("texts", d["d"].to_numpy(), d["stratum"].astype(str).to_numpy(), d["word"].astype(str).to_numpy()))
+        else:
+            designs.append(("cells", d.pivot_table(index="row", columns="template_id", values="d", aggfunc="mean")))
+    templates = sorted(set.intersection(*(set(x[1].columns) for x in designs if x[0] == "cells")))
+
+    def gap(drop_template=None, drop=None):
+        comps = []
+        for k, x in enumerate(designs):
+            if x[0] == "cells":
+                cells = x[1][[t for t in templates if t != drop_template]]
+                if drop is not None and drop[0] == k:
+                    cells = cells.drop(index=drop[1])
+                comps.append(TemplateComponent(cells.to_numpy(), tuple(cells.columns)))
+            else:
+                keep = np.ones(len(x[1]), bool) if drop is None or drop[0] != k else x[3] != drop[1]
+                comps.append(TextComponent(x[1][keep], x[2][keep], clusters=x[3][keep]))
+        return crossed_estimate(comps).gap
+
+    full = gap()
+    assert full == pytest.approx(entry["gap"])
+    shifts = [abs(gap(drop_template=t) - full) for t in templates]
+    for k, x in enumerate(designs):
+        units = list(x[1].index) if x[0] == "cells" else sorted(set(x[3]))
+        shifts += [abs(gap(drop=(k, u)) - full) for u in units]
+    observed = max(shifts)
+    at = evaluate_gate(run, {"checks": {"max_influence": {"threshold": observed * (1 + 1e-9), "attributes": ["gender"]}}})
+    below = evaluate_gate(run, {"checks": {"max_influence": {"threshold": observed * (1 - 1e-6), "attributes": ["gender"]}}})
+    assert at.passed and at.checks[0].observed == pytest.approx(observed)
+    assert not below.passed and "leaving out" in below.checks[0].detail
