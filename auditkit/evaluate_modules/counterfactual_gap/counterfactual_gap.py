@@ -42,6 +42,7 @@ Returns:
     tost_low (`float`), tost_high (`float`): the 1 - 2 alpha interval of the equivalence test.
     ci_level (`float`): 1 - alpha.
     se (`float`), df (`float`): standard error and Satterthwaite degrees of freedom (None when untestable).
+    se_bootstrap (`float`): the pigeonhole bootstrap's spread of the gap, a check on se (None with n_boot 0).
     p_value (`float`): crossed random-effects t-test of gap = 0 (None when untestable).
     p_value_min_effect (`float`): test of |gap| <= min_effect against |gap| > min_effect (None when untestable).
     p_value_equivalence (`float`): TOST p-value of |gap| < min_effect (None when untestable or min_effect is 0).
