@@ -192,7 +192,7 @@ def _as_named(lo: LeftOut) -> tuple[str, str | None]:
 
 
 def judge_gap(est: GapEstimate, *, alpha: float, min_effect: float, p_value_holm: float | None = None,
-              p_value_min_effect_holm: float | None = None,
+              p_value_min_effect_holm: float | None = None, holm_step: float | None = None,
               describe: Callable[[LeftOut], tuple[str, str | None]] = _as_named) -> dict:
     """The verdict fields of one comparison: adjusted p-values, Holm interval, verdict, reason, influence.
 
@@ -203,6 +203,11 @@ def judge_gap(est: GapEstimate, *, alpha: float, min_effect: float, p_value_holm
     p_value_holm, p_value_min_effect_holm : float, optional
         The comparison's p-values after the run's Holm correction; default:
         its own (a comparison tested alone).
+    holm_step : float, optional
+        The minimum-effect p-value's Holm adjustment before it is capped at 1
+        (:func:`~auditkit.probes.holm_correction` with ``cap=False``): the
+        Holm interval is at the level Holm tested the gap at
+        (:func:`~auditkit.probes._verdict.holm_level`). Default: the capped one.
     describe : callable, optional
         A left-out unit -> ``(its text, its family)`` for the influence
         record; default: its key and component name.
@@ -218,7 +223,7 @@ def judge_gap(est: GapEstimate, *, alpha: float, min_effect: float, p_value_holm
     """
     p_holm = est.p_value if p_value_holm is None else p_value_holm
     p_min_holm = est.p_value_min_effect if p_value_min_effect_holm is None else p_value_min_effect_holm
-    level = holm_level(alpha, est.p_value_min_effect, p_min_holm)
+    level = holm_level(alpha, est.p_value_min_effect, p_min_holm if holm_step is None else holm_step)
     low, high = est.estimate.t_interval(1 - level) if est.estimate is not None else (None, None)
     verdict, reason = bias_verdict(gap=est.gap, p_value_holm=p_holm, p_value_min_effect_holm=p_min_holm,
                                    p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect,

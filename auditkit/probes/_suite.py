@@ -327,11 +327,11 @@ def _attribute_scopes(table: pd.DataFrame, lexicons: dict, *, key: tuple, famili
     return entries, scopes, same_test
 
 
-def _holm(scopes: list, same_test: dict, field_name: str) -> dict:
+def _holm(scopes: list, same_test: dict, field_name: str, *, cap: bool = True) -> dict:
     """Holm over one p-value of every pair x scope test: ``(id(scope), pair) -> adjusted``."""
     tested = [(sc, pair) for _, sc in scopes if id(sc) not in same_test
               for pair, est in sc.estimates.items() if getattr(est, field_name) is not None]
-    adjusted = holm_correction([getattr(sc.estimates[pair], field_name) for sc, pair in tested])
+    adjusted = holm_correction([getattr(sc.estimates[pair], field_name) for sc, pair in tested], cap=cap)
     holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
     for alias, target in same_test.items():
         holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.estimates if (id(target), pair) in holm})
@@ -359,6 +359,7 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
     effect), then every verdict, each checked for one template, row or term that carries it; returns the
     test count."""
     holm, holm_min = _holm(scopes, same_test, "p_value"), _holm(scopes, same_test, "p_value_min_effect")
+    steps = _holm(scopes, same_test, "p_value_min_effect", cap=False)
     for name, sc in scopes:
         stored = sc.headline if sc.headline in sc.estimates else sc.headline[::-1]
         est = sc.estimates[stored]
@@ -366,13 +367,14 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
             est = est.reversed()
         sc.entry.update(judge_gap(est, alpha=alpha, min_effect=min_effect, p_value_holm=holm.get((id(sc), stored)),
                                   p_value_min_effect_holm=holm_min.get((id(sc), stored)),
-                                  describe=_describer(lexicons[name])))
+                                  holm_step=steps.get((id(sc), stored)), describe=_describer(lexicons[name])))
         if len(lexicons[name].groups) > 2:
             sc.entry["pairs"] = {}
             for (a, b), e in sc.estimates.items():
                 judged = judge_gap(replace(e, left_out=()), alpha=alpha, min_effect=min_effect,
                                    p_value_holm=holm.get((id(sc), (a, b))),
-                                   p_value_min_effect_holm=holm_min.get((id(sc), (a, b))))
+                                   p_value_min_effect_holm=holm_min.get((id(sc), (a, b))),
+                                   holm_step=steps.get((id(sc), (a, b))))
                 del judged["influence"]  # kept for the headline pair only (the scope's own influence)
                 sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "ci_kind": CI_KIND, **judged}
     for name, sc in scopes:

@@ -44,7 +44,9 @@ def holm_level(alpha: float, p_value: float | None, p_value_holm: float | None) 
 
     The raw p-value is below it exactly when the Holm-adjusted one is below
     alpha, so an interval at ``1 - holm_level`` clears a bound exactly when
-    the adjusted test rejects. ``alpha`` when the test stands alone.
+    the adjusted test rejects. Give the uncapped adjusted p-value
+    (``holm_correction(..., cap=False)``) so that the level of a kept
+    hypothesis is its step's too. ``alpha`` when the test stands alone.
     """
     if p_value is None or p_value_holm is None or p_value_holm <= 0:
         return alpha

@@ -15,6 +15,7 @@ from auditkit.probes import (
     crossed_estimate,
     equivalence_p_value,
     estimate_components,
+    holm_correction,
     judge_gap,
     leave_one_out,
 )
@@ -103,11 +104,15 @@ def test_the_holm_interval_clears_the_margin_exactly_when_the_adjusted_test_reje
     margin = 0.1
     raw = [e.min_effect_p_value(margin) for e in ests]
     adjusted = multipletests(raw, method="holm")[1]
+    steps = holm_correction(raw, cap=False)  # the same before the cap at 1: the level of every step
+    np.testing.assert_allclose(np.minimum(steps, 1.0), adjusted)
     decisions = []
-    for e, p, p_holm in zip(ests, raw, adjusted):
-        low, high = e.t_interval(1 - holm_level(0.05, p, p_holm))
+    for e, p, p_holm, step in zip(ests, raw, adjusted, steps):
+        low, high = e.t_interval(1 - holm_level(0.05, p, step))
         decisions.append(p_holm < 0.05)
         assert (p_holm < 0.05) == (low > margin or high < -margin)
+        unadjusted = e.t_interval(0.95)
+        assert low <= unadjusted[0] and high >= unadjusted[1]  # never narrower than the unadjusted interval
     assert any(decisions) and not all(decisions)  # both sides of the boundary are exercised
 
 
