@@ -8,7 +8,15 @@ labels row by row; otherwise the runs are shown side by side with a note.
 Multi-label runs get McNemar's exact test on each label's decisions
 (``label_accuracy[<label>]``), Holm-corrected across the labels, and paired
 bootstrap CIs on every headline metric (subset accuracy, micro / macro /
-samples F1, Hamming loss) and each label's recall.
+samples F1, Hamming loss) and each label's recall. Per-class (per-label)
+recall also gets a paired-bootstrap p-value, Holm-corrected across the
+classes.
+
+Bias gaps are compared on the probe sentences both runs scored, for every
+class a per-class run stores: the signed change by the crossed t-test of
+B - A, and the change of |gap| by an intersection-union test
+(:func:`auditkit.probes._change.abs_change_test`), Holm-corrected across
+every attribute and class.
 """
 
 from __future__ import annotations
@@ -188,9 +196,10 @@ class Comparison:
         and the paired test when one ran (``test``, ``p_value``, ``diff_ci_low``,
         ``diff_ci_high``, ``significant``).
     bias : DataFrame
-        One row per (attribute, run): gap, CI, the run's verdict, and the
-        change from the reference with its paired interval (rows and
-        templates resampled once for both runs).
+        One row per (attribute, class, run): gap, CI (and what it is), the
+        run's verdict, and the change from the reference: the signed change
+        with the t interval and p-value of its crossed test, and the |gap|
+        change's test (p-value, Holm-adjusted p-value, direction).
     identity_share : DataFrame
         One row per run: identity share and difference from the reference.
     pairs : list of dict
@@ -262,8 +271,9 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         Bootstrap resamples for paired CIs.
     seed : int, default 0
     alpha : float, default 0.05
-        Significance level (tests are not corrected for multiplicity; read
-        several borderline results with care).
+        Significance level. Class recall and bias-gap changes are
+        Holm-corrected (across classes; across attributes and classes); the
+        headline metrics' tests are not corrected across metrics.
 
     Examples
     --------
