@@ -153,6 +153,10 @@ def test_one_template_reduces_to_the_one_sample_t_test():
     assert est.gap == pytest.approx(x.mean())
     assert est.df == pytest.approx(8)
     assert est.t_test() == pytest.approx(ref.pvalue)
+    assert est.t_interval(0.95) == pytest.approx(tuple(ref.confidence_interval(0.95)))
+    # the minimum-effect test: each direction a one-sided test of the shifted mean, doubled
+    one_sided = stats.ttest_1samp(x, 0.05, alternative="greater").pvalue
+    assert est.min_effect_p_value(0.05) == pytest.approx(min(1.0, 2 * one_sided))
 
 
 def test_mean_squares_equal_a_two_way_anova_from_statsmodels():
