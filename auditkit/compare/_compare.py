@@ -396,16 +396,16 @@ def _recall_rows(ref: Run, other: Run, name: str, ref_name: str, *, boot: dict |
 def _class_columns(run: Run, attribute: str) -> dict[str | None, str]:
     """The classes whose gap of ``attribute`` can be pair-tested from ``run``'s probes table, and their score column.
 
-    A per-class run written with schema 3 or later stores every class's probability (``prob_<class>``); older
-    runs store only the headline class's (``score``), and a run with one target label stores that label's.
+    Probe tables store every class's probability (``prob_<class>``) beside the score; older runs store only the
+    headline class's (``score``), and a run with one target label that label's.
     """
     scored = S.scored_class(run, attribute)
     classes = S.bias_classes(run)
     if not classes:
         return {None: "score"}
     out = {scored: "score"}
-    if run.written_version >= 3:
-        out.update({cls: f"prob_{cls}" for cls in classes if cls != scored})
+    stored = run.table("probes").columns if run.has_table("probes") else ()
+    out.update({cls: f"prob_{cls}" for cls in classes if cls != scored and f"prob_{cls}" in stored})
     return out
 
 
@@ -445,7 +445,7 @@ def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, alpha: float, 
                                                        "abs_diff_direction")}, diff_method=change["method"])
                 elif column is None:
                     row["diff_method"] = (f"not tested: the runs' probe tables do not both hold {cls!r}'s scores "
-                                          "(runs before schema 3 store only each attribute's headline class)")
+                                          "(older runs store only each attribute's headline class)")
                 else:
                     row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
                 sentences.append((row, attr if cls is None else f"{attr} (on {cls})", ga))

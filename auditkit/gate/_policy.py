@@ -53,7 +53,7 @@ CHECK_DOCS = {
                             "[gate] inconclusive = \"allow\"; require = \"no_material_bias\" demands that each gap is "
                             "shown to lie inside ±min-effect; per-class runs: one check per class x attribute"),
     "max_influence": ("leaving out any one template, lexicon row or swapped term moves no attribute's gap by more "
-                      "than threshold (needs a run audited with influence, schema 3 or later)"),
+                      "than threshold (needs a run audited with influence; older runs are refused)"),
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
     "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 (paired bootstrap) or class "

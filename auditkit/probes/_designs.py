@@ -80,7 +80,7 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
         if valence is not None:
             return None
         terms = pairs["word"]
-        clusters = None if terms.isna().any() else terms.astype(str).to_numpy()  # runs before schema 3 have none
+        clusters = None if terms.isna().any() else terms.astype(str).to_numpy()  # older runs have none
         return TextComponent(pairs["diff"].to_numpy(float), pairs["stratum"].astype(str).to_numpy(), weight, clusters)
     if valence is not None:
         pairs = pairs[pairs["valence"].fillna(NEUTRAL) == valence]

@@ -238,9 +238,9 @@ class GapTest(TypedDict):
     ci_high: float | None
     ci_kind: Annotated[Literal["crossed_t", "pigeonhole_percentile"],
                        "crossed_t: the t interval of the test below; pigeonhole_percentile: a bootstrap percentile "
-                       "interval (runs before schema 3)"]
+                       "interval (older runs)"]
     tost_low: Annotated[float | None, "the 1 - 2 alpha t interval the equivalence test reads (inside ±min_effect: "
-                                      "no material bias); null when untested or not measured (runs before schema 3)"]
+                                      "no material bias); null when untested or not measured (older runs)"]
     tost_high: float | None
     holm_ci_low: Annotated[float | None, "the t interval at the level Holm's correction tested the gap at: it clears "
                                          "±min_effect exactly when the bias test rejects; null when untested or not "
@@ -302,7 +302,7 @@ class BiasScope(GapTest):
     families_combined: Annotated[list[str], "families whose gaps are averaged (equal weights) into this one"]
     ci_level: Annotated[float, "confidence level of ci_low/ci_high (1 - alpha)"]
     influence: Annotated[Influence | None, "leave-one-out gaps and the unit that carries the verdict, if one does; "
-                                           "null when not measured (runs before schema 3)"]
+                                           "null when not measured (older runs)"]
     flip_rate: Annotated[float | None, "share of matched sets whose predicted label changes"]
     ctf_gap: Annotated[float | None, "mean |f(x) - f(x')| (Garg et al. 2019)"]
     placebo_flip_rate: Annotated[float | None, "the same for swaps within one group"]
@@ -345,11 +345,11 @@ class BiasSettings(TypedDict):
     seed: int
     confidence_level: float
     test: str
-    min_effect_test: Annotated[str, "what the bias verdict tests; 'not measured' in runs before schema 3"]
+    min_effect_test: Annotated[str, "what the bias verdict tests; 'not measured' in older runs"]
     equivalence: str
     interval: Annotated[str, "which interval each stored bound is"]
-    influence: Annotated[str, "how single templates, rows and terms are checked; 'not measured' before schema 3"]
-    se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' before schema 3"]
+    influence: Annotated[str, "how single templates, rows and terms are checked; 'not measured' in older runs"]
+    se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' in older runs"]
     unit: Annotated[str, "the unit of inference"]
     family_weights: str
     min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
@@ -384,8 +384,8 @@ class FairnessBootstrap(TypedDict):
     n_boot: int
     seed: int
     confidence_level: float
-    method: Annotated[str, "how the intervals are drawn: simultaneous over every pair of groups (schema 3), or a "
-                           "percentile interval of the pair picked from the data (runs before schema 3)"]
+    method: Annotated[str, "how the intervals are drawn: simultaneous over every pair of groups, or (older runs) a "
+                           "percentile interval of the pair picked from the data"]
 
 
 class ObservedGroups(TypedDict):
@@ -838,8 +838,8 @@ def _migrate_1_to_2(record: dict) -> dict:
     return record
 
 
-#: What a statistic schema 3 added reads as in an older run: measured by nobody, never guessed.
-NOT_MEASURED = "not measured (run written before schema 3)"
+#: What a statistic added with the crossed t intervals reads as in an older run: measured by nobody, never guessed.
+NOT_MEASURED = "not measured (run written before auditkit measured it)"
 
 
 def _gap_test_2_to_3(test: dict) -> None:
@@ -859,7 +859,7 @@ def _migrate_2_to_3(record: dict) -> dict:
     for observed in (bias.get("observed_groups") or {}).values():
         if isinstance(observed, dict) and isinstance(observed.get("bootstrap"), dict):
             observed["bootstrap"].setdefault("method", "percentile interval of the pair picked from the data "
-                                                       "(run written before schema 3)")
+                                                       "(run written before auditkit measured it)")
     settings = bias.get("settings")
     if not isinstance(settings, dict):
         return record

@@ -143,7 +143,8 @@ def test_a_table_off_the_contract_is_refused_when_read(runs, tmp_path):
         run.table("probes")
 
 
-#: What schema 3 added to every gap test, every bias scope, the bias settings and observed-group bootstraps.
+#: What the crossed t intervals added to every gap test, every bias scope, the bias settings and observed-group
+#: bootstraps.
 SCHEMA_3_TEST_KEYS = ("ci_kind", "tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap",
                       "p_value_min_effect", "p_value_min_effect_holm")
 SCHEMA_3_SETTINGS = ("min_effect_test", "influence", "se_bootstrap")
@@ -197,14 +198,14 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
     (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
     migrated = read_run(path).record
     published.validate(migrated)
-    assert migrated["schema_version"] == 3
+    assert migrated["schema_version"] == S.SCHEMA_VERSION
     gender, race = migrated["bias"]["gender"], migrated["bias"]["race"]
     assert gender["verdict"] == "bias" and race["verdict"] == "inconclusive"
     assert "significant" not in gender and gender["ci_level"] == old["bias"]["settings"]["confidence_level"]
     assert gender["p_value_equivalence"] is None and gender["by_valence"] == {} and "p_value_wilcoxon" not in gender
     assert migrated["options"]["probe_n_boot"] == old["options"]["n_boot"]
     assert read_run(path).table("probes").equals(pd.read_parquet(path / "probes.parquet"))  # older tables still read
-    newer = dict(old, schema_version=4)
+    newer = dict(old, schema_version=S.SCHEMA_VERSION + 1)
     (path / "run.json").write_text(json.dumps(newer), encoding="utf-8")
     with pytest.raises(RunStoreError, match="newer than this auditkit reads"):
         read_run(path)
@@ -212,7 +213,7 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
 
 def test_schema_2_runs_read_their_new_statistics_as_not_measured(runs, tmp_path, published):
     """Nothing a schema-2 audit did not compute is guessed: its intervals say they are pigeonhole percentile
-    intervals, its verdicts are kept as written, and the statistics schema 3 added are null / "not measured"."""
+    intervals, its verdicts are kept as written, and the statistics added since are null / "not measured"."""
     import shutil
 
     path = shutil.copytree(runs[0], tmp_path / "old")

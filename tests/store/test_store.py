@@ -29,7 +29,7 @@ def test_write_then_read_roundtrip(tmp_path, source):
     record, frame = source
     path = write_run(tmp_path / "r", record, {"predictions": frame})
     run = read_run(path)
-    assert run.record["schema_version"] == S.SCHEMA_VERSION == 3 and run.record["run_id"] and run.record["created_at"]
+    assert run.record["schema_version"] == S.SCHEMA_VERSION and run.record["run_id"] and run.record["created_at"]
     pd.testing.assert_frame_equal(run.predictions, frame)
     assert json.loads((path / "run.json").read_text())["metrics"] == record["metrics"]
 
