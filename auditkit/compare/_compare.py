@@ -172,15 +172,12 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
     return out
 
 
-def _bias_change(run_a: Run, run_b: Run, attribute: str, groups, *, column: str, alpha: float) -> dict | None:
-    """Paired change of an attribute's gap on the probe sentences both runs scored (``column``: the score)."""
-    if not (run_a.has_table("probes") and run_b.has_table("probes")):
+def _bias_change(run_a: Run, run_b: Run, attribute: str, groups, *, cls: str | None, alpha: float) -> dict | None:
+    """Paired change of an attribute's gap (of class ``cls``) on the probe sentences both runs scored."""
+    table_a, table_b = _scores_of(run_a, attribute, cls), _scores_of(run_b, attribute, cls)
+    if table_a is None or table_b is None:
         return None
-    table_a, table_b = run_a.table("probes"), run_b.table("probes")
-    if column not in table_a or column not in table_b:
-        return None
-    return gap_change(table_a, table_b, attribute=attribute, groups=tuple(groups), column=column,
-                      confidence_level=1 - alpha)
+    return gap_change(table_a, table_b, attribute=attribute, groups=tuple(groups), confidence_level=1 - alpha)
 
 
 @dataclass
@@ -393,20 +390,28 @@ def _recall_rows(ref: Run, other: Run, name: str, ref_name: str, *, boot: dict |
     return rows
 
 
-def _class_columns(run: Run, attribute: str) -> dict[str | None, str]:
-    """The classes whose gap of ``attribute`` can be pair-tested from ``run``'s probes table, and their score column.
+def _scores_of(run: Run, attribute: str, cls: str | None) -> pd.DataFrame | None:
+    """``run``'s probes table with class ``cls``'s probability as its ``score``; None when the run did not store it.
 
     Probe tables store every class's probability (``prob_<class>``) beside the score; older runs store only the
-    headline class's (``score``), and a run with one target label that label's.
+    class their ``score`` is (a per-class run's headline class, or the one target label).
     """
-    scored = S.scored_class(run, attribute)
-    classes = S.bias_classes(run)
-    if not classes:
-        return {None: "score"}
-    out = {scored: "score"}
-    stored = run.table("probes").columns if run.has_table("probes") else ()
-    out.update({cls: f"prob_{cls}" for cls in classes if cls != scored and f"prob_{cls}" in stored})
-    return out
+    if not run.has_table("probes"):
+        return None
+    table = run.table("probes")
+    if cls is None or cls == S.scored_class(run, attribute):
+        return table
+    column = f"prob_{cls}"
+    return table.assign(score=table[column]) if column in table else None
+
+
+def _entry_of(run: Run, attribute: str, cls: str | None) -> dict | None:
+    """``run``'s bias entry of ``attribute`` for class ``cls`` (its one entry for None); None when it has none."""
+    per_class = S.bias_classes(run)
+    if per_class:
+        return (per_class.get(cls) or {}).get(attribute) if cls is not None else S.bias_attributes(run).get(attribute)
+    entry = S.bias_attributes(run).get(attribute)
+    return entry if cls is None or cls == S.scored_class(run, attribute) else None
 
 
 def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, alpha: float, summary: list[str]) -> list[dict]:
@@ -420,35 +425,30 @@ def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, alpha: float, 
         if base is None:
             rows.append(_bias_row(attr, name, entry, cls=entry.get("headline_class")))
             continue
-        ref_columns, other_columns = _class_columns(ref, attr), _class_columns(other, attr)
-        if per_class:  # every class the reference probed; those neither table scores are not compared
-            classes = list(S.bias_classes(ref)) or [S.scored_class(ref, attr)]
-        else:
-            classes = [None]
-        for cls in classes:
-            base_e = base if cls is None else (S.bias_classes(ref).get(cls) or {}).get(attr, base)
-            own = entry if cls is None else (S.bias_classes(other).get(cls) or {}).get(attr)
+        # every class the reference probed (its one target label when it probed one); the class is named when
+        # either run probed every class
+        for cls in list(S.bias_classes(ref)) or [S.scored_class(ref, attr)]:
+            shown = cls if per_class else None
+            base_e, own = _entry_of(ref, attr, cls), _entry_of(other, attr, cls)
             if own is None:
                 if cls == S.scored_class(ref, attr):
-                    rows.append({**_bias_row(attr, name, entry, cls=cls),
+                    rows.append({**_bias_row(attr, name, entry, cls=shown),
                                  "diff_method": f"not compared: {name} has no gap for {cls!r}"})
                 continue
-            row = _bias_row(attr, name, own, cls=cls)
+            row = _bias_row(attr, name, own, cls=shown)
             ga, gb = S.finite(base_e.get("gap")), row["gap"]
             if ga is not None and gb is not None:
                 row["diff"], row["abs_diff"] = gb - ga, abs(gb) - abs(ga)
-                column = ref_columns.get(cls) if ref_columns.get(cls) == other_columns.get(cls) else None
-                change = (_bias_change(ref, other, attr, S.gap_groups(own), column=column, alpha=alpha)
-                          if column is not None else None)
+                change = _bias_change(ref, other, attr, S.gap_groups(own), cls=cls, alpha=alpha)
                 if change is not None:
                     row.update({k: change[k] for k in ("diff_ci_low", "diff_ci_high", "diff_p_value", "abs_diff_p_value",
                                                        "abs_diff_direction")}, diff_method=change["method"])
-                elif column is None:
+                elif _scores_of(ref, attr, cls) is None or _scores_of(other, attr, cls) is None:
                     row["diff_method"] = (f"not tested: the runs' probe tables do not both hold {cls!r}'s scores "
                                           "(older runs store only each attribute's headline class)")
                 else:
                     row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
-                sentences.append((row, attr if cls is None else f"{attr} (on {cls})", ga))
+                sentences.append((row, attr if shown is None else f"{attr} (on {cls})", ga))
             rows.append(row)
     tested = [r for r in rows if r.get("abs_diff_p_value") is not None]
     for row, p_holm in zip(tested, holm_correction([r["abs_diff_p_value"] for r in tested])):
