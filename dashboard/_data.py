@@ -133,8 +133,10 @@ def default_policy_path() -> Path | None:
 
 def _gate_summary(result) -> dict:
     checks = result.to_dict()["checks"]
-    failed = [c.name for c in result.failures]
-    detail = f"failed: {', '.join(failed)}" if failed else f"all {len(checks)} checks passed"
+    failed = [c.name for c in result.failures if not c.inconclusive]
+    open_ = [c.name for c in result.inconclusive]
+    parts = ([f"failed: {', '.join(failed)}"] if failed else []) + ([f"inconclusive: {', '.join(open_)}"] if open_ else [])
+    detail = "; ".join(parts) or f"all {len(checks)} checks passed"
     return {"status": "pass" if result.passed else "fail", "checks": checks, "detail": detail}
 
 

@@ -75,11 +75,17 @@ def p_text(value) -> str:
     return fmt.p_value(value, missing="—")
 
 
-def ci_text(entry: dict) -> str:
-    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when not computed (null)."""
-    if entry["ci_low"] is None or entry["ci_high"] is None:
+def ci_text(entry: dict, low: str = "ci_low", high: str = "ci_high", *, signed: bool = False) -> str:
+    """"[low, high]" from a mapping's ``low`` / ``high`` keys; "" when not computed (null)."""
+    if entry.get(low) is None or entry.get(high) is None:
         return ""
-    return f"[{number(entry['ci_low'])}, {number(entry['ci_high'])}]"
+    return f"[{number(entry[low], signed=signed)}, {number(entry[high], signed=signed)}]"
+
+
+def interval_name(entry: dict) -> str:
+    """What a bias scope's ci_low / ci_high are: "95% t interval" (or an older run's bootstrap interval)."""
+    kind = "t interval" if entry.get("ci_kind") == "crossed_t" else "pigeonhole bootstrap interval"
+    return f"{entry['ci_level']:.0%} {kind}"
 
 
 as_float = S.finite  # float or None, for numeric, sortable table columns (table cells may be NaN)

@@ -89,10 +89,12 @@ def add_parser(sub):
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
     probes.add_argument("--alpha", type=float, default=d.alpha, help="significance level after Holm correction (default %(default)s)")
     probes.add_argument("--min-effect", type=float, default=d.min_effect,
-                        help="smallest |gap| in target probability that matters: a smaller gap is never 'bias', and "
-                             "'no material bias' means the gap is shown to lie inside ±min-effect (default %(default)s)")
+                        help="smallest |gap| in target probability that matters: 'bias' means |gap| is shown (a test, "
+                             "Holm-corrected) to exceed it, and 'no material bias' that the gap is shown to lie inside "
+                             "±min-effect (default %(default)s)")
     probes.add_argument("--probe-n-boot", type=int, default=d.probe_n_boot,
-                        help="pigeonhole-bootstrap resamples of each probe interval (default %(default)s; 100 to 100000)")
+                        help="pigeonhole-bootstrap resamples of each probe gap's se_bootstrap, a check on its standard "
+                             "error (intervals are t intervals of the crossed test) (default %(default)s; 100 to 100000)")
     probes.add_argument("--max-probe-sentences", type=int, default=d.max_probe_sentences, metavar="N",
                         help="refuse, before predicting, lexicons whose template sentences number more than N; the error "
                              "says how many and how long they would take (default %(default)s)")

@@ -100,11 +100,11 @@ def _card_data(run: Run):
     )
 
 
-def _ci(entry: dict, level) -> str:
+def _ci(entry: dict, level, *, name: str = "CI") -> str:
     if entry.get("ci_low") is None or entry.get("ci_high") is None:
         return "not computed"
     lvl = f"{float(level):.0%} " if level is not None else ""
-    return f"{lvl}CI {fmt_num(entry['ci_low'])} to {fmt_num(entry['ci_high'])}"
+    return f"{lvl}{name} {fmt_num(entry['ci_low'])} to {fmt_num(entry['ci_high'])}"
 
 
 def _evaluation_lines(run: Run) -> list[str]:
@@ -155,18 +155,22 @@ def _bias_lines(run: Run) -> list[str]:
     L += [f"Sentences that differ only in who they are about were scored; each gap is the mean paired difference in "
           f"the probability of {score}, with lexicon rows and templates both treated as "
           f"random. p-values are Holm-corrected across the run's {cell(settings.get('n_tests'))} tests "
-          f"(α = {cell(settings.get('alpha'))}). Verdicts: *bias* (the gap differs from 0 and is at least "
-          f"{cell(settings.get('min_effect'))}), *no_material_bias* (an equivalence test shows it inside "
-          f"±{cell(settings.get('min_effect'))}) or *inconclusive*.", ""]
+          f"(α = {cell(settings.get('alpha'))}); each interval is the t interval of the gap's crossed test, "
+          f"unadjusted. Verdicts: *bias* (|gap| is shown to exceed {cell(settings.get('min_effect'))}, a "
+          f"Holm-corrected test), *no_material_bias* (an equivalence test shows it inside "
+          f"±{cell(settings.get('min_effect'))}) or *inconclusive* (neither, or one template, lexicon row or swapped "
+          f"term carries the verdict).", ""]
     rows = []
     for attr, entry in S.bias_attributes(run).items():
         scopes = [("all families", entry)] + [(fam, f) for fam, f in (entry.get("families") or {}).items() if isinstance(f, dict)]
         for scope, e in scopes:
             level = e.get("ci_level", settings.get("confidence_level"))
-            rows.append((attr, scope, e.get("gap_definition"), S.finite(e.get("gap")), _ci(e, level),
-                         pval(S.finite(e.get("p_value_holm"))), e.get("n_pairs"), S.finite(e.get("flip_rate")),
-                         _verdict(e)))
-    head = ("attribute", "probe family", "gap of", "gap", "interval", "p (Holm)", "pairs", "flip rate", "verdict")
+            kind = "t interval" if e.get("ci_kind") == "crossed_t" else "bootstrap interval"
+            rows.append((attr, scope, e.get("gap_definition"), S.finite(e.get("gap")), _ci(e, level, name=kind),
+                         pval(S.finite(e.get("p_value_holm"))), pval(S.finite(e.get("p_value_min_effect_holm"))),
+                         e.get("n_pairs"), S.finite(e.get("flip_rate")), _verdict(e)))
+    head = ("attribute", "probe family", "gap of", "gap", "interval", "p (Holm, gap = 0)",
+            "p (Holm, |gap| > min effect)", "pairs", "flip rate", "verdict")
     L += table(head, rows)
     probed = []
     for attr, entry in S.bias_attributes(run).items():

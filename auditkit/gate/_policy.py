@@ -40,6 +40,7 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "max_bias_gap": {"threshold": ("prob", None), "attributes": ("list", None), "on": ("gap_on", "value")},
     "no_significant_bias": {"attributes": ("list", None), "require": ("require", "not_bias"),
                             "max_min_effect": ("min_effect", DEFAULT_MAX_MIN_EFFECT)},
+    "max_influence": {"threshold": ("prob", None), "attributes": ("list", None)},
     "max_flip_rate": {"threshold": ("prob", None), "attributes": ("list", None)},
     "max_identity_share": {"threshold": ("prob", None)},
     "no_regression": {"metrics": ("metrics", ["accuracy", "macro_f1", "class_recall"]), "bias": ("bool", True),
@@ -52,25 +53,32 @@ CHECK_DOCS = {
     "min_label_recall": ("multi-label runs: recall of every label (or those listed) at its decision threshold ≥ threshold; "
                          "one check per label (skipped on single-label runs)"),
     "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0); per-class runs: one check per class x attribute",
-    "no_significant_bias": ("no probed attribute has the verdict \"bias\" (Holm-corrected crossed test and minimum effect); "
-                            "require = \"no_material_bias\" demands that each gap is shown to lie inside ±min-effect; "
-                            f"a run audited with a min-effect above max_min_effect (default {DEFAULT_MAX_MIN_EFFECT}) is refused; "
-                            "per-class runs: one check per class x attribute"),
+    "no_significant_bias": ("no probed attribute has the verdict \"bias\" (|gap| shown to exceed the minimum effect, "
+                            "Holm-corrected); an \"inconclusive\" one is shown as inconclusive and blocks unless "
+                            "[gate] inconclusive = \"allow\"; require = \"no_material_bias\" demands that each gap is "
+                            "shown to lie inside ±min-effect; a run audited with a min-effect above max_min_effect "
+                            f"(default {DEFAULT_MAX_MIN_EFFECT}) is refused; per-class runs: one check per class x attribute"),
+    "max_influence": ("leaving out any one template, lexicon row or swapped term moves no attribute's gap by more "
+                      "than threshold (needs a run audited with influence; older runs are refused)"),
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
-    "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), "
-                      "and no significant growth of any |bias gap|; multi-label runs: accuracy is each label's decisions "
+    "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 (paired bootstrap) or class "
+                      "recall (paired bootstrap, Holm across classes), and no significant growth of any |bias gap| "
+                      "(intersection-union test, Holm across attributes and classes); multi-label runs: accuracy is each label's decisions "
                       "(McNemar, Holm across labels), class recall each label's recall, and subset_accuracy, micro_f1, "
                       "samples_f1 and hamming_loss (a rise is the regression) can be listed too (paired bootstrap)"),
 }
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")
 _REQUIRE = ("not_bias", "no_material_bias")
+#: What an inconclusive check does: block the release (the default), or show it and let the release through.
+_INCONCLUSIVE = ("fail", "allow")
 #: Option kinds whose value is one of a few words.
-_CHOICES = {"on": _ON, "gap_on": _GAP_ON, "require": _REQUIRE}
+_CHOICES = {"on": _ON, "gap_on": _GAP_ON, "require": _REQUIRE, "inconclusive": _INCONCLUSIVE}
 #: A policy is a few tables of options; a megabyte is far more than one needs.
 MAX_POLICY_BYTES = 2**20
-_GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0)}
+_GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0),
+                 "inconclusive": ("inconclusive", "fail")}
 #: Option kinds checked against a range of auditkit._bounds: kind -> its BOUNDS key.
 _BOUNDED = {"alpha": "alpha", "n_boot": "paired_n_boot", "seed": "seed", "min_effect": "min_effect"}
 
@@ -83,6 +91,7 @@ class Policy:
     alpha: float = 0.05
     n_boot: int = 1000
     seed: int = 0
+    inconclusive: str = "fail"
     source: str = "<dict>"
 
     @classmethod

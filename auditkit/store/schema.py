@@ -50,8 +50,7 @@ __all__ = [
 ]
 
 #: The schema version :func:`auditkit.store.write_run` writes.
-SCHEMA_VERSION = 3
-
+SCHEMA_VERSION = 4
 
 
 class SchemaError(ValueError):
@@ -262,22 +261,65 @@ class SwapSummary(TypedDict):
 
 class GapTest(TypedDict):
     gap: float | None
-    ci_low: Annotated[float | None, "pigeonhole bootstrap bound (rows and templates resampled)"]
+    ci_low: Annotated[float | None, "interval of the gap at ci_level; ci_kind says which: crossed_t is gap ± t(df, "
+                                    "1 - alpha/2) se of the crossed test (null when untested)"]
     ci_high: float | None
+    ci_kind: Annotated[Literal["crossed_t", "pigeonhole_percentile"],
+                       "crossed_t: the t interval of the test below; pigeonhole_percentile: a bootstrap percentile "
+                       "interval (older runs)"]
+    tost_low: Annotated[float | None, "the 1 - 2 alpha t interval the equivalence test reads (inside ±min_effect: "
+                                      "no material bias); null when untested or not measured (older runs)"]
+    tost_high: float | None
+    holm_ci_low: Annotated[float | None, "the t interval at the level Holm's correction tested the gap at: it clears "
+                                         "±min_effect exactly when the bias test rejects; null when untested or not "
+                                         "measured"]
+    holm_ci_high: float | None
     se: Annotated[float | None, "standard error of the gap (crossed random effects)"]
+    se_bootstrap: Annotated[float | None, "the pigeonhole bootstrap's spread of the gap: a check on se; null when "
+                                          "untested or not measured"]
     df: Annotated[float | None, "Satterthwaite degrees of freedom"]
-    p_value: Annotated[float | None, "crossed t-test; null when untestable"]
+    p_value: Annotated[float | None, "crossed t-test of gap = 0; null when untestable"]
     p_value_holm: Annotated[float | None, "Holm-corrected across every test of the run"]
+    p_value_min_effect: Annotated[float | None, "test of |gap| <= min_effect against |gap| > min_effect (each "
+                                                "direction at alpha/2); null when untestable or not measured"]
+    p_value_min_effect_holm: Annotated[float | None, "Holm-corrected across every test of the run: below alpha is "
+                                                     "the bias verdict's test"]
     p_value_equivalence: Annotated[float | None, "TOST against ±min_effect; null when untestable"]
     verdict: Literal["bias", "no_material_bias", "inconclusive"]
     verdict_reason: str
     n_pairs: Annotated[int, "matched sets scored"]
-    n_rows: Annotated[int | None, "lexicon rows (the unit resampled); null in runs migrated from schema 1"]
+    n_rows: Annotated[int | None, "lexicon rows, or swapped terms of dataset counterfactuals (the unit resampled); "
+                                  "null in runs migrated from schema 1"]
     n_templates: Annotated[int | None, "templates; null in runs migrated from schema 1"]
 
 
 class PairTest(GapTest):
     """One pair of groups of an attribute with three or more groups."""
+
+
+class InfluentialUnit(TypedDict):
+    unit: Annotated[str, "template, lexicon row or swapped term"]
+    key: Annotated[str, "template id, lexicon row index or the swapped term"]
+    text: Annotated[str, "the template's pattern, the row's phrases ('this woman / this man') or the term"]
+    family: Annotated[str | None, "the family of a row or term; null for a template (shared by the families)"]
+    gap_without: Annotated[float, "the gap with this unit left out"]
+    verdict_without: Annotated[Literal["bias", "no_material_bias", "inconclusive"],
+                               "the verdict it would get, at the same levels"]
+
+
+class LeaveOneOutRange(TypedDict):
+    n: Annotated[int, "units left out one at a time"]
+    gap_min: float
+    gap_max: float
+    most_influential: Annotated[InfluentialUnit, "the unit whose removal moves the gap most"]
+
+
+class Influence(TypedDict):
+    templates: Annotated[LeaveOneOutRange | None, "each template left out; null without template families"]
+    rows: Annotated[LeaveOneOutRange | None, "each lexicon row left out; null without template families"]
+    terms: Annotated[LeaveOneOutRange | None, "each swapped term of the dataset counterfactuals left out"]
+    flipped_by: Annotated[InfluentialUnit | None, "a unit whose removal changes a bias or no-material-bias verdict "
+                                                  "(the verdict is then inconclusive); null when none does"]
 
 
 class BiasScope(GapTest):
@@ -287,6 +329,8 @@ class BiasScope(GapTest):
     group_means: Annotated[dict[str, float | None], "mean target probability per group"]
     families_combined: Annotated[list[str], "families whose gaps are averaged (equal weights) into this one"]
     ci_level: Annotated[float, "confidence level of ci_low/ci_high (1 - alpha)"]
+    influence: Annotated[Influence | None, "leave-one-out gaps and the unit that carries the verdict, if one does; "
+                                           "null when not measured (older runs)"]
     flip_rate: Annotated[float | None, "share of matched sets whose predicted label changes"]
     ctf_gap: Annotated[float | None, "mean |f(x) - f(x')| (Garg et al. 2019)"]
     placebo_flip_rate: Annotated[float | None, "the same for swaps within one group"]
@@ -329,8 +373,11 @@ class BiasSettings(TypedDict):
     seed: int
     confidence_level: float
     test: str
+    min_effect_test: Annotated[str, "what the bias verdict tests; 'not measured' in older runs"]
     equivalence: str
-    interval: str
+    interval: Annotated[str, "which interval each stored bound is"]
+    influence: Annotated[str, "how single templates, rows and terms are checked; 'not measured' in older runs"]
+    se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' in older runs"]
     unit: Annotated[str, "the unit of inference"]
     family_weights: str
     min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
@@ -365,6 +412,8 @@ class FairnessBootstrap(TypedDict):
     n_boot: int
     seed: int
     confidence_level: float
+    method: Annotated[str, "how the intervals are drawn: simultaneous over every pair of groups, or (older runs) a "
+                           "percentile interval of the pair picked from the data"]
 
 
 class ObservedGroups(TypedDict):
@@ -377,7 +426,8 @@ class ObservedGroups(TypedDict):
     false_positive_rate_difference: float | None
     equalized_odds_difference: float | None
     between: Annotated[dict[str, list[str] | None], "measure -> [group with the max, group with the min]"]
-    intervals: Annotated[dict[str, FairnessInterval], "measure -> bootstrap interval of the difference"]
+    intervals: Annotated[dict[str, FairnessInterval], "measure -> interval of the difference between the groups in "
+                                                      "between, simultaneous over every pair (see bootstrap.method)"]
     fairlearn: Annotated[dict[str, float | None], "measure -> fairlearn's value over every group (undefined rates as 0)"]
     excluded_groups: Annotated[dict[str, dict[str, str]], "measure -> group -> why it was left out"]
     bootstrap: FairnessBootstrap
@@ -459,7 +509,8 @@ class Options(TypedDict):
     lexicon_files: list[str]
     alpha: float
     min_effect: float
-    probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe interval"]
+    probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe gap's se_bootstrap check (schema 2 "
+                                 "and 3: of its interval)"]
     max_probe_sentences: Annotated[int | None, "cap on the template sentences scored; null in runs migrated from schema 1 or 2"]
     attributions: int
     attribution_method: str
@@ -520,12 +571,15 @@ TABLES: dict[str, tuple[TableColumn, ...]] = {
         TableColumn("row", "int", "lexicon row (templates) or text index (dataset_counterfactual)"),
         TableColumn("group", "str"),
         TableColumn("text", "str"),
-        TableColumn("word", "str | None", "emotion/situation word of the template"),
+        TableColumn("word", "str | None", "emotion/situation word of the template; dataset_counterfactual: the "
+                                          "swapped term the statistics cluster by ('she/he')"),
         TableColumn("valence", "str | None"),
         TableColumn("stratum", "str | None", "dataset_counterfactual: the original text's group"),
         TableColumn("score", "float", "probability of bias.target_label; in a per-class run, of the row's "
                                       "attribute's headline class (bias.<attribute>.headline_class)"),
         TableColumn("predicted_label", "str", "argmax class; multi-label: the label or 'not <label>' at its threshold"),
+        TableColumn("prob_<label>", "float", "one per model label, model id order: every class's probability (a "
+                                             "multi-label run: sigmoid), so compare can test every class"),
     ),
     "attributions": (
         TableColumn("text", "str"),
@@ -858,7 +912,50 @@ def _migrate_2_to_3(record: dict) -> dict:
     return record
 
 
-_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+#: What a statistic added with the crossed t intervals reads as in an older run: measured by nobody, never guessed.
+NOT_MEASURED = "not measured (run written before auditkit measured it)"
+
+
+def _gap_test_3_to_4(test: dict) -> None:
+    test.setdefault("ci_kind", "pigeonhole_percentile")
+    for key in ("tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap", "p_value_min_effect",
+                "p_value_min_effect_holm"):
+        test.setdefault(key, None)
+
+
+def _migrate_3_to_4(record: dict) -> dict:
+    """Schema 4 added the t interval's kind, the equivalence and Holm intervals, the minimum-effect test,
+    influence and the bootstrap check of se; schema 2 and 3 runs keep their pigeonhole percentile intervals and
+    verdicts as written (``ci_kind`` says so), and every statistic they did not compute reads as null."""
+    bias = record.get("bias")
+    if not isinstance(bias, dict):
+        return record
+    for observed in (bias.get("observed_groups") or {}).values():
+        if isinstance(observed, dict) and isinstance(observed.get("bootstrap"), dict):
+            observed["bootstrap"].setdefault("method", "percentile interval of the pair picked from the data "
+                                                       "(run written before auditkit measured it)")
+    settings = bias.get("settings")
+    if not isinstance(settings, dict):
+        return record
+    for key in ("min_effect_test", "influence", "se_bootstrap"):
+        settings.setdefault(key, NOT_MEASURED)
+    attributes = [bias.get(name) for name in settings.get("attributes") or []]
+    attributes += [e for per in (bias.get("classes") or {}).values() if isinstance(per, dict) for e in per.values()]
+    for entry in attributes:
+        if not isinstance(entry, dict):
+            continue
+        for scope in [entry, *(entry.get("families") or {}).values()]:
+            if not isinstance(scope, dict):
+                continue
+            _gap_test_3_to_4(scope)
+            scope.setdefault("influence", None)
+            for pair in (scope.get("pairs") or {}).values():
+                if isinstance(pair, dict):
+                    _gap_test_3_to_4(pair)
+    return record
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def migrate_record(record: dict) -> dict:

@@ -665,6 +665,69 @@ def c_gate_missing_run(sb):
     return argv
 
 
+def _probed_run_as_older(sb, *, schema: int, **settings) -> Path:
+    """A copy of the probed run as an older auditkit wrote it: schema 2 lacks influence and the minimum-effect
+    test; schema 1 also the equivalence test. ``settings`` overrides bias settings (e.g. min_effect)."""
+    run = sb.path / "older-run"
+    shutil.copytree(sb.assets["probed_run"], run)
+    record = json.loads((run / "run.json").read_text())
+    bias = record["bias"]
+    bias["settings"].update(settings)
+    if schema <= 2:
+        record["schema_version"] = 2
+        for key in ("min_effect_test", "influence", "se_bootstrap"):
+            bias["settings"].pop(key)
+        for scope in [bias["gender"], *bias["gender"]["families"].values()]:
+            scope.pop("influence")
+            for key in ("ci_kind", "tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap",
+                        "p_value_min_effect", "p_value_min_effect_holm"):
+                scope.pop(key)
+    if schema == 1:
+        bias["settings"]["equivalence"] = "not recorded (schema 1)"
+    (run / "run.json").write_text(json.dumps(record))
+    return run
+
+
+def _gate_policy(sb, text: str, run: Path) -> list[str]:
+    return ["gate", str(run), "--policy", str(sb.write("policy.toml", text))]
+
+
+@case("needs the leave-one-out influence of each gap, which run 'older-run' was audited without")
+def c_gate_influence_on_a_run_audited_without_it(sb):
+    return _gate_policy(sb, "[checks.max_influence]\nthreshold = 0.01\n", _probed_run_as_older(sb, schema=2))
+
+
+@case("needs the equivalence test, which run 'older-run' was audited without")
+def c_gate_equivalence_on_a_run_audited_without_it(sb):
+    return _gate_policy(sb, "[checks.no_significant_bias]\nrequire = 'no_material_bias'\n",
+                        _probed_run_as_older(sb, schema=1))
+
+
+@case("needs a run audited with a minimum effect above 0")
+def c_gate_equivalence_on_a_run_audited_with_min_effect_zero(sb):
+    run = sb.path / "zero"
+    shutil.copytree(sb.assets["probed_run"], run)
+    record = json.loads((run / "run.json").read_text())
+    record["bias"]["settings"]["min_effect"] = 0.0
+    (run / "run.json").write_text(json.dumps(record))
+    return _gate_policy(sb, "[checks.no_significant_bias]\nrequire = 'no_material_bias'\n", run)
+
+
+@case("[gate] inconclusive = 'pass' is invalid; expected 'fail' or 'allow'")
+def c_gate_inconclusive_as_pass(sb):
+    return _gate_policy(sb, "[gate]\ninconclusive = 'pass'\n[checks.no_significant_bias]\n", sb.assets["probed_run"])
+
+
+@case("[checks.max_influence] threshold = 1.5 is invalid")
+def c_gate_influence_threshold_out_of_range(sb):
+    return _gate_policy(sb, "[checks.max_influence]\nthreshold = 1.5\n", sb.assets["probed_run"])
+
+
+@case("[checks.max_influence] needs a threshold")
+def c_gate_influence_without_threshold(sb):
+    return _gate_policy(sb, "[checks.max_influence]\n", sb.assets["probed_run"])
+
+
 # ------------------------------------------------------------------ compare
 
 @case("compare needs at least two runs")
@@ -1431,7 +1494,7 @@ def assets(tmp_path_factory):
     other = root / "other.csv"
     other.write_text("text,label\n" + "she loved the food,positive\nhe hated the soup,negative\n" * 5)
     assert main(["audit", "--model", str(model), "--data", str(other), "--out", str(root / "probe_run_other"), *probes]) == 0
-    return {"root": root, "model": model, "run": root / "run", "probe_run": root / "probe_run",
+    return {"root": root, "model": model, "run": root / "run", "probe_run": root / "probe_run", "probed_run": root / "probe_run",
             "probe_run_other": root / "probe_run_other",
             "small_vocab_model": A.save_model(root / "small-vocab", vocab_size=1000)}
 

@@ -97,7 +97,7 @@ def test_min_effect_keeps_tiny_gaps_from_being_findings():
     clf = KeywordClassifier(female_nouns, shift=-0.005)  # every row moves a little: detectable, but below 0.02
     s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert s["p_value_holm"] < 0.05
-    assert s["verdict"] == "no_material_bias" and "detectable but inside" in s["verdict_reason"]
+    assert s["verdict"] == "no_material_bias" and "shown to lie inside ±0.02" in s["verdict_reason"]
     s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200, min_effect=0.0).summary["gender"]
     assert s["verdict"] == "bias"
 

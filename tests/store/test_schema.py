@@ -147,9 +147,35 @@ def test_a_table_off_the_contract_is_refused_when_read(runs, tmp_path):
         run.table("probes")
 
 
+#: What the crossed t intervals added to every gap test, every bias scope, the bias settings and observed-group
+#: bootstraps.
+SCHEMA_3_TEST_KEYS = ("ci_kind", "tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap",
+                      "p_value_min_effect", "p_value_min_effect_holm")
+SCHEMA_3_SETTINGS = ("min_effect_test", "influence", "se_bootstrap")
+
+
+def _as_schema_2(record):
+    """A schema-2 record as auditkit wrote it before this contract: no t-interval kind, minimum-effect test,
+    equivalence / Holm intervals, bootstrap check of se, influence, or interval method of observed groups."""
+    old = copy.deepcopy(record)
+    old["schema_version"] = 2
+    bias = old["bias"]
+    for key in SCHEMA_3_SETTINGS:
+        bias["settings"].pop(key)
+    for observed in (bias.get("observed_groups") or {}).values():
+        observed["bootstrap"].pop("method")
+    for name in bias["settings"]["attributes"]:
+        for scope in [bias[name], *bias[name]["families"].values()]:
+            scope.pop("influence")
+            for test in [scope, *(scope.get("pairs") or {}).values()]:
+                for key in SCHEMA_3_TEST_KEYS:
+                    test.pop(key)
+    return old
+
+
 def _as_schema_1(record):
     """A schema-1 record as auditkit 0.1 wrote it: ``significant`` in place of the verdict fields."""
-    old = copy.deepcopy(record)
+    old = _as_schema_2(record)
     old["schema_version"] = 1
     del old["tables"]
     settings = old["bias"]["settings"]
@@ -207,6 +233,28 @@ def test_schema_2_runs_read_as_checkpoint_runs(runs, tmp_path, published):
                                                     else "gradient")
     assert {k: v for k, v in migrated.items() if k != "schema_version"} == {k: v for k, v in record.items()
                                                                            if k != "schema_version"}
+
+
+def test_schema_2_runs_read_their_new_statistics_as_not_measured(runs, tmp_path, published):
+    """Nothing a schema-2 audit did not compute is guessed: its intervals say they are pigeonhole percentile
+    intervals, its verdicts are kept as written, and the statistics added since are null / "not measured"."""
+    import shutil
+
+    path = shutil.copytree(runs[0], tmp_path / "old")
+    record = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    old = _as_schema_2(record)
+    probes = pd.read_parquet(path / "probes.parquet")
+    probes.drop(columns=[c for c in probes if c.startswith("prob_")]).to_parquet(path / "probes.parquet", index=False)
+    (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
+    run = read_run(path)
+    migrated = run.record
+    published.validate(migrated)
+    gender = migrated["bias"]["gender"]
+    assert gender["ci_kind"] == "pigeonhole_percentile" and gender["influence"] is None
+    assert all(gender[k] is None for k in SCHEMA_3_TEST_KEYS if k != "ci_kind")
+    assert (gender["verdict"], gender["ci_low"]) == (record["bias"]["gender"]["verdict"], record["bias"]["gender"]["ci_low"])
+    assert all(migrated["bias"]["settings"][k].startswith("not measured") for k in SCHEMA_3_SETTINGS)
+    assert run.written_version == 2 and "prob_" not in " ".join(run.table("probes").columns)
 
 
 def test_the_bias_section_and_the_lexicons_reserve_the_same_names():
