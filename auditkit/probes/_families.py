@@ -49,6 +49,18 @@ class ProbeFamily:
         stratum)`` and a summary for the run record (or None)."""
         raise NotImplementedError
 
+    def n_template_sentences(self, groups: Sequence[str]) -> int:
+        """How many sentences the family scores before it sees any text (0 for texts it is given)."""
+        return 0
+
+    def template_text(self, template_id: str) -> str | None:
+        """The pattern of template ``template_id``, or None when the family has no such template."""
+        return None
+
+    def describe_row(self, key: str, groups: Sequence[str]) -> str:
+        """A design unit of the family (as the statistics name it) in words: for a left-out unit."""
+        return key
+
 
 @dataclass(frozen=True)
 class TemplateFamily(ProbeFamily):
@@ -81,9 +93,16 @@ class TemplateFamily(ProbeFamily):
                 out.append((lexicon.attribute, self.name, tid, inst, row, g, sentences[g], word, valence, None))
         return out, None
 
-    def describe_row(self, row: int, groups: Sequence[str]) -> str:
-        """Row ``row`` as its phrases joined by ' / ' in group order."""
-        return " / ".join(str(self.rows[row][g]) for g in groups)
+    def n_template_sentences(self, groups):
+        return len(self.rows) * len(self.templates) * len(groups)
+
+    def template_text(self, template_id):
+        return next((t.text for t in self.templates if t.id == template_id), None)
+
+    def describe_row(self, key, groups):
+        """Row ``key`` (its index) as its phrases joined by ' / ' in group order."""
+        row = int(key) if str(key).isdecimal() else -1
+        return " / ".join(str(self.rows[row][g]) for g in groups) if 0 <= row < len(self.rows) else str(key)
 
 
 @dataclass(frozen=True)
@@ -110,7 +129,7 @@ class DatasetFamily(ProbeFamily):
             stratum = item.mentioned or "mixed"
             for g in lexicon.groups:
                 out.append((lexicon.attribute, self.name, DATASET_TEMPLATE, f"{lexicon.attribute}/{self.name}/{item.index}",
-                            item.index, g, item.versions[g], None, None, stratum))
+                            item.index, g, item.versions[g], item.term, None, stratum))  # word: the swapped term
         return out, cf.summary()
 
 

@@ -514,7 +514,15 @@ def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence
         When an attribute is in no pack, or a pack file is invalid.
     """
     names = _requested(attributes)
-    packs = [*_user_packs(lexicons), *builtin_packs()]
+    user = _user_packs(lexicons)
+    defined: dict[str, str] = {}
+    for pack in user:
+        for a in pack.attributes:
+            if a in defined:  # the first would silently win
+                raise ConfigError(f"packs {defined[a]} and {pack.source} both define attribute {a!r}; pass one pack "
+                                  "per attribute", parameter="lexicon_files")
+            defined[a] = pack.source
+    packs = [*user, *builtin_packs()]
     known = {a for p in packs for a in p.attributes}
     if names is None or not set(names) <= known:  # third-party packs are imported only when needed
         packs += installed_packs()
