@@ -152,21 +152,22 @@ def anger_for_women():
 
 def test_planted_anger_association_is_flagged_and_heads_the_attribute(anger_for_women):
     # A softmax moves probability between classes: anger's gain for women is paid for by the classes their
-    # relabelled texts would have had, so fear and sadness really do fall for women (overall about +0.13 for
-    # anger, -0.08 and -0.07 for fear and sadness, joy about 0). Tested against a zero gap (min_effect 0) the
-    # three moves are findings and joy is not; anger's is the largest and heads the attribute.
+    # relabelled texts would have had: on the 36 templates, whose words are mostly joy's, anger gains about +0.10
+    # for women and joy pays most of it (about -0.07; fear and sadness within 0.03 of zero). Tested against a zero
+    # gap (min_effect 0) anger's gain is a finding, no other class gains, and anger's is the largest and heads
+    # the attribute.
     report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.0)
     classes = report.summary["classes"]
     anger = classes["anger"]["gender"]
-    assert anger["gap"] > 0.1 and anger["ci_low"] > 0 and anger["verdict"] == "bias"
-    assert classes["joy"]["gender"]["verdict"] != "bias"
+    assert anger["gap"] > 0.07 and anger["ci_low"] > 0 and anger["verdict"] == "bias"
     for other in ("fear", "joy", "sadness"):
-        assert abs(classes[other]["gender"]["gap"]) < anger["gap"] * 0.7
+        assert classes[other]["gender"]["gap"] < 0.01
+        assert abs(classes[other]["gender"]["gap"]) < anger["gap"] * 0.8
     assert report.summary["gender"]["headline_class"] == "anger"
 
 
 def test_a_gap_not_shown_above_the_minimum_effect_is_never_bias(anger_for_women):
-    # anger's +0.13 (95% interval about [+0.07, +0.20]) cannot be shown to exceed 0.15: no class is "bias"
+    # anger's +0.10 (95% interval about [+0.05, +0.15]) cannot be shown to exceed 0.15: no class is "bias"
     report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.15)
     classes = report.summary["classes"]
     assert all(classes[c]["gender"]["verdict"] != "bias" for c in EMOTIONS)
