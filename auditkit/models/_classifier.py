@@ -112,6 +112,20 @@ class TextClassifier:
             self.precision, self.route, self.route_note = choice.precision, choice.route, choice.note
         elif route is not None:
             raise ModelError(f"route {route!r} is a CPU route; this model is on {self.device.type}", parameter="route")
+        # a route other than torch-fp32 computes from its own copy of the weights (converted, quantised): it is
+        # rebuilt when the model's weights change after this point (fine-tuning, editing a layer in place)
+        self._weights_seen = None if self.route == "torch-fp32" else _weights_stamp(self.model)
+
+    def _refresh_route(self) -> None:
+        """Rebuild the route's copy of the weights when the model's own weights changed since it was built."""
+        if getattr(self, "_weights_seen", None) is None:
+            return
+        stamp = _weights_stamp(self.model)
+        if stamp != self._weights_seen:
+            from auditkit.models._routes import ROUTES
+
+            self._logits = ROUTES[self.route].build(self.model, self._synthetic_inputs(2, 8))
+            self._weights_seen = stamp
 
     def _model_limit(self) -> int:
         return token_limit(self.tokenizer, self.model.config)
@@ -208,6 +222,7 @@ class TextClassifier:
 
         from auditkit.models._precision import autocast
 
+        self._refresh_route()
         n_classes = len(self.labels)
         ids, n_truncated = self.tokenize(texts)
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
@@ -315,3 +330,13 @@ def pad_rows(rows: Sequence[Sequence[int]], pad_id: int, *, left: bool = False) 
         input_ids[j, span] = seq
         mask[j, span] = 1
     return input_ids, mask
+
+
+def _weights_stamp(model) -> tuple:
+    """What the weights are now, cheaply: each parameter's storage, in-place version, sum and sum of |w|
+    (one pass in float64, a few milliseconds on MiniLM)."""
+    import torch
+
+    with torch.no_grad():
+        return tuple((p.data_ptr(), p._version, float(p.sum(dtype=torch.float64)), float(p.abs().sum(dtype=torch.float64)))
+                     for p in model.parameters())

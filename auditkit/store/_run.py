@@ -159,7 +159,7 @@ class Run:
     path: Path
     record: dict
     #: The schema version the run was written with (older runs are migrated when read; their tables are
-    #: checked against the current contract all the same, and carry no recorded hashes before schema 3).
+    #: checked against the contract of the version that wrote them, and carry no recorded hashes before schema 3).
     written_version: int = SCHEMA_VERSION
     _tables: dict = field(default_factory=dict, repr=False)
 
@@ -202,7 +202,7 @@ class Run:
             except Exception as exc:
                 raise RunStoreError(f"cannot read {str(file)!r}: {exc}; the run is corrupt — re-run the audit") from None
             try:
-                validate_table(name, frame, self.record)
+                validate_table(name, frame, self.record, written_version=self.written_version)
                 if recorded is not None and len(frame) != recorded["n_rows"]:
                     raise SchemaError(f"{name}.parquet", f"{len(frame)} rows, run.json records {recorded['n_rows']}")
                 if name == "predictions" and len(frame) != self.record["dataset"]["n_examples"]:

@@ -619,10 +619,12 @@ def table_layout(name: str, record: dict) -> tuple[TableColumn, ...]:
     return TABLES[name]
 
 
-def _expanded(name: str, record: dict) -> list[tuple[str, str]]:
-    """(column, type) of table ``name`` for ``record``, placeholders expanded."""
+def _expanded(name: str, record: dict, *, written_version: int = SCHEMA_VERSION) -> list[tuple[str, str]]:
+    """(column, type) of table ``name`` for ``record`` as ``written_version`` wrote it, placeholders expanded."""
     out = []
     for col in table_layout(name, record):
+        if ADDED_COLUMNS.get((name, col.name), 0) > written_version:
+            continue
         if col.name.endswith("_<label>"):
             prefix = col.name[: -len("<label>")]
             out += [(f"{prefix}{label}", col.type) for label in record["model"]["labels"]]
@@ -638,11 +640,17 @@ def table_columns(name: str, record: dict) -> list[str]:
     return [column for column, _ in _expanded(name, record)]
 
 
-def validate_table(name: str, frame: pd.DataFrame, record: dict) -> None:
-    """Raise :class:`SchemaError` when ``frame`` does not have table ``name``'s columns and kinds."""
+#: Columns a table gained in a schema version: (table, column placeholder) -> the version that added it.
+#: A run written before that version is read without them (nothing is guessed for it).
+ADDED_COLUMNS = {("probes", "prob_<label>"): 4}
+
+
+def validate_table(name: str, frame: pd.DataFrame, record: dict, *, written_version: int = SCHEMA_VERSION) -> None:
+    """Raise :class:`SchemaError` when ``frame`` does not have table ``name``'s columns and kinds (those of
+    the contract ``written_version`` wrote: columns added since are not expected of an older run)."""
     if name not in TABLES:
         raise SchemaError(f"{name}.parquet", f"not a table of the contract (tables: {', '.join(TABLES)})")
-    kinds = dict(_expanded(name, record))
+    kinds = dict(_expanded(name, record, written_version=written_version))
     expected = list(kinds)
     if list(frame.columns) != expected:
         missing = [c for c in expected if c not in frame.columns]

@@ -75,6 +75,23 @@ def test_each_route_can_be_forced_and_keeps_the_labels(name, cache):
     assert now == stored  # forced: nothing measured
 
 
+@pytest.mark.parametrize("name", [n for n in ROUTES if n != "torch-fp32"])
+def test_a_route_follows_weights_changed_after_it_was_built(name, cache):
+    # fine-tuning or editing a layer after the classifier was built must not leave its route on the old weights
+    route = ROUTES[name]
+    if route.missing():
+        pytest.skip(route.missing())
+    clf = build_tiny_classifier()
+    forced = TextClassifier(clf.model, clf.tokenizer, precision=route.precision, route=name)
+    before = forced.predict_proba(TEXTS).probabilities
+    with torch.no_grad():
+        clf.model.classifier.weight.data.zero_()
+        clf.model.classifier.bias.data.copy_(torch.tensor([2.0, -2.0]))
+    after = forced.predict_proba(TEXTS).probabilities
+    assert np.allclose(after[:, 0], 1 / (1 + np.exp(-4.0)), atol=1e-3), after[:3]
+    assert not np.allclose(before, after)
+
+
 def test_the_environment_forces_a_route_and_bad_names_are_refused(cache, monkeypatch):
     clf = build_tiny_classifier()
     monkeypatch.setenv(calibration.FORCE_VARIABLE, "torch-int8")

@@ -159,6 +159,7 @@ def _as_schema_2(record):
     equivalence / Holm intervals, bootstrap check of se, influence, or interval method of observed groups."""
     old = copy.deepcopy(record)
     old["schema_version"] = 2
+    old.pop("tables", None)  # schema 2 recorded no table hashes
     bias = old["bias"]
     for key in SCHEMA_3_SETTINGS:
         bias["settings"].pop(key)
@@ -177,7 +178,7 @@ def _as_schema_1(record):
     """A schema-1 record as auditkit 0.1 wrote it: ``significant`` in place of the verdict fields."""
     old = _as_schema_2(record)
     old["schema_version"] = 1
-    del old["tables"]
+    old.pop("tables", None)
     settings = old["bias"]["settings"]
     new_keys = ("verdict", "verdict_reason", "ci_level", "se", "df", "p_value_equivalence", "n_rows", "n_templates",
                 "placebo_flip_rate", "placebo_ctf_gap", "by_valence", "logit", "families_combined", "note", "n_texts_swapped")
@@ -200,6 +201,8 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
     record = json.loads((path / "run.json").read_text(encoding="utf-8"))
     old = _as_schema_1(record)
     old["bias"]["gender"]["significant"] = True  # one material finding, so both verdicts are seen
+    probes = pd.read_parquet(path / "probes.parquet")  # schema 1 stored only the scored class's probability
+    probes.drop(columns=[c for c in probes if c.startswith("prob_")]).to_parquet(path / "probes.parquet", index=False)
     (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
     migrated = read_run(path).record
     published.validate(migrated)
