@@ -350,14 +350,20 @@ def _check_max_influence(run: Run, name: str, opts: dict, **_) -> list[GateCheck
 
 
 def _check_max_flip_rate(run: Run, name: str, opts: dict, **_) -> list[GateCheck]:
+    """The flip rate in excess of the placebo's: swapping a person for one of another group must flip no more
+    predictions than swapping them for one of the same group does, give or take the threshold."""
     out = []
     for attr, entry in _scoped(run, opts, name).items():  # per class / label in per-class and multi-label runs
         fr = entry["flip_rate"]
         if fr is None:
             raise RunStoreError(f"run {run.name!r} bias.{attr} has no flip_rate (no complete pairs), which policy check {name!r} needs")
         placebo = entry["placebo_flip_rate"]
-        beside = f" (placebo, swaps within one group: {placebo:.1%})" if placebo is not None else ""
-        out.append(GateCheck(f"{name}[{attr}]", fr <= opts["threshold"], fr, opts["threshold"],
+        if placebo is None:  # no family compares rows within a group: nothing to subtract, the flip rate itself
+            excess, beside = fr, "; no placebo (no family swaps within one group), so the whole rate counts"
+        else:
+            excess = fr - placebo
+            beside = f", {placebo:.1%} when swapped within one group (placebo): {excess:+.1%} in excess"
+        out.append(GateCheck(f"{name}[{attr}]", excess <= opts["threshold"], excess, opts["threshold"],
                              f"predicted label flips in {fr:.1%} of {entry['n_pairs']} counterfactual sets{beside}"))
     return out
 

@@ -60,7 +60,7 @@ CHECK_DOCS = {
                             f"(default {DEFAULT_MAX_MIN_EFFECT}) is refused; per-class runs: one check per class x attribute"),
     "max_influence": ("leaving out any one template, lexicon row or swapped term moves no attribute's gap by more "
                       "than threshold (needs a run audited with influence; older runs are refused)"),
-    "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
+    "max_flip_rate": "counterfactual flip rate of every probed attribute, less its placebo (swaps within one group), ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
     "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 (paired bootstrap) or class "
                       "recall (paired bootstrap, Holm across classes), and no significant growth of any |bias gap| "

@@ -169,9 +169,12 @@ def _group_means(frame: pd.DataFrame, groups) -> dict:
 def _placebo(frame: pd.DataFrame, lex: Lexicon) -> tuple[float | None, float | None]:
     """Flip rate and CTF gap of swaps WITHIN a group (one name or noun for another of the same group).
 
-    Each lexicon row is compared with the next one (cyclically) in the same
-    template and slot word: what any change of person does to the score,
-    the baseline against which the between-group numbers read.
+    A between-group matched set has one member per group; its placebo has as
+    many members, all of one group: each lexicon row with the next ones
+    (cyclically) in the same template and slot word. So for any number of
+    groups the placebo is the same kind of set with the group held fixed: what
+    any change of person does to the prediction, the baseline against which
+    the between-group flip rate reads (the gate judges the excess over it).
     """
     tpl = frame[frame["family"].isin([f.name for f in lex.families if f.compares_rows])]
     flips, diffs = [], []
@@ -180,12 +183,15 @@ def _placebo(frame: pd.DataFrame, lex: Lexicon) -> tuple[float | None, float | N
             continue
         keyed = sub.assign(slot=sub["template_id"].astype(str) + "/" + sub["word"].fillna("-").astype(str))
         score = keyed.pivot(index="slot", columns="row", values="score")
-        if score.shape[1] < 2:
+        n_rows = score.shape[1]
+        if n_rows < 2:
             continue
-        pred = keyed.pivot(index="slot", columns="row", values="predicted_label")
-        s, p = score.to_numpy(float), pred.to_numpy()
-        diffs.append(np.abs(s - np.roll(s, -1, axis=1)).ravel())
-        flips.append((p != np.roll(p, -1, axis=1)).ravel())
+        k = min(len(lex.groups), n_rows)
+        window = (np.arange(n_rows)[:, None] + np.arange(k)[None, :]) % n_rows  # row r with the k - 1 after it
+        pred = keyed.pivot(index="slot", columns="row", values="predicted_label").to_numpy()[:, window]
+        s = score.to_numpy(float)[:, window]  # (slots, sets, members)
+        flips.append(np.any(pred != pred[..., :1], axis=-1).ravel())
+        diffs.append(np.concatenate([np.abs(s[..., i] - s[..., j]).ravel() for i, j in combinations(range(k), 2)]))
     if not diffs:
         return None, None
     return float(np.concatenate(flips).mean()), float(np.concatenate(diffs).mean())

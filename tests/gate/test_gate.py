@@ -39,6 +39,7 @@ def _observed(run):
     present = sorted(set(y) | set(p))
     probes = run.table("probes")
     flips = probes.groupby(["attribute", "instance_id"])["predicted_label"].nunique().gt(1).groupby("attribute").mean()
+    excess = flips["race"] - _placebo_flips(probes[probes["attribute"] == "race"], len(run.record["bias"]["race"]["groups"]))
     record = run.record
     return {
         ("min_accuracy", "value"): ("min_accuracy", accuracy_score(y, p)),
@@ -48,9 +49,23 @@ def _observed(run):
         ("max_bias_gap", "value"): ("max_bias_gap[gender]", abs(record["bias"]["gender"]["gap"])),
         ("max_bias_gap", "ci"): ("max_bias_gap[gender]", max(abs(record["bias"]["gender"]["ci_low"]),
                                                           abs(record["bias"]["gender"]["ci_high"]))),
-        ("max_flip_rate", None): ("max_flip_rate[race]", flips["race"]),
+        ("max_flip_rate", None): ("max_flip_rate[race]", excess),
         ("max_identity_share", None): ("max_identity_share", record["attributions"]["identity_share"]),
     }
+
+
+def _placebo_flips(probes, k):
+    """Share of within-group sets (a template row with the k - 1 rows after it, cyclically, all of one group)
+    whose predicted label is not the same for all: counted set by set."""
+    flips = []
+    for (_, _, _, _), sub in probes[probes["template_id"] != "dataset"].groupby(
+            ["family", "group", "template_id", "word"], dropna=False):
+        labels = dict(zip(sub["row"], sub["predicted_label"]))
+        rows = sorted(labels)
+        for i in range(len(rows)):
+            members = {labels[rows[(i + j) % len(rows)]] for j in range(min(k, len(rows)))}
+            flips.append(len(members) > 1)
+    return sum(flips) / len(flips)
 
 
 def test_example_policies_are_valid_and_identical(tmp_path):
@@ -68,7 +83,8 @@ def test_example_policies_are_valid_and_identical(tmp_path):
                                       ("min_class_recall", None), ("max_bias_gap", "value"), ("max_bias_gap", "ci"),
                                       ("max_flip_rate", None), ("max_identity_share", None)])
 def test_each_threshold_check_passes_at_the_observed_value_and_fails_just_beyond(tmp_path, check, on):
-    run = build_run(tmp_path / "run", seed=1)
+    # tiny model 4 flips more race sets across groups than within one (most random ones flip fewer)
+    run = build_run(tmp_path / "run", seed=4 if check == "max_flip_rate" else 1)
     name, observed = _observed(run)[(check, on)]
     assert 0 < observed < 1
     beyond = observed + 1e-9 if check.startswith("min_") else observed - 1e-9
