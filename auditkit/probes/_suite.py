@@ -20,6 +20,7 @@ from auditkit.probes._crossed import LeftOut, crossed_estimate
 from auditkit.probes._designs import attribute_components, paired_frame
 from auditkit.probes._families import DATASET_FAMILY
 from auditkit.probes._gap import CI_KIND, GapEstimate, _json_float, estimate_gap, judge_gap
+from auditkit.probes._power import POWER, minimum_detectable_gap
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
 from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, combine_verdicts
 
@@ -402,7 +403,18 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
             tested = {f for f, e in entry["families"].items() if e["p_value"] is not None}
             entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]),
                                                                          fam_verdicts, tested)
-    return sum(1 for key in holm if key[0] not in same_test)
+    n_tests = sum(1 for key in holm if key[0] not in same_test)
+    for _, sc in scopes:
+        for test in [sc.entry, *(sc.entry.get("pairs") or {}).values()]:
+            _set_mde(test, alpha=alpha, min_effect=min_effect, n_tests=n_tests)
+    return n_tests
+
+
+def _set_mde(test: dict, *, alpha: float, min_effect: float, n_tests: int) -> None:
+    """A test's minimum detectable gaps (of a zero gap, and of the bias verdict) from its own se and df."""
+    test["mde"] = _json_float(minimum_detectable_gap(test["se"], test["df"], alpha=alpha, n_tests=n_tests))
+    test["mde_bias"] = _json_float(minimum_detectable_gap(test["se"], test["df"], alpha=alpha, n_tests=n_tests,
+                                                          margin=min_effect))
 
 
 def _headline_class(entries: dict[str, dict], *, kind: str) -> tuple[str, str]:
@@ -644,6 +656,9 @@ def _settings(lexicons, summary: dict, *, alpha, min_effect, n_boot, seed, n_tes
                       "changes is inconclusive"),
         "se_bootstrap": ("pigeonhole bootstrap (rows and templates resampled independently; texts within strata, or "
                          "swapped terms): a check on se, not an interval"),
+        "power": (f"mde: the |gap| the t test of a zero gap finds with {POWER:.0%} power at Holm's strictest level "
+                  "alpha / n_tests, from the scope's own se and df (noncentral t); mde_bias: the same for the bias "
+                  "verdict's test (|gap| > min_effect)"),
         "family_weights": "equal per family; template slot words averaged within their template",
         "min_rows": MIN_ROWS,
         "correction": "holm" if not per_class else "holm across every class x attribute test (one correction)",

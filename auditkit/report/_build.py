@@ -180,6 +180,9 @@ def _gap_highlight(attr: str, e: dict) -> str | None:
     text = (f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
             f"{format_verdict(e['verdict'])}"
             + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
+    if e.get("mde") is not None:
+        text += (f" This audit could not have seen gaps below {fmt_num(e['mde'])} (80% power at its Holm level; a "
+                 f"bias verdict needs {fmt_num(e['mde_bias'])}).")
     influence = influence_line(e)
     return text if influence is None else f"{text} {influence}"
 

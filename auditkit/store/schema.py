@@ -291,6 +291,10 @@ class GapTest(TypedDict):
     n_rows: Annotated[int | None, "lexicon rows, or swapped terms of dataset counterfactuals (the unit resampled); "
                                   "null in runs migrated from schema 1"]
     n_templates: Annotated[int | None, "templates; null in runs migrated from schema 1"]
+    mde: Annotated[float | None, "minimum detectable |gap|: the gap the t test of a zero gap finds 80% of the time "
+                                 "at Holm's strictest level (alpha / n_tests); null when untestable or not measured"]
+    mde_bias: Annotated[float | None, "the |gap| that gets a bias verdict 80% of the time (its test of |gap| > "
+                                      "min_effect at the same level); null as mde"]
 
 
 class PairTest(GapTest):
@@ -378,6 +382,7 @@ class BiasSettings(TypedDict):
     interval: Annotated[str, "which interval each stored bound is"]
     influence: Annotated[str, "how single templates, rows and terms are checked; 'not measured' in older runs"]
     se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' in older runs"]
+    power: Annotated[str, "how mde and mde_bias are computed; 'not measured' in older runs"]
     unit: Annotated[str, "the unit of inference"]
     family_weights: str
     min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
@@ -927,7 +932,7 @@ NOT_MEASURED = "not measured (run written before auditkit measured it)"
 def _gap_test_3_to_4(test: dict) -> None:
     test.setdefault("ci_kind", "pigeonhole_percentile")
     for key in ("tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap", "p_value_min_effect",
-                "p_value_min_effect_holm"):
+                "p_value_min_effect_holm", "mde", "mde_bias"):
         test.setdefault(key, None)
 
 
@@ -945,7 +950,7 @@ def _migrate_3_to_4(record: dict) -> dict:
     settings = bias.get("settings")
     if not isinstance(settings, dict):
         return record
-    for key in ("min_effect_test", "influence", "se_bootstrap"):
+    for key in ("min_effect_test", "influence", "se_bootstrap", "power"):
         settings.setdefault(key, NOT_MEASURED)
     attributes = [bias.get(name) for name in settings.get("attributes") or []]
     attributes += [e for per in (bias.get("classes") or {}).values() if isinstance(per, dict) for e in per.values()]
