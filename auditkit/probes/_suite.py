@@ -20,9 +20,10 @@ from auditkit.probes._crossed import LeftOut, crossed_estimate
 from auditkit.probes._designs import attribute_components, paired_frame
 from auditkit.probes._families import DATASET_FAMILY
 from auditkit.probes._gap import CI_KIND, GapEstimate, _json_float, estimate_gap, judge_gap
+from auditkit.probes._omnibus import max_t_omnibus
 from auditkit.probes._power import POWER, minimum_detectable_gap
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
-from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, combine_verdicts
+from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, NO_MATERIAL_BIAS, combine_verdicts
 
 __all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
 
@@ -205,6 +206,11 @@ class _Scope:
     entry: dict
     headline: tuple[str, str]
     estimates: dict  # (a, b) -> GapEstimate
+    omnibus: object = None  # Omnibus of 3+ groups, or None
+
+    def tests(self) -> dict:
+        """Every test of the scope, as Holm counts them: each pair, and the omnibus (key "omnibus")."""
+        return {**self.estimates, **({"omnibus": self.omnibus} if self.omnibus is not None else {})}
 
 
 def _testable_families(frame: pd.DataFrame) -> list[str]:
@@ -245,6 +251,8 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
             confidence_level=1 - alpha, min_effect=min_effect, influence={a, b} == set(headline),
         )
     head = estimates[headline] if headline in estimates else estimates[headline[::-1]].reversed()
+    omnibus = max_t_omnibus(estimates, groups, alpha=alpha, min_effect=min_effect,
+                            seed=_seed_for(seed, *key, "omnibus")) if len(groups) > 2 else None
     pairs = paired_frame(frame, *headline)
     placebo_flip, placebo_ctf = _placebo(frame_all, lex)
     if len(all_families) > 1 and combined != all_families:
@@ -281,7 +289,7 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
             entry["by_valence"][valence] = {k: v.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value", "n_rows", "n_templates")}
     lg = estimate_gap(pairs, headline, scale="logit", n_boot=0, confidence_level=1 - alpha)
     entry["logit"] = {k: lg.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value")}
-    return _Scope(entry=entry, headline=headline, estimates=estimates)
+    return _Scope(entry=entry, headline=headline, estimates=estimates, omnibus=omnibus)
 
 
 def _worst_pairs(frame: pd.DataFrame, lex: Lexicon, k: int = N_WORST_PAIRS) -> list[dict]:
@@ -354,11 +362,11 @@ def _attribute_scopes(table: pd.DataFrame, lexicons: dict, *, key: tuple, famili
 def _holm(scopes: list, same_test: dict, field_name: str, *, cap: bool = True) -> dict:
     """Holm over one p-value of every pair x scope test: ``(id(scope), pair) -> adjusted``."""
     tested = [(sc, pair) for _, sc in scopes if id(sc) not in same_test
-              for pair, est in sc.estimates.items() if getattr(est, field_name) is not None]
-    adjusted = holm_correction([getattr(sc.estimates[pair], field_name) for sc, pair in tested], cap=cap)
+              for pair, est in sc.tests().items() if getattr(est, field_name) is not None]
+    adjusted = holm_correction([getattr(sc.tests()[pair], field_name) for sc, pair in tested], cap=cap)
     holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
     for alias, target in same_test.items():
-        holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.estimates if (id(target), pair) in holm})
+        holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.tests() if (id(target), pair) in holm})
     return holm
 
 
@@ -403,11 +411,36 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
             tested = {f for f, e in entry["families"].items() if e["p_value"] is not None}
             entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]),
                                                                          fam_verdicts, tested)
+    for _, sc in scopes:
+        if sc.omnibus is not None:
+            sc.entry["omnibus"] = _judge_omnibus(sc.omnibus, p_value_holm=holm.get((id(sc), "omnibus")),
+                                                 p_value_min_effect_holm=holm_min.get((id(sc), "omnibus")),
+                                                 alpha=alpha, min_effect=min_effect)
     n_tests = sum(1 for key in holm if key[0] not in same_test)
     for _, sc in scopes:
         for test in [sc.entry, *(sc.entry.get("pairs") or {}).values()]:
             _set_mde(test, alpha=alpha, min_effect=min_effect, n_tests=n_tests)
     return n_tests
+
+
+def _judge_omnibus(omnibus, *, p_value_holm: float, p_value_min_effect_holm: float, alpha: float,
+                   min_effect: float) -> dict:
+    """The omnibus entry of a scope with its verdict, by the rule every gap has."""
+    out = {**omnibus.as_dict(), "p_value_holm": p_value_holm, "p_value_min_effect_holm": p_value_min_effect_holm}
+    largest = f"{omnibus.largest} (|t| = {omnibus.t_max:.2f})"
+    if p_value_min_effect_holm < alpha:
+        beyond = f"beyond ±{min_effect:g}" if min_effect > 0 else "away from 0"
+        out["verdict"], out["verdict_reason"] = BIAS, (
+            f"some pair of groups is shown {beyond}: largest {largest}, Holm p = {p_value_min_effect_holm:.3g} < "
+            f"{alpha:g}")
+    elif omnibus.inside_min_effect:
+        out["verdict"], out["verdict_reason"] = NO_MATERIAL_BIAS, (
+            f"every pair's simultaneous {1 - 2 * alpha:.0%} interval lies inside ±{min_effect:g}")
+    else:
+        out["verdict"], out["verdict_reason"] = INCONCLUSIVE, (
+            f"no pair is shown beyond ±{min_effect:g} (Holm p = {p_value_min_effect_holm:.3g}), nor every pair "
+            f"inside it; largest {largest}")
+    return out
 
 
 def _set_mde(test: dict, *, alpha: float, min_effect: float, n_tests: int) -> None:
@@ -656,6 +689,8 @@ def _settings(lexicons, summary: dict, *, alpha, min_effect, n_boot, seed, n_tes
                       "changes is inconclusive"),
         "se_bootstrap": ("pigeonhole bootstrap (rows and templates resampled independently; texts within strata, or "
                          "swapped terms): a check on se, not an interval"),
+        "omnibus": ("3+ groups: max |t| over every pair, its null a multivariate t whose correlation follows from "
+                    "the pair variances; simultaneous intervals gap ± c se; in the same Holm family, same verdict rule"),
         "power": (f"mde: the |gap| the t test of a zero gap finds with {POWER:.0%} power at Holm's strictest level "
                   "alpha / n_tests, from the scope's own se and df (noncentral t); mde_bias: the same for the bias "
                   "verdict's test (|gap| > min_effect)"),

@@ -180,6 +180,10 @@ def _gap_highlight(attr: str, e: dict) -> str | None:
     text = (f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
             f"{format_verdict(e['verdict'])}"
             + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
+    om = e.get("omnibus")
+    if om is not None:
+        text += (f" All {om['n_pairs']} pairs of groups at once (max |t| = {om['t_max']:.2f}, largest "
+                 f"{om['largest_pair']}): {format_verdict(om['verdict'])} (Holm p = {om['p_value_min_effect_holm']:.3g}).")
     if e.get("mde") is not None:
         text += (f" This audit could not have seen gaps below {fmt_num(e['mde'])} (80% power at its Holm level; a "
                  f"bias verdict needs {fmt_num(e['mde_bias'])}).")

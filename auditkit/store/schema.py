@@ -326,6 +326,23 @@ class Influence(TypedDict):
                                                   "(the verdict is then inconclusive); null when none does"]
 
 
+class OmnibusTest(TypedDict):
+    """The max-|t| test over every pair of an attribute's 3+ groups (auditkit.probes._omnibus)."""
+    statistic: Annotated[str, "what t_max is"]
+    t_max: Annotated[float, "the largest |gap| / se over the pairs"]
+    df: Annotated[float, "degrees of freedom of the null (the smallest pair df)"]
+    p_value: Annotated[float, "P(max |T| >= t_max) under no pair differing (multivariate t, the pairs' correlation)"]
+    p_value_min_effect: Annotated[float, "the same for max (|gap| - min_effect) / se: the bias verdict's test"]
+    p_value_holm: Annotated[float, "Holm-corrected across every test of the run"]
+    p_value_min_effect_holm: Annotated[float, "Holm-corrected across every test of the run"]
+    critical_value: Annotated[float, "c of the simultaneous intervals gap ± c se at 1 - alpha"]
+    largest_pair: Annotated[str, "the pair 'a-b' with the largest |t|"]
+    simultaneous_intervals: Annotated[dict[str, list[float]], "pair 'a-b' -> [low, high], simultaneous at 1 - alpha"]
+    n_pairs: int
+    verdict: Literal["bias", "no_material_bias", "inconclusive"]
+    verdict_reason: str
+
+
 class BiasScope(GapTest):
     groups: Annotated[list[str], "the attribute's groups, lexicon order"]
     gap_groups: Annotated[list[str], "gap = mean score of the first minus the second"]
@@ -344,6 +361,7 @@ class BiasScope(GapTest):
     note: NotRequired[Annotated[str, "e.g. families left out of the combined gap"]]
     swaps: NotRequired[Annotated[SwapSummary, "dataset_counterfactual only: which evaluation texts were swapped"]]
     pairs: NotRequired[Annotated[dict[str, PairTest], "3+ groups: every pair 'a-b'"]]
+    omnibus: NotRequired[Annotated[OmnibusTest, "3+ groups with every pair tested: one max-|t| test of them all"]]
 
 
 class WorstPair(TypedDict):
@@ -383,6 +401,7 @@ class BiasSettings(TypedDict):
     influence: Annotated[str, "how single templates, rows and terms are checked; 'not measured' in older runs"]
     se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' in older runs"]
     power: Annotated[str, "how mde and mde_bias are computed; 'not measured' in older runs"]
+    omnibus: Annotated[str, "how attributes with 3+ groups are tested at once; 'not measured' in older runs"]
     unit: Annotated[str, "the unit of inference"]
     family_weights: str
     min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
@@ -950,7 +969,7 @@ def _migrate_3_to_4(record: dict) -> dict:
     settings = bias.get("settings")
     if not isinstance(settings, dict):
         return record
-    for key in ("min_effect_test", "influence", "se_bootstrap", "power"):
+    for key in ("min_effect_test", "influence", "se_bootstrap", "power", "omnibus"):
         settings.setdefault(key, NOT_MEASURED)
     attributes = [bias.get(name) for name in settings.get("attributes") or []]
     attributes += [e for per in (bias.get("classes") or {}).values() if isinstance(per, dict) for e in per.values()]
