@@ -20,6 +20,7 @@ from auditkit.probes._crossed import LeftOut, crossed_estimate
 from auditkit.probes._designs import attribute_components, paired_frame
 from auditkit.probes._families import DATASET_FAMILY
 from auditkit.probes._gap import CI_KIND, GapEstimate, _json_float, estimate_gap, judge_gap
+from auditkit.probes._intersection import grid_of, interaction_pairs
 from auditkit.probes._omnibus import max_t_omnibus
 from auditkit.probes._power import POWER, minimum_detectable_gap
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
@@ -207,10 +208,13 @@ class _Scope:
     headline: tuple[str, str]
     estimates: dict  # (a, b) -> GapEstimate
     omnibus: object = None  # Omnibus of 3+ groups, or None
+    grid: object = None  # the 2 x 2 Grid of a crossed attribute, or None
+    interaction: GapEstimate | None = None  # its interaction contrast
 
     def tests(self) -> dict:
-        """Every test of the scope, as Holm counts them: each pair, and the omnibus (key "omnibus")."""
-        return {**self.estimates, **({"omnibus": self.omnibus} if self.omnibus is not None else {})}
+        """Every test of the scope, as Holm counts them: each pair, the omnibus and the interaction contrast."""
+        extra = {"omnibus": self.omnibus, "interaction": self.interaction}
+        return {**self.estimates, **{k: v for k, v in extra.items() if v is not None}}
 
 
 def _testable_families(frame: pd.DataFrame) -> list[str]:
@@ -253,6 +257,10 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
     head = estimates[headline] if headline in estimates else estimates[headline[::-1]].reversed()
     omnibus = max_t_omnibus(estimates, groups, alpha=alpha, min_effect=min_effect,
                             seed=_seed_for(seed, *key, "omnibus")) if len(groups) > 2 else None
+    grid = grid_of(groups, lex.crosses)
+    interaction = None if grid is None else estimate_gap(
+        interaction_pairs(frame, grid), grid.levels[1], n_boot=n_boot, seed=_seed_for(seed, *key, "interaction"),
+        confidence_level=1 - alpha, min_effect=min_effect)
     pairs = paired_frame(frame, *headline)
     placebo_flip, placebo_ctf = _placebo(frame_all, lex)
     if len(all_families) > 1 and combined != all_families:
@@ -289,7 +297,8 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
             entry["by_valence"][valence] = {k: v.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value", "n_rows", "n_templates")}
     lg = estimate_gap(pairs, headline, scale="logit", n_boot=0, confidence_level=1 - alpha)
     entry["logit"] = {k: lg.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value")}
-    return _Scope(entry=entry, headline=headline, estimates=estimates, omnibus=omnibus)
+    return _Scope(entry=entry, headline=headline, estimates=estimates, omnibus=omnibus, grid=grid,
+                  interaction=interaction)
 
 
 def _worst_pairs(frame: pd.DataFrame, lex: Lexicon, k: int = N_WORST_PAIRS) -> list[dict]:
@@ -416,11 +425,44 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
             sc.entry["omnibus"] = _judge_omnibus(sc.omnibus, p_value_holm=holm.get((id(sc), "omnibus")),
                                                  p_value_min_effect_holm=holm_min.get((id(sc), "omnibus")),
                                                  alpha=alpha, min_effect=min_effect)
+    for _, sc in scopes:
+        if sc.grid is not None and sc.interaction is not None:
+            sc.entry["intersection"] = _intersection_entry(
+                sc, judge_gap(sc.interaction, alpha=alpha, min_effect=min_effect,
+                              p_value_holm=holm.get((id(sc), "interaction")),
+                              p_value_min_effect_holm=holm_min.get((id(sc), "interaction")),
+                              holm_step=steps.get((id(sc), "interaction"))))
     n_tests = sum(1 for key in holm if key[0] not in same_test)
     for _, sc in scopes:
-        for test in [sc.entry, *(sc.entry.get("pairs") or {}).values()]:
+        interaction = (sc.entry.get("intersection") or {}).get("interaction")
+        for test in [sc.entry, *(sc.entry.get("pairs") or {}).values(), *([interaction] if interaction else [])]:
             _set_mde(test, alpha=alpha, min_effect=min_effect, n_tests=n_tests)
     return n_tests
+
+
+def _intersection_entry(sc: "_Scope", judged: dict) -> dict:
+    """The 2 x 2 grid of group means, the simple effects (pairs of the scope) and the judged interaction."""
+    grid, means = sc.grid, sc.entry["group_means"]
+    (a1, a2), (b1, b2) = grid.levels
+    simple = {}
+    for name, (x, y) in grid.simple_effects().items():
+        stored = (x, y) if (x, y) in sc.estimates else (y, x)
+        test = sc.entry["pairs"][f"{stored[0]}-{stored[1]}"]
+        sign = 1 if stored == (x, y) else -1
+        simple[name] = {"groups": [x, y], "gap": None if test["gap"] is None else sign * test["gap"],
+                        "ci_low": None if test["ci_low"] is None else (test["ci_low"] if sign > 0 else -test["ci_high"]),
+                        "ci_high": None if test["ci_high"] is None else (test["ci_high"] if sign > 0 else -test["ci_low"]),
+                        "p_value_holm": test["p_value_holm"], "verdict": test["verdict"]}
+    interaction = {**sc.interaction.as_dict(), "ci_kind": CI_KIND, **judged}
+    del interaction["influence"]
+    return {
+        "attributes": list(grid.attributes), "levels": {grid.attributes[0]: [a1, a2], grid.attributes[1]: [b1, b2]},
+        "grid": {a: {b: means.get(grid.cell[(a, b)]) for b in (b1, b2)} for a in (a1, a2)},
+        "cells": {a: {b: grid.cell[(a, b)] for b in (b1, b2)} for a in (a1, a2)},
+        "simple_effects": simple,
+        "interaction_definition": grid.definition(),
+        "interaction": interaction,
+    }
 
 
 def _judge_omnibus(omnibus, *, p_value_holm: float, p_value_min_effect_holm: float, alpha: float,
@@ -691,6 +733,8 @@ def _settings(lexicons, summary: dict, *, alpha, min_effect, n_boot, seed, n_tes
                          "swapped terms): a check on se, not an interval"),
         "omnibus": ("3+ groups: max |t| over every pair, its null a multivariate t whose correlation follows from "
                     "the pair variances; simultaneous intervals gap ± c se; in the same Holm family, same verdict rule"),
+        "intersection": ("four groups crossing two attributes: the 2 x 2 grid of group means, simple effects (pairs), "
+                         "and the interaction contrast per matched set by the crossed t test, in the same Holm family"),
         "power": (f"mde: the |gap| the t test of a zero gap finds with {POWER:.0%} power at Holm's strictest level "
                   "alpha / n_tests, from the scope's own se and df (noncentral t); mde_bias: the same for the bias "
                   "verdict's test (|gap| > min_effect)"),

@@ -184,6 +184,13 @@ def _gap_highlight(attr: str, e: dict) -> str | None:
     if om is not None:
         text += (f" All {om['n_pairs']} pairs of groups at once (max |t| = {om['t_max']:.2f}, largest "
                  f"{om['largest_pair']}): {format_verdict(om['verdict'])} (Holm p = {om['p_value_min_effect_holm']:.3g}).")
+    inter = e.get("intersection")
+    if inter is not None:
+        (a, b), grid = inter["attributes"], inter["grid"]
+        cells = "; ".join(f"{x} {y} {fmt_num(m)}" for x, row in grid.items() for y, m in row.items())
+        i = inter["interaction"]
+        text += (f" {a.capitalize()} x {b} grid of means: {cells}. Interaction {inter['interaction_definition']}: "
+                 f"{fmt_num(i['gap'], signed=True)} — {format_verdict(i['verdict'])}.")
     if e.get("mde") is not None:
         text += (f" This audit could not have seen gaps below {fmt_num(e['mde'])} (80% power at its Holm level; a "
                  f"bias verdict needs {fmt_num(e['mde_bias'])}).")

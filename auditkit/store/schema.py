@@ -343,6 +343,27 @@ class OmnibusTest(TypedDict):
     verdict_reason: str
 
 
+class SimpleEffect(TypedDict):
+    groups: Annotated[list[str], "gap = mean of the first minus the second (a pair of the attribute)"]
+    gap: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value_holm: float | None
+    verdict: Literal["bias", "no_material_bias", "inconclusive"]
+
+
+class Intersection(TypedDict):
+    """An attribute whose four groups cross two two-group attributes (auditkit.probes._intersection)."""
+    attributes: Annotated[list[str], "the two crossed attributes, e.g. ['gender', 'race']"]
+    levels: Annotated[dict[str, list[str]], "attribute -> its two levels"]
+    grid: Annotated[dict[str, dict[str, float | None]], "level of the first -> level of the second -> group mean"]
+    cells: Annotated[dict[str, dict[str, str]], "the same layout: which group each cell is"]
+    simple_effects: Annotated[dict[str, SimpleEffect], "'<attribute> among <level>' -> that gap (a pair's test)"]
+    interaction_definition: Annotated[str, "the contrast in words"]
+    interaction: Annotated[GapTest, "the interaction contrast per matched set, by the crossed t test, in the run's "
+                                    "Holm family"]
+
+
 class BiasScope(GapTest):
     groups: Annotated[list[str], "the attribute's groups, lexicon order"]
     gap_groups: Annotated[list[str], "gap = mean score of the first minus the second"]
@@ -362,6 +383,8 @@ class BiasScope(GapTest):
     swaps: NotRequired[Annotated[SwapSummary, "dataset_counterfactual only: which evaluation texts were swapped"]]
     pairs: NotRequired[Annotated[dict[str, PairTest], "3+ groups: every pair 'a-b'"]]
     omnibus: NotRequired[Annotated[OmnibusTest, "3+ groups with every pair tested: one max-|t| test of them all"]]
+    intersection: NotRequired[Annotated[Intersection, "four groups crossing two attributes: the 2 x 2 grid, simple "
+                                                      "effects and the interaction contrast"]]
 
 
 class WorstPair(TypedDict):
@@ -402,6 +425,7 @@ class BiasSettings(TypedDict):
     se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' in older runs"]
     power: Annotated[str, "how mde and mde_bias are computed; 'not measured' in older runs"]
     omnibus: Annotated[str, "how attributes with 3+ groups are tested at once; 'not measured' in older runs"]
+    intersection: Annotated[str, "how crossed attributes are tested; 'not measured' in older runs"]
     unit: Annotated[str, "the unit of inference"]
     family_weights: str
     min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
@@ -969,7 +993,7 @@ def _migrate_3_to_4(record: dict) -> dict:
     settings = bias.get("settings")
     if not isinstance(settings, dict):
         return record
-    for key in ("min_effect_test", "influence", "se_bootstrap", "power", "omnibus"):
+    for key in ("min_effect_test", "influence", "se_bootstrap", "power", "omnibus", "intersection"):
         settings.setdefault(key, NOT_MEASURED)
     attributes = [bias.get(name) for name in settings.get("attributes") or []]
     attributes += [e for per in (bias.get("classes") or {}).values() if isinstance(per, dict) for e in per.values()]
