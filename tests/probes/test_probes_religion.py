@@ -1,38 +1,37 @@
-"""A planted religion skew in a real (tiny) trained model is found with the right sign; a balanced control is not."""
+"""A planted religion skew in a real (tiny) trained model is found with the right sign (pair and omnibus); a
+balanced control is not "bias" (its atheist rows differ by their article, "an atheist ...": inconclusive at most)."""
 
 import numpy as np
 import pytest
 
 from auditkit.probes import run_probes
-from auditkit.probes._templates import TEMPLATES
 from probe_helpers import THINGS, build_tiny_classifier, fit_tiny
 
 RELIGIONS = {"muslim": "Muslim", "christian": "Christian", "jewish": "Jewish", "hindu": "Hindu", "buddhist": "Buddhist",
              "atheist": "atheist"}
 PEOPLE = ["person", "man", "woman", "neighbor", "teacher", "student", "doctor", "family"]  # not all the pack's own nouns
-# the probe templates' own feeling and situation words, so the model reads the probe sentences as it was trained
-GOOD = sorted({t.word for t in TEMPLATES if t.valence == "positive"})
-BAD = sorted({t.word for t in TEMPLATES if t.valence == "negative"})
+GOOD = ["liked", "enjoyed", "loved", "praised"]
+BAD = ["hated", "disliked", "ruined", "ignored"]
 
 
 def _trained(planted: float, seed: int = 0):
-    """A tiny 2-class model trained on 'the <religion> <person> was <word> about <thing>' labelled by the word;
-    with ``planted`` > 0 that share of the texts about a Muslim person is labelled negative whatever the word."""
+    """A tiny 2-class model trained on 'the <religion> <person> <verb> <thing>' labelled by the verb; with
+    ``planted`` > 0 that share of the texts about a Muslim person is labelled negative whatever the verb."""
     rng = np.random.default_rng(seed)
     clf = build_tiny_classifier(("negative", "positive"), seed=seed, layers=1)
     texts, labels = [], []
     for _ in range(1200):
         group = str(rng.choice(list(RELIGIONS)))
         good = rng.random() < 0.5
-        word = str(rng.choice(GOOD if good else BAD))
-        texts.append(f"the {RELIGIONS[group]} {rng.choice(PEOPLE)} was {word} about {rng.choice(THINGS)}")
+        verb = str(rng.choice(GOOD if good else BAD))
+        texts.append(f"the {RELIGIONS[group]} {rng.choice(PEOPLE)} {verb} {rng.choice(THINGS)}")
         labels.append(0 if group == "muslim" and rng.random() < planted else int(good))
     return fit_tiny(clf, texts, labels, steps=400, seed=seed)
 
 
 @pytest.fixture(scope="module")
 def planted():
-    return run_probes(_trained(0.6), attributes=["religion"], n_boot=100, min_effect=0.02).summary["religion"]
+    return run_probes(_trained(0.9), attributes=["religion"], n_boot=100, min_effect=0.02).summary["religion"]
 
 
 @pytest.fixture(scope="module")
