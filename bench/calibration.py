@@ -1,6 +1,7 @@
 """Calibration of the bias verdicts: on a real model, and on simulated crossed data with and without outlier templates.
 
-    python bench/calibration.py models/baseline [--splits 200] [--draws 1000] [--alpha 0.05]
+    python bench/calibration.py models/baseline [--splits 200] [--draws 1000] [--alpha 0.05] [--axis-splits 40]
+    python bench/calibration.py models/baseline --axes-only [--axis-splits 40]
     python bench/calibration.py --simulated-only [--draws 1000]
 
 On the model (the demo baseline from ``make demo-runs``):
@@ -13,6 +14,13 @@ On the model (the demo baseline from ``make demo-runs``):
    should equal the reported standard error (ratio near 1). The iid analysis
    the first probes used (every sentence pair an independent sample) is
    printed for contrast.
+1b. Null splits on every axis. For every attribute of every pack, each
+   group's rows of each template family with at least 10 rows (the
+   descriptor families of religion, disability, age...) are split at random
+   into two halves paired row by row: "this Muslim person" against "my
+   Muslim neighbor" mean nothing on average. Per axis: the share flagged
+   "bias" (goal <= alpha + 0.025) and SD of the null gaps / mean SE (goal
+   0.7-1.5).
 2. Template split-half. On the built-in families, the 16 templates are split
    at random into halves; the estimate from one half should fall inside the
    other half's shown interval (the t interval of its crossed test) about as
@@ -156,6 +164,61 @@ def null_calibration(clf, *, splits: int, alpha: float, seed: int) -> None:
     print(f"t interval excludes 0             : {np.mean([r['ci_low'] > 0 or r['ci_high'] < 0 for r in rows]):.1%}")
     print(f"SD of null gaps / mean reported SE: {np.std(gaps, ddof=1) / ses.mean():.2f}   (goal 0.7-1.5)")
     print(f"iid analysis (old), p < alpha     : {np.mean(np.array([r['iid_p'] for r in rows]) < alpha):.1%}   (for contrast)")
+
+
+def axis_pools() -> dict[str, list[str]]:
+    """Per attribute, group and template family with at least 2 x MIN_ROWS rows: that group's phrases."""
+    from auditkit.probes._packs import resolve_lexicons
+    from auditkit.probes._verdict import MIN_ROWS
+
+    pools: dict[str, list[str]] = {}
+    for name, lex in resolve_lexicons(None).items():
+        for family in lex.families:
+            rows = getattr(family, "rows", ())
+            if len(rows) < 2 * MIN_ROWS:
+                continue
+            for g in lex.groups:
+                phrases = list(dict.fromkeys(row[g] for row in rows))
+                if len(phrases) >= 2 * MIN_ROWS:
+                    pools[f"{name}/{family.name}/{g}"] = phrases
+    return pools
+
+
+def axis_null_calibration(clf, *, splits: int, alpha: float, seed: int, min_effect: float = 0.02) -> None:
+    """Null splits on every axis: one group's rows of a family split into two halves paired row by row."""
+    pools = axis_pools()
+    by_axis: dict[str, list[str]] = {}
+    for key in pools:
+        by_axis.setdefault(key.split("/")[0], []).append(key)
+    rng = np.random.default_rng(seed)
+    print(f"\n== 1b. null splits on every axis: one group's rows of a family (>= 10 rows) halved at random, "
+          f"{splits} splits per axis (cycling over its groups and families), alpha = {alpha}")
+    print(f"{'axis':<20}{'pools':>6}{'rows':>7}{'bias, me 0':>12}{'bias, me .02':>14}{'SD/SE':>7}  goal <= {alpha + 0.025:.1%}, 0.7-1.5")
+    totals = []
+    for axis, keys in by_axis.items():
+        rows = []
+        for k in range(splits):
+            phrases = list(rng.permutation(pools[keys[k % len(keys)]]))
+            half = len(phrases) // 2
+            lex = lexicon_from_dict({"attribute": "null", "groups": ["a", "b"], "person_phrases": {
+                "rows": [{"a": x, "b": y} for x, y in zip(phrases[:half], phrases[half:2 * half])]}},
+                where=f"<null split {axis} {k}>")
+            out = {}
+            for me in (0.0, min_effect):
+                report = run_probes(clf, attributes=["null"], lexicon_files=[lex], alpha=alpha, min_effect=me,
+                                    n_boot=100, seed=k, progress=False)
+                out[me] = report.summary["null"]
+            e = out[0.0]
+            rows.append((e["gap"], e["se"], out[0.0]["verdict"] == "bias", out[min_effect]["verdict"] == "bias",
+                         e["n_rows"]))
+        gaps = np.array([r[0] for r in rows])
+        ses = np.array([r[1] for r in rows if r[1] is not None])
+        b0, b2 = np.mean([r[2] for r in rows]), np.mean([r[3] for r in rows])
+        ratio = np.std(gaps, ddof=1) / ses.mean()
+        ok = b0 <= alpha + 0.025 and 0.7 <= ratio <= 1.5
+        totals.append(b0)
+        print(f"{axis:<20}{len(keys):>6}{rows[0][4]:>7}{b0:>12.1%}{b2:>14.1%}{ratio:>7.2f}  {_flag(ok)}")
+    print(f"all axes: 'bias' (min-effect 0) in {np.mean(totals):.1%} of {splits * len(totals)} null splits")
 
 
 def _split_half_rates(D: np.ndarray, templates: tuple, *, alpha: float, rng, n_splits: int) -> tuple:
@@ -323,6 +386,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--simulated-only", action="store_true", help="skip the model (sections 3-5 only)")
+    parser.add_argument("--axes-only", action="store_true", help="only the null splits on every axis (1b)")
+    parser.add_argument("--axis-splits", type=int, default=40, help="null splits per axis (1b)")
     args = parser.parse_args(argv)
     if not args.simulated_only and not args.model:
         parser.error("give a model directory, or --simulated-only")
@@ -332,6 +397,10 @@ def main(argv=None) -> int:
 
         clf = CachedClassifier(load_classifier(args.model, device=args.device))
         print(f"model {args.model}")
+        axis_null_calibration(clf, splits=args.axis_splits, alpha=args.alpha, seed=args.seed)
+        if args.axes_only:
+            print(f"\nsentences scored by the model: {clf.scored}")
+            return 0
         null_calibration(clf, splits=args.splits, alpha=args.alpha, seed=args.seed)
         split_half(clf, alpha=args.alpha, seed=args.seed)
         print(f"\nsentences scored by the model: {clf.scored}")
