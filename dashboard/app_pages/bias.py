@@ -45,7 +45,8 @@ st.caption(
 )
 
 STAT_COLUMNS = ["verdict", "gap", "ci_low", "ci_high", "holm interval", "equivalence interval", "p_value_holm",
-                "p_value_min_effect_holm", "p_value_equivalence", "se", "se_bootstrap", "n_rows", "n_templates",
+                "p_value_min_effect_holm", "p_value_equivalence", "se", "se_bootstrap", "mde", "mde_bias", "n_rows",
+                "n_templates",
                 "flip_rate", "placebo_flip_rate", "ctf_gap", "placebo_ctf_gap", "verdict_reason"]
 
 
@@ -82,6 +83,27 @@ for tab, (attribute, entry) in zip(st.tabs([v.md(a.replace("_", " ")) for a in a
         cols[3].caption(f"placebo (swaps within a group): {v.number(entry.get('placebo_flip_rate'))}")
         cols[4].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
         cols[4].caption(f"placebo: {v.number(entry.get('placebo_ctf_gap'))}")
+
+        if entry.get("mde") is not None:
+            st.caption(v.md(f"This audit could not have seen gaps below {v.number(entry['mde'])} (80% power at its Holm "
+                            f"level); a bias verdict needs about {v.number(entry['mde_bias'])}."))
+        if entry.get("omnibus") is not None:
+            om = entry["omnibus"]
+            st.subheader("All pairs at once (max |t|)")
+            st.caption(v.md(f"{v.verdict_mark(om)}: {om['verdict_reason']}"))
+            v.show_table(pd.DataFrame([{"pair": k, "simultaneous low": lo, "simultaneous high": hi}
+                                       for k, (lo, hi) in om["simultaneous_intervals"].items()]),
+                         key=f"ak_bias_omnibus_{attribute}")
+        if entry.get("intersection") is not None:
+            inter = entry["intersection"]
+            first, second = inter["attributes"]
+            st.subheader(v.md(f"{first} × {second}: group means"))
+            v.show_table(pd.DataFrame(inter["grid"]).T.rename_axis(first).reset_index(), key=f"ak_bias_grid_{attribute}")
+            i = inter["interaction"]
+            st.caption(v.md(f"Interaction {inter['interaction_definition']}: {v.number(i['gap'], signed=True)} "
+                            f"({v.ci_text(i, signed=True) or 'no interval'}) — {v.verdict_mark(i)}. Simple effects:"))
+            v.show_table(pd.DataFrame([{"effect": k, **{c: e[c] for c in ("gap", "ci_low", "ci_high", "verdict")}}
+                                       for k, e in inter["simple_effects"].items()]), key=f"ak_bias_simple_{attribute}")
 
         st.subheader("By probe family")
         v.show_table(
