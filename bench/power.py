@@ -31,16 +31,9 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.015
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
+from probes import _cpu_name  # noqa: E402  (bench/probes.py: the CPU named beside every timing)
 
 
 def _components(entry, table, attribute):
