@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import metadata, resources
 from pathlib import Path
@@ -29,7 +28,8 @@ from typing import Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from auditkit._fs import PATH_PROBLEMS, path_kind
+from auditkit._documents import decode_text, parse_json, parse_toml
+from auditkit._fs import path_kind, read_regular_file
 from auditkit.errors import ConfigError
 from auditkit.probes._families import DATASET_FAMILY, DatasetFamily, TemplateFamily
 from auditkit.probes._languages import language as find_language
@@ -148,7 +148,8 @@ def _depth(value, limit: int) -> int:
 
 
 def _read_document(path, *, what: str) -> dict:
-    """Parse a pack or lexicon file (JSON, or TOML by its name) with every refusal one line."""
+    """Parse a pack or lexicon file (JSON, or TOML by its name) with auditkit's one safe reader
+    (:mod:`auditkit._documents`), every refusal one line; a pack nests at most :data:`MAX_DEPTH` levels."""
     p = Path(path).expanduser()
     shown = repr(str(path))
     kind = path_kind(p)
@@ -156,27 +157,14 @@ def _read_document(path, *, what: str) -> dict:
         raise ConfigError(f"{what} {shown} does not exist; pass the path of a JSON or TOML pack file to lexicon_files")
     if kind == "directory":
         raise ConfigError(f"{what} {shown} is a directory; pass the pack file itself")
-    if kind in PATH_PROBLEMS:
-        raise ConfigError(f"{what} {shown} {PATH_PROBLEMS[kind]}; pass a regular JSON or TOML file")
-    size = p.stat().st_size
-    if size > MAX_PACK_BYTES:
-        raise ConfigError(f"{what} {shown} is {size / 2**20:.0f} MiB; a pack file may hold at most "
+    if kind == "file" and p.stat().st_size > MAX_PACK_BYTES:
+        raise ConfigError(f"{what} {shown} is {p.stat().st_size / 2**20:.0f} MiB; a pack file may hold at most "
                           f"{MAX_PACK_BYTES // 2**20} MiB (split it into several packs)")
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{what} {shown} is not UTF-8 (bad byte 0x{raw[exc.start]:02x} at byte {exc.start}, line "
-                          f"{line}); save it as UTF-8") from None
+    raw = read_regular_file(p, what=what, max_bytes=MAX_PACK_BYTES, error=ConfigError)
+    where = f"{what} {shown}"
+    text = decode_text(raw, where=where, error=ConfigError)
     toml = p.suffix.lower() == ".toml"
-    try:
-        data = tomllib.loads(text) if toml else json.loads(text)
-    except RecursionError:
-        raise ConfigError(f"{what} {shown} nests too deeply to read; a pack file needs at most {MAX_DEPTH} levels") from None
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        kind = "TOML" if toml else "JSON"
-        raise ConfigError(f"{what} {shown} is not valid {kind} ({str(exc).splitlines()[0]}); fix the file") from None
+    data = (parse_toml if toml else parse_json)(text, where=where, error=ConfigError)
     if _depth(data, MAX_DEPTH) > MAX_DEPTH:
         raise ConfigError(f"{what} {shown} nests deeper than {MAX_DEPTH} levels; a pack file needs no more")
     if not isinstance(data, dict):

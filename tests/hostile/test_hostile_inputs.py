@@ -516,7 +516,7 @@ def c_pack_fifo(sb):
     return audit(sb, "--probes", "axis", "--lexicon", sb.fifo("pack.json"))
 
 
-@case("is not UTF-8 (bad byte 0xe9 at byte")
+@case("is not UTF-8 text (bad byte 0xe9 at byte")
 def c_pack_not_utf8(sb):
     return audit_pack(sb, json.dumps(pack_doc()).encode().replace(b"the a3 person", b"the caf\xe9 person"))
 
@@ -1044,7 +1044,7 @@ def c_r2_lexicon_fifo(sb):
     return probe_audit(sb, "--probes", "religion", "--lexicon", sb.fifo("lex.json"))
 
 
-@case("lexicon file")
+@case("is a directory; pass the pack file itself")  # --lexicon reads a pack file (a lexicon is a one-attribute pack)
 def c_r2_lexicon_is_a_directory(sb):
     (sb.path / "lex.json").mkdir()
     return probe_audit(sb, "--probes", "religion", "--lexicon", sb.path / "lex.json")
@@ -1065,7 +1065,7 @@ def c_r2_lexicon_utf16(sb):
     return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, json.dumps(RELIGION).encode("utf-16")))
 
 
-@case("both define attribute 'religion'; pass one lexicon per attribute")
+@case("both define attribute 'religion'; pass one pack per attribute")
 def c_r2_lexicon_two_files_for_one_attribute(sb):
     first = lexicon_file(sb, RELIGION, "a.json")
     second = lexicon_file(sb, {**RELIGION, "names": RELIGION["names"][::-1]}, "b.json")
@@ -1081,7 +1081,7 @@ def c_r2_lexicon_two_files_replacing_gender(sb):
 
 @case("template sentences (lexicon rows x templates x groups), more than --max-probe-sentences 200,000")
 def c_r2_lexicon_too_many_sentences(sb):
-    rows = [{"muslim": f"Name{i}a", "christian": f"Name{i}b"} for i in range(1200)]
+    rows = [{"muslim": f"Name{i}a", "christian": f"Name{i}b"} for i in range(3000)]  # 3000 x 36 templates x 2
     return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, {**RELIGION, "names": rows}))
 
 
