@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU wheel of torch first: a bare "torch" requirement can pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,distributed,mlflow]'
+	$(BIN)/pip install --quiet -e '.[test,distributed,mlflow,zh]'
 	touch $(STAMP)
 
 setup: $(STAMP)
