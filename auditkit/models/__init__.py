@@ -1,6 +1,7 @@
 """Text classifiers: load a Hugging Face checkpoint, map labels, predict fast."""
 
 from auditkit.models._classifier import Predictions, TextClassifier
+from auditkit.models._coverage import TokenCoverage, check_reads_language, token_coverage
 from auditkit.models._labels import check_label_columns, map_label_sets, map_labels
 from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
 from auditkit.models._loading import (
@@ -28,4 +29,7 @@ __all__ = [
     "check_precision",
     "int8_layers",
     "quantize_int8",
+    "TokenCoverage",
+    "token_coverage",
+    "check_reads_language",
 ]

@@ -95,7 +95,7 @@ def _fill(template: Template, person: str, word: str | None) -> str:
     return text[0].upper() + text[1:]
 
 
-def template_instances(rows, groups, *, family: str, templates=TEMPLATES):
+def template_instances(rows, groups, *, family: str, templates=TEMPLATES, words=None):
     """Yield ``(instance_id, template_id, row, word, valence, {group: sentence})``.
 
     Parameters
@@ -108,9 +108,13 @@ def template_instances(rows, groups, *, family: str, templates=TEMPLATES):
     family : str
         Prefix of the instance ids (``"<family>/<template>/<word>/<row>"``).
     templates : sequence of Template, default TEMPLATES
+    words : dict, optional
+        Slot name -> {word: valence} for the templates' slots; default: the
+        English :data:`EMOTION_WORDS` and :data:`SITUATION_WORDS`.
     """
+    slot_words = _WORDS if words is None else {**words, None: {None: None}}
     for template in templates:
-        for word, valence in _WORDS[template.slot].items():
+        for word, valence in slot_words[template.slot].items():
             for i, row in enumerate(rows):
                 instance_id = f"{family}/{template.id}/{word or '-'}/{i}"
                 yield instance_id, template.id, i, word, valence or "neutral", {g: _fill(template, row[g], word) for g in groups}
