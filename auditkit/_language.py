@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from auditkit.errors import ConfigError
 
@@ -49,6 +49,9 @@ LANGUAGES = ("en", "zh")
 #: Share of Han characters among a text's letters from which it counts as Chinese.
 CJK_MIN_SHARE = 0.3
 
+#: Frequency a word passed to :func:`segment` without one gets in the segmenter's dictionary (jieba 0.42.1's
+#: dictionary counts about 60 million words; 一周 993, 明说 113, 王建国 12).
+KEPT_WORD_FREQUENCY = 200
 ZH_EXTRA_MISSING = ("Chinese text needs the optional {package} package; install the zh extra: "
                     "pip install 'auditkit[zh]'")
 ERR_LANGUAGE = "unknown language {value!r}; use auto, or one of: {known}"
@@ -174,7 +177,7 @@ def word_frequency(word: str) -> int:
 
 
 def _tokenizer(words: frozenset = frozenset()):
-    """The base tokenizer, or (with ``words``) a copy of it that keeps each of ``words`` whole."""
+    """The base tokenizer, or (with ``words``: (word, frequency) pairs) a copy of it with those words added."""
     if not words:
         return _base_tokenizer()
     key = ("jieba", words)
@@ -187,8 +190,8 @@ def _tokenizer(words: frozenset = frozenset()):
             tok = type(base)()
             tok.FREQ, tok.total = dict(base.FREQ), base.total
             tok.initialized = True
-            for word in sorted(words):
-                tok.add_word(word)  # jieba suggests a frequency high enough to keep the word whole
+            for word, frequency in sorted(words):
+                tok.add_word(word, frequency)
             _STATE[key] = tok
     return _STATE[key]
 
@@ -221,10 +224,11 @@ def is_traditional(text: str) -> bool:
     return has_cjk(text) and to_simplified(text) != str(text)
 
 
-def segment(text: str, *, words: Iterable[str] = ()) -> list[tuple[int, int]]:
+def segment(text: str, *, words: Iterable[str] | Mapping[str, int] = ()) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the words jieba finds in ``text`` (every character in one span).
 
-    ``words`` are kept whole besides jieba's dictionary (a name list: jieba
+    ``words`` are added to jieba's dictionary, each with the frequency a
+    mapping gives it, else :data:`KEPT_WORD_FREQUENCY` (a name list: jieba
     alone cuts "张明说" as 张/明说).
 
     A Traditional text is cut through its Simplified form (jieba's
@@ -240,7 +244,8 @@ def segment(text: str, *, words: Iterable[str] = ()) -> list[tuple[int, int]]:
     text = str(text)
     if not text:
         return []
-    return [(start, end) for _, start, end in _tokenizer(frozenset(words)).tokenize(simplified_view(text))]
+    added = dict(words) if isinstance(words, Mapping) else dict.fromkeys(words, KEPT_WORD_FREQUENCY)
+    return [(start, end) for _, start, end in _tokenizer(frozenset(added.items())).tokenize(simplified_view(text))]
 
 
 def simplified_view(text: str) -> str:

@@ -49,9 +49,11 @@ __all__ = [
 
 #: Brackets whose content is a title (of a book, a film, a song) and is never swapped.
 TITLE_MARKS = {"《": "》", "〈": "〉"}
-#: Frequency a full name gets in the segmenter's dictionary: enough to keep 张明 whole in 张明说, too
-#: little to pull 周 out of 一周 in 一周刚过去 (measured on jieba 0.42.1's dictionary).
-NAME_WORD_FREQUENCY = 200
+#: Frequencies the swapper gives its words in the segmenter's dictionary: a full name enough to stay whole in
+#: 张明说 (jieba alone: 张/明说) and too little to pull 周 out of 一周 in 一周刚过去; a whole word (他乡) enough to
+#: beat its characters.
+NAME_FREQUENCY = 30
+WHOLE_WORD_FREQUENCY = 2000
 #: A full name whose frequency in jieba's own dictionary is at least this is a common word first (高峰 1556,
 #: 胡琴 89), not a name (王建国 12, 李国华 41).
 NAME_MAX_WORD_FREQUENCY = 80
@@ -219,7 +221,8 @@ class _ChineseSwapper:
         # Every full name the rows allow, kept whole by the segmenter; those that are common words are not names.
         names = {s + g for s in lexicon.surnames for names in given.values() for g in names}
         self.not_names = frozenset(n for n in names if word_frequency(n) >= NAME_MAX_WORD_FREQUENCY)
-        self.words = frozenset(names - self.not_names) | frozenset(lexicon.whole_words)
+        self.words = {**dict.fromkeys(sorted(names - self.not_names), NAME_FREQUENCY),
+                      **dict.fromkeys(lexicon.whole_words, WHOLE_WORD_FREQUENCY)}
         self.longest_term = max((len(w) for w in self.terms), default=0)
 
     def _name_at(self, view: str, i: int, ends: set) -> tuple[int, str, str] | None:

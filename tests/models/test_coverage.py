@@ -1,0 +1,40 @@
+"""An audit stops when its probe language's sentences are mostly unknown tokens to the model."""
+
+import pytest
+
+from auditkit.errors import ModelError
+from auditkit.models import check_reads_language, token_coverage
+
+
+def test_minilm_cannot_read_the_chinese_probe_sentences():
+    from tiny_models import build_tiny_classifier
+
+    clf = build_tiny_classifier()  # the MiniLM tokenizer
+    assert clf.tokenizer.tokenize("他和她") == ["[UNK]", "和", "[UNK]"]
+    with pytest.raises(ModelError) as err:
+        check_reads_language(clf, ["他感到很开心。", "她感到很开心。", "这本书质量很好。"], "zh")
+    message = str(err.value)
+    assert "\n" not in message and "of the tokens of the zh probe sentences" in message and "to [UNK]" in message
+    english = check_reads_language(clf, ["She feels happy.", "He feels happy."], "en")
+    assert english.n_unknown == 0 and english.unknown_share == 0.0
+
+
+def test_no_sentence_counts_as_unreadable():
+    from tiny_models import build_tiny_classifier
+
+    clf = build_tiny_classifier()
+    assert token_coverage(clf.tokenizer, ["", "  "]).n_tokens == 0
+    with pytest.raises(ModelError):
+        check_reads_language(clf, [], "zh")
+
+
+def test_the_chinese_templates_on_minilm_are_mostly_unknown():
+    pytest.importorskip("jieba")
+    from tiny_models import build_tiny_classifier
+
+    from auditkit.probes._swap_zh import chinese_lexicon
+    from auditkit.probes._templates_zh import chinese_probe_sentences
+
+    sentences = chinese_probe_sentences(chinese_lexicon("gender"), "nouns")
+    coverage = token_coverage(build_tiny_classifier().tokenizer, sentences)
+    assert coverage.unknown_share > 0.5
