@@ -102,8 +102,8 @@ runs/zh/run.json: models/zh/training.json
 demo-zh-runs: runs/zh/run.json
 	@echo "== [probes] the Chinese template probes (gender, hukou, origin, ethnicity) on models/zh"
 	$(BIN)/python bench/zh_probes.py models/zh
-	@echo "== [gate] runs/zh against $(POLICY)"
-	@$(BIN)/auditkit gate runs/zh --policy $(POLICY) || echo "== gate: runs/zh does not pass (exit $$?); the failing checks are above"
+	@echo "== [gate] runs/zh against policy.zh.toml (performance checks; bias checks come with the zh probe pack)"
+	@$(BIN)/auditkit gate runs/zh --policy policy.zh.toml || echo "== gate: runs/zh does not pass (exit $$?); the failing checks are above"
 
 demo-zh: demo-zh-runs
 	@echo "== [dashboard] http://127.0.0.1:$(PORT) — runs/zh beside the English runs (Ctrl-C to stop)"
