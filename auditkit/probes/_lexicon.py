@@ -249,6 +249,12 @@ def load_lexicon(path) -> Lexicon:
     ConfigError
         When the file is missing, not JSON, or not a valid lexicon.
     """
+    data, where = read_lexicon_json(path)
+    return lexicon_from_dict(data, where=where)
+
+
+def read_lexicon_json(path) -> tuple[object, str]:
+    """The parsed JSON of a lexicon file and how messages name it; one line when it is missing or not JSON."""
     p = Path(path).expanduser()
     if not p.is_file():
         raise ConfigError(f"lexicon file {str(p)!r} does not exist; pass the path of a JSON lexicon to --lexicon")
@@ -256,7 +262,7 @@ def load_lexicon(path) -> Lexicon:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"lexicon file {str(p)!r} is not valid JSON ({exc}); fix the file") from None
-    return lexicon_from_dict(data, where=repr(str(p)))
+    return data, repr(str(p))
 
 
 def _builtin_dir():

@@ -31,11 +31,10 @@ import json
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 from auditkit._language import has_cjk, segment, simplified_view, to_traditional, word_frequency
 from auditkit.errors import ConfigError
-from auditkit.probes._lexicon import Lexicon, lexicon_from_dict
+from auditkit.probes._lexicon import Lexicon, lexicon_from_dict, read_lexicon_json
 
 __all__ = [
     "ChineseLexicon",
@@ -153,14 +152,8 @@ def chinese_lexicon(attribute: str) -> ChineseLexicon:
 
 def load_chinese_lexicon(path) -> ChineseLexicon:
     """Read a Chinese lexicon JSON file (the lexicon format plus ``"language": "zh"`` and ``provenance``)."""
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise ConfigError(f"lexicon file {str(p)!r} does not exist; pass the path of a JSON lexicon")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"lexicon file {str(p)!r} is not valid JSON ({exc}); fix the file") from None
-    return chinese_lexicon_from_dict(data, where=repr(str(p)))
+    data, where = read_lexicon_json(path)
+    return chinese_lexicon_from_dict(data, where=where)
 
 
 @dataclass(frozen=True)

@@ -57,3 +57,35 @@ def test_every_attribute_is_tested_with_one_holm_correction():
     for r in results.values():
         assert r.verdict in ("bias", "no_material_bias", "inconclusive") and r.verdict_reason
         assert r.estimate.ci_low <= r.estimate.gap <= r.estimate.ci_high
+
+
+def _write(tmp_path, **changes):
+    import json
+    from importlib import resources
+
+    doc = json.loads(resources.files("auditkit.probes").joinpath("lexicons/zh/gender.json").read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    path = tmp_path / "lex.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    (dict(provenance=None), "needs 'provenance': the source and licence of each list"),
+    (dict(provenance={"terms": {"source": "us"}}), "provenance['terms'] needs a 'source' and a 'licence'"),
+    (dict(language="en"), "is not a Chinese lexicon"),
+    (dict(names=[{"female": "王秀英", "male": "李建国"}]), "must give every group the same surname"),
+    (dict(whole_words="他乡"), "'whole_words' must be a list of Chinese words"),
+    (dict(terms=[{"female": "她", "male": "他"}, {"female": "她", "male": "他们"}]), "repeats '她' for group 'female'"),
+])
+def test_a_bad_chinese_lexicon_is_one_line(tmp_path, changes, fragment):
+    from auditkit.errors import ConfigError
+    from auditkit.probes._swap_zh import load_chinese_lexicon
+
+    with pytest.raises(ConfigError) as err:
+        load_chinese_lexicon(_write(tmp_path, **changes))
+    assert fragment in str(err.value) and "\n" not in str(err.value)
