@@ -10,8 +10,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from auditkit._language import detect_language
 from auditkit.errors import ConfigError
-from auditkit.models import check_thresholds
+from auditkit.models import check_reads_language, check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
 from auditkit.probes._crossed import (
     TemplateComponent,
@@ -555,6 +556,9 @@ def run_probes(
     swaps: dict = {}
     table = _probe_table(lexicons, families, texts, swaps)
     unique = list(dict.fromkeys(table["text"]))
+    if getattr(classifier, "tokenizer", None) is not None:
+        # A model that cannot read the probe sentences would show "no gap" for the wrong reason.
+        check_reads_language(classifier, unique, detect_language(unique).language)
     probs = classifier.predict_proba(unique, batch_size=batch_size, progress=progress).probabilities
     scores = _ClassScores(table, unique, probs, labels, thresholds)
 
