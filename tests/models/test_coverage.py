@@ -38,3 +38,14 @@ def test_the_chinese_templates_on_minilm_are_mostly_unknown():
     sentences = chinese_probe_sentences(chinese_lexicon("gender"), "nouns")
     coverage = token_coverage(build_tiny_classifier().tokenizer, sentences)
     assert coverage.unknown_share > 0.5
+
+
+def test_the_english_probes_refuse_a_model_that_reads_only_chinese():
+    from auditkit.probes import run_probes
+    from auditkit.training._scratch import ScratchSize, scratch_classifier
+
+    texts = ["质量很好，非常满意", "物流太慢，差评", "这本书的内容很精彩", "东西不好，不推荐"] * 5
+    clf = scratch_classifier(texts, ["negative", "positive"], size=ScratchSize(vocab_size=100, hidden_size=16,
+                             num_layers=1, num_heads=2), max_length=32, seed=0)
+    with pytest.raises(ModelError, match=r"of the tokens of the en probe sentences .* it cannot read en"):
+        run_probes(clf, attributes=["gender"], n_boot=100)
