@@ -232,6 +232,7 @@ def run_audit(
             "max_length": classifier.max_length,
             "precision": classifier.precision,
             "engine": classifier.where,
+            **({"pretrained": False} if getattr(classifier, "pretrained", None) is False else {}),
         },
         "dataset": {
             "source": dataset.source,

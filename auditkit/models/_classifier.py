@@ -103,6 +103,13 @@ class TextClassifier:
         return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(n)]
 
     @property
+    def pretrained(self) -> bool | None:
+        """False for a model trained from random weights (``auditkit_pretrained: false`` in its config, as
+        ``auditkit train --base scratch`` writes); None when the config does not say."""
+        value = getattr(self.model.config, "auditkit_pretrained", None)
+        return None if value is None else bool(value)
+
+    @property
     def where(self) -> str:
         """Where predictions run, in words (the torch device here)."""
         return str(self.device)

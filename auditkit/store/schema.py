@@ -71,6 +71,8 @@ class Model(TypedDict):
     max_length: Annotated[int, "tokens per input; longer inputs are truncated"]
     precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"], "numeric precision of prediction (--precision)"]
     engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0) or ray"]
+    pretrained: NotRequired[Annotated[bool, "false: a backbone trained from random weights on its training data only "
+                                            "(auditkit train --base scratch); absent when the model does not say"]]
 
 
 class Dataset(TypedDict):

@@ -42,6 +42,7 @@ def test_train_from_scratch_audit_report_and_gate_a_chinese_model(tmp_path, caps
     assert main(["audit", "--model", str(model), "--data", str(test), "--group-col", "gender_mention",
                  "--probes", "none", "--n-boot", "50", "--attributions", "6", "--out", str(run)]) == 0
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert record["model"]["pretrained"] is False
     assert set(record["metrics"]["by_group"]["gender_mention"]) == {"female", "male", "none"}
     words = pd.read_parquet(run / "attributions.parquet")["words"]
     assert all(0 < len(w) for w in words)
@@ -50,5 +51,8 @@ def test_train_from_scratch_audit_report_and_gate_a_chinese_model(tmp_path, caps
     assert main(["report", str(run), "--format", "html", "--out", str(tmp_path / "report.html")]) == 0
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in html and 'class="ak-heatmap" lang="zh"' in html
+    assert "trained from scratch (random initial weights, not pretrained)" in html
+    assert main(["report", str(run), "--format", "model-card", "--out", str(tmp_path / "README.md")]) == 0
+    assert "not pretrained" in (tmp_path / "README.md").read_text(encoding="utf-8")
     code = main(["gate", str(run), "--policy", str(ROOT / "policy.zh.toml")])
     assert code in (0, 1)  # a verdict, not an error
