@@ -45,7 +45,9 @@ def main(argv=None) -> int:
         e = r.estimate
         holm = "-" if r.p_value_holm is None else f"{r.p_value_holm:.3g}"
         print(f"{name:10s} {r.gap_groups[0]} - {r.gap_groups[1]}: gap {e.gap:+.4f} [{e.ci_low:+.4f}, {e.ci_high:+.4f}] "
-              f"Holm p {holm}; {e.n_rows} rows x {e.n_templates} templates, {e.n_pairs} sets -> {r.verdict}")
+              f"Holm p {holm}; {e.n_rows} rows x {e.n_templates} templates, {e.n_pairs} sets -> {r.verdict}; "
+              "unknown tokens in the groups' words: "
+              + ", ".join(f"{g} {share:.0%}" for g, share in r.unknown_share_by_group.items()))
     print(f"{seconds:.1f} s (scoring and statistics)")
     return 0
 

@@ -23,7 +23,7 @@ from typing import Sequence
 import pandas as pd
 
 from auditkit.errors import ConfigError
-from auditkit.models import check_reads_language
+from auditkit.models import check_reads_language, token_coverage
 from auditkit.probes._designs import paired_frame
 from auditkit.probes._stats import holm_correction
 from auditkit.probes._suite import GapEstimate, estimate_gap
@@ -45,6 +45,9 @@ class ChineseProbeResult:
     verdict: str
     verdict_reason: str
     families: tuple[str, ...]
+    #: Group -> share of the tokens of its names and phrases that the model's tokenizer does not know: a gap
+    #: between a group the model can read and one it reads as [UNK] says little about the group.
+    unknown_share_by_group: dict
 
 
 def _families(lexicon: ChineseLexicon) -> list[str]:
@@ -92,14 +95,15 @@ def chinese_template_probes(classifier, attributes: Sequence[str] = ("gender", "
     if target not in labels:
         raise ConfigError(f"target label {target!r} is not a class of the model ({', '.join(labels)})", parameter="target_label")
     given = {lex.attribute: lex for lex in lexicons}
-    frames = {a: chinese_probe_frame(given.get(a) or chinese_lexicon(a)) for a in attributes}
+    lexs = {a: given.get(a) or chinese_lexicon(a) for a in attributes}
+    frames = {a: chinese_probe_frame(lexs[a]) for a in attributes}
     texts = list(dict.fromkeys(t for f in frames.values() for t in f["text"]))
     check_reads_language(classifier, texts, "zh")
     probs = classifier.predict_proba(texts, batch_size=batch_size).probabilities[:, labels.index(target)]
     score = dict(zip(texts, probs.tolist()))
     estimates = {}
     for attribute, frame in frames.items():
-        lex = given.get(attribute) or chinese_lexicon(attribute)
+        lex = lexs[attribute]
         frame = frame.assign(score=frame["text"].map(score))
         a, b = lex.gap
         pairs = paired_frame(frame, a, b)
@@ -110,8 +114,11 @@ def chinese_template_probes(classifier, attributes: Sequence[str] = ("gender", "
     holm = dict(zip(tested, holm_correction([estimates[k][1].p_value for k in tested]))) if tested else {}
     out = {}
     for attribute, (groups, est, families) in estimates.items():
+        lex = lexs[attribute]
         verdict, reason = bias_verdict(gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high,
                                        p_value_holm=holm.get(attribute), p_value_equivalence=est.p_value_equivalence,
                                        alpha=alpha, min_effect=min_effect, untestable=est.untestable)
-        out[attribute] = ChineseProbeResult(attribute, groups, est, holm.get(attribute), verdict, reason, families)
+        fillers = list(lex.names) + [row for rows in lex.person_phrases.values() for row in rows]
+        unknown = {g: token_coverage(classifier.tokenizer, [row[g] for row in fillers]).unknown_share for g in lex.groups}
+        out[attribute] = ChineseProbeResult(attribute, groups, est, holm.get(attribute), verdict, reason, families, unknown)
     return out

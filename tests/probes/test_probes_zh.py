@@ -54,6 +54,8 @@ def test_every_attribute_is_tested_with_one_holm_correction():
     raw = sorted(r.estimate.p_value for r in results.values())
     holm = sorted(r.p_value_holm for r in results.values())
     assert holm[0] == pytest.approx(min(1.0, 2 * raw[0]))  # Holm over the two attributes
+    assert set(results["gender"].unknown_share_by_group) == {"female", "male"}
+    assert all(share == 0.0 for share in results["hukou"].unknown_share_by_group.values())  # trained on these words
     for r in results.values():
         assert r.verdict in ("bias", "no_material_bias", "inconclusive") and r.verdict_reason
         assert r.estimate.ci_low <= r.estimate.gap <= r.estimate.ci_high
