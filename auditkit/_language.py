@@ -37,6 +37,7 @@ __all__ = [
     "has_cjk",
     "segment",
     "word_frequency",
+    "word_tag",
     "chinese_word_spans",
     "to_simplified",
     "simplified_view",
@@ -169,6 +170,20 @@ def _base_tokenizer():
             tok.initialized = True
             _STATE["jieba"] = tok
     return _STATE["jieba"]
+
+
+def word_tag(word: str) -> str | None:
+    """The part of speech jieba's own dictionary gives ``word`` (``nr``: a person's name), or None."""
+    tags = _STATE.get("tags")
+    if tags is None:
+        tags = {}
+        with _base_tokenizer().get_dict_file() as fh:
+            for line in fh:
+                parts = line.decode("utf-8").split()
+                if len(parts) >= 3:
+                    tags[parts[0]] = parts[2]
+        _STATE["tags"] = tags
+    return tags.get(str(word))
 
 
 def word_frequency(word: str) -> int:

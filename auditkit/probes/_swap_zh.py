@@ -16,7 +16,8 @@ sides of it. Each rule below exists to avoid a counterfactual that is not one:
   take any one-character prefix) and a short kinship word after a personal
   pronoun (我妈 -> 我爸, 孩子他妈 -> 孩子他爸: rows marked ``"form": "kin"``).
 - A full name that jieba's dictionary knows as a common word (高峰 "peak",
-  胡琴 "huqin") is never taken for a name (:data:`NAME_MAX_WORD_FREQUENCY`).
+  胡琴 "huqin": :data:`NAME_MAX_WORD_FREQUENCY`) or as another part of speech
+  than a person's name (高洁 "noble", an adjective) is never taken for a name.
 - Titles of works: nothing inside 《》 or 〈〉 (books, films, songs: 《她》, 《他其实没
   那么喜欢你》) is swapped.
 - Traditional text is matched through its Simplified form (OpenCC ``t2s``)
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 
-from auditkit._language import has_cjk, segment, simplified_view, to_traditional, word_frequency
+from auditkit._language import has_cjk, segment, simplified_view, to_traditional, word_frequency, word_tag
 from auditkit.errors import ConfigError
 from auditkit.probes._lexicon import Lexicon, lexicon_from_dict, read_lexicon_json
 
@@ -213,7 +214,8 @@ class _ChineseSwapper:
         self.surnames = tuple(sorted(lexicon.surnames, key=len, reverse=True))
         # Every full name the rows allow, kept whole by the segmenter; those that are common words are not names.
         names = {s + g for s in lexicon.surnames for names in given.values() for g in names}
-        self.not_names = frozenset(n for n in names if word_frequency(n) >= NAME_MAX_WORD_FREQUENCY)
+        self.not_names = frozenset(n for n in names if word_frequency(n) >= NAME_MAX_WORD_FREQUENCY
+                                   or (word_tag(n) or "nr")[:2] != "nr")
         self.words = {**dict.fromkeys(sorted(names - self.not_names), NAME_FREQUENCY),
                       **dict.fromkeys(lexicon.whole_words, WHOLE_WORD_FREQUENCY)}
         self.longest_term = max((len(w) for w in self.terms), default=0)
