@@ -36,7 +36,8 @@ def add_parser(sub):
                    help="train a multi-label classifier (a sigmoid per label, binary cross-entropy): labels from one 0/1 "
                         "--label-col per label (repeat it) or one column of label lists ('toxic|insult', empty for none)")
     p.add_argument("--augment", choices=AUGMENTATIONS, default=d.augment,
-                   help="counterfactual: add gender- and name-swapped copies of training texts that mention identity")
+                   help="counterfactual: add gender- and name-swapped copies of training texts that mention identity "
+                        "(Chinese texts: with the Chinese gender lexicon)")
     size = ScratchSize()
     p.add_argument("--vocab-size", type=int, default=None,
                    help=f"--base scratch: WordPiece vocabulary size (default {size.vocab_size})")

@@ -199,11 +199,20 @@ def _augmented(texts: list[str], labels: np.ndarray, config: TrainingConfig, log
     """The training texts and labels with ``config.augment``'s copies added, and how many were added."""
     if config.augment != "counterfactual":
         return texts, labels, 0
+    from auditkit._language import detect_language
     from auditkit.probes import counterfactual_augment
 
-    augmented, augmented_labels = counterfactual_augment(texts, list(labels), seed=config.seed)
+    if detect_language(texts).language == "zh":  # Chinese texts: the Chinese gender lexicon and swapper
+        from auditkit.probes._swap_zh import chinese_lexicon
+
+        augmented, augmented_labels = counterfactual_augment(texts, list(labels), attributes=["gender"],
+                                                             lexicon_files=[chinese_lexicon("gender")], seed=config.seed)
+        what = "Chinese gender-swapped"
+    else:
+        augmented, augmented_labels = counterfactual_augment(texts, list(labels), seed=config.seed)
+        what = "counterfactual"
     n_added = len(augmented) - len(texts)
-    log(f"augment: added {n_added} counterfactual copies to {len(texts)} training texts")
+    log(f"augment: added {n_added} {what} copies to {len(texts)} training texts")
     return augmented, np.asarray(augmented_labels, dtype=np.int64), n_added  # label sets stay (n, n_labels)
 
 

@@ -42,6 +42,17 @@ def test_scratch_trains_a_tokenizer_and_a_bert_that_learn_chinese(tmp_path):
     assert token_coverage(clf.tokenizer, ["鑫"]).unknown_share == 1.0  # a character it never saw
 
 
+def test_augmenting_chinese_texts_uses_the_chinese_swapper(tmp_path):
+    pytest.importorskip("jieba")
+    ds = TextDataset(texts=["她很喜欢这本书", "我老公说质量不错", "物流很快", "其他人也说好"] * 4,
+                     labels=["positive", "positive", "positive", "negative"] * 4, source="zh-aug")
+    lines = []
+    config = TrainingConfig(base="scratch", epochs=1, batch_size=8, val_fraction=0, augment="counterfactual", **TINY)
+    record = fine_tune(ds, tmp_path / "m", config=config, log=lines.append)
+    assert record["data"]["n_augmented"] == 2  # 他很喜欢这本书, 我老婆说质量不错 (the copies are de-duplicated)
+    assert any("added 2 Chinese gender-swapped copies" in line for line in lines)
+
+
 def test_the_same_seed_trains_the_same_model(tmp_path):
     config = TrainingConfig(base="scratch", epochs=1, batch_size=16, val_fraction=0, seed=5, **TINY)
     a = fine_tune(chinese_reviews(16), tmp_path / "a", config=config, log=lambda m: None)
