@@ -42,6 +42,7 @@ __all__ = [
     "ChineseSwap",
     "ChineseSwapResult",
     "chinese_attributes",
+    "chinese_dataset_counterfactuals",
     "chinese_lexicon",
     "load_chinese_lexicon",
     "swap_chinese",
@@ -323,3 +324,17 @@ def swap_chinese(text: str, attribute: str = "gender", *, target_group: str, lex
         raise ConfigError(f"unknown group {target_group!r} for attribute {lex.attribute!r}; use one of {', '.join(lex.groups)}")
     sources = tuple(g for g in lex.groups if g != target_group)
     return lex.make_swapper(target_group, sources).swap(text)
+
+
+def chinese_dataset_counterfactuals(texts, lexicon: ChineseLexicon, *, context=None):
+    """Counterfactual versions of every distinct Chinese text that mentions a group of ``lexicon``.
+
+    The signature of a language's swapper in the probe-pack language registry
+    (``f(texts, lexicon, *, context=None) -> DatasetCounterfactuals``);
+    ``context`` is not used (Chinese has no letter case).
+    """
+    from auditkit.probes._swap import SwapContext, dataset_counterfactuals
+
+    if not isinstance(lexicon, ChineseLexicon):
+        raise ConfigError(f"lexicon {lexicon.source} is not a Chinese lexicon; load it with load_chinese_lexicon")
+    return dataset_counterfactuals(texts, lexicon, context=SwapContext())

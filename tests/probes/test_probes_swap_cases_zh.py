@@ -165,6 +165,14 @@ def test_the_generic_swapping_functions_take_a_chinese_lexicon():
     assert augmented[len(texts):] == ["他很开心。", "我老婆说不错。"] and labels[len(texts):] == [1, 0]
 
 
+def test_the_language_registry_signature():
+    from auditkit.probes._swap_zh import chinese_dataset_counterfactuals
+
+    cf = chinese_dataset_counterfactuals(["她很开心。", "其他人也说好。", "王秀英说不错。"], GENDER)
+    assert cf.summary() == {"n_texts": 3, "n_swapped": 2, "n_names_swapped": 1, "n_by_group": {"female": 2, "male": 0,
+                            "mixed": 0}, "lowercase_corpus": False}
+
+
 def test_name_rows_hold_the_surname_fixed_and_are_sourced():
     assert len(GENDER.names) >= 40
     for row in GENDER.names:
