@@ -110,7 +110,7 @@ def _check_tokenizer(tokenizer, model, source: str) -> None:
         en = coverage["en"]
         raise ModelError(
             f"the tokenizer of {source!r} maps {en.n_unknown} of {en.n_tokens} tokens of an English test sentence "
-            f"(and most of a Chinese one) to {tokenizer.unk_token}; it does not belong to this model — save the "
+            f"to {tokenizer.unk_token}, and most of a Chinese one; it does not belong to this model — save the "
             "model's own tokenizer with it"
         )
 
