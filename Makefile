@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU wheel of torch first: a bare "torch" requirement can pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test,distributed,mlflow,zh]'
+	$(BIN)/pip install --quiet -e '.[test,distributed,mlflow,sklearn,openvino,zh]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -46,18 +46,28 @@ models/augmented/training.json: $(STAMP) $(TRAIN)
 	@echo "== [train] fine-tuning with counterfactual augmentation (mitigated) -> models/augmented"
 	$(BIN)/auditkit train --data $(TRAIN) --base minilm --epochs $(EPOCHS) --learning-rate $(LR) --augment counterfactual --out models/augmented --overwrite
 
+# a TF-IDF + logistic regression baseline (scikit-learn, saved with skops): what the transformer has to beat
+models/tfidf-lr.skops: $(STAMP) $(TRAIN) examples/tfidf_lr.py
+	@echo "== [train] TF-IDF + logistic regression on $(TRAIN) -> models/tfidf-lr.skops"
+	$(BIN)/python examples/tfidf_lr.py --data $(TRAIN) --out models/tfidf-lr.skops
+
+runs/tfidf-lr/run.json: models/tfidf-lr.skops
+	@echo "== [audit] models/tfidf-lr.skops on $(TEST): the same audit, word-perturbation attributions -> runs/tfidf-lr"
+	$(BIN)/auditkit audit --model models/tfidf-lr.skops --data $(TEST) --group-col gender_mention --out runs/tfidf-lr --overwrite
+
 runs/%/run.json: models/%/training.json
 	@echo "== [audit] models/$* on $(TEST): metrics, bias probes, attributions -> runs/$*"
 	$(BIN)/auditkit audit --model models/$* --data $(TEST) --group-col gender_mention --out runs/$* --overwrite
 
-demo-runs: runs/baseline/run.json runs/augmented/run.json
-	@echo "== [gate] both runs against $(POLICY) (the augmented one also against the baseline)"
+demo-runs: runs/baseline/run.json runs/augmented/run.json runs/tfidf-lr/run.json
+	@echo "== [gate] the runs against $(POLICY) (the augmented one and the TF-IDF baseline also against the baseline)"
 	@$(BIN)/auditkit gate runs/baseline --policy $(POLICY) || echo "== gate: runs/baseline does not pass (exit $$?); the failing checks are above"
 	@$(BIN)/auditkit gate runs/augmented --policy $(POLICY) --baseline runs/baseline || echo "== gate: runs/augmented does not pass (exit $$?); the failing checks are above"
+	@$(BIN)/auditkit gate runs/tfidf-lr --policy $(POLICY) --baseline runs/baseline || echo "== gate: runs/tfidf-lr does not pass (exit $$?); the failing checks are above"
 
 demo: demo-runs
-	@echo "== [compare] augmented vs baseline"
-	$(BIN)/auditkit compare runs/baseline runs/augmented
+	@echo "== [compare] augmented and the TF-IDF + LR baseline vs baseline"
+	$(BIN)/auditkit compare runs/baseline runs/augmented runs/tfidf-lr
 	@echo "== [dashboard] http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
 	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
 
@@ -116,6 +126,7 @@ bench: setup
 	$(BIN)/python bench/predict.py
 	$(BIN)/python bench/probes.py models/baseline
 	$(BIN)/python bench/attribute.py models/baseline
+	$(BIN)/python bench/endpoint.py --model models/baseline
 
 clean:
 	rm -rf models runs reports test-artifacts .pytest_cache

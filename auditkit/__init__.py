@@ -3,6 +3,7 @@
 The public API, by layer::
 
     load_dataset, TextDataset                       # data
+    load_model, Classifier                          # any model kind, and the protocol the engine uses
     load_classifier, TextClassifier, Predictions    # models
     evaluate_predictions, observed_group_fairness   # metrics
     run_probes, swap_identity, identity_terms       # bias probes
@@ -37,6 +38,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "TextDataset": "auditkit.data",
     "load_dataset": "auditkit.data",
+    "Classifier": "auditkit.models",
+    "load_model": "auditkit.models",
     "TextClassifier": "auditkit.models",
     "Predictions": "auditkit.models",
     "load_classifier": "auditkit.models",

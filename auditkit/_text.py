@@ -22,7 +22,14 @@ _ESCAPES = re.compile(
     r"|\x1b[@-Z\\-_]"
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+
+
+def _surrogate(m: re.Match) -> str:
+    """A file-name byte that is not UTF-8 (os.fsdecode's surrogateescape) as ``\\xff``; any other lone surrogate as U+FFFD."""
+    code = ord(m.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
 
 
 def printable(text, *, keep_newlines: bool = False) -> str:
@@ -39,7 +46,8 @@ def printable(text, *, keep_newlines: bool = False) -> str:
     >>> printable("two\\nlines")
     'two lines'
     """
-    text = _ESCAPES.sub("", str(text))
+    text = _SURROGATES.sub(_surrogate, str(text))
+    text = _ESCAPES.sub("", text)
     if keep_newlines:
         text = text.replace("\r\n", "\n")
         text = _LINE_BREAKS.sub(lambda m: m.group() if m.group() == "\n" else " ", text)

@@ -1,19 +1,40 @@
-"""Calibration of the bias verdicts on a real model: null lexicons and a template split-half check.
+"""Calibration of the bias verdicts: on a real model, and on simulated crossed data with and without outlier templates.
 
-    python bench/calibration.py models/baseline [--splits 200] [--alpha 0.05]
+    python bench/calibration.py models/baseline [--splits 200] [--draws 1000] [--alpha 0.05]
+    python bench/calibration.py --simulated-only [--draws 1000]
+
+On the model (the demo baseline from ``make demo-runs``):
 
 1. Null splits. Name pools of one gender AND one race (from the built-in
    lexicons' names and extra names) are split at random into two halves,
    "a" and "b", paired row by row: groups that mean nothing. Each split is
    run through ``run_probes`` (templates_names family) and should be flagged
-   "bias" in about alpha of the splits or fewer; the spread of the null gaps
-   should equal the reported standard error (ratio near 1). The same is
-   printed for the iid analysis the old probes used (every sentence pair an
-   independent sample), for contrast.
-2. Template split-half. On the built-in gender and race families, the 16
-   templates are split at random into halves; the estimate from one half
-   should fall inside the other half's interval about as often as the
-   interval's variance components imply (printed beside it).
+   "bias" in at most alpha (+ 0.02) of the splits; the spread of the null gaps
+   should equal the reported standard error (ratio near 1). The iid analysis
+   the first probes used (every sentence pair an independent sample) is
+   printed for contrast.
+2. Template split-half. On the built-in families, the 16 templates are split
+   at random into halves; the estimate from one half should fall inside the
+   other half's shown interval (the t interval of its crossed test) about as
+   often as the variance components imply. The old pigeonhole percentile
+   interval is printed beside it.
+
+On simulated crossed designs ``D[i, j] = gap + a_i + b_j + e_ij`` (R = 5, 8,
+20 rows x 16 templates), each drawn ``--draws`` times:
+
+3. Verdict size and interval coverage, without and with outlier templates
+   (each template, with probability 1/8, carries an extra shift of 4
+   template SDs in one direction -- a sentence pattern the model reads
+   differently for one group; the gap of every other template is 0, so a
+   "bias" verdict is a few templates' doing).
+4. P("bias") at a true gap of min-effect / 2 and of min-effect, per scope and
+   per attribute (two families and their combination, Holm over the three
+   tests, "bias" when any scope is), with the variance components of the demo
+   baseline's gender families.
+5. The |gap|-change test behind compare and the gate's no_regression[bias]:
+   both gaps 0 with model B noisier (the gate should call a regression in at
+   most 2.5%), and a true growth 0 -> 0.02 (found in at least 90% at R = 20),
+   beside the percentile interval of |B| - |A| this test replaced.
 
 Every sentence is scored once (a cache in front of the model), so the
 statistics, not the model, dominate after the first split.
@@ -31,11 +52,26 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auditkit.models import Predictions, load_classifier  # noqa: E402
-from auditkit.probes import crossed_estimate, run_probes  # noqa: E402
-from auditkit.probes._crossed import TemplateComponent, crossed_bootstrap, percentile_interval  # noqa: E402
+from auditkit.probes import (  # noqa: E402
+    TemplateComponent,
+    crossed_estimate,
+    estimate_components,
+    holm_correction,
+    judge_gap,
+    run_probes,
+)
+from auditkit.probes._change import abs_change_test  # noqa: E402
+from auditkit.probes._crossed import crossed_bootstrap, percentile_interval  # noqa: E402
 from auditkit.probes._designs import family_component, paired_frame  # noqa: E402
 from auditkit.probes._lexicon import builtin_lexicon, lexicon_from_dict  # noqa: E402
+
+T = 16
+TEMPLATES = tuple(f"t{j:02d}" for j in range(T))
+ROWS = (5, 8, 20)
+
+
+def _flag(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
 
 
 class CachedClassifier:
@@ -48,6 +84,8 @@ class CachedClassifier:
         self.scored = 0
 
     def predict_proba(self, texts, *, batch_size=64, progress=None):
+        from auditkit.models import Predictions
+
         texts = list(texts)
         new = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if new:
@@ -56,6 +94,8 @@ class CachedClassifier:
             self.scored += len(new)
         return Predictions(np.stack([self.cache[t] for t in texts]), 0)
 
+
+# ------------------------------------------------------------------ the real model
 
 def name_pools() -> dict[str, list[str]]:
     """Names of one gender and one race each, from the built-in lexicons."""
@@ -93,9 +133,8 @@ def null_calibration(clf, *, splits: int, alpha: float, seed: int) -> None:
         out = {}
         for min_effect in (0.0, 0.005):
             report = run_probes(clf, attributes=["null"], lexicon_files=[lex], families=["templates_names"],
-                                alpha=alpha, min_effect=min_effect, n_boot=2000, seed=k, progress=False)
-            e = report.summary["null"]["families"]["templates_names"]
-            out[min_effect] = e
+                                alpha=alpha, min_effect=min_effect, n_boot=100, seed=k, progress=False)
+            out[min_effect] = report.summary["null"]["families"]["templates_names"]
         e = out[0.0]
         rows.append({"gap": e["gap"], "se": e["se"], "p": e["p_value"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
                      "bias0": out[0.0]["verdict"] == "bias", "bias005": out[0.005]["verdict"] == "bias",
@@ -106,57 +145,199 @@ def null_calibration(clf, *, splits: int, alpha: float, seed: int) -> None:
     gaps = np.array([r["gap"] for r in rows])
     ses = np.array([r["se"] for r in rows if r["se"] is not None])
     p = np.array([r["p"] for r in rows if r["p"] is not None])
-    print(f"\n== null splits: {splits} lexicons whose groups mean nothing ({rows[0]['n_rows']}-{max(r['n_rows'] for r in rows)} rows x 16 templates), alpha = {alpha}")
-    print(f"flagged 'bias', min-effect 0      : {np.mean([r['bias0'] for r in rows]):.1%}   (goal <= 7.5%)")
-    print(f"flagged 'bias', min-effect 0.005  : {np.mean([r['bias005'] for r in rows]):.1%}   (goal <= 7.5%)")
+    goal = alpha + 0.02
+    bias0, bias005 = np.mean([r["bias0"] for r in rows]), np.mean([r["bias005"] for r in rows])
+    print(f"\n== 1. null splits on the model: {splits} lexicons whose groups mean nothing "
+          f"({rows[0]['n_rows']}-{max(r['n_rows'] for r in rows)} rows x 16 templates), alpha = {alpha}")
+    print(f"verdict 'bias', min-effect 0      : {bias0:.1%}   (goal <= {goal:.0%}) {_flag(bias0 <= goal)}")
+    print(f"verdict 'bias', min-effect 0.005  : {bias005:.1%}   (goal <= {goal:.0%}) {_flag(bias005 <= goal)}")
     print(f"'no material bias', min-effect .005: {np.mean([r['nmb005'] for r in rows]):.1%}")
     print(f"crossed t-test p < alpha (raw)    : {np.mean(p < alpha):.1%}")
-    print(f"interval excludes 0               : {np.mean([r['ci_low'] > 0 or r['ci_high'] < 0 for r in rows]):.1%}")
+    print(f"t interval excludes 0             : {np.mean([r['ci_low'] > 0 or r['ci_high'] < 0 for r in rows]):.1%}")
     print(f"SD of null gaps / mean reported SE: {np.std(gaps, ddof=1) / ses.mean():.2f}   (goal 0.7-1.5)")
     print(f"iid analysis (old), p < alpha     : {np.mean(np.array([r['iid_p'] for r in rows]) < alpha):.1%}   (for contrast)")
-    print(f"null gaps: mean {gaps.mean():+.5f}, SD {np.std(gaps, ddof=1):.5f}; mean SE {ses.mean():.5f}")
+
+
+def _split_half_rates(D: np.ndarray, templates: tuple, *, alpha: float, rng, n_splits: int) -> tuple:
+    """(observed, implied) for the t interval and (observed, implied) for the pigeonhole interval."""
+    n_templates = D.shape[1]
+    hits, implied, boot_hits, boot_implied = [], [], [], []
+    for k in range(n_splits):
+        perm = rng.permutation(n_templates)
+        ia, ib = np.sort(perm[: n_templates // 2]), np.sort(perm[n_templates // 2:])
+        ca = [TemplateComponent(D[:, ia], tuple(np.array(templates)[ia]))]
+        cb = [TemplateComponent(D[:, ib], tuple(np.array(templates)[ib]))]
+        ea, eb = crossed_estimate(ca), crossed_estimate(cb)
+        # rows are shared by both halves, so only template and residual parts separate the estimates
+        sep = np.sqrt(ea.components["templates"] + ea.components["residual"]
+                      + eb.components["templates"] + eb.components["residual"])
+        lo, hi = eb.t_interval(1 - alpha)
+        hits.append(lo <= ea.gap <= hi)
+        implied.append(2 * stats.norm.cdf((hi - lo) / 2 / sep) - 1 if sep > 0 else 1.0)
+        blo, bhi = percentile_interval(crossed_bootstrap([cb], n_boot=500, seed=k)[0], 1 - alpha)
+        boot_hits.append(blo <= ea.gap <= bhi)
+        boot_implied.append(2 * stats.norm.cdf((bhi - blo) / 2 / sep) - 1 if sep > 0 else 1.0)
+    return (np.mean(hits), np.mean(implied)), (np.mean(boot_hits), np.mean(boot_implied))
 
 
 def split_half(clf, *, alpha: float, seed: int, n_splits: int = 200) -> None:
     rng = np.random.default_rng(seed)
-    print(f"\n== template split-half ({n_splits} random 8/8 splits of the templates per family), interval level {1 - alpha:.0%}")
+    print(f"\n== 2. template split-half on the model ({n_splits} random 8/8 splits of the templates per family), "
+          f"interval level {1 - alpha:.0%}; second line: the family without its most influential template")
+    print(f"{'family':52s} {'t interval: observed':>21s} {'implied':>8s}  {'gap':>6s}   "
+          f"{'(pigeonhole: observed':>22s} {'implied)':>9s}")
     for attribute, family in (("gender", "templates_names"), ("gender", "templates_nouns"),
                               ("race", "templates_names"), ("race", "templates_identity_terms")):
-        report = run_probes(clf, attributes=[attribute], families=[family], n_boot=200, progress=False)
+        report = run_probes(clf, attributes=[attribute], families=[family], n_boot=100, progress=False)
         lex = builtin_lexicon(attribute)
         comp = family_component(paired_frame(report.table, *lex.gap))
-        D, T = comp.matrix, comp.matrix.shape[1]
-        hits, implied = [], []
-        for k in range(n_splits):
-            perm = rng.permutation(T)
-            ia, ib = np.sort(perm[: T // 2]), np.sort(perm[T // 2:])
-            ca = [TemplateComponent(D[:, ia], tuple(np.array(comp.templates)[ia]))]
-            cb = [TemplateComponent(D[:, ib], tuple(np.array(comp.templates)[ib]))]
-            ea, eb = crossed_estimate(ca), crossed_estimate(cb)
-            lo, hi = percentile_interval(crossed_bootstrap([cb], n_boot=1000, seed=k)[0], 1 - alpha)
-            hits.append(lo <= ea.gap <= hi)
-            # rows are shared by both halves, so only template and residual parts separate the estimates
-            sep = np.sqrt(ea.components["templates"] + ea.components["residual"]
-                          + eb.components["templates"] + eb.components["residual"])
-            half_width = (hi - lo) / 2
-            implied.append(2 * stats.norm.cdf(half_width / sep) - 1 if sep > 0 else 1.0)
-        print(f"{attribute}/{family}: estimate of one half inside the other's interval {np.mean(hits):.1%}; "
-              f"implied by the variance components {np.mean(implied):.1%} ({D.shape[0]} rows)")
+        influence = report.summary[attribute]["families"][family]["influence"]
+        worst = influence["templates"]["most_influential"]
+        keep = [j for j, t in enumerate(comp.templates) if t != worst["key"]]
+        designs = ((f"{attribute}/{family} ({comp.matrix.shape[0]} rows)", comp.matrix, comp.templates),
+                   (f"  without {worst['key']} ({worst['text']})"[:52], comp.matrix[:, keep],
+                    tuple(comp.templates[j] for j in keep)))
+        for label, D, templates in designs:
+            (obs, imp), (bobs, bimp) = _split_half_rates(D, templates, alpha=alpha, rng=rng, n_splits=n_splits)
+            gap = 100 * (obs - imp)
+            print(f"{label:52s} {obs:>21.1%} {imp:>8.1%}  {gap:+5.1f}pt {_flag(abs(gap) <= 5):6s} ({bobs:>6.1%} {bimp:>9.1%})")
+
+
+# ------------------------------------------------------------------ simulated crossed data
+
+#: Outlier templates: each template is one with this probability, shifted by OUTLIER_SHIFT template SDs.
+OUTLIER_RATE, OUTLIER_SHIFT = 1 / 8, 4.0
+
+
+def simulate(rng, n, rows, *, gap=0.0, sd=(1.0, 1.0, 1.0), outliers=False):
+    """n designs D = gap + a_i + b_j + e_ij (row, template, cell SDs ``sd``); with ``outliers``, each template is
+    shifted by OUTLIER_SHIFT template SDs with probability OUTLIER_RATE, all in one direction."""
+    sd_row, sd_tpl, sd_cell = sd
+    D = (gap + rng.normal(0, sd_row, (n, rows, 1)) + rng.normal(0, sd_tpl, (n, 1, T))
+         + rng.normal(0, sd_cell, (n, rows, T)))
+    if outliers:
+        D = D + OUTLIER_SHIFT * sd_tpl * (rng.random((n, 1, T)) < OUTLIER_RATE)
+    return D
+
+
+def size_and_coverage(*, draws: int, alpha: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    goal = alpha + 0.02
+    print(f"\n== 3. simulated crossed data: {draws} designs per row count x {T} templates, unit SDs, alpha = {alpha}, "
+          "min-effect 0 (bias = the test of a zero gap)")
+    print(f"   outlier templates: each template with probability {OUTLIER_RATE:g} shifted by {OUTLIER_SHIFT:g} template SDs, "
+          "one direction; every other template's gap is 0")
+    print(f"{'design':30s} {'t-test size':>11s} {'verdict size':>13s} {'(goal)':>7s}   {'coverage of the t interval':>26s} "
+          f"{'(0.93-0.97)':>11s}   {'pigeonhole coverage':>19s}")
+    for outlier in (False, True):
+        for rows in ROWS:
+            D = simulate(rng, draws, rows, outliers=outlier)
+            raw = flagged = covered = boot_covered = 0
+            for k in range(draws):
+                comps = [TemplateComponent(D[k], TEMPLATES)]
+                est = estimate_components(comps, ("a", "b"), influence=True)
+                raw += est.p_value < alpha
+                flagged += judge_gap(est, alpha=alpha, min_effect=0.0)["verdict"] == "bias"
+                covered += est.ci_low <= 0.0 <= est.ci_high  # the gap of the regular templates: 0
+                if k < 300:  # the bootstrap is slow; 300 draws show its undercoverage
+                    lo, hi = percentile_interval(crossed_bootstrap([comps], n_boot=400, seed=k)[0], 1 - alpha)
+                    boot_covered += lo <= 0.0 <= hi
+            label = f"R = {rows:2d}" + (", outlier templates" if outlier else "")
+            cov = covered / draws
+            cov_flag = "(of 0)" if outlier else _flag(0.93 <= cov <= 0.97)
+            print(f"{label:30s} {raw / draws:>11.1%} {flagged / draws:>13.1%} {_flag(flagged / draws <= goal):>7s}   "
+                  f"{cov:>26.1%} {cov_flag:>11s}   {boot_covered / min(draws, 300):>19.1%}")
+    print("   With outlier templates the mean over templates is not 0 (a few carry a shift), so the t-test and its")
+    print("   interval, right about that mean, call it; the verdict, which asks that no one template carries the")
+    print("   finding, does not.")
+
+
+def min_effect_rate(*, draws: int, alpha: float, seed: int, min_effect: float = 0.02) -> None:
+    """P("bias") when the true gap is min_effect/2 or min_effect, with the demo baseline's variance components."""
+    rng = np.random.default_rng(seed)
+    # row / template / cell SDs of the demo baseline's gender families (templates_names: 20 rows, nouns: 10)
+    names_sd, nouns_sd = (0.020, 0.018, 0.025), (0.022, 0.024, 0.025)
+    print(f"\n== 4. P('bias') at a true gap below or at the minimum effect ({min_effect}): {draws} attributes, "
+          "two families (20 and 10 rows x 16 templates, the demo baseline's variance components) and their "
+          "combination, Holm over the three tests")
+    print(f"{'true gap':>12s} {'per scope':>10s} {'per attribute':>14s}  (goal at min-effect/2: <= 5%; larger gaps: power)")
+    for multiple in (0.5, 1, 2, 3):
+        true = multiple * min_effect
+        names = simulate(rng, draws, 20, gap=true, sd=names_sd)
+        nouns = simulate(rng, draws, 10, gap=true, sd=nouns_sd)
+        scope_flags = attribute_flags = 0
+        for k in range(draws):
+            designs = [[TemplateComponent(names[k], TEMPLATES)], [TemplateComponent(nouns[k], TEMPLATES)],
+                       [TemplateComponent(names[k], TEMPLATES), TemplateComponent(nouns[k], TEMPLATES)]]
+            ests = [estimate_components(c, ("a", "b"), min_effect=min_effect, influence=True) for c in designs]
+            p0 = holm_correction([e.p_value for e in ests])
+            pm = holm_correction([e.p_value_min_effect for e in ests])
+            verdicts = [judge_gap(e, alpha=alpha, min_effect=min_effect, p_value_holm=a, p_value_min_effect_holm=b)["verdict"]
+                        for e, a, b in zip(ests, p0, pm)]
+            scope_flags += verdicts[0] == "bias"
+            attribute_flags += "bias" in verdicts
+        label = {0.5: "min-effect/2", 1: "min-effect", 2: "2 x min-effect", 3: "3 x min-effect"}[multiple]
+        ok = f" {_flag(attribute_flags / draws <= 0.05)}" if multiple < 1 else ""
+        print(f"{label:>12s} {scope_flags / draws:>8.1%} {attribute_flags / draws:>14.1%}{ok}")
+
+
+def gap_change_rates(*, draws: int, alpha: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sd, own = 0.005, 0.01
+    print(f"\n== 5. the |gap|-change test (compare, gate no_regression[bias]): {draws} pairs of runs per row count; "
+          f"A's row, template and cell effects SD {sd} each; B noisier: A's effects plus its own of SD {own} "
+          f"(a retrained model), or its own alone (an unrelated one)")
+    print(f"{'design':36s} {'gate: regression':>17s} {'(goal)':>7s}  {'old |B|-|A| interval':>21s}  {'signed t-test':>13s}")
+    for growth in (0.0, 0.02):
+        for shared in (True, False):
+            for rows in ROWS:
+                A = simulate(rng, draws, rows, sd=(sd, sd, sd))
+                B = (A if shared else 0.0) + simulate(rng, draws, rows, gap=growth, sd=(own, own, own))
+                regress = old = signed = 0
+                for k in range(draws):
+                    difference = crossed_estimate([TemplateComponent(B[k] - A[k], TEMPLATES)])
+                    total = crossed_estimate([TemplateComponent(B[k] + A[k], TEMPLATES)])
+                    p, direction = abs_change_test(difference, total)
+                    regress += p < alpha and direction == "grew"
+                    signed += difference.t_test() < alpha and difference.gap > 0
+                    if k < 300:
+                        reps = crossed_bootstrap([[TemplateComponent(A[k], TEMPLATES)],
+                                                  [TemplateComponent(B[k], TEMPLATES)]], n_boot=400, seed=k)
+                        lo, _ = percentile_interval(np.abs(reps[1]) - np.abs(reps[0]), 1 - alpha)
+                        old += lo > 0
+                rate = regress / draws
+                kind = "retrained" if shared else "unrelated"
+                if growth == 0:
+                    label, ok = f"null, {kind}, R = {rows}", _flag(rate <= 0.025 + 2 * np.sqrt(0.025 * 0.975 / draws))
+                else:
+                    label, ok = f"0 -> {growth}, {kind}, R = {rows}", (_flag(rate >= 0.90) if rows == 20 else "")
+                print(f"{label:36s} {rate:>17.1%} {ok:>7s}  {old / min(draws, 300):>21.1%}  {signed / draws:>13.1%}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", help="model directory (e.g. models/baseline from make demo)")
-    parser.add_argument("--splits", type=int, default=200)
+    parser.add_argument("model", nargs="?", help="model directory (e.g. models/baseline from make demo-runs)")
+    parser.add_argument("--splits", type=int, default=200, help="null lexicon splits on the model")
+    parser.add_argument("--draws", type=int, default=1000, help="simulated designs per setting")
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--simulated-only", action="store_true", help="skip the model (sections 3-5 only)")
     args = parser.parse_args(argv)
-    clf = CachedClassifier(load_classifier(args.model, device=args.device))
-    print(f"model {args.model}; {time.strftime('%Y-%m-%d %H:%M')}")
-    null_calibration(clf, splits=args.splits, alpha=args.alpha, seed=args.seed)
-    split_half(clf, alpha=args.alpha, seed=args.seed)
-    print(f"\nsentences scored by the model: {clf.scored}")
+    if not args.simulated_only and not args.model:
+        parser.error("give a model directory, or --simulated-only")
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}; alpha {args.alpha}")
+    if not args.simulated_only:
+        from auditkit.models import load_classifier
+
+        clf = CachedClassifier(load_classifier(args.model, device=args.device))
+        print(f"model {args.model}")
+        null_calibration(clf, splits=args.splits, alpha=args.alpha, seed=args.seed)
+        split_half(clf, alpha=args.alpha, seed=args.seed)
+        print(f"\nsentences scored by the model: {clf.scored}")
+    size_and_coverage(draws=args.draws, alpha=args.alpha, seed=args.seed)
+    min_effect_rate(draws=args.draws, alpha=args.alpha, seed=args.seed)
+    gap_change_rates(draws=args.draws, alpha=args.alpha, seed=args.seed)
     return 0
 
 

@@ -52,14 +52,14 @@ def _signature(root: Path) -> tuple:
     found = []
     for depth in range(_MAX_DEPTH + 1):
         pattern = "/".join(["*"] * depth + [RUN_FILE])
-        for file in root.glob(pattern):
-            found.append((str(file.parent), _mtime(file)))
+        for file in root.glob(pattern):  # bytes: a folder name that is not UTF-8 cannot be hashed as a str
+            found.append((os.fsencode(file.parent), _mtime(file)))
     return tuple(sorted(found))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _scan_cached(root: str, signature: tuple) -> RunScan:
-    return scan_runs(root, max_depth=_MAX_DEPTH)
+def _scan_cached(root: bytes, signature: tuple) -> RunScan:
+    return scan_runs(os.fsdecode(root), max_depth=_MAX_DEPTH)
 
 
 def _scan() -> RunScan:
@@ -67,7 +67,7 @@ def _scan() -> RunScan:
     if not root.is_dir():
         return RunScan(runs=[], rejected=[])
     try:
-        return _scan_cached(str(root), _signature(root))
+        return _scan_cached(os.fsencode(root), _signature(root))
     except AuditkitError:
         return RunScan(runs=[], rejected=[])
 
@@ -133,8 +133,10 @@ def default_policy_path() -> Path | None:
 
 def _gate_summary(result) -> dict:
     checks = result.to_dict()["checks"]
-    failed = [c.name for c in result.failures]
-    detail = f"failed: {', '.join(failed)}" if failed else f"all {len(checks)} checks passed"
+    failed = [c.name for c in result.failures if not c.inconclusive]
+    open_ = [c.name for c in result.inconclusive]
+    parts = ([f"failed: {', '.join(failed)}"] if failed else []) + ([f"inconclusive: {', '.join(open_)}"] if open_ else [])
+    detail = "; ".join(parts) or f"all {len(checks)} checks passed"
     return {"status": "pass" if result.passed else "fail", "checks": checks, "detail": detail}
 
 
@@ -174,11 +176,17 @@ def compare(runs: list[Run]) -> dict:
 # ---------------------------------------------------------------- models (What-if only)
 
 def model_choices(runs: list[Run]) -> dict[str, str]:
-    """Model source → display name, for the models behind the stored runs (deduplicated)."""
+    """Model source → display name, for the checkpoints behind the stored runs (deduplicated).
+
+    Only PyTorch checkpoints: the What-if page loads a model from what a run names, and a run must never make
+    it import code (module:attribute), contact a server (an endpoint URL) or unpickle anything.
+    """
     choices: dict[str, str] = {}
     for run in runs:
         model = run.record.get("model") or {}
         source = model.get("source")
+        if model.get("kind") != "transformers":
+            continue
         if source and source not in choices:
             choices[str(source)] = str(model.get("name") or Path(str(source)).name or source)
     return choices

@@ -32,16 +32,32 @@ BIAS_ATTRIBUTES = ("gender", "race")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+# GFM autolink literals (a bare http(s):// URL, a www. name, an e-mail address) are found in the text *after* escapes
+# are read, so escaping cannot stop them: a WORD JOINER (U+2060, invisible, no line break) where each would start
+# ("://", "www" + ".", "@") breaks the pattern and changes nothing a reader sees.
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+#: Longest string from a run (model name, data source, run folder) shown whole; a longer one is cut with "…",
+#: so a 100,000-character model name does not fill every page.
+DISPLAY_LIMIT = 120
+
+
+def clip(text, limit: int = DISPLAY_LIMIT) -> str:
+    """``text`` made printable and cut to ``limit`` characters ("…" marks the cut)."""
+    text = printable(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def md(text) -> str:
     """``text`` as literal text for anything Streamlit renders as Markdown (st.caption, st.metric, tabs, alerts...).
 
-    Every Markdown/HTML/Streamlit-directive character is backslash-escaped and
-    control characters are removed, so ``![x](http://host/x.png)`` shows as
-    those characters and fetches nothing.
+    Every Markdown/HTML/Streamlit-directive character is backslash-escaped,
+    control characters are removed, and bare URLs, ``www.`` names and e-mail
+    addresses get an invisible word joiner that stops GFM from turning them
+    into links, so ``![x](http://host/x.png)`` shows as those characters,
+    fetches nothing and links nowhere.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK_STARTS.sub(WORD_JOINER, printable(text)))
 
 
 def show_error(exc: BaseException) -> None:
@@ -59,11 +75,17 @@ def p_text(value) -> str:
     return fmt.p_value(value, missing="—")
 
 
-def ci_text(entry: dict) -> str:
-    """"[low, high]" from a {"ci_low", "ci_high"} mapping; "" when not computed (null)."""
-    if entry["ci_low"] is None or entry["ci_high"] is None:
+def ci_text(entry: dict, low: str = "ci_low", high: str = "ci_high", *, signed: bool = False) -> str:
+    """"[low, high]" from a mapping's ``low`` / ``high`` keys; "" when not computed (null)."""
+    if entry.get(low) is None or entry.get(high) is None:
         return ""
-    return f"[{number(entry['ci_low'])}, {number(entry['ci_high'])}]"
+    return f"[{number(entry[low], signed=signed)}, {number(entry[high], signed=signed)}]"
+
+
+def interval_name(entry: dict) -> str:
+    """What a bias scope's ci_low / ci_high are: "95% t interval" (or an older run's bootstrap interval)."""
+    kind = "t interval" if entry.get("ci_kind") == "crossed_t" else "pigeonhole bootstrap interval"
+    return f"{entry['ci_level']:.0%} {kind}"
 
 
 as_float = S.finite  # float or None, for numeric, sortable table columns (table cells may be NaN)
@@ -78,7 +100,7 @@ def verdict_mark(section: dict) -> str:
 
 
 def run_label(run: Run) -> str:
-    return f"{run.name} — {run.record['model']['name']}"
+    return f"{clip(run.name, 60)} — {clip(run.record['model']['name'], 60)}"
 
 
 def empty_state() -> None:
@@ -148,8 +170,8 @@ def run_header(run: Run) -> None:
     rec = run.record
     model, data = rec["model"], rec["dataset"]
     st.caption(md(
-        f"Run {run.name} · model {model['name']} · dataset "
-        f"{Path(data['source']).name} (n={data['n_examples']}) · {rec['created_at']}"
+        f"Run {clip(run.name)} · model {clip(model['name'])} ({model['kind']}) · dataset "
+        f"{clip(Path(data['source']).name)} (n={data['n_examples']}) · {clip(rec['created_at'], 40)}"
     ))
 
 

@@ -8,12 +8,15 @@ a model runs in well under a second per call.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# the CPU route timings of this session's tiny models go to a fresh folder, not the user's cache
+os.environ.setdefault("AUDITKIT_CACHE", tempfile.mkdtemp(prefix="auditkit-test-cache-"))
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -71,7 +71,7 @@ def audit_attributions(
     y_true=None,
     probe_table: pd.DataFrame | None = None,
     n: int = 24,
-    method: str = "integrated_gradients",
+    method: str = "auto",
     seed: int = 0,
     identity_words=None,
     progress: bool | None = None,
@@ -81,7 +81,7 @@ def audit_attributions(
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : Classifier
     texts : sequence of str
         The audited texts.
     probabilities : array of shape (n_texts, n_classes)
@@ -95,8 +95,9 @@ def audit_attributions(
     n : int, default 24
         Dataset examples to attribute (clamped to the data, with a note).
         0 skips the stage.
-    method : str, default "integrated_gradients"
-        One of :data:`auditkit.attribution.METHODS`.
+    method : str, default "auto"
+        ``auto`` (integrated gradients for a local PyTorch model, word
+        ablation for any other kind) or one of :data:`auditkit.attribution.METHODS`.
     seed : int, default 0
         For the random parts: correct examples drawn, random deletion orders.
     identity_words : mapping, optional
@@ -117,7 +118,7 @@ def audit_attributions(
         notes.append(CLAMPED.format(asked=int(n), n=len(texts)))
     n = min(int(n), len(texts))
     if n == 0:
-        return AttributionReport(_empty_summary(method, notes + ["attributions skipped (N = 0)"]), pd.DataFrame(columns=TABLE_COLUMNS))
+        return AttributionReport(_empty_summary(attributor, notes + ["attributions skipped (N = 0)"]), pd.DataFrame(columns=TABLE_COLUMNS))
 
     selected = select_examples(probabilities, y_true=y_true, n=n, seed=seed)
     pairs, pair_targets = _probe_pairs(classifier, probe_table, n_pairs=max(1, n // 4) if n_pairs is None else n_pairs)
@@ -131,7 +132,8 @@ def audit_attributions(
     shares = _identity_shares(attributions, len(selected), identity_words, notes)
     convergence = _convergence(attributions, attributor, notes)
     summary = {
-        "method": method,
+        "method": attributor.name,
+        "approach": attributor.approach,
         "n_examples": len(attributions),
         "n_dataset_examples": len(selected),
         "n_probe_pairs": int(len(pairs) // 2),
@@ -246,9 +248,9 @@ def _finite(value):
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def _empty_summary(method: str, notes: list[str]) -> dict:
+def _empty_summary(attributor, notes: list[str]) -> dict:
     return {
-        "method": method, "n_examples": 0, "n_dataset_examples": 0, "n_probe_pairs": 0, "kinds": {},
+        "method": attributor.name, "approach": attributor.approach, "n_examples": 0, "n_dataset_examples": 0, "n_probe_pairs": 0, "kinds": {},
         "target": "softmax probability of the predicted class", "n_steps_used": {}, "tolerance": None,
         "mean_abs_convergence_delta": None, "max_abs_convergence_delta": None,
         "identity_share": None, "identity_share_by_group": None, "identity_share_by_kind": None,

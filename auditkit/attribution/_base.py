@@ -20,7 +20,7 @@ from auditkit.attribution._memory import rows_per_pass
 from auditkit.attribution._words import sum_by_word, token_word_index, word_spans
 from auditkit.errors import ConfigError, ModelError
 
-__all__ = ["WordAttribution", "Attributor", "Target"]
+__all__ = ["WordAttribution", "Attributor", "Target", "resolve_targets"]
 
 Target = Union[None, int, str, Sequence[Union[int, str]]]
 
@@ -110,6 +110,10 @@ class Attributor:
 
     #: Name used by :func:`make_attributor` and stored with results.
     name = "attributor"
+    #: Whether the method needs a differentiable local model (a :class:`~auditkit.models.GradientClassifier`).
+    needs_gradients = True
+    #: How it scores words, as the run records it: "gradient" or "perturbation".
+    approach = "gradient"
 
     def __init__(self, classifier):
         self.classifier = classifier
@@ -148,7 +152,7 @@ class Attributor:
         encoded = self._encode(texts)
         probabilities = self._probabilities([e.input_ids for e in encoded])
         targets = self._resolve_targets(target, len(texts), probabilities.argmax(axis=1))
-        bar = _progress_bar(len(texts), self.name, progress)
+        bar = progress_bar(len(texts), self.name, progress)
         try:
             token_scores, deltas, steps = self._token_scores(encoded, targets, probabilities[np.arange(len(texts)), targets], bar)
         finally:
@@ -182,17 +186,7 @@ class Attributor:
     # -- shared machinery -------------------------------------------------
 
     def _resolve_targets(self, target: Target, n: int, predicted: np.ndarray) -> np.ndarray:
-        if target is None:
-            return predicted.astype(np.int64)
-        if isinstance(target, (str, int, np.integer)):
-            return np.full(n, self._target_id(target), dtype=np.int64)
-        target = list(target)
-        if len(target) != n:
-            raise ConfigError(TARGET_LENGTH.format(n_targets=len(target), n_texts=n))
-        return np.array([self._target_id(t) if t is not None else predicted[i] for i, t in enumerate(target)], dtype=np.int64)
-
-    def _target_id(self, target) -> int:
-        return resolve_target(self.classifier.labels, target)
+        return resolve_targets(self.classifier.labels, target, n, predicted)
 
     def _encode(self, texts: list[str]) -> list[_Encoded]:
         tokenizer = self.classifier.tokenizer
@@ -269,6 +263,19 @@ class Attributor:
         return out
 
 
+def resolve_targets(labels: Sequence[str], target: Target, n: int, predicted: np.ndarray) -> np.ndarray:
+    """One class id per text: ``target`` (one for all, or one per text, None meaning the predicted class)."""
+    if target is None:
+        return predicted.astype(np.int64)
+    if isinstance(target, (str, int, np.integer)):
+        return np.full(n, resolve_target(labels, target), dtype=np.int64)
+    target = list(target)
+    if len(target) != n:
+        raise ConfigError(TARGET_LENGTH.format(n_targets=len(target), n_texts=n))
+    return np.array([resolve_target(labels, t) if t is not None else predicted[i] for i, t in enumerate(target)],
+                    dtype=np.int64)
+
+
 def resolve_target(labels: Sequence[str], target) -> int:
     """Class id for a class name or id; :class:`ConfigError` when the model lacks it."""
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
@@ -290,7 +297,7 @@ def _merge(enc: _Encoded, token_scores: np.ndarray):
     return sum_by_word(enc.text, enc.spans, enc.word_of_token, token_scores)
 
 
-def _progress_bar(total: int, name: str, progress: bool | None):
+def progress_bar(total: int, name: str, progress: bool | None):
     show = sys.stderr.isatty() if progress is None else progress
     if not show:
         return None

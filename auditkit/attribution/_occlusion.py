@@ -24,6 +24,7 @@ class WordOcclusion(Attributor):
     """
 
     name = "occlusion"
+    approach = "perturbation"  # token ids of a local model: forward passes only, but still that model's tokenizer
 
     def _token_scores(self, encoded, targets, target_probabilities, bar):
         import torch

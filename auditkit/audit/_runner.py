@@ -17,12 +17,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from auditkit._bounds import check_option
 from auditkit._format import number
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
-from auditkit.models import (DEFAULT_THRESHOLD, Predictions, TextClassifier, check_label_columns, check_thresholds,
-                             map_label_sets, map_labels)
+from auditkit.models import (DEFAULT_THRESHOLD, Classifier, Predictions, check_label_columns, check_multilabel_names,
+                             check_thresholds, map_label_sets, map_labels, model_section)
 
 
 @dataclass
@@ -45,26 +46,24 @@ class AuditOptions:
     min_effect: float = 0.02
     #: Pigeonhole-bootstrap resamples of each probe interval.
     probe_n_boot: int = 2000
+    #: Refuse (before predicting) a probe set with more template sentences than this; the error says the cost.
+    max_probe_sentences: int = 200_000
     #: How many examples to attribute (0 skips attributions).
     attributions: int = 24
-    attribution_method: str = "integrated_gradients"
+    #: "auto": integrated gradients for a local PyTorch model, word ablation for any other kind.
+    attribution_method: str = "auto"
 
     def validate(self) -> None:
-        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values."""
-        problems = (
-            ("n_boot", self.n_boot < 0, "must be 0 or more"),
-            ("batch_size", self.batch_size < 1, "must be at least 1"),
-            ("confidence_level", not 0 < self.confidence_level < 1, "must be between 0 and 1"),
-            ("n_bins", self.n_bins < 1, "must be at least 1"),
-            ("min_group_size", self.min_group_size < 1, "must be at least 1"),
-            ("alpha", not 0 < self.alpha < 1, "must be between 0 and 1"),
-            ("min_effect", self.min_effect < 0, "must be 0 or more"),
-            ("probe_n_boot", self.probe_n_boot < 100, "must be at least 100"),
-            ("attributions", self.attributions < 0, "must be 0 or more"),
-        )
-        for name, bad, rule in problems:
-            if bad:
-                raise ConfigError(f"{name} {rule}, got {getattr(self, name)!r}", parameter=name)
+        """Raise :class:`~auditkit.errors.ConfigError` (one line, naming the parameter) for bad values.
+
+        Every number is checked against its range in :mod:`auditkit._bounds` (the same ranges the gate
+        policy and the comparison use), so a bad value fails before anything is loaded or predicted.
+        """
+        for name in ("n_boot", "seed", "batch_size", "confidence_level", "n_bins", "min_group_size", "alpha",
+                     "min_effect", "probe_n_boot", "attributions", "max_probe_sentences"):
+            check_option(name, getattr(self, name))
+        if self.target_label is not None and not isinstance(self.target_label, (str, int)):
+            raise ConfigError(f"target_label must be a label name or id, got {self.target_label!r}", parameter="target_label")
 
 
 @dataclass
@@ -118,8 +117,62 @@ def multilabel_predictions_frame(dataset: TextDataset, probabilities: np.ndarray
     return frame
 
 
+def check_audit_options(classifier: Classifier, dataset: TextDataset, options: AuditOptions, *, thresholds=None) -> None:
+    """Refuse (one line) what would fail an audit only after predicting: labels the model does not know, a bad
+    probe attribute, lexicon or target label, an attribution method that is unknown or that the model cannot take.
+    :func:`run_audit` checks the same; a caller that predicts first (the CLI, chunk by chunk) calls it before."""
+    _truth(classifier, dataset, thresholds)
+    _check_options(classifier, dataset, options)
+
+
+def _truth(classifier, dataset: TextDataset, thresholds):
+    """The true labels as the model's class ids (an indicator matrix when multi-label) and the checked thresholds."""
+    if dataset.labels is None:
+        raise DataError("an audit needs labels; load the dataset with label_col naming the label column", parameter="label_col")
+    labels = classifier.labels
+    label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
+    if classifier.multi_label:
+        check_multilabel_names(labels, where=f"model {classifier.name!r}")
+        thresholds = check_thresholds(labels, [DEFAULT_THRESHOLD] * len(labels) if thresholds is None else thresholds)
+        if not label_sets:
+            raise ConfigError(f"{classifier.name!r} is a multi-label classifier but the dataset holds one label per "
+                              "example; load it with multi_label=True (label_col: one 0/1 column per label, or one "
+                              "column of label lists)", parameter="multi_label")
+        if dataset.label_columns:
+            check_label_columns(dataset.label_columns, labels)
+        y_true = map_label_sets(dataset.labels, labels)
+    else:
+        if thresholds is not None:
+            raise ConfigError(f"decision thresholds apply to multi-label models; {classifier.name!r} is single-label "
+                              "(softmax over classes): drop thresholds", parameter="thresholds")
+        if label_sets:
+            raise ConfigError(f"the data holds label sets (several labels per example) but {classifier.name!r} is a "
+                              "single-label classifier; give label_col one column with one class per example", parameter="label_col")
+        y_true = map_labels(dataset.labels, labels)
+    return y_true, thresholds
+
+
+def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> None:
+    options.validate()
+    labels = classifier.labels
+    if options.probes:  # probes: a bad attribute, lexicon or target label
+        from auditkit.probes import check_probe_options
+
+        check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
+                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect,
+                            families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences)
+    if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
+        from auditkit.probes import resolve_target_label
+
+        resolve_target_label(labels, options.target_label)
+    if options.attributions:  # likewise an unknown attribution method, or one the model cannot take
+        from auditkit.attribution import resolve_method
+
+        resolve_method(options.attribution_method, classifier)
+
+
 def run_audit(
-    classifier: TextClassifier,
+    classifier: Classifier,
     dataset: TextDataset,
     *,
     options: AuditOptions | None = None,
@@ -132,7 +185,9 @@ def run_audit(
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : Classifier
+        Any model kind (:func:`auditkit.models.load_model`): a checkpoint, an
+        endpoint, a scikit-learn pipeline...
     dataset : TextDataset
         Must carry labels.
     options : AuditOptions, optional
@@ -154,45 +209,11 @@ def run_audit(
     options = options or AuditOptions()
     options.validate()
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
-    if dataset.labels is None:
-        raise DataError("an audit needs labels; load the dataset with label_col naming the label column", parameter="label_col")
     labels = classifier.labels
     multi_label = classifier.multi_label
-    label_sets = bool(dataset.labels) and isinstance(dataset.labels[0], tuple)
-    if multi_label:
-        thresholds = check_thresholds(labels, [DEFAULT_THRESHOLD] * len(labels) if thresholds is None else thresholds)
-        if not label_sets:
-            raise ConfigError(f"{classifier.name!r} is a multi-label classifier but the dataset holds one label per "
-                              "example; load it with multi_label=True (label_col: one 0/1 column per label, or one "
-                              "column of label lists)", parameter="multi_label")
-        if dataset.label_columns:
-            check_label_columns(dataset.label_columns, labels)
-        y_true = map_label_sets(dataset.labels, labels)
-    else:
-        if thresholds is not None:
-            raise ConfigError(f"decision thresholds apply to multi-label models; {classifier.name!r} is single-label "
-                              "(softmax over classes): drop thresholds", parameter="thresholds")
-        if label_sets:
-            raise ConfigError(f"the data holds label sets (several labels per example) but {classifier.name!r} is a "
-                              "single-label classifier; give label_col one column with one class per example", parameter="label_col")
+    y_true, thresholds = _truth(classifier, dataset, thresholds)
     timings: dict[str, float] = {}
-    if options.probes:  # probes: fail fast on a bad attribute, lexicon or target label, before predicting
-        from auditkit.probes import check_probe_options
-
-        check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
-                            lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect)
-    if dataset.groups and options.target_label is not None:  # observed-group fairness scores this label
-        from auditkit.probes import resolve_target_label
-
-        resolve_target_label(labels, options.target_label)
-    if options.attributions:  # likewise an unknown attribution method
-        from auditkit.attribution import METHODS
-
-        if options.attribution_method not in METHODS:
-            raise ConfigError(
-                f"attribution_method {options.attribution_method!r} is unknown; choose one of {', '.join(METHODS)}",
-                parameter="attribution_method",
-            )
+    _check_options(classifier, dataset, options)
 
     @contextmanager
     def timed(stage: str):
@@ -200,11 +221,12 @@ def run_audit(
         yield
         timings[stage] = round(time.perf_counter() - start, 3)
 
-    if not multi_label:
-        y_true = map_labels(dataset.labels, labels)
     if predictions is None:
         with timed("predict"):
-            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
+            log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}"
+                + (f" (route {classifier.route})" if getattr(classifier, "route", None) else ""))
+            if getattr(classifier, "route_note", None):
+                log(f"note: {classifier.route_note}")
             predictions = classifier.predict_proba(dataset.texts, batch_size=options.batch_size, progress=progress)
     elif predictions.probabilities.shape != (len(dataset), len(labels)):
         raise ConfigError(f"reused predictions have shape {predictions.probabilities.shape}, "
@@ -224,16 +246,7 @@ def run_audit(
         elif dataset.groups:
             observed = _observed_groups(dataset, y_true, predictions.probabilities, labels, options, log)
     record = {
-        "model": {
-            "name": classifier.name,
-            "source": classifier.source,
-            "fingerprint": classifier.fingerprint,
-            "labels": labels,
-            "max_length": classifier.max_length,
-            "precision": classifier.precision,
-            "engine": classifier.where,
-            **({"pretrained": False} if getattr(classifier, "pretrained", None) is False else {}),
-        },
+        "model": model_section(classifier),
         "dataset": {
             "source": dataset.source,
             "n_examples": len(dataset),
@@ -259,9 +272,19 @@ def run_audit(
             )
             if multi_label:
                 record["attributions"]["target"] = "sigmoid probability of the label with the highest probability"
+            # an int8 classifier attributes with its fp32 model (TextClassifier.probabilities), as does Ray's driver
+            record["attributions"]["weights"] = (INT8_ATTRIBUTION_WEIGHTS if classifier.precision == "int8"
+                                                 else "the weights that predicted")
+            if classifier.precision == "int8":
+                log(f"  note: attributions computed on the {INT8_ATTRIBUTION_WEIGHTS}")
     record["options"] = {k: getattr(options, k) for k in options.__dataclass_fields__}
     record["timings"] = timings
     return AuditResult(record=record, tables=tables)
+
+
+#: What an int8 run's attributions are computed on (gradients never pass through an int8 product).
+INT8_ATTRIBUTION_WEIGHTS = "fp32 weights the int8 model was made from"
+
 
 
 def _top_label_truth(y_true: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -335,6 +358,7 @@ def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
         batch_size=options.batch_size,
         progress=progress,
         thresholds=thresholds,
+        max_sentences=options.max_probe_sentences,
     )
     bias = dict(report.summary)
     for attribute in options.probes:
@@ -353,7 +377,11 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
     from auditkit.attribution import audit_attributions
     from auditkit.probes import identity_terms
 
-    log(f"attributions: {options.attribution_method} on up to {options.attributions} examples (+ worst probe pairs)")
+    from auditkit.attribution import METHODS, resolve_method
+
+    method = resolve_method(options.attribution_method, classifier)
+    log(f"attributions: {method} ({METHODS[method].approach}) on up to {options.attributions} examples "
+        "(+ worst probe pairs)")
     report = audit_attributions(
         classifier,
         texts=dataset.texts,
@@ -361,7 +389,7 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
         y_true=y_true,
         probe_table=probe_table,
         n=options.attributions,
-        method=options.attribution_method,
+        method=method,
         seed=options.seed,
         identity_words=identity_terms(lexicons=tuple(options.lexicon_files)),
         progress=progress,

@@ -91,9 +91,31 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _tolerant_streams() -> None:
+    """A character stdout/stderr cannot encode (PYTHONIOENCODING=ascii, a C locale without UTF-8 mode) is written
+    as a ``\\u`` escape instead of raising UnicodeEncodeError in the middle of the output."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", None) in ("strict", "surrogateescape"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or exotic stream: leave it
+                pass
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of stdout went away (``auditkit runs | head -1``): stop quietly, as a command killed by SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not raise again
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``auditkit`` console script."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _tolerant_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -108,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("auditkit: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    try:
+        sys.stdout.flush()  # a broken pipe seen only when buffered output is flushed
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except (OSError, ValueError):
+        pass
     return int(code or 0)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from auditkit.audit import AuditOptions, run_audit
+from auditkit.audit import AuditOptions, check_audit_options, run_audit
 from auditkit.cli._common import add_data_options, add_model_options, add_output_options, label_columns, say, show
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
-from auditkit.errors import ConfigError
-from auditkit.models import DEFAULT_THRESHOLD, PRECISIONS, check_label_columns, load_classifier, resolve_thresholds
-from auditkit.store import check_output_dir, reusable_predictions, write_run
+from auditkit.errors import ConfigError, ModelError
+from auditkit.models import (DEFAULT_THRESHOLD, ENDPOINT_FORMATS, PRECISIONS, check_label_columns, load_model, model_kind,
+                             resolve_thresholds)
+from auditkit.store import PartialPredictions, check_output_dir, reusable_predictions, write_run
 
 
 def add_parser(sub):
@@ -18,7 +19,12 @@ def add_parser(sub):
         description="Predict a labelled dataset with a classifier, score it with confidence intervals, "
         "and store the run (run.json + predictions.parquet) in --out.",
     )
-    p.add_argument("--model", required=True, help="model directory (e.g. one written by auditkit train) or a Hub id")
+    p.add_argument("--model", required=True,
+                   help="what to audit: a model directory (e.g. one written by auditkit train), a Hub id or minilm; "
+                        "http(s)://HOST:PORT/v2/models/NAME/infer (an inference endpoint); module:attribute or "
+                        "file.py:attribute (a Python object with predict_proba and classes_, or a callable; this RUNS "
+                        "that code); FILE.skops (a scikit-learn model saved with skops); zero-shot:MODEL (an NLI "
+                        "model, with --candidate-labels); a folder holding model.onnx (auditkit.models.export_onnx)")
     add_data_options(p)
     add_model_options(p)
     add_output_options(p, writes="run directory", replaces="an existing auditkit run")
@@ -30,10 +36,11 @@ def add_parser(sub):
                    help="groups smaller than this are flagged as too small to trust (default %(default)s)")
     p.add_argument("--resume", action="store_true",
                    help="reuse the predictions stored in the run at --out when its model and data fingerprints match "
-                        "(the run is then replaced)")
-    p.add_argument("--precision", choices=PRECISIONS, default="fp32",
-                   help="fp32 (default); int8: faster CPU path (every encoder linear layer in int8, per-token activation "
-                        "scales); bf16/fp16: autocast on CUDA")
+                        "(the run is then replaced), or those a failed audit kept beside --out, predicting the rest")
+    p.add_argument("--precision", choices=PRECISIONS, default=None,
+                   help="PyTorch checkpoints: fp32 (default); int8: every encoder linear layer in int8 on a CPU, where measured faster than fp32 "
+                        "on this machine (else fp32 runs and the run says so; AUDITKIT_ROUTE forces a route); "
+                        "bf16/fp16: autocast on CUDA")
     engine = p.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: this process (default); ray: prediction and probe scoring on a Ray cluster "
@@ -43,6 +50,30 @@ def add_parser(sub):
                              "(default: start a local Ray on this machine)")
     engine.add_argument("--ray-replicas", type=int, default=None, metavar="N",
                         help="classifier replicas (Ray actors) (default: one per GPU, else one per 4 CPUs)")
+    kinds = p.add_argument_group("endpoint, Python, skops and zero-shot models")
+    kinds.add_argument("--labels", default=None, metavar="A,B,...",
+                       help="class names in the order of the model's score columns (default: what the model declares: "
+                            "classes_, the endpoint's metadata or label names)")
+    kinds.add_argument("--multi-label", action="store_true",
+                       help="the model scores each label on its own (a sigmoid each): rows need not sum to 1")
+    kinds.add_argument("--endpoint-format", choices=ENDPOINT_FORMATS, default=None,
+                       help="v2: Open Inference Protocol (default); inputs: POST {\"inputs\": [texts]} -> one list of "
+                            "{label, score} per text (Hugging Face inference servers)")
+    kinds.add_argument("--endpoint-concurrency", type=int, default=None, metavar="N",
+                       help="requests in flight at once (default 4); --batch-size texts per request")
+    kinds.add_argument("--endpoint-timeout", type=float, default=None, metavar="SECONDS",
+                       help="seconds to wait for one answer (default 30)")
+    kinds.add_argument("--endpoint-retries", type=int, default=None, metavar="N",
+                       help="retries of a request answered 429 or 503, with exponential backoff (default 3)")
+    kinds.add_argument("--endpoint-auth-env", default=None, metavar="VAR",
+                       help="environment variable holding the endpoint's credential, sent as Authorization: Bearer "
+                            "<value>; never stored in the run or shown")
+    kinds.add_argument("--endpoint-auth-header", default=None, metavar="NAME",
+                       help="send the credential as NAME: <value> instead (e.g. X-API-Key)")
+    kinds.add_argument("--candidate-labels", default=None, metavar="A,B,...",
+                       help="zero-shot models: the classes to choose between, in order")
+    kinds.add_argument("--hypothesis-template", default=None, metavar="TEXT",
+                       help="zero-shot models: the hypothesis, {} standing for a label (default 'This example is {}.')")
     ml = p.add_argument_group("multi-label models")
     ml.add_argument("--threshold", type=float, default=None, metavar="T",
                     help="decision threshold of every label of a multi-label model, inside (0, 1) (default 0.5)")
@@ -58,15 +89,22 @@ def add_parser(sub):
                         help="extra attribute/group lexicon (JSON; see README), repeatable")
     probes.add_argument("--alpha", type=float, default=d.alpha, help="significance level after Holm correction (default %(default)s)")
     probes.add_argument("--min-effect", type=float, default=d.min_effect,
-                        help="smallest |gap| in target probability that matters: a smaller gap is never 'bias', and "
-                             "'no material bias' means the gap is shown to lie inside ±min-effect (default %(default)s)")
+                        help="smallest |gap| in target probability that matters: 'bias' means |gap| is shown (a test, "
+                             "Holm-corrected) to exceed it, and 'no material bias' that the gap is shown to lie inside "
+                             "±min-effect (default %(default)s)")
     probes.add_argument("--probe-n-boot", type=int, default=d.probe_n_boot,
-                        help="pigeonhole-bootstrap resamples of each probe interval (default %(default)s; at least 100)")
+                        help="pigeonhole-bootstrap resamples of each probe gap's se_bootstrap, a check on its standard "
+                             "error (intervals are t intervals of the crossed test) (default %(default)s; 100 to 100000)")
+    probes.add_argument("--max-probe-sentences", type=int, default=d.max_probe_sentences, metavar="N",
+                        help="refuse, before predicting, lexicons whose template sentences number more than N; the error "
+                             "says how many and how long they would take (default %(default)s)")
     attr = p.add_argument_group("attributions")
     attr.add_argument("--attributions", type=int, default=d.attributions, metavar="N",
                       help="how many examples to explain with Captum (default %(default)s; 0 skips)")
     attr.add_argument("--attribution-method", default=d.attribution_method,
-                      help="integrated_gradients (default), input_x_gradient or occlusion")
+                      help="auto (default: integrated_gradients for a PyTorch checkpoint, word_ablation for any other "
+                           "model), integrated_gradients, input_x_gradient or occlusion (PyTorch checkpoints), "
+                           "word_ablation, kernel_shap or lime (words deleted from the text: every model kind)")
     p.add_argument("--mlflow", nargs="?", const="", default=None, metavar="TRACKING_URI",
                    help="also log the stored run to MLflow (needs the [mlflow] extra); " + tracking_uri_help())
     return p
@@ -74,7 +112,28 @@ def add_parser(sub):
 
 #: Parameters whose flag is not the parameter's own name (the CLI names every other one from its options).
 FLAGS = {"lexicon_files": "--lexicon", "tracking_uri": "--mlflow", "address": "--ray-address",
-         "replicas": "--ray-replicas"}
+         "replicas": "--ray-replicas", "multi_label": "--multi-label"}
+
+
+def _names(value: str | None, flag: str) -> list[str] | None:
+    """A comma-separated list of names (None when the flag was not given)."""
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",")]
+    if not any(names) or any(not n for n in names):
+        raise ConfigError(f"{flag} {value!r} has an empty name; give names separated by commas, e.g. negative,positive")
+    return names
+
+
+def model_options(args) -> dict:
+    """The --model options as :func:`auditkit.models.load_model` takes them (None or False: not given)."""
+    return dict(trust_remote_code=args.trust_remote_code, device=args.device, max_length=args.max_length,
+                precision=args.precision, labels=_names(args.labels, "--labels"), multi_label=args.multi_label,
+                endpoint_format=args.endpoint_format, endpoint_concurrency=args.endpoint_concurrency,
+                endpoint_timeout=args.endpoint_timeout, endpoint_retries=args.endpoint_retries,
+                endpoint_auth_env=args.endpoint_auth_env, endpoint_auth_header=args.endpoint_auth_header,
+                candidate_labels=_names(args.candidate_labels, "--candidate-labels"),
+                hypothesis_template=args.hypothesis_template)
 
 
 def options_from_args(args) -> AuditOptions:
@@ -94,6 +153,7 @@ def options_from_args(args) -> AuditOptions:
         alpha=args.alpha,
         min_effect=args.min_effect,
         probe_n_boot=args.probe_n_boot,
+        max_probe_sentences=args.max_probe_sentences,
         attributions=args.attributions,
         attribution_method=args.attribution_method,
     )
@@ -132,11 +192,13 @@ def run(args) -> int:
         tracking_uri = check_tracking_uri(args.mlflow or None)
     # The model first: whether it is multi-label decides how the label column(s) are read.
     if args.engine == "ray":  # the driver keeps fp32 weights; each replica applies --precision on its device
-        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device="cpu",
-                                     max_length=args.max_length)
+        kind = model_kind(args.model).name
+        if kind != "transformers":
+            raise ConfigError(f"--engine ray replicates a PyTorch checkpoint; {kind} models predict where they are "
+                              "(an endpoint scales on its server: raise --endpoint-concurrency)")
+        classifier = load_model(args.model, **(model_options(args) | {"device": "cpu", "precision": None}))
     else:
-        classifier = load_classifier(args.model, trust_remote_code=args.trust_remote_code, device=args.device,
-                                     max_length=args.max_length, precision=args.precision)
+        classifier = load_model(args.model, **model_options(args))
     thresholds = check_label_options(args, classifier)
     data_options = dict(text_col=args.text_col, label_col=label_columns(args), group_cols=args.group_cols, limit=args.limit,
                         multi_label=classifier.multi_label)
@@ -147,15 +209,32 @@ def run(args) -> int:
         say(f"ray: connected to {args.ray_address or 'a local Ray'} "
             f"({int(resources.get('CPU', 0))} CPUs, {int(resources.get('GPU', 0))} GPUs)")
         dataset = read_ray_dataset(args.data, **data_options)
-        classifier = RayClassifier(classifier, replicas=args.ray_replicas, precision=args.precision)
+        classifier = RayClassifier(classifier, replicas=args.ray_replicas, precision=args.precision or "fp32")
     else:
         dataset = load_dataset(args.data, **data_options)
+    # before predicting: a bad option or label costs no model calls
+    check_audit_options(classifier, dataset, options, thresholds=thresholds)
     stored = None
+    partial = PartialPredictions(args.out, classifier=classifier, dataset=dataset)
     if args.resume:
         stored, reason = reusable_predictions(args.out, classifier=classifier, dataset=dataset)
+        if stored is None:
+            reason += f"; {partial.load()}"
         say(f"resume: {reason}")
-    result = run_audit(classifier, dataset, options=options, log=say, predictions=stored, thresholds=thresholds)
-    path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite or args.resume)
+    try:
+        if stored is None:  # predicted in chunks: a model that dies on the way leaves the finished rows for --resume
+            say(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
+            stored = partial.predict(dataset.texts, batch_size=options.batch_size)
+        result = run_audit(classifier, dataset, options=options, log=say, predictions=stored, thresholds=thresholds)
+        result.record["timings"] = {"predict": partial.seconds} | result.record["timings"]
+        path = write_run(args.out, result.record, result.tables, overwrite=args.overwrite or args.resume)
+    except ModelError:  # the model failed after predicting (probe scoring...): the predictions serve --resume
+        partial.keep()
+        raise
+    except BaseException:
+        partial.discard()
+        raise
+    partial.discard()
     m = result.record["metrics"]
 
     def ci(entry):

@@ -21,7 +21,7 @@ def add_parser(sub):
     p.add_argument("runs", metavar="RUN", nargs="+", help="two or more run directories; the first is the reference")
     p.add_argument("--format", choices=FORMATS + ("text",), default="text",
                    help="text (summary on stdout, default), html, md or json")
-    p.add_argument("--out", metavar="FILE", default=None, help="write the html/md/json output to FILE (default: stdout)")
+    p.add_argument("--out", metavar="FILE", default=None, help="write the html/md/json output to FILE (default, or -: stdout)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default: 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default: 0.05)")
@@ -34,7 +34,7 @@ def run(args) -> int:
     if len(args.runs) < 2:
         raise ConfigError(f"compare needs at least two runs, got {len(args.runs)}; e.g. auditkit compare runs/a runs/b")
     runs = [read_run(r) for r in args.runs]
-    out = Path(args.out) if args.out else None
+    out = Path(args.out) if args.out and args.out != "-" else None  # "-": stdout, as report --out -
     if out is not None:
         if args.format == "text":
             raise ConfigError("--out needs --format html, md or json")

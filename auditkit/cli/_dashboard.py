@@ -41,8 +41,14 @@ def app_path() -> Path:
 
 
 def streamlit_command(app: Path, runs: Path, port: int) -> list[str]:
+    """The server's command line.
+
+    ``-P``: ``python -m`` would put the working folder first on ``sys.path``, so a ``click.py`` (or any module
+    Streamlit imports) in the folder the dashboard is started from — a downloaded bundle of runs, say — would run
+    inside the server. Streamlit itself adds only the app's own folder (``dashboard/``) to the path.
+    """
     return [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-P", "-m", "streamlit", "run", str(app),
         "--server.address", HOST,
         "--server.port", str(port),
         "--server.headless", "true",

@@ -64,7 +64,7 @@ def run(args) -> int:
 
 
 def _model_card(target, out, *, update: bool) -> int:
-    from auditkit.export import render_model_card
+    from auditkit.export import read_model_card, render_model_card
 
     existing = None
     if update:
@@ -72,7 +72,7 @@ def _model_card(target, out, *, update: bool) -> int:
             from auditkit.errors import ConfigError
             raise ConfigError("--update needs --out PATH/README.md naming the card to merge into")
         check_writable(out, replace=True)
-        existing = out.read_text(encoding="utf-8") if out.exists() else None
+        existing = read_model_card(out)
     elif out is not None:
         if out.exists() and not written_by_auditkit(out):
             from auditkit.errors import RunStoreError

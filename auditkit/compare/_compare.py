@@ -8,7 +8,15 @@ labels row by row; otherwise the runs are shown side by side with a note.
 Multi-label runs get McNemar's exact test on each label's decisions
 (``label_accuracy[<label>]``), Holm-corrected across the labels, and paired
 bootstrap CIs on every headline metric (subset accuracy, micro / macro /
-samples F1, Hamming loss) and each label's recall.
+samples F1, Hamming loss) and each label's recall. Per-class (per-label)
+recall also gets a paired-bootstrap p-value, Holm-corrected across the
+classes.
+
+Bias gaps are compared on the probe sentences both runs scored, for every
+class a per-class run stores: the signed change by the crossed t-test of
+B - A, and the change of |gap| by an intersection-union test
+(:func:`auditkit.probes._change.abs_change_test`), Holm-corrected across
+every attribute and class.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from scipy.stats import binomtest
 
 from auditkit._format import number, p_value
 from auditkit.store import sections as S
+from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
 from auditkit.probes import format_verdict, holm_correction
 from auditkit.probes._change import gap_change
@@ -62,6 +71,20 @@ def mcnemar_exact(correct_a, correct_b) -> dict:
             "statistic": min(b, c), "p_value": min(1.0, p)}
 
 
+def bootstrap_p_value(differences) -> float:
+    """Two-sided paired-bootstrap p-value of no difference: twice the share of resamples on the far side of 0.
+
+    ``(k + 1) / (n + 1)`` for ``k`` of ``n`` resamples, so never 0; below alpha about when the percentile
+    interval at ``1 - alpha`` excludes 0.
+    """
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    if not len(d):
+        return 1.0
+    far = min(int(np.sum(d <= 0)), int(np.sum(d >= 0)))
+    return float(min(1.0, 2 * (far + 1) / (len(d) + 1)))
+
+
 def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int = 0,
                      alpha: float = 0.05) -> dict:
     """Paired percentile-bootstrap CIs of B − A for macro-F1 and each class's recall.
@@ -99,9 +122,10 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
 
     def summary(name: str, defined: bool = True) -> dict:
         if not defined:  # a class absent from the data has no recall
-            return {"diff": None, "ci_low": None, "ci_high": None, "significant": None}
+            return {"diff": None, "ci_low": None, "ci_high": None, "significant": None, "p_value": None}
         lo, hi = intervals[name]
-        return {"diff": point[name], "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
+        return {"diff": point[name], "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0),
+                "p_value": bootstrap_p_value(resampled[name])}
 
     return {"macro_f1": summary("macro_f1"), "recall": [summary(f"recall{j}", support[j] > 0) for j in classes]}
 
@@ -138,22 +162,23 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
 
     def summary(point, samples) -> dict:
         lo, hi = (float(v) for v in percentile_interval(samples, confidence_level=1 - alpha))
-        return {"diff": float(point), "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0)}
+        return {"diff": float(point), "ci_low": lo, "ci_high": hi, "significant": bool(lo > 0 or hi < 0),
+                "p_value": bootstrap_p_value(samples)}
 
     out = {m: summary(obs_b[m] - obs_a[m], res_b[m] - res_a[m]) for m in MULTILABEL_HEADLINE_METRICS}
-    undefined = {"diff": None, "ci_low": None, "ci_high": None, "significant": None}  # no recall without support
+    undefined = {"diff": None, "ci_low": None, "ci_high": None, "significant": None, "p_value": None}  # no support
     support = np.asarray(y).sum(axis=0)
     out["recall"] = [summary(obs_b["recall"][k] - obs_a["recall"][k], res_b["recall"][:, k] - res_a["recall"][:, k])
                      if support[k] > 0 else dict(undefined) for k in range(len(support))]
     return out
 
 
-def _bias_change(run_a: Run, run_b: Run, attribute: str, groups, *, n_boot: int, seed: int, alpha: float) -> dict | None:
-    """Paired change of an attribute's gap on the probe sentences both runs scored."""
-    if not (run_a.has_table("probes") and run_b.has_table("probes")):
+def _bias_change(run_a: Run, run_b: Run, attribute: str, groups, *, cls: str | None, alpha: float) -> dict | None:
+    """Paired change of an attribute's gap (of class ``cls``) on the probe sentences both runs scored."""
+    table_a, table_b = _scores_of(run_a, attribute, cls), _scores_of(run_b, attribute, cls)
+    if table_a is None or table_b is None:
         return None
-    return gap_change(run_a.table("probes"), run_b.table("probes"), attribute=attribute, groups=tuple(groups),
-                      n_boot=max(n_boot, 2000), seed=seed, confidence_level=1 - alpha)
+    return gap_change(table_a, table_b, attribute=attribute, groups=tuple(groups), confidence_level=1 - alpha)
 
 
 @dataclass
@@ -169,9 +194,10 @@ class Comparison:
         and the paired test when one ran (``test``, ``p_value``, ``diff_ci_low``,
         ``diff_ci_high``, ``significant``).
     bias : DataFrame
-        One row per (attribute, run): gap, CI, the run's verdict, and the
-        change from the reference with its paired interval (rows and
-        templates resampled once for both runs).
+        One row per (attribute, class, run): gap, CI (and what it is), the
+        run's verdict, and the change from the reference: the signed change
+        with the t interval and p-value of its crossed test, and the |gap|
+        change's test (p-value, Holm-adjusted p-value, direction).
     identity_share : DataFrame
         One row per run: identity share and difference from the reference.
     pairs : list of dict
@@ -218,9 +244,10 @@ def _pairable(a: Run, b: Run):
     fb = (b.record.get("dataset") or {}).get("fingerprint")
     if not fa or fa != fb:
         return None, NOT_PAIRED_FINGERPRINT
-    # runs written before --precision existed predicted in fp32
+    # runs written before --precision existed predicted in fp32; a model auditkit does not run itself (an endpoint,
+    # a scikit-learn pipeline) records none, and is paired with any: the same rows and labels are what pairing needs
     pa_, pb_ = ((r.record.get("model") or {}).get("precision", "fp32") for r in (a, b))
-    if pa_ != pb_:
+    if pa_ is not None and pb_ is not None and pa_ != pb_:
         return None, NOT_PAIRED_PRECISION.format(a=pa_, b=pb_)
     arr_a, arr_b = ((S.multilabel_arrays(a), S.multilabel_arrays(b)) if S.multi_label(a)
                     else (S.predictions_arrays(a), S.predictions_arrays(b)))
@@ -243,8 +270,9 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         Bootstrap resamples for paired CIs.
     seed : int, default 0
     alpha : float, default 0.05
-        Significance level (tests are not corrected for multiplicity; read
-        several borderline results with care).
+        Significance level. Class recall and bias-gap changes are
+        Holm-corrected (across classes; across attributes and classes); the
+        headline metrics' tests are not corrected across metrics.
 
     Examples
     --------
@@ -254,10 +282,9 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
     runs = [_as_run(r) for r in runs]
     if len(runs) < 2:
         raise ConfigError(f"compare needs at least two runs, got {len(runs)}")
-    if not (0 < alpha < 1):
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}")
-    if n_boot < 100:
-        raise ConfigError(f"n_boot must be at least 100, got {n_boot}")
+    check_option("alpha", alpha)
+    check_option("n_boot", n_boot, bound="paired_n_boot")
+    check_option("seed", seed)
     names = _unique_names(runs)
     ref, ref_name = runs[0], names[0]
     multi = S.multi_label(ref)
@@ -286,7 +313,7 @@ def compare_runs(runs: Sequence, *, n_boot: int = 1000, seed: int = 0, alpha: fl
         if paired is not None and multi:
             metric_rows += _label_accuracy_rows(paired, pair["mcnemar_labels"], name, ref_name, alpha=alpha, summary=summary)
         metric_rows += _recall_rows(ref, other, name, ref_name, boot=boot, alpha=alpha, summary=summary)
-        bias_rows += _bias_rows(ref, other, name, ref_name, n_boot=n_boot, seed=seed, alpha=alpha, summary=summary)
+        bias_rows += _bias_rows(ref, other, name, ref_name, alpha=alpha, summary=summary)
         share_rows.append(_share_row(ref, other, name, ref_name, summary=summary))
 
     metrics = pd.DataFrame(metric_rows)
@@ -305,7 +332,11 @@ def _reference_rows(ref: Run, ref_name: str) -> tuple[list[dict], list[dict], li
     for label, pc in _per_score(ref).items():
         metric_rows.append({"metric": f"recall[{label}]", "run": ref_name, "value": S.finite(pc.get("recall")),
                             "ci_low": None, "ci_high": None, "diff": None})
-    bias_rows = [_bias_row(attr, ref_name, entry, cls=entry.get("headline_class")) for attr, entry in S.bias_attributes(ref).items()]
+    bias_rows = []
+    for attr, entry in S.bias_attributes(ref).items():
+        per_class = {cls: attrs[attr] for cls, attrs in S.bias_classes(ref).items() if attr in attrs}
+        bias_rows += ([_bias_row(attr, ref_name, e, cls=cls) for cls, e in per_class.items()] if per_class
+                      else [_bias_row(attr, ref_name, entry, cls=entry.get("headline_class"))])
     share_rows = [{"run": ref_name, "identity_share": _identity_share(ref), "diff": None}]
     return metric_rows, bias_rows, share_rows
 
@@ -335,9 +366,10 @@ def _metric_rows(ref: Run, other: Run, name: str, ref_name: str, *, pair: dict, 
 
 def _recall_rows(ref: Run, other: Run, name: str, ref_name: str, *, boot: dict | None, alpha: float,
                  summary: list[str]) -> list[dict]:
-    """Each class's recall of ``other`` against the reference, with its paired bootstrap interval when paired."""
+    """Each class's recall of ``other`` against the reference: its paired bootstrap interval and p-value when paired,
+    the p-values Holm-corrected across the classes (a run has as many recall tests as classes)."""
     ref_pc, other_pc = _per_score(ref), _per_score(other)
-    rows = []
+    rows, tested = [], []
     for j, label in enumerate(S.labels(ref)):
         if label not in other_pc and label not in ref_pc:
             continue
@@ -346,55 +378,85 @@ def _recall_rows(ref: Run, other: Run, name: str, ref_name: str, *, boot: dict |
         row = {"metric": f"recall[{label}]", "run": name, "value": vb, "ci_low": None, "ci_high": None,
                "diff": None if va is None or vb is None else vb - va, "test": None, "p_value": None,
                "diff_ci_low": None, "diff_ci_high": None, "significant": None}
-        if boot is not None and j < len(boot["recall"]):
+        if boot is not None and j < len(boot["recall"]) and boot["recall"][j]["p_value"] is not None:
             r = boot["recall"][j]
-            row.update(test="paired bootstrap", diff_ci_low=r["ci_low"], diff_ci_high=r["ci_high"],
-                       significant=r["significant"])
-            if r["significant"]:
-                summary.append(_metric_sentence(f"recall of {label!r}", name, ref_name, row, True, alpha))
+            row.update(test="paired bootstrap, Holm across classes", diff_ci_low=r["ci_low"], diff_ci_high=r["ci_high"])
+            tested.append((row, r["p_value"], label))
         rows.append(row)
+    for (row, _, label), p_holm in zip(tested, holm_correction([p for _, p, _ in tested])):
+        row.update(p_value=float(p_holm), significant=bool(p_holm < alpha))
+        if row["significant"]:
+            summary.append(_metric_sentence(f"recall of {label!r}", name, ref_name, row, True, alpha,
+                                            test="paired bootstrap p (Holm across classes)"))
     return rows
 
 
-def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, n_boot: int, seed: int, alpha: float,
-               summary: list[str]) -> list[dict]:
-    """Each probed attribute of ``other``: its gap and the paired change from the reference's."""
+def _scores_of(run: Run, attribute: str, cls: str | None) -> pd.DataFrame | None:
+    """``run``'s probes table with class ``cls``'s probability as its ``score``; None when the run did not store it.
+
+    Probe tables store every class's probability (``prob_<class>``) beside the score; older runs store only the
+    class their ``score`` is (a per-class run's headline class, or the one target label).
+    """
+    if not run.has_table("probes"):
+        return None
+    table = run.table("probes")
+    if cls is None or cls == S.scored_class(run, attribute):
+        return table
+    column = f"prob_{cls}"
+    return table.assign(score=table[column]) if column in table else None
+
+
+def _entry_of(run: Run, attribute: str, cls: str | None) -> dict | None:
+    """``run``'s bias entry of ``attribute`` for class ``cls`` (its one entry for None); None when it has none."""
+    per_class = S.bias_classes(run)
+    if per_class:
+        return (per_class.get(cls) or {}).get(attribute) if cls is not None else S.bias_attributes(run).get(attribute)
+    entry = S.bias_attributes(run).get(attribute)
+    return entry if cls is None or cls == S.scored_class(run, attribute) else None
+
+
+def _bias_rows(ref: Run, other: Run, name: str, ref_name: str, *, alpha: float, summary: list[str]) -> list[dict]:
+    """Each probed attribute (and, in per-class runs, each class) of ``other``: its gap and the paired change from
+    the reference's, the |gap| change tested with Holm's correction across every attribute and class."""
     ref_attrs, other_attrs = S.bias_attributes(ref), S.bias_attributes(other)
-    rows = []
+    rows, sentences = [], []
     for attr, entry in other_attrs.items():
         base = ref_attrs.get(attr)
-        # Compare the gaps of one class: the one the reference scored (its headline class, or its target label).
-        # The stored probe sentences pair only when both runs scored that class.
-        cls = None if base is None else S.scored_class(ref, attr)
         per_class = "headline_class" in entry or (base is not None and "headline_class" in base)
-        same_class = cls is None or S.scored_class(other, attr) == cls
-        comparable = same_class or cls in S.bias_classes(other)
-        if not same_class and comparable:
-            entry = S.bias_classes(other)[cls][attr]
-        shown = cls if per_class else None  # the class is named when either run probed every class
-        row = _bias_row(attr, name, entry, cls=shown)
-        if not comparable:
-            row["diff_method"] = (f"not compared: {ref_name} scored {cls!r}, {name} scored "
-                                  f"{S.scored_class(other, attr)!r} and has no gap for {cls!r}")
-        elif base is not None and row["gap"] is not None and S.finite(base.get("gap")) is not None:
-            ga = S.finite(base.get("gap"))
-            row["diff"] = row["gap"] - ga
-            row["abs_diff"] = abs(row["gap"]) - abs(ga)
-            change = (_bias_change(ref, other, attr, S.gap_groups(entry), n_boot=n_boot, seed=seed, alpha=alpha)
-                      if same_class else None)
-            if not same_class:
-                row["diff_method"] = f"not tested: the runs' probe sentences score different classes ({cls} in {ref_name})"
-            elif change is not None:
-                row.update(diff_ci_low=change["diff_ci_low"], diff_ci_high=change["diff_ci_high"],
-                           diff_p_value=change["diff_p_value"],
-                           abs_diff_ci_low=change["abs_diff_ci_low"], abs_diff_ci_high=change["abs_diff_ci_high"],
-                           diff_method=change["method"])
-                # "Significant" is about |gap| (did the bias shrink or grow?), as the summary and the gate read it
-                row["diff_significant"] = bool(change["abs_diff_ci_low"] > 0 or change["abs_diff_ci_high"] < 0)
-            else:
-                row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
-            summary.append(_bias_sentence(attr if shown is None else f"{attr} (on {shown})", name, ref_name, ga, row))
-        rows.append(row)
+        if base is None:
+            rows.append(_bias_row(attr, name, entry, cls=entry.get("headline_class")))
+            continue
+        # every class the reference probed (its one target label when it probed one); the class is named when
+        # either run probed every class
+        for cls in list(S.bias_classes(ref)) or [S.scored_class(ref, attr)]:
+            shown = cls if per_class else None
+            base_e, own = _entry_of(ref, attr, cls), _entry_of(other, attr, cls)
+            if own is None:
+                if cls == S.scored_class(ref, attr):
+                    rows.append({**_bias_row(attr, name, entry, cls=shown),
+                                 "diff_method": f"not compared: {name} has no gap for {cls!r}"})
+                continue
+            row = _bias_row(attr, name, own, cls=shown)
+            ga, gb = S.finite(base_e.get("gap")), row["gap"]
+            if ga is not None and gb is not None:
+                row["diff"], row["abs_diff"] = gb - ga, abs(gb) - abs(ga)
+                change = _bias_change(ref, other, attr, S.gap_groups(own), cls=cls, alpha=alpha)
+                if change is not None:
+                    row.update({k: change[k] for k in ("diff_ci_low", "diff_ci_high", "diff_p_value", "abs_diff_p_value",
+                                                       "abs_diff_direction")}, diff_method=change["method"])
+                elif _scores_of(ref, attr, cls) is None or _scores_of(other, attr, cls) is None:
+                    row["diff_method"] = (f"not tested: the runs' probe tables do not both hold {cls!r}'s scores "
+                                          "(older runs store only each attribute's headline class)")
+                else:
+                    row["diff_method"] = "not tested: the runs share no probe sentences of this attribute"
+                sentences.append((row, attr if shown is None else f"{attr} (on {cls})", ga))
+            rows.append(row)
+    tested = [r for r in rows if r.get("abs_diff_p_value") is not None]
+    for row, p_holm in zip(tested, holm_correction([r["abs_diff_p_value"] for r in tested])):
+        row["abs_diff_p_value_holm"] = float(p_holm)
+        row["diff_significant"] = bool(p_holm < alpha)
+    for row, label, ga in sentences:
+        summary.append(_bias_sentence(label, name, ref_name, ga, row, alpha=alpha, n_tests=len(tested)))
     for attr in ref_attrs:
         if attr not in other_attrs:
             summary.append(f"{name}: the {attr} probe was not run, so its bias cannot be compared with {ref_name}.")
@@ -416,9 +478,10 @@ def _share_row(ref: Run, other: Run, name: str, ref_name: str, *, summary: list[
             "diff": None if share_a is None or share_b is None else share_b - share_a}
 
 
-_BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "p_value_holm", "verdict", "flip_rate",
+_BIAS_COLUMNS = ["attribute", "run", "gap", "ci_low", "ci_high", "ci_kind", "p_value_holm", "verdict", "flip_rate",
                  "ctf_gap", "n_rows", "diff", "abs_diff", "diff_ci_low", "diff_ci_high", "diff_p_value",
-                 "abs_diff_ci_low", "abs_diff_ci_high", "diff_significant", "diff_method", "class"]
+                 "abs_diff_p_value", "abs_diff_p_value_holm", "abs_diff_direction", "diff_significant", "diff_method",
+                 "class"]
 
 
 def _bias_row(attr: str, name: str, entry: dict, *, cls: str | None = None) -> dict:
@@ -427,7 +490,7 @@ def _bias_row(attr: str, name: str, entry: dict, *, cls: str | None = None) -> d
     row.update(attribute=attr, run=name, **{"class": cls})
     for key in ("gap", "ci_low", "ci_high", "flip_rate", "ctf_gap", "p_value_holm"):
         row[key] = S.finite(entry.get(key))
-    row["verdict"] = entry["verdict"]
+    row["verdict"], row["ci_kind"] = entry["verdict"], entry["ci_kind"]
     row["n_rows"] = entry["n_rows"]
     return row
 
@@ -489,16 +552,19 @@ def _metric_sentence(label, name, ref_name, row, tested, alpha, *, test: str = "
     return base + "."
 
 
-def _bias_sentence(attr, name, ref_name, gap_ref, row) -> str:
+def _bias_sentence(attr, name, ref_name, gap_ref, row, *, alpha: float, n_tests: int) -> str:
     gb = row["gap"]
     smaller = abs(gb) < abs(gap_ref)
     change = "shrank" if smaller else "grew" if abs(gb) > abs(gap_ref) else "stayed"
     text = f"{name}: the {attr} gap {change} from {number(gap_ref, signed=True)} to {number(gb, signed=True)} (|gap| {'−' if smaller else '+'}{number(abs(abs(gb) - abs(gap_ref)))})"
-    if row.get("abs_diff_ci_low") is not None:
-        lo, hi = row["abs_diff_ci_low"], row["abs_diff_ci_high"]
-        sig = lo > 0 or hi < 0
-        text += f" — {'significant' if sig else 'not significant'} (paired crossed bootstrap CI of the |gap| change [{number(lo, signed=True)}, {number(hi, signed=True)}])"
+    if row.get("abs_diff_p_value_holm") is not None:
+        sig = row["diff_significant"]
+        verdict = (f"significant: |gap| {row['abs_diff_direction']}" if sig else "not significant")
+        text += (f" — {verdict} (|gap| change test p = {p_value(row['abs_diff_p_value_holm'])}, Holm across "
+                 f"{n_tests} attribute{'s' if n_tests != 1 else ''} and classes, α = {alpha}; signed change "
+                 f"{number(row['diff'], signed=True)}, {1 - alpha:.0%} CI [{number(row['diff_ci_low'], signed=True)}, "
+                 f"{number(row['diff_ci_high'], signed=True)}])")
     else:
-        text += " — not tested (the runs share no probe sentences)"
+        text += f" — not tested ({row.get('diff_method') or 'the runs share no probe sentences'})"
     text += f"; {name}'s own verdict: {format_verdict(row['verdict'])}"
     return text + "."

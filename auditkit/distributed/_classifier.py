@@ -26,10 +26,11 @@ class _Replica:
         self.classifier = TextClassifier(model, tokenizer, device=torch.device(device), max_length=max_length,
                                          precision=precision)
 
-    def score(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, int]:
-        """Probabilities of ``texts`` (the local engine's length-sorted batches) and how many were truncated."""
+    def score(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, int, str | None, str | None]:
+        """Probabilities of ``texts`` (the local engine's length-sorted batches), how many were truncated,
+        and the route this replica chose with its note (see :meth:`TextClassifier.describe`)."""
         predictions = self.classifier.predict_proba(texts, batch_size=batch_size, progress=False)
-        return predictions.probabilities, predictions.n_truncated
+        return predictions.probabilities, predictions.n_truncated, self.classifier.route, self.classifier.route_note
 
 
 class RayClassifier(TextClassifier):
@@ -66,8 +67,10 @@ class RayClassifier(TextClassifier):
                  precision: str = "fp32"):
         if classifier.precision != "fp32":
             raise ModelError("RayClassifier replicates an fp32 classifier; pass precision= to RayClassifier instead")
+        # the driver never predicts (its replicas do, each choosing its own route): no route to measure here
         super().__init__(classifier.model, classifier.tokenizer, device=classifier.device, source=classifier.source,
-                         fingerprint=classifier.fingerprint, max_length=classifier.max_length)
+                         fingerprint=classifier.fingerprint, max_length=classifier.max_length,
+                         route="torch-fp32" if classifier.device.type == "cpu" else None)
         ray = import_ray()
         if not ray.is_initialized():
             raise ModelError("RayClassifier needs a Ray connection; call auditkit.distributed.connect() first")
@@ -88,7 +91,9 @@ class RayClassifier(TextClassifier):
             raise ModelError(f"rows per block must be at least 1, got {rows_per_block}")
         self.rows_per_block = rows_per_block
         check_precision(precision, "cuda" if self.gpus_per_replica else "cpu")
-        self.precision = precision
+        self.precision = self.requested_precision = precision
+        self.route = self.route_note = None  # each replica measures and chooses its own: recorded as they report
+        self._seen_routes, self._seen_notes = set(), set()
         self._pool = None
 
     @property
@@ -157,15 +162,32 @@ class RayClassifier(TextClassifier):
         try:
             scored = ActorPool(self._actors()).map(
                 lambda actor, block: actor.score.remote(texts[block[0]:block[1]], batch_size), blocks)
-            for (start, stop), (probabilities, truncated) in zip(blocks, scored):  # in block order
+            routes, notes = set(), set()
+            for (start, stop), (probabilities, truncated, route, note) in zip(blocks, scored):  # in block order
                 out[start:stop] = probabilities
                 n_truncated += truncated
+                routes.add(route)
+                notes.add(note)
                 if bar is not None:
                     bar.update(stop - start)
+            self._record_routes(routes - {None}, notes - {None})
         finally:
             if bar is not None:
                 bar.close()
         return Predictions(out, n_truncated)
+
+    def _record_routes(self, routes: set[str], notes: set[str]) -> None:
+        """The route the replicas ran, as the run records it: one name when they agree, else every name
+        with a note saying so (replicas on different CPUs may measure differently)."""
+        self._seen_routes |= routes
+        self._seen_notes |= notes
+        if not self._seen_routes:
+            return
+        self.route = ", ".join(sorted(self._seen_routes))
+        reasons = sorted(self._seen_notes)
+        if len(self._seen_routes) > 1:
+            reasons.append(f"replicas chose different routes ({self.route})")
+        self.route_note = "; ".join(reasons) or None
 
 
 def _first_line(exc: Exception) -> str:

@@ -58,6 +58,43 @@ def _host_port(address: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
+# An HTTP/2 client's connection preface and an empty SETTINGS frame (RFC 9113, section 3.4): a gRPC server (Ray's GCS,
+# Ray client server) answers with its own SETTINGS frame; anything else (an HTTP/1 server, a database) does not.
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+_SETTINGS_FRAME = 0x04
+
+
+def _not_grpc(target: tuple[str, int]) -> str | None:
+    """Why ``target`` cannot be a Ray head (None when it answers as a gRPC server would), within a few seconds.
+
+    Ray's own client retries an address that does not speak its protocol for minutes, writing its C++ log to the
+    terminal; one exchange of HTTP/2 prefaces tells in a moment.
+    """
+    try:
+        sock = socket.create_connection(target, timeout=_PROBE_TIMEOUT_S)
+    except socket.timeout:
+        return f"no answer within {_PROBE_TIMEOUT_S:g} s"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    try:
+        with sock:
+            sock.settimeout(_PROBE_TIMEOUT_S)
+            sock.sendall(_HTTP2_PREFACE)
+            head = b""
+            while len(head) < 9:
+                chunk = sock.recv(9 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+    except socket.timeout:
+        return "it accepts connections but does not answer as a Ray head node"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if len(head) < 9 or head[3] != _SETTINGS_FRAME:
+        return "something listens there, but not a Ray head node (no gRPC server)"
+    return None
+
+
 def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
     """Connect to the Ray cluster at ``address``, or start a local Ray when it is None.
 
@@ -88,11 +125,9 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> dict:
             raise ConfigError(f"address {address!r} names no Ray cluster; write auto, HOST:PORT or ray://HOST:PORT",
                               parameter="address")
         if target is not None:
-            try:
-                socket.create_connection(target, timeout=_PROBE_TIMEOUT_S).close()
-            except OSError as exc:
-                raise ConfigError(f"cannot reach a Ray cluster at {address!r} ({exc.strerror or exc}); {fix}",
-                                  parameter="address") from None
+            problem = _not_grpc(target)
+            if problem:
+                raise ConfigError(f"cannot reach a Ray cluster at {address!r} ({problem}); {fix}", parameter="address")
     if ray.is_initialized():
         return dict(ray.cluster_resources())
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlparse
 
+from auditkit._fs import PATH_PROBLEMS, check_can_write, path_kind
 from auditkit.errors import ConfigError, RunStoreError
 from auditkit.store import RUN_FILE, Run, read_run
 from auditkit.store import sections as S
@@ -31,6 +32,9 @@ MISSING_MLFLOW = f"MLflow export needs the optional mlflow package; install the 
 DEFAULT_EXPERIMENT = "auditkit"
 RUN_ID_TAG = "auditkit.run_id"
 _CONNECT_TIMEOUT = 3.0
+#: Database stores MLflow takes besides SQLite, with their servers' default ports.
+_DB_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+_SQLITE_HEADER = b"SQLite format 3\x00"
 _BAD_KEY_CHARS = re.compile(r"[^A-Za-z0-9_\-. /:]")
 _PARAM_MAX = 500  # MLflow stores longer values, but a param is a label, not a document
 
@@ -55,23 +59,105 @@ def _key(*parts) -> str:
     return ".".join(_BAD_KEY_CHARS.sub("_", str(p)) for p in parts)
 
 
+def _redacted(uri: str) -> str:
+    """``uri`` for a message: a password in it is shown as ***."""
+    parsed = urlparse(uri)
+    if parsed.password:
+        return uri.replace(f":{parsed.password}@", ":***@", 1)
+    return uri
+
+
 def _writable_folder(folder: Path, uri: str) -> None:
+    """Refuse a local store folder that cannot be written; nothing is created (MLflow makes it when it logs)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".auditkit-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        check_can_write(folder, parameter="tracking_uri")
+    except RunStoreError as exc:
+        raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r}: {exc}", parameter="tracking_uri") from None
+
+
+def _reachable(host: str, port: int, uri: str, what: str) -> None:
+    try:
+        with socket.create_connection((host, port), timeout=_CONNECT_TIMEOUT):
+            pass
     except OSError as exc:
-        raise ConfigError(f"MLflow tracking URI {uri!r}: cannot write into {str(folder)!r} ({exc.strerror or exc}); "
-                          "pass tracking_uri with a writable location", parameter="tracking_uri") from None
+        raise ConfigError(f"cannot reach the MLflow {what} {_redacted(uri)!r} ({exc.strerror or exc}); "
+                          "start it, or pass tracking_uri with a reachable server or a local path", parameter="tracking_uri") from None
+
+
+def _check_database(uri: str, parsed) -> None:
+    """A postgresql/mysql/mssql store: its server answers, and SQLAlchemy has the driver the URI names."""
+    if parsed.hostname:
+        try:
+            port = parsed.port
+        except ValueError:
+            port = None
+        _reachable(parsed.hostname, port or _DB_PORTS[parsed.scheme.split("+")[0]], uri, "database server")
+    try:
+        from sqlalchemy.engine import make_url
+
+        make_url(uri).get_dialect().import_dbapi()
+    except ImportError as exc:
+        raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r} needs a database driver that is not installed "
+                          f"({getattr(exc, 'name', None) or exc}); install it, or pass tracking_uri sqlite:///PATH/mlflow.db",
+                          parameter="tracking_uri") from None
+    except Exception as exc:  # sqlalchemy's own errors for a URI it cannot parse
+        raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r} is not a database URL SQLAlchemy reads ({type(exc).__name__}); "
+                          "write it as DIALECT://USER:PASSWORD@HOST:PORT/DATABASE", parameter="tracking_uri") from None
+
+
+def _check_sqlite(uri: str) -> None:
+    """``sqlite:///RELATIVE.db`` or ``sqlite:////ABSOLUTE.db`` (or in memory); an existing file must be a database."""
+    if uri in ("sqlite://", "sqlite:///:memory:"):
+        return
+    if not uri.startswith("sqlite:///") or uri == "sqlite:///":
+        raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r} names no database file; write sqlite:///RELATIVE/PATH.db or "
+                          "sqlite:////ABSOLUTE/PATH.db (three or four slashes)", parameter="tracking_uri")
+    path = Path(uri[len("sqlite:///"):])
+    kind = path_kind(path)
+    if kind == "file":
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(len(_SQLITE_HEADER))
+        except OSError as exc:
+            raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r}: cannot read {str(path)!r} ({exc.strerror or exc})",
+                              parameter="tracking_uri") from None
+        if head and head != _SQLITE_HEADER:
+            raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r}: {str(path)!r} is not an SQLite database; pass a new file "
+                              "name or an MLflow database", parameter="tracking_uri")
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r}: {str(path)!r} is read-only for this user",
+                              parameter="tracking_uri")
+    elif kind == "missing":
+        _writable_folder(path.absolute().parent, uri)
+    else:
+        what = "is a directory" if kind == "directory" else PATH_PROBLEMS[kind]
+        raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r}: {str(path)!r} {what}, not an SQLite database file",
+                          parameter="tracking_uri")
+
+
+def _file_store_refused() -> bool:
+    """Whether this MLflow refuses its old file store (3.13 and later, unless MLFLOW_ALLOW_FILE_STORE is true)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").strip().lower() in ("true", "1"):
+        return False
+    try:
+        major, minor = (int(part) for part in re.findall(r"\d+", version("mlflow"))[:2])
+    except (PackageNotFoundError, ValueError):
+        return False
+    return (major, minor) >= (3, 13)
 
 
 def check_tracking_uri(uri: str | None) -> str:
     """Resolve ``uri`` (None: ``MLFLOW_TRACKING_URI``, else MLflow's default) and fail fast when it cannot be used.
 
-    A server that does not answer within a few seconds, or a local store
-    whose folder cannot be written, raises :class:`ConfigError` (one line)
-    before anything is logged; MLflow's own client would retry for minutes.
+    A server that does not answer within a few seconds (an ``http(s)://``
+    tracking server or a postgresql/mysql/mssql database), a database URI
+    whose driver is missing, an ``sqlite:`` URI that names no file or names
+    a file that is not a database, a local store whose folder cannot be
+    written, or the old file store of an MLflow that refuses it, raises
+    :class:`ConfigError` (one line) before anything is logged or created;
+    MLflow's own client would retry for minutes or fail with a traceback.
     """
     _require_mlflow()
     if uri is None:
@@ -80,20 +166,23 @@ def check_tracking_uri(uri: str | None) -> str:
         uri = mlflow.get_tracking_uri()
     uri = str(uri)
     parsed = urlparse(uri)
-    if parsed.scheme in ("http", "https"):
-        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    scheme = parsed.scheme.lower()
+    if scheme in ("http", "https"):
         try:
-            with socket.create_connection((parsed.hostname or "", port), timeout=_CONNECT_TIMEOUT):
-                pass
-        except OSError as exc:
-            raise ConfigError(f"cannot reach the MLflow tracking server {uri!r} ({exc.strerror or exc}); "
-                              "start it, or pass tracking_uri with a reachable server or a local path", parameter="tracking_uri") from None
-    elif parsed.scheme == "sqlite":
-        path = uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else ""
-        if path and path != ":memory:":
-            _writable_folder(Path(path).absolute().parent, uri)
-    elif parsed.scheme in ("", "file"):
-        _writable_folder(Path(parsed.path if parsed.scheme == "file" else uri).absolute(), uri)
+            port = parsed.port
+        except ValueError:
+            raise ConfigError(f"MLflow tracking URI {_redacted(uri)!r} has a port that is not a number", parameter="tracking_uri") from None
+        _reachable(parsed.hostname or "", port or (443 if scheme == "https" else 80), uri, "tracking server")
+    elif scheme.split("+")[0] in _DB_PORTS:
+        _check_database(uri, parsed)
+    elif scheme == "sqlite":
+        _check_sqlite(uri)
+    elif scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
+        if _file_store_refused():
+            raise ConfigError(f"MLflow refuses the file store {_redacted(uri)!r} (maintenance mode since MLflow 3.13); pass "
+                              "tracking_uri sqlite:///PATH/mlflow.db, or set MLFLOW_ALLOW_FILE_STORE=true",
+                              parameter="tracking_uri")
+        _writable_folder(Path(parsed.path if scheme == "file" else uri).absolute(), uri)
     return uri
 
 
@@ -242,6 +331,10 @@ def export_mlflow(runs: Iterable, *, tracking_uri: str | None = None, experiment
     from mlflow.exceptions import MlflowException
 
     try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # pragma: no cover - sqlalchemy comes with mlflow
+        SQLAlchemyError = MlflowException
+    try:
         client = client_class(tracking_uri=uri)
         found = client.get_experiment_by_name(experiment)
         experiment_id = found.experiment_id if found is not None else client.create_experiment(
@@ -250,7 +343,11 @@ def export_mlflow(runs: Iterable, *, tracking_uri: str | None = None, experiment
     except MlflowException as exc:
         message = " ".join(str(getattr(exc, "message", exc)).split())
         if "filesystem tracking backend" in message:
-            raise ConfigError(f"MLflow refuses the file store {uri!r} (maintenance mode since MLflow 3.13); pass "
+            raise ConfigError(f"MLflow refuses the file store {_redacted(uri)!r} (maintenance mode since MLflow 3.13); pass "
                               "tracking_uri sqlite:///PATH/mlflow.db, or set MLFLOW_ALLOW_FILE_STORE=true",
                               parameter="tracking_uri") from None
-        raise RunStoreError(f"MLflow at {uri!r} refused the export: {message[:200]}") from None
+        raise RunStoreError(f"MLflow at {_redacted(uri)!r} refused the export: {message[:200]}") from None
+    except SQLAlchemyError as exc:  # a database store that fails under MLflow (locked, corrupt, refused login)
+        message = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise RunStoreError(f"MLflow's database at {_redacted(uri)!r} failed: {message[:200]}; check the tracking URI",
+                            parameter="tracking_uri") from None

@@ -11,8 +11,11 @@ sections alone.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
+from auditkit._documents import decode_text
+from auditkit._fs import read_regular_file
 from auditkit.errors import ConfigError
 from auditkit.report._build import NOT_PRETRAINED_NOTE
 from auditkit.report._markdown import cell, fmt_num, pval, table
@@ -20,7 +23,7 @@ from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, read_run
 from auditkit.store import sections as S
 
-__all__ = ["BLOCK_START", "BLOCK_END", "model_card", "render_model_card", "eval_results"]
+__all__ = ["BLOCK_START", "BLOCK_END", "model_card", "read_model_card", "render_model_card", "eval_results"]
 
 BLOCK_START = f"<!-- {GENERATOR_MARK}: start of the audit block (replaced by --update; edit outside it) -->"
 BLOCK_END = "<!-- end of the auditkit audit block -->"
@@ -37,6 +40,18 @@ MULTILABEL_CARD_METRICS = (
     ("macro_f1", "f1", "Macro F1", {"average": "macro"}),
     ("hamming_loss", "hamming_loss", "Hamming loss", None),
 )
+BROKEN_BLOCK = ("{path} has {starts} start marker(s) and {ends} end marker(s) of the auditkit audit block; an update "
+                "would replace the author's text between them — restore the pair (or remove both), then run --update again")
+BAD_METADATA = ("{path} has metadata {key} of type {kind}, not {expected}; auditkit will not rewrite it — fix it in the "
+                "block between the '---' lines, or write a new card without --update")
+#: Metadata keys --update merges into: (key, what it must be, check); any other type is refused, not rewritten.
+_MERGED_METADATA = (
+    ("tags", "a list of strings", lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v)),
+    ("model_name", "a string", lambda v: isinstance(v, str)),
+    ("model-index", "a list of results", lambda v: isinstance(v, list) and all(isinstance(r, dict) for r in v)),
+)
+#: Largest card --update reads (the Hub's own cards are a few KiB; large front matter is refused by YAML limits).
+MAX_CARD_BYTES = 64 * 2**20
 BROKEN_YAML = ("{path} has a YAML metadata block that cannot be read ({reason}); fix the block between the '---' "
                "lines, or write a new card without --update")
 
@@ -86,11 +101,11 @@ def _card_data(run: Run):
     )
 
 
-def _ci(entry: dict, level) -> str:
+def _ci(entry: dict, level, *, name: str = "CI") -> str:
     if entry.get("ci_low") is None or entry.get("ci_high") is None:
         return "not computed"
     lvl = f"{float(level):.0%} " if level is not None else ""
-    return f"{lvl}CI {fmt_num(entry['ci_low'])} to {fmt_num(entry['ci_high'])}"
+    return f"{lvl}{name} {fmt_num(entry['ci_low'])} to {fmt_num(entry['ci_high'])}"
 
 
 def _evaluation_lines(run: Run) -> list[str]:
@@ -141,18 +156,22 @@ def _bias_lines(run: Run) -> list[str]:
     L += [f"Sentences that differ only in who they are about were scored; each gap is the mean paired difference in "
           f"the probability of {score}, with lexicon rows and templates both treated as "
           f"random. p-values are Holm-corrected across the run's {cell(settings.get('n_tests'))} tests "
-          f"(α = {cell(settings.get('alpha'))}). Verdicts: *bias* (the gap differs from 0 and is at least "
-          f"{cell(settings.get('min_effect'))}), *no_material_bias* (an equivalence test shows it inside "
-          f"±{cell(settings.get('min_effect'))}) or *inconclusive*.", ""]
+          f"(α = {cell(settings.get('alpha'))}); each interval is the t interval of the gap's crossed test, "
+          f"unadjusted. Verdicts: *bias* (|gap| is shown to exceed {cell(settings.get('min_effect'))}, a "
+          f"Holm-corrected test), *no_material_bias* (an equivalence test shows it inside "
+          f"±{cell(settings.get('min_effect'))}) or *inconclusive* (neither, or one template, lexicon row or swapped "
+          f"term carries the verdict).", ""]
     rows = []
     for attr, entry in S.bias_attributes(run).items():
         scopes = [("all families", entry)] + [(fam, f) for fam, f in (entry.get("families") or {}).items() if isinstance(f, dict)]
         for scope, e in scopes:
             level = e.get("ci_level", settings.get("confidence_level"))
-            rows.append((attr, scope, e.get("gap_definition"), S.finite(e.get("gap")), _ci(e, level),
-                         pval(S.finite(e.get("p_value_holm"))), e.get("n_pairs"), S.finite(e.get("flip_rate")),
-                         _verdict(e)))
-    head = ("attribute", "probe family", "gap of", "gap", "interval", "p (Holm)", "pairs", "flip rate", "verdict")
+            kind = "t interval" if e.get("ci_kind") == "crossed_t" else "bootstrap interval"
+            rows.append((attr, scope, e.get("gap_definition"), S.finite(e.get("gap")), _ci(e, level, name=kind),
+                         pval(S.finite(e.get("p_value_holm"))), pval(S.finite(e.get("p_value_min_effect_holm"))),
+                         e.get("n_pairs"), S.finite(e.get("flip_rate")), _verdict(e)))
+    head = ("attribute", "probe family", "gap of", "gap", "interval", "p (Holm, gap = 0)",
+            "p (Holm, |gap| > min effect)", "pairs", "flip rate", "verdict")
     L += table(head, rows)
     probed = []
     for attr, entry in S.bias_attributes(run).items():
@@ -246,14 +265,64 @@ def model_card(run) -> "huggingface_hub.ModelCard":  # noqa: F821
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{title}{_block(run)}")
 
 
+def _check_markers(text: str, where: str) -> None:
+    """Refuse a card whose audit block is not exactly one start marker followed by one end marker (or none at all):
+    replacing from an orphan start marker to the next end marker would delete the author's text between them."""
+    starts, ends = text.count(BLOCK_START), text.count(BLOCK_END)
+    if starts == ends == 0 or (starts == ends == 1 and text.find(BLOCK_START) < text.find(BLOCK_END)):
+        return
+    raise ConfigError(BROKEN_BLOCK.format(path=where, starts=starts, ends=ends))
+
+
+@contextmanager
+def _quiet_hub_logs():
+    """huggingface_hub logs "metadata block was not found" for a card without metadata: not news for a user."""
+    import logging
+
+    logger = logging.getLogger("huggingface_hub")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def read_model_card(path) -> str | None:
+    """The text of the model card at ``path`` for ``--update`` (None when there is none yet).
+
+    It must be a regular file of at most :data:`MAX_CARD_BYTES` holding UTF-8 text; anything else (a binary or
+    UTF-16 file, a named pipe) is refused in one line.
+    """
+    if not Path(path).exists():
+        return None
+    where = f"model card {str(path)!r}"
+    data = read_regular_file(path, what="model card", max_bytes=MAX_CARD_BYTES, error=ConfigError)
+    return decode_text(data, where=where, error=ConfigError, fix="re-save it as UTF-8, or write a new card without --update")
+
+
 def _merge(existing: str, run: Run, *, where: str):
     """The author's card with auditkit's eval results and audit block replaced (or added)."""
     import yaml
     from huggingface_hub import ModelCard
 
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+    _check_markers(existing, where)
     try:
-        card = ModelCard(existing)
-    except (yaml.YAMLError, ValueError) as exc:
+        block = REGEX_YAML_BLOCK.search(existing)
+        raw = yaml.safe_load(block.group(2)) if block else {}
+        if not isinstance(raw, (dict, type(None))):
+            raise ValueError(f"the block holds {type(raw).__name__}, not a mapping")
+        for key, expected, ok in _MERGED_METADATA:  # huggingface_hub would coerce these (a mapping of tags to its keys)
+            value = (raw or {}).get(key)
+            if value is not None and not ok(value):  # auditkit will not rewrite what it does not understand
+                raise ConfigError(BAD_METADATA.format(path=where, key=key, kind=type(value).__name__, expected=expected))
+        with _quiet_hub_logs():
+            card = ModelCard(existing)
+    except ConfigError:
+        raise
+    except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError) as exc:  # huggingface_hub's parse of odd types
         reason = " ".join(str(exc).split())[:160]
         raise ConfigError(BROKEN_YAML.format(path=where, reason=reason)) from None
     new = eval_results(run)

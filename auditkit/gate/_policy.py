@@ -16,13 +16,17 @@ so a typo fails at load time with a one-line :class:`ConfigError`.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from auditkit._bounds import BOUNDS
+from auditkit._documents import load_toml
 from auditkit.errors import ConfigError
 
+#: The largest min_effect a run may have been audited with to pass no_significant_bias (policy: max_min_effect):
+#: 0.1, five times the audit's default; a larger minimum effect lets a bigger gap read "no material bias".
+DEFAULT_MAX_MIN_EFFECT = 0.1
 # check name -> {option: (kind, default)}; kind is "prob", "on", "list", "bool", "metrics"
 # the metrics compare_runs gives a paired test (McNemar for accuracy, paired bootstrap otherwise)
 _METRIC_CHOICES = ("accuracy", "macro_f1", "class_recall", "subset_accuracy", "micro_f1", "samples_f1", "hamming_loss")
@@ -34,7 +38,9 @@ CHECKS: dict[str, dict[str, tuple[str, object]]] = {
     "min_class_recall": {"threshold": ("prob", None), "classes": ("list", None)},
     "min_label_recall": {"threshold": ("prob", None), "labels": ("list", None)},
     "max_bias_gap": {"threshold": ("prob", None), "attributes": ("list", None), "on": ("gap_on", "value")},
-    "no_significant_bias": {"attributes": ("list", None), "require": ("require", "not_bias")},
+    "no_significant_bias": {"attributes": ("list", None), "require": ("require", "not_bias"),
+                            "max_min_effect": ("min_effect", DEFAULT_MAX_MIN_EFFECT)},
+    "max_influence": {"threshold": ("prob", None), "attributes": ("list", None)},
     "max_flip_rate": {"threshold": ("prob", None), "attributes": ("list", None)},
     "max_identity_share": {"threshold": ("prob", None)},
     "no_regression": {"metrics": ("metrics", ["accuracy", "macro_f1", "class_recall"]), "bias": ("bool", True),
@@ -47,22 +53,34 @@ CHECK_DOCS = {
     "min_label_recall": ("multi-label runs: recall of every label (or those listed) at its decision threshold ≥ threshold; "
                          "one check per label (skipped on single-label runs)"),
     "max_bias_gap": "|bias gap| of every probed attribute (or those listed) ≤ threshold; on = value or ci (the CI bound farthest from 0); per-class runs: one check per class x attribute",
-    "no_significant_bias": ("no probed attribute has the verdict \"bias\" (Holm-corrected crossed test and minimum effect); "
-                            "require = \"no_material_bias\" demands that each gap is shown to lie inside ±min-effect; "
-                            "per-class runs: one check per class x attribute"),
+    "no_significant_bias": ("no probed attribute has the verdict \"bias\" (|gap| shown to exceed the minimum effect, "
+                            "Holm-corrected); an \"inconclusive\" one is shown as inconclusive and blocks unless "
+                            "[gate] inconclusive = \"allow\"; require = \"no_material_bias\" demands that each gap is "
+                            "shown to lie inside ±min-effect; a run audited with a min-effect above max_min_effect "
+                            f"(default {DEFAULT_MAX_MIN_EFFECT}) is refused; per-class runs: one check per class x attribute"),
+    "max_influence": ("leaving out any one template, lexicon row or swapped term moves no attribute's gap by more "
+                      "than threshold (needs a run audited with influence; older runs are refused)"),
     "max_flip_rate": "counterfactual flip rate of every probed attribute ≤ threshold",
     "max_identity_share": "share of attribution on identity words ≤ threshold",
-    "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 / class recall (paired bootstrap), "
-                      "and no significant growth of any |bias gap|; multi-label runs: accuracy is each label's decisions "
+    "no_regression": ("with --baseline: no significant drop in accuracy (McNemar), macro-F1 (paired bootstrap) or class "
+                      "recall (paired bootstrap, Holm across classes), and no significant growth of any |bias gap| "
+                      "(intersection-union test, Holm across attributes and classes); multi-label runs: accuracy is each label's decisions "
                       "(McNemar, Holm across labels), class recall each label's recall, and subset_accuracy, micro_f1, "
                       "samples_f1 and hamming_loss (a rise is the regression) can be listed too (paired bootstrap)"),
 }
 _ON = ("ci_low", "value")
 _GAP_ON = ("value", "ci")
 _REQUIRE = ("not_bias", "no_material_bias")
+#: What an inconclusive check does: block the release (the default), or show it and let the release through.
+_INCONCLUSIVE = ("fail", "allow")
 #: Option kinds whose value is one of a few words.
-_CHOICES = {"on": _ON, "gap_on": _GAP_ON, "require": _REQUIRE}
-_GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0)}
+_CHOICES = {"on": _ON, "gap_on": _GAP_ON, "require": _REQUIRE, "inconclusive": _INCONCLUSIVE}
+#: A policy is a few tables of options; a megabyte is far more than one needs.
+MAX_POLICY_BYTES = 2**20
+_GATE_OPTIONS = {"alpha": ("alpha", 0.05), "n_boot": ("n_boot", 1000), "seed": ("seed", 0),
+                 "inconclusive": ("inconclusive", "fail")}
+#: Option kinds checked against a range of auditkit._bounds: kind -> its BOUNDS key.
+_BOUNDED = {"alpha": "alpha", "n_boot": "paired_n_boot", "seed": "seed", "min_effect": "min_effect"}
 
 
 @dataclass
@@ -73,6 +91,7 @@ class Policy:
     alpha: float = 0.05
     n_boot: int = 1000
     seed: int = 0
+    inconclusive: str = "fail"
     source: str = "<dict>"
 
     @classmethod
@@ -124,14 +143,12 @@ def _validate(where, table, key, kind, value):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise ConfigError(bad + "a number between 0 and 1")
         return float(value)
-    if kind == "alpha":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-            raise ConfigError(bad + "a number strictly between 0 and 1")
-        return float(value)
-    if kind in ("n_boot", "seed"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < (100 if kind == "n_boot" else 0):
-            raise ConfigError(bad + ("an integer ≥ 100" if kind == "n_boot" else "a non-negative integer"))
-        return value
+    if kind in _BOUNDED:  # the ranges every entry point shares (auditkit._bounds)
+        bound = BOUNDS[_BOUNDED[kind]]
+        if bound.problem(value):
+            what = "" if bound.expected().startswith("an integer") else "an integer " if bound.integer else "a number "
+            raise ConfigError(bad + what + bound.expected())
+        return value if bound.integer else float(value)
     if kind in _CHOICES:
         if value not in _CHOICES[kind]:
             raise ConfigError(bad + " or ".join(repr(v) for v in _CHOICES[kind]))
@@ -161,14 +178,10 @@ def load_policy(path: str | os.PathLike) -> Policy:
         — one line saying which and what was expected.
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists() and not p.is_symlink():
         raise ConfigError(f"policy file {str(p)!r} does not exist; see policy.example.toml for a starting point")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"policy {str(p)!r} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"policy {str(p)!r} is not valid TOML: {exc}") from None
+    data = load_toml(p, what="policy", max_bytes=MAX_POLICY_BYTES, error=ConfigError,
+                     fix="see policy.example.toml for a starting point")
     return Policy.from_dict(data, source=repr(str(p)))
 
 

@@ -12,11 +12,21 @@ under ``min_group_size``, or whose rate is undefined (no positive examples
 for a true positive rate), is left out and listed with the reason, instead of
 entering with a rate of 0, so that one tiny or one-class group cannot make
 the difference. fairlearn's own value is kept beside each one under
-``fairlearn``, and each difference gets a seeded percentile bootstrap
-interval (examples resampled, drawn as (group, true, predicted) cell counts) of the
-difference between the two groups named in ``between`` (those furthest apart
-in the data), held fixed across resamples: re-choosing max and min in every
-resample would bias the interval upwards, away from a small true spread.
+``fairlearn``, and each difference gets a seeded bootstrap interval
+(examples resampled, drawn as (group, true, predicted) cell counts) of the
+difference between the two groups named in ``between``. Those two are the
+groups furthest apart *in the data*, picked after looking, so an interval for
+that one pair alone would be too narrow (the winner's curse). The interval is
+therefore simultaneous over every pair of eligible groups: a max-|t|
+bootstrap (the (1 - alpha) quantile of the largest studentized deviation over
+all pairs in one resample), which covers every pair's difference at once and
+so the picked pair's too (Romano and Wolf 2005). Ratios use the same on the
+log scale.
+
+References
+----------
+Romano, J. P. and Wolf, M. (2005). Exact and approximate stepdown methods for
+multiple hypothesis testing. JASA 100(469).
 """
 
 from __future__ import annotations
@@ -106,13 +116,52 @@ def _worst_of(values: dict) -> str:
     return "true_positive_rate_difference" if tpr >= fpr else "false_positive_rate_difference"
 
 
-def _intervals(codes, n_groups, pos_true, pos_pred, between: dict, values: dict, *, n_boot, confidence_level, seed) -> dict:
-    """Percentile bootstrap interval of each between-group measure, the same two groups in every resample.
+#: How the intervals of the differences are drawn (stored in the run).
+INTERVAL_METHOD = ("max-|t| bootstrap, simultaneous over every pair of eligible groups (examples resampled as "
+                   "(group, true, predicted) cell counts); ratios on the log scale")
 
-    The groups are those furthest apart in the data: max - min re-chosen per resample is biased upwards
-    and its percentile interval can miss the point estimate altogether. The rates depend on the rows only
-    through the (group, true, predicted) cell counts, so resamples are drawn as counts
-    (:func:`resample_counts`): O(n_boot x cells), whatever the number of rows.
+
+def _simultaneous(point: np.ndarray, draws: np.ndarray, pair: tuple[int, int], usable: np.ndarray,
+                  confidence_level: float) -> tuple[float, float] | None:
+    """Max-|t| interval of ``point[hi] - point[lo]`` over every pair of ``usable`` groups; draws (n_boot, n_groups)."""
+    groups = np.flatnonzero(usable)
+    if len(groups) < 2:
+        return None
+    j, k = np.triu_indices(len(groups), 1)
+    j, k = groups[j], groups[k]
+    diffs = point[j] - point[k]
+    with np.errstate(invalid="ignore"):
+        resampled = draws[:, j] - draws[:, k]
+        se = np.nanstd(resampled, axis=0, ddof=1)
+    ok = np.isfinite(se)
+    if not ok.any():
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):  # a pair that never varies deviates by 0 (se 0)
+        t = np.where(se[ok] > 0, np.abs(resampled[:, ok] - diffs[ok]) / np.where(se[ok] > 0, se[ok], 1.0), 0.0)
+    t = np.where(np.isfinite(resampled[:, ok]), t, np.nan)
+    t_max = np.nanmax(np.where(np.isnan(t), -np.inf, t), axis=1)
+    t_max = t_max[np.isfinite(t_max)]
+    if not len(t_max):
+        return None
+    q = float(np.quantile(t_max, confidence_level))
+    hi, lo = pair
+    if hi == lo:  # every rate ties: max - min is any pair's difference
+        lo = next(int(g) for g in groups if g != hi)
+    index = np.flatnonzero((j == hi) & (k == lo) | (j == lo) & (k == hi))
+    if not len(index) or not ok[index[0]]:
+        return None
+    d = point[hi] - point[lo]
+    return float(d - q * se[index[0]]), float(d + q * se[index[0]])
+
+
+def _intervals(codes, n_groups, pos_true, pos_pred, between: dict, values: dict, eligible: np.ndarray, rates: dict, *,
+               n_boot, confidence_level, seed) -> dict:
+    """Interval of each between-group measure, simultaneous over every pair of eligible groups.
+
+    The groups in ``between`` are picked from the data (the furthest apart), so each interval is the picked
+    pair's row of a max-|t| band that covers every pair at once. The rates depend on the rows only through
+    the (group, true, predicted) cell counts, so resamples are drawn as counts (:func:`resample_counts`):
+    O(n_boot x cells), whatever the number of rows.
     """
     cells = resample_counts(codes * 4 + pos_true.astype(np.int64) * 2 + pos_pred.astype(np.int64),
                             n_cells=4 * n_groups, n_boot=n_boot, seed=seed).reshape(n_boot, n_groups, 2, 2).astype(float)
@@ -126,13 +175,19 @@ def _intervals(codes, n_groups, pos_true, pos_pred, between: dict, values: dict,
         for name, pair in between.items():
             if pair is None:
                 continue
-            rate = resampled[_RATE_OF.get(name) or _RATE_OF[_worst_of(values)]]
-            hi, lo = rate[:, pair[0]], rate[:, pair[1]]
-            draws = np.where(hi > 0, lo / hi, np.nan) if name.endswith("ratio") else hi - lo
-            draws = draws[np.isfinite(draws)]
-            if len(draws):
-                low, high = percentile_interval(draws, confidence_level=confidence_level)
-                out[name] = (float(low), float(high))
+            kind = _RATE_OF.get(name) or _RATE_OF[_worst_of(values)]
+            point, draws = rates[kind], resampled[kind]
+            usable = eligible & np.isfinite(point)
+            if name.endswith("ratio"):  # min / max = exp(log lo - log hi)
+                usable &= point > 0
+                band = _simultaneous(np.log(np.where(usable, point, 1.0)), np.log(draws), pair[::-1], usable,
+                                     confidence_level)
+                if band is not None:
+                    out[name] = (float(np.exp(band[0])), float(np.exp(band[1])))
+            else:
+                band = _simultaneous(point, draws, pair, usable, confidence_level)
+                if band is not None:
+                    out[name] = band
     return out
 
 
@@ -187,7 +242,8 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
     if not names:
         return {"groups": {}, "n_missing": n_missing, "small_groups": [], **empty, "between": dict(empty),
                 "intervals": {}, "fairlearn": dict(empty), "excluded_groups": {},
-                "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence_level": confidence_level}}
+                "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence_level": confidence_level,
+                              "method": INTERVAL_METHOD}}
     per_group = {}
     for value in names:
         m = keep & (g == value)
@@ -214,7 +270,7 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
     rates = _group_rates(codes, len(names), kept_true, kept_pred)
     values, between = _differences(rates, eligible)
 
-    cis = _intervals(codes, len(names), kept_true, kept_pred, between, values,
+    cis = _intervals(codes, len(names), kept_true, kept_pred, between, values, eligible, rates,
                      n_boot=n_boot, confidence_level=confidence_level, seed=seed) if n_boot > 0 else {}
     return {
         "groups": per_group,
@@ -226,7 +282,7 @@ def _one_feature(y_true, y_pred, groups, *, y_score, pos_label, min_group_size, 
                       else {"ci_low": None, "ci_high": None} for k in DIFFERENCES},
         "fairlearn": _fairlearn_values(rates),
         "excluded_groups": _excluded(names, per_group, min_group_size),
-        "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence_level": confidence_level},
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "confidence_level": confidence_level, "method": INTERVAL_METHOD},
     }
 
 
@@ -281,10 +337,11 @@ def observed_group_fairness(
         the groups of at least ``min_group_size`` examples whose rate is
         defined (None with fewer than two such groups); ``between``
         ({measure: [max group, min group]}), ``intervals`` ({measure:
-        {ci_low, ci_high}}), ``excluded_groups`` ({measure: {group:
+        {ci_low, ci_high}}, simultaneous over every pair of eligible
+        groups), ``excluded_groups`` ({measure: {group:
         reason}}), ``fairlearn`` ({measure: fairlearn's value: every group,
         undefined rates as 0}) and ``bootstrap`` ({n_boot, seed,
-        confidence_level}). For a mapping: ``{column: that dict}``. Rates and
+        confidence_level, method}). For a mapping: ``{column: that dict}``. Rates and
         AUCs that are undefined for a group are ``None``.
 
     Examples

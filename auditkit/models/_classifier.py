@@ -54,16 +54,40 @@ class TextClassifier:
     max_length : int, optional
         Truncation length; the model's own limit by default.
     precision : {"fp32", "int8", "bf16", "fp16"}, default "fp32"
-        ``int8``: int8 weights and activations for the linear layers on a
-        CPU (see :func:`auditkit.models.quantize_int8`); ``bf16``/``fp16``:
-        autocast on CUDA.
+        ``int8``: int8 weights and activations for the encoder's linear
+        layers on a CPU; ``bf16``/``fp16``: autocast on CUDA. On a CPU the
+        route (torch or OpenVINO, fp32 or int8) is chosen by measuring on
+        this machine (:mod:`auditkit.models._calibration`); an int8 request
+        that would not be faster than fp32 here runs fp32, and
+        :attr:`route_note` says so.
+    route : str, optional
+        Force a CPU route (``torch-fp32``, ``torch-int8``, ``openvino-fp32``,
+        ``openvino-int8``) instead of measuring; ``$AUDITKIT_ROUTE`` does the same.
+
+    Attributes
+    ----------
+    precision : str
+        The precision predictions are computed in (``fp32`` where an int8
+        request fell back).
+    requested_precision : str
+    route : str
+        How predictions are computed (see ``route``).
+    route_note : str or None
+        One line when the precision that runs is not the one requested.
+    model : transformers.PreTrainedModel
+        The fp32 model whatever the route: attributions take their gradients
+        from it, never through an int8 product.
     """
 
+    #: The :class:`~auditkit.models.Classifier` kind: a checkpoint run with PyTorch, differentiable.
+    kind = "transformers"
+    supports_gradients = True
+
     def __init__(self, model, tokenizer, *, device=None, source: str = "<memory>", fingerprint: str = "",
-                 max_length: int | None = None, precision: str = "fp32"):
+                 max_length: int | None = None, precision: str = "fp32", route: str | None = None):
         import torch
 
-        from auditkit.models._precision import check_precision, quantize_int8
+        from auditkit.models._precision import check_precision
 
         self.model = model
         self.tokenizer = tokenizer
@@ -71,29 +95,26 @@ class TextClassifier:
         self.source = source
         self.fingerprint = fingerprint
         check_precision(precision, self.device)
-        self.precision = precision
+        self.requested_precision = self.precision = precision
         self.model.to(self.device)
         self.model.eval()
-        if precision == "int8":
-            self.model = quantize_int8(self.model)
         limit = self._model_limit()
         if max_length is not None:
             if max_length < 2:
                 raise ModelError(f"max length must be at least 2 tokens, got {max_length}")
             limit = min(limit, max_length)
         self.max_length = limit
+        self.route, self.route_note, self._logits = f"torch-{precision}", None, self._fp32_logits
+        if self.device.type == "cpu":
+            from auditkit.models._calibration import select_route
+
+            choice, self._logits = select_route(self.model, precision, self._synthetic_inputs, route=route)
+            self.precision, self.route, self.route_note = choice.precision, choice.route, choice.note
+        elif route is not None:
+            raise ModelError(f"route {route!r} is a CPU route; this model is on {self.device.type}", parameter="route")
 
     def _model_limit(self) -> int:
-        candidates = []
-        tok_limit = getattr(self.tokenizer, "model_max_length", None)
-        if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
-            candidates.append(tok_limit)
-        pos = getattr(self.model.config, "max_position_embeddings", None)
-        if isinstance(pos, int) and pos > 0:
-            # RoBERTa-style models reserve two positions for the padding offset.
-            offset = 2 if getattr(self.model.config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0
-            candidates.append(pos - offset)
-        return min(candidates) if candidates else 512
+        return token_limit(self.tokenizer, self.model.config)
 
     @property
     def labels(self) -> list[str]:
@@ -126,6 +147,18 @@ class TextClassifier:
         logits = logits.float()
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
 
+    def describe(self) -> dict:
+        """The CPU route this model chose (see :func:`auditkit.models.model_section`): the precision asked
+        for, the route that runs, and the note when an int8 request runs fp32."""
+        fields = {"requested_precision": self.requested_precision}
+        if self.route:  # none yet on an engine whose workers choose theirs and have not predicted
+            fields["route"] = self.route
+        if self.route_note:
+            fields["route_note"] = self.route_note
+        if self.pretrained is False:  # a backbone trained from random weights (auditkit train --base scratch)
+            fields["pretrained"] = False
+        return fields
+
     @property
     def name(self) -> str:
         """A short human name: the directory or Hub id."""
@@ -149,7 +182,8 @@ class TextClassifier:
                 full[i] = ids
         return full, len(long_rows)
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None) -> Predictions:
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = _DEFAULT_BATCH_SIZE, progress: bool | None = None,
+                      first_row: int = 0) -> Predictions:
         """Class probabilities for ``texts`` (a sigmoid per label for a multi-label model).
 
         Texts are tokenized once, sorted by length and run in batches padded
@@ -162,6 +196,9 @@ class TextClassifier:
         batch_size : int, default 64
         progress : bool, optional
             Show a progress bar; by default only when stderr is a terminal.
+        first_row : int, default 0
+            Row number of ``texts[0]`` in the caller's data (the
+            :class:`~auditkit.models.Classifier` contract; a local model has no per-batch failure to name).
 
         Returns
         -------
@@ -195,7 +232,7 @@ class TextClassifier:
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
                 input_ids, mask = self.pad([ids[r] for r in rows])
-                out[rows] = self.probabilities(input_ids, mask).cpu().numpy()
+                out[rows] = self.probabilities_from_logits(self._logits(self._inputs(input_ids, mask))).cpu().numpy()
                 if bar is not None:
                     bar.update(len(rows))
         if bar is not None:
@@ -221,13 +258,7 @@ class TextClassifier:
         """Token id rows padded to the longest: ``(input_ids, attention_mask)``, long tensors on the model's device."""
         import torch
 
-        width = max(len(r) for r in rows)
-        input_ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for j, seq in enumerate(rows):
-            span = slice(width - len(seq), width) if self.pads_left else slice(0, len(seq))
-            input_ids[j, span] = seq
-            mask[j, span] = 1
+        input_ids, mask = pad_rows(rows, self.pad_id, left=self.pads_left)
         return torch.from_numpy(input_ids).to(self.device), torch.from_numpy(mask).to(self.device)
 
     def unpad(self, values: np.ndarray, length: int) -> np.ndarray:
@@ -235,18 +266,61 @@ class TextClassifier:
         return values[len(values) - length :] if self.pads_left else values[:length]
 
     def probabilities(self, input_ids, attention_mask):
-        """Class probabilities (float32 tensor) for padded id rows: the model's forward pass and softmax.
+        """Class probabilities (float32 tensor) for padded id rows from the fp32 model, with gradients where allowed.
 
-        Gradients flow when the caller allows them (attribution); prediction
-        calls it under ``torch.inference_mode``.
+        This is what attributions differentiate: for an int8 classifier, the
+        fp32 weights its int8 model was made from (gradients never pass
+        through an int8 product). :meth:`predict_proba` runs :attr:`route`.
         """
+        return self.probabilities_from_logits(self._fp32_logits(self._inputs(input_ids, attention_mask)))
+
+    def _fp32_logits(self, inputs: dict):
+        return self.model(**inputs).logits
+
+    def _inputs(self, input_ids, attention_mask) -> dict:
+        """The model's keyword inputs for padded id rows."""
         import torch
 
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if "token_type_ids" in getattr(self.tokenizer, "model_input_names", []):
             inputs["token_type_ids"] = torch.zeros_like(input_ids)
-        return self.probabilities_from_logits(self.model(**inputs).logits)
+        return inputs
+
+    def _synthetic_inputs(self, texts: int, tokens: int) -> dict:
+        """A batch of ``texts`` rows of ``tokens`` ids from the model's vocabulary (for timing routes; no global RNG)."""
+        import torch
+
+        vocab = int(getattr(self.model.config, "vocab_size", 0) or 1000)
+        tokens = max(2, min(tokens, self.max_length))
+        ids = torch.randint(0, vocab, (texts, tokens), generator=torch.Generator().manual_seed(tokens))
+        return self._inputs(ids.to(self.device), torch.ones_like(ids).to(self.device))
 
     def predict(self, texts: Sequence[str], **kwargs) -> np.ndarray:
         """Predicted class id per text."""
         return self.predict_proba(texts, **kwargs).predicted
+
+
+def token_limit(tokenizer, config) -> int:
+    """Tokens a model takes: the smaller of the tokenizer's limit and the position embeddings (512 if neither says)."""
+    candidates = []
+    tok_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_limit, int) and 0 < tok_limit < 100_000:
+        candidates.append(tok_limit)
+    pos = getattr(config, "max_position_embeddings", None)
+    if isinstance(pos, int) and pos > 0:
+        # RoBERTa-style models reserve two positions for the padding offset.
+        offset = 2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0
+        candidates.append(pos - offset)
+    return min(candidates) if candidates else 512
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int, *, left: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Token id rows padded to the longest with ``pad_id``: ``(input_ids, attention_mask)``, int64 arrays."""
+    width = max(len(r) for r in rows)
+    input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for j, seq in enumerate(rows):
+        span = slice(width - len(seq), width) if left else slice(0, len(seq))
+        input_ids[j, span] = seq
+        mask[j, span] = 1
+    return input_ids, mask

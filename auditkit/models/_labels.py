@@ -89,6 +89,38 @@ def check_label_columns(columns: Sequence[str], model_labels: Sequence[str]) -> 
         )
 
 
+#: What separates the names of a label list ("toxic|insult", "toxic,insult"), and joins them in predictions.parquet.
+LABEL_SEPARATORS = ("|", ",")
+
+
+def check_multilabel_names(names: Sequence[str], *, where: str = "the model") -> None:
+    """Refuse multi-label label names a label list cannot carry unambiguously.
+
+    A name holding ``|`` or ``,`` would be split in two when read back from a
+    label list or from ``predictions.parquet`` (which joins label sets with
+    ``|``), and two names that differ only in case match the same data label.
+
+    Raises
+    ------
+    LabelMismatchError
+        Naming the offending labels and ``where`` they come from.
+    """
+    bad = [str(n) for n in names if any(sep in str(n) for sep in LABEL_SEPARATORS) or not str(n).strip()]
+    if bad:
+        raise LabelMismatchError(
+            f"multi-label label name(s) {', '.join(repr(b) for b in bad[:8])} of {where} are empty or hold '|' or ',', "
+            "which separate the labels of a label list (and of predictions.parquet); rename them, e.g. with '_'",
+            parameter="label_col",
+        )
+    folded: dict[str, str] = {}
+    for n in names:
+        key = str(n).strip().lower()
+        if key in folded:
+            raise LabelMismatchError(f"multi-label labels {folded[key]!r} and {str(n)!r} of {where} differ only in case; "
+                                     "labels match case-insensitively, so rename one", parameter="label_col")
+        folded[key] = str(n)
+
+
 def map_label_sets(label_sets: Sequence[Sequence[str]], model_labels: Sequence[str]) -> np.ndarray:
     """Map label sets (one collection of label names per example) to a 0/1 indicator matrix.
 

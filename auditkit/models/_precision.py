@@ -1,4 +1,4 @@
-"""Numeric precision of prediction: fp32, int8 on CPU, bf16/fp16 autocast on CUDA."""
+"""Numeric precision of prediction: fp32, int8 on CPU, bf16/fp16 autocast on CUDA; the int8 layers of the torch-int8 route."""
 
 from __future__ import annotations
 
@@ -54,15 +54,28 @@ def int8_layers(model, *, feed_forward_output: bool = True) -> set[str]:
     return names
 
 
+def int8_weight(weight):
+    """Symmetric per-output-channel int8 quantization of a weight: ``(int8 values, float32 scale per row)``."""
+    import torch
+
+    weight = weight.detach().float()
+    scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
+    return torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8), scale
+
+
 #: Rows (tokens) per int8 product: small enough that each product is scaled while in the CPU's cache.
 ROWS_PER_CHUNK = 512
+
+
+NO_GRADIENTS = ("int8 layers have no gradients: the int8 product is not differentiable; attribute with the fp32 model "
+                "(TextClassifier.probabilities does)")
 
 
 def _int8_classes():
     import torch
 
     class Int8Linear(torch.nn.Module):
-        """``x @ W.T + b`` with int8 weights and int8 activations, int32 accumulation.
+        """``x @ W.T + b`` with int8 weights and int8 activations, int32 accumulation (``torch._int_mm``).
 
         The weight has one scale per output channel, fixed at conversion; the
         activations one scale per token (row), computed on the fly from that
@@ -70,24 +83,18 @@ def _int8_classes():
         scale per batch (PyTorch's dynamic quantization) lets a single
         outlier token set the step for every token in the batch.
 
-        ``activation`` (the GELU after a feed-forward layer) is applied to
-        each chunk while it is in cache. Several linear layers that read the same input (an attention block's
+        Several linear layers that read the same input (an attention block's
         query, key and value) can be given as one: their weights are stacked,
         and :meth:`forward` returns the outputs side by side.
 
-        Each chunk is quantized and rescaled by the fused C kernels of
-        :mod:`auditkit.models._int8_kernels` where they can be built (one
-        pass each instead of four PyTorch ops), else by PyTorch ops; both
-        give the same numbers, bit for bit.
+        It has no gradients (it refuses an input that requires them): an
+        int8 classifier is attributed with its fp32 weights.
         """
 
-        def __init__(self, *linears: torch.nn.Linear, activation=None):
+        def __init__(self, *linears: torch.nn.Linear):
             super().__init__()
-            self.activation = activation
-            self.fused = True  # False: always the PyTorch ops (to measure what the fused kernels bring)
-            weight = torch.cat([linear.weight.detach().float() for linear in linears])
-            scale = weight.abs().amax(dim=1).clamp(min=1e-12) / 127.0
-            self.register_buffer("weight_t", torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8).t().contiguous())
+            weight, scale = int8_weight(torch.cat([linear.weight.detach().float() for linear in linears]))
+            self.register_buffer("weight_t", weight.t().contiguous())
             self.register_buffer("weight_scale", scale)
             biases = [linear.bias for linear in linears]
             bias = None if all(b is None for b in biases) else torch.cat([
@@ -96,18 +103,9 @@ def _int8_classes():
             self.in_features, self.out_features = linears[0].in_features, weight.shape[0]
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            from auditkit.models._int8_kernels import native_int8_kernels
-
-            rows = x.reshape(-1, self.in_features)
-            kernels = native_int8_kernels() if self.fused else None
-            if kernels is None or rows.dtype != torch.float32 or (torch.is_grad_enabled() and rows.requires_grad):
-                out = self._forward_ops(rows)
-            else:
-                out = self._forward_fused(rows if rows.stride(-1) == 1 else rows.contiguous(), kernels)
-            return out.reshape(*x.shape[:-1], self.out_features)
-
-        def _forward_ops(self, rows: torch.Tensor) -> torch.Tensor:
-            """The product with PyTorch ops: where the fused kernels cannot be built, or gradients are wanted."""
+            if torch.is_grad_enabled() and x.requires_grad:
+                raise ModelError(NO_GRADIENTS)
+            rows = x.reshape(-1, self.in_features).float()
             out = torch.empty(rows.shape[0], self.out_features, dtype=torch.float32)
             # a chunk of rows at a time, so that the int32 product is scaled while it is still in cache:
             # scaling the whole product after the fact costs as much memory traffic as the product itself
@@ -120,76 +118,11 @@ def _int8_classes():
                 part.mul_(scale).mul_(self.weight_scale)
                 if self.bias is not None:
                     part.add_(self.bias)
-                self._activate(part)
-            return out
-
-        def _forward_fused(self, rows: torch.Tensor, kernels) -> torch.Tensor:
-            """The same product, bit for bit, with one fused pass to quantize each chunk and one to rescale it.
-
-            The int8 product runs on a oneDNN matmul with the weight packed
-            once for it (AMX or VNNI tiles where the CPU has them), which
-            returns ``float(int32 product)``; else on ``torch._int_mm``.
-            """
-            n = rows.shape[0]
-            out = torch.empty(n, self.out_features, dtype=torch.float32)
-            size = min(n, ROWS_PER_CHUNK)
-            quantized = torch.empty(size, self.in_features, dtype=torch.int8)
-            scale = torch.empty(size, dtype=torch.float32)
-            packed = self._packed_product()
-            product = None if packed is not None else torch.empty(size, self.out_features, dtype=torch.int32)
-            for start in range(0, n, ROWS_PER_CHUNK):
-                m = min(ROWS_PER_CHUNK, n - start)
-                kernels.quantize_rows(rows[start:start + m], quantized[:m], scale[:m])
-                if packed is not None:
-                    chunk_product = packed(quantized[:m])
-                else:
-                    chunk_product = product[:m]
-                    torch._int_mm(quantized[:m], self.weight_t, out=chunk_product)
-                part = out[start:start + m]
-                kernels.dequantize(chunk_product, scale[:m], self.weight_scale, self.bias, part)
-                self._activate(part)
-            return out
-
-        def _packed_product(self):
-            """``q -> float(q @ W_int8.T)`` on oneDNN with the weight packed once, or None where that op is missing
-            or does not give ``torch._int_mm``'s numbers (checked once per layer)."""
-            if "_packed" not in self.__dict__:
-                self._packed = None
-                try:
-                    weight = torch.ops.onednn.qlinear_prepack(self.weight_t.t().contiguous(), [ROWS_PER_CHUNK, self.in_features])
-                    ones = torch.ones(self.out_features)
-                    zeros = torch.zeros(self.out_features, dtype=torch.int64)
-
-                    def product(q: torch.Tensor) -> torch.Tensor:
-                        return torch.ops.onednn.qlinear_pointwise(q, 1.0, 0, weight, ones, zeros, None, 1.0, 0,
-                                                                  torch.float32, "none", [], "")
-
-                    probe = torch.randint(-127, 128, (3, self.in_features), dtype=torch.int8,
-                                          generator=torch.Generator().manual_seed(0))  # leaves the global RNG alone
-                    if torch.equal(product(probe), torch._int_mm(probe, self.weight_t).float()):
-                        self._packed = product
-                except (AttributeError, RuntimeError, NotImplementedError):
-                    pass
-            return self._packed
-
-        def __getstate__(self):  # the packed weight is this process's: a copy or a pickle packs its own
-            return {k: v for k, v in super().__getstate__().items() if k != "_packed"}
-
-        def _activate(self, part: torch.Tensor) -> None:
-            """Apply the activation to a chunk in place (exact GELU without a temporary copy)."""
-            if self.activation is None:
-                return
-            gelu = getattr(self.activation, "act", self.activation)  # transformers' GELUActivation wraps the function
-            if gelu is torch.nn.functional.gelu or (isinstance(gelu, torch.nn.GELU) and gelu.approximate == "none"):
-                torch._C._nn.gelu(part, out=part)
-            else:
-                part.copy_(self.activation(part))
+            return out.reshape(*x.shape[:-1], self.out_features)
 
         def extra_repr(self) -> str:
-            from auditkit.models._int8_kernels import int8_route
-
             return (f"in_features={self.in_features}, out_features={self.out_features}, int8 per-channel weights, "
-                    f"per-token activations; {int8_route()}")
+                    "per-token activations")
 
     class SharedInputSlice(torch.nn.Module):
         """One of several projections of the same input computed by one stacked :class:`Int8Linear`.
@@ -256,11 +189,7 @@ def quantize_int8(model, *, layers: set[str] | None = None):
                          and all(f"{prefix}{c}" in layers and isinstance(getattr(parent, c, None), torch.nn.Linear)
                                  for c in group)), None)
         if siblings is None or len({getattr(parent, c).in_features for c in siblings}) != 1:
-            activation = None
-            if child == "dense" and isinstance(getattr(parent, "intermediate_act_fn", None), torch.nn.Module):
-                # BERT's feed-forward: dense, then the activation; the int8 layer applies it chunk by chunk
-                activation, parent.intermediate_act_fn = parent.intermediate_act_fn, torch.nn.Identity()
-            setattr(parent, child, int8_linear(getattr(parent, child), activation=activation))
+            setattr(parent, child, int8_linear(getattr(parent, child)))
             done.add(name)
             continue
         linears = [getattr(parent, c) for c in siblings]

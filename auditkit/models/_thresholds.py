@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Mapping, Sequence
 
 import numpy as np
 
+from auditkit._documents import load_json, load_toml
 from auditkit.errors import ConfigError
 
 __all__ = ["DEFAULT_THRESHOLD", "check_thresholds", "resolve_thresholds"]
 
 DEFAULT_THRESHOLD = 0.5
+#: A threshold file names each label once: a megabyte is far more than any model needs.
+MAX_THRESHOLD_FILE_BYTES = 2**20
 
 
 def _check(value, where: str, *, parameter: str | None = None) -> float:
@@ -80,19 +82,9 @@ def resolve_thresholds(
     toml = path.lower().endswith(".toml")
     kind = "TOML" if toml else "JSON"
     example = "toxic = 0.4" if toml else '{"toxic": 0.4}'
-    try:
-        if toml:
-            import tomllib
-
-            with open(path, "rb") as fh:
-                given = tomllib.load(fh)
-        else:
-            with open(path, encoding="utf-8") as fh:
-                given = json.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"cannot read threshold file {path!r}: {exc.strerror or exc}") from None
-    except ValueError:  # json.JSONDecodeError, tomllib.TOMLDecodeError and bad UTF-8 are all ValueErrors
-        raise ConfigError(f"threshold file {path!r} is not valid {kind}; write label name to threshold, e.g. {example}") from None
+    load = load_toml if toml else load_json
+    given = load(path, what="threshold file", max_bytes=MAX_THRESHOLD_FILE_BYTES, error=ConfigError,
+                 fix=f"write label name to threshold, e.g. {example}")
     if not isinstance(given, dict) or not given:
         raise ConfigError(f"threshold file {path!r} must hold a {kind} {'table' if toml else 'object'} of label name to threshold, "
                           f"e.g. {example}")
@@ -108,6 +100,12 @@ def _set_by_name(labels: Sequence[str], given: Mapping, out: np.ndarray, source:
             f"{source} names label(s) the model lacks: {', '.join(repr(u) for u in unknown[:8])}; "
             f"its labels are {', '.join(repr(str(n)) for n in labels)}"
         )
+    seen: dict[int, str] = {}
     for name, value in given.items():
-        out[index[str(name).strip().lower()]] = _check(value, f"the threshold of {str(name)!r}{where}")
+        k = index[str(name).strip().lower()]
+        if k in seen:  # label names match case-insensitively: two entries for one label, and the last would win
+            raise ConfigError(f"{source} gives label {str(labels[k])!r} two thresholds ({seen[k]!r} and {str(name)!r}; "
+                              "names match case-insensitively); keep one")
+        seen[k] = str(name)
+        out[k] = _check(value, f"the threshold of {str(name)!r}{where}")
     return out

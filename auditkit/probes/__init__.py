@@ -21,19 +21,20 @@ from auditkit.probes._stats import (
 )
 from auditkit.probes._crossed import (
     CrossedEstimate,
+    LeftOut,
     TemplateComponent,
     TextComponent,
     crossed_bootstrap,
     crossed_estimate,
     equivalence_p_value,
+    leave_one_out,
 )
 from auditkit.probes._change import gap_change
 from auditkit.probes._designs import attribute_components, paired_frame
+from auditkit.probes._gap import GapEstimate, estimate_components, estimate_gap, judge_gap
 from auditkit.probes._verdict import BIAS, INCONCLUSIVE, NO_MATERIAL_BIAS, VERDICTS, bias_verdict, format_verdict
 from auditkit.probes._suite import (
-    GapEstimate,
     ProbeReport,
-    estimate_gap,
     check_probe_options,
     probe_families,
     resolve_target_label,
@@ -71,10 +72,14 @@ __all__ = [
     "builtin_attributes",
     "Lexicon",
     "estimate_gap",
+    "estimate_components",
+    "judge_gap",
     "GapEstimate",
     "crossed_estimate",
     "crossed_bootstrap",
     "equivalence_p_value",
+    "leave_one_out",
+    "LeftOut",
     "CrossedEstimate",
     "TemplateComponent",
     "TextComponent",

@@ -13,11 +13,17 @@ residual part (a two-way random-effects model without replication)::
 
 The components come from the two-way ANOVA mean squares (method of moments,
 negative estimates set to zero) and the degrees of freedom from
-Satterthwaite's approximation; the interval is the "pigeonhole" bootstrap of
-Owen (2007), which resamples rows and templates independently. Dataset
-counterfactuals (a user's texts and their swaps) are a third kind of
-component: independent texts, stratified by the group the original text
-mentions.
+Satterthwaite's approximation. Every interval and test of a gap is one t
+statistic ``(gap - h) / se`` on those degrees of freedom: the interval
+``gap ± t(df, 1 - alpha/2) se``, the test of a zero gap, the test that
+``|gap|`` exceeds a minimum effect and the equivalence test (TOST, whose
+``1 - 2 alpha`` interval is ``gap ± t(df, 1 - alpha) se``), so an interval
+and its test cannot disagree. The "pigeonhole" bootstrap of Owen (2007),
+which resamples rows and templates independently, is kept as an independent
+check of the standard error. Dataset counterfactuals (a user's texts and
+their swaps) are a third kind of component: texts stratified by the group
+the original text mentions and, when given, clustered by the term that was
+swapped (the same few terms recur, so their texts are not independent).
 
 Several families of one attribute combine with explicit weights (equal per
 family): row draws are independent per family, the template draw is shared.
@@ -34,7 +40,7 @@ bioavailability. J. Pharmacokinetics and Biopharmaceutics 15(6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -44,10 +50,12 @@ __all__ = [
     "TemplateComponent",
     "TextComponent",
     "CrossedEstimate",
+    "LeftOut",
     "crossed_estimate",
     "crossed_bootstrap",
     "percentile_interval",
     "equivalence_p_value",
+    "leave_one_out",
 ]
 
 #: Differences this small are float noise of identical scores.
@@ -71,20 +79,31 @@ class TemplateComponent:
         Template ids, one per column; components of one estimate must share them.
     weight : float
         Weight of this family in the estimate.
+    rows : tuple of str, optional
+        Row ids, one per matrix row (default ``"0"``, ``"1"``...): how
+        :func:`leave_one_out` names a row.
+    name : str, optional
+        What the component is (its probe family).
     """
 
     matrix: np.ndarray
     templates: tuple[str, ...]
     weight: float = 1.0
+    rows: tuple[str, ...] = ()
+    name: str = ""
 
     @property
     def n_rows(self) -> int:
         return int(self.matrix.shape[0])
 
+    @property
+    def row_ids(self) -> tuple[str, ...]:
+        return self.rows or tuple(str(i) for i in range(self.n_rows))
+
 
 @dataclass(frozen=True)
 class TextComponent:
-    """Dataset counterfactuals: one paired difference per text, in strata.
+    """Dataset counterfactuals: one paired difference per text, in strata, optionally in clusters.
 
     Attributes
     ----------
@@ -94,15 +113,36 @@ class TextComponent:
         groups), or another label for mixed texts. Strata weigh equally, so
         an artefact of swapping in one direction does not pass for bias.
     weight : float
+    clusters : ndarray of shape (n_texts,), optional
+        The term swapped in each text (e.g. ``"she/he"``). Texts that swap
+        the same term share that term's effect, so the variance is a
+        cluster-robust one over terms with ``n_terms - 1`` degrees of
+        freedom; without clusters every text is independent.
+    name : str, optional
+        What the component is (its probe family).
     """
 
     differences: np.ndarray
     strata: np.ndarray
     weight: float = 1.0
+    clusters: np.ndarray | None = None
+    name: str = ""
 
     @property
     def n_rows(self) -> int:
+        """Independent units: swapped terms when clustered, else texts."""
+        if self.clusters is not None:
+            return len(dict.fromkeys(self.clusters[self._kept()].tolist()))
         return int(len(self.differences))
+
+    def _kept(self) -> np.ndarray:
+        """Texts of strata with at least two texts (others cannot be weighed)."""
+        keep = np.zeros(len(self.differences), dtype=bool)
+        for s in dict.fromkeys(self.strata.tolist()):
+            mask = self.strata == s
+            if mask.sum() >= 2:
+                keep |= mask
+        return keep
 
     def stratum_arrays(self) -> list[np.ndarray]:
         """The differences of each stratum with at least two texts (others cannot be weighed)."""
@@ -113,13 +153,20 @@ class TextComponent:
                 out.append(d)
         return out
 
+    def without(self, mask: np.ndarray) -> "TextComponent":
+        """The component with the texts in ``mask`` left out."""
+        keep = ~np.asarray(mask, dtype=bool)
+        return replace(self, differences=self.differences[keep], strata=self.strata[keep],
+                       clusters=None if self.clusters is None else self.clusters[keep])
+
 
 @dataclass(frozen=True)
 class CrossedEstimate:
     """Point estimate, standard error and Satterthwaite degrees of freedom.
 
     ``se`` and ``df`` are None when the design cannot estimate its variance
-    (a family with one row, a stratum set with too few texts).
+    (a family with one row, a stratum set with too few texts). Every test and
+    interval below is the same t statistic on ``df`` degrees of freedom.
     """
 
     gap: float
@@ -127,13 +174,58 @@ class CrossedEstimate:
     df: float | None
     components: dict
 
+    def _exact(self) -> bool:
+        return self.se is not None and self.se <= EXACT_TOL
+
     def t_test(self) -> float | None:
         """Two-sided p-value of ``gap = 0``."""
+        return self.min_effect_p_value(0.0)
+
+    def min_effect_p_value(self, margin: float) -> float | None:
+        """p-value of ``|gap| <= margin`` against ``|gap| > margin``, each direction at half the level.
+
+        ``2 P(T > (|gap| - margin) / se)``: it rejects at alpha exactly when
+        the ``1 - alpha`` t interval lies wholly beyond ``+margin`` or wholly
+        below ``-margin``, so its size is at most alpha on the whole null
+        ``|gap| <= margin`` (alpha/2 at each edge for a precise gap). With a
+        margin of 0 it is the two-sided test of a zero gap.
+        """
         if self.se is None:
             return None
-        if self.se <= EXACT_TOL:
-            return 1.0 if abs(self.gap) <= EXACT_TOL else 0.0
-        return float(2 * stats.t.sf(abs(self.gap) / self.se, self.df))
+        excess = abs(self.gap) - margin
+        if self._exact():
+            return 0.0 if excess > EXACT_TOL else 1.0
+        return float(min(1.0, 2 * stats.t.sf(excess / self.se, self.df)))
+
+    def t_interval(self, confidence_level: float) -> tuple[float | None, float | None]:
+        """``gap ± t(df, (1 + confidence_level) / 2) se``: the interval of the same t statistic."""
+        if self.se is None:
+            return None, None
+        if self._exact():
+            return self.gap, self.gap
+        half = float(stats.t.ppf(0.5 + confidence_level / 2, self.df)) * self.se
+        return self.gap - half, self.gap + half
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """The estimate with one unit left out (see :func:`leave_one_out`).
+
+    Attributes
+    ----------
+    unit : {"template", "row", "term"}
+    component : str or None
+        Name of the component the row or term belongs to (its index when it
+        has none); None for a template (shared by every template component).
+    key : str
+        The template id, row id or swapped term.
+    estimate : CrossedEstimate
+    """
+
+    unit: str
+    component: str | None
+    key: str
+    estimate: CrossedEstimate
 
 
 def _weights(components) -> list[float]:
@@ -224,7 +316,7 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
                 for key, k, ms_e, df_e in residual_share:
                     add(key, -k, ms_e, df_e)
 
-    for w, c in zip(weights, components):
+    for f, (w, c) in enumerate(zip(weights, components)):
         if not isinstance(c, TextComponent):
             continue
         strata = c.stratum_arrays()
@@ -235,11 +327,19 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
             continue
         v = 1.0 / len(strata)
         gap += w * v * sum(float(d.mean()) for d in strata)
-        for d in strata:
-            s2 = float(np.var(d, ddof=1))
-            coef = (w * v) ** 2 / len(d)
-            parts["texts"] += coef * s2
-            add(("texts", id(d)), coef, s2, len(d) - 1)
+        if c.clusters is None:
+            for i, d in enumerate(strata):
+                s2 = float(np.var(d, ddof=1))
+                coef = (w * v) ** 2 / len(d)
+                parts["texts"] += coef * s2
+                add(("texts", f, i), coef, s2, len(d) - 1)
+            continue
+        var, n_clusters = _clustered_variance(c, w * v)
+        if n_clusters < 2:
+            estimable = False
+            continue
+        parts["texts"] += var
+        add(("texts", f), 1.0, var, n_clusters - 1)
 
     if not estimable:
         return CrossedEstimate(float(gap), None, None, parts)
@@ -252,9 +352,34 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
     return CrossedEstimate(float(gap), se, df, parts)
 
 
+def _clustered_variance(comp: TextComponent, scale: float) -> tuple[float, int]:
+    """Cluster-robust variance of ``scale`` x (sum over strata of the stratum means), and the number of clusters.
+
+    Each text enters the estimate with coefficient ``scale / n_stratum``; its
+    residual is taken from its stratum's mean, and the residuals are summed
+    within a cluster (a swapped term, across strata, since one term's effect
+    reaches every stratum that swaps it) before squaring, with the usual
+    ``G / (G - 1)`` small-sample factor (Liang and Zeger 1986).
+    """
+    keep = comp._kept()
+    d, strata, clusters = comp.differences[keep], comp.strata[keep], comp.clusters[keep]
+    contribution = np.zeros(len(d))
+    for s in dict.fromkeys(strata.tolist()):
+        mask = strata == s
+        contribution[mask] = scale * (d[mask] - d[mask].mean()) / mask.sum()
+    labels, codes = np.unique(clusters.astype(str), return_inverse=True)
+    G = len(labels)
+    if G < 2:
+        return 0.0, G
+    totals = np.bincount(codes, weights=contribution, minlength=G)
+    return float(G / (G - 1) * np.sum(totals ** 2)), G
+
+
 def equivalence_p_value(estimate: CrossedEstimate, margin: float) -> float | None:
     """Two one-sided tests (TOST) of ``|gap| < margin``: the larger one-sided p-value.
 
+    It rejects at alpha exactly when the ``1 - 2 alpha`` t interval
+    (``estimate.t_interval(1 - 2 * alpha)``) lies inside ``±margin``.
     None when the margin is not positive or the variance is not estimable.
     """
     if margin <= 0 or estimate.se is None:
@@ -267,6 +392,54 @@ def equivalence_p_value(estimate: CrossedEstimate, margin: float) -> float | Non
     return float(max(p_low, p_high))
 
 
+def leave_one_out(components: Sequence[TemplateComponent | TextComponent]) -> list[LeftOut]:
+    """The estimate with each template, each lexicon row and each swapped term left out in turn.
+
+    A template is left out of every template component (they share their
+    columns); a row or a term only of its own component. Units whose removal
+    would leave a component empty are not left out.
+
+    Returns
+    -------
+    list of LeftOut
+        Templates first (column order), then rows and terms by component.
+
+    Examples
+    --------
+    >>> D = np.zeros((6, 4)); D[:, 2] = 1.0
+    >>> out = leave_one_out([TemplateComponent(D, ("a", "b", "c", "d"))])
+    >>> [(o.key, round(o.estimate.gap, 3)) for o in out if o.unit == "template"]
+    [('a', 0.333), ('b', 0.333), ('c', 0.0), ('d', 0.333)]
+    """
+    components = list(components)
+    out: list[LeftOut] = []
+    templates = _check_templates(components)
+    if templates is not None and len(templates) > 1:
+        for j, key in enumerate(templates):
+            keep = [t for t in range(len(templates)) if t != j]
+            reduced = [replace(c, matrix=c.matrix[:, keep], templates=tuple(templates[t] for t in keep))
+                       if isinstance(c, TemplateComponent) else c for c in components]
+            out.append(LeftOut("template", None, str(key), crossed_estimate(reduced)))
+    for k, comp in enumerate(components):
+        name = comp.name or str(k)
+        if isinstance(comp, TemplateComponent) and comp.n_rows > 1:
+            ids = comp.row_ids
+            for i in range(comp.n_rows):
+                keep = [r for r in range(comp.n_rows) if r != i]
+                reduced = list(components)
+                reduced[k] = replace(comp, matrix=comp.matrix[keep], rows=tuple(ids[r] for r in keep))
+                out.append(LeftOut("row", name, ids[i], crossed_estimate(reduced)))
+        elif isinstance(comp, TextComponent) and comp.clusters is not None:
+            terms = list(dict.fromkeys(comp.clusters.tolist()))
+            if len(terms) < 2:
+                continue
+            for term in terms:
+                reduced = list(components)
+                reduced[k] = comp.without(comp.clusters == term)
+                out.append(LeftOut("term", name, str(term), crossed_estimate(reduced)))
+    return out
+
+
 def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextComponent]], *, n_boot: int = 2000,
                       seed=0) -> np.ndarray:
     """Pigeonhole bootstrap of one or more designs with shared draws.
@@ -274,7 +447,8 @@ def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextCompone
     Rows of each family are resampled with replacement, independently per
     family; templates are resampled once per replicate and shared by every
     template family (a template carries all of its slot-word columns);
-    texts are resampled within their strata. Designs with the same shape
+    texts are resampled within their strata, or, when clustered, swapped
+    terms are resampled with all their texts. Designs with the same shape
     (the same families, rows, templates and texts in the same order -- two
     runs' scores on one probe set) get the same draws, so their difference
     is a paired comparison.
@@ -310,6 +484,9 @@ def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextCompone
             for i, design in enumerate(designs):
                 D = np.asarray(design[k].matrix, dtype=float)
                 out[i] += w * np.einsum("br,rt,bt->b", r_counts, D, t_counts) / (R * T)
+        elif comp.clusters is not None:
+            for i, replicate in enumerate(_cluster_bootstrap([design[k] for design in designs], n_boot, rng)):
+                out[i] += w * replicate
         else:
             masks = [comp.strata == s for s in dict.fromkeys(comp.strata.tolist()) if (comp.strata == s).sum() >= 2]
             if not masks:
@@ -335,10 +512,36 @@ def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextCompone
     return out
 
 
+def _cluster_bootstrap(comps: list[TextComponent], n_boot: int, rng) -> list[np.ndarray]:
+    """Replicates of clustered text components of one shape: terms drawn with replacement, strata averaged."""
+    keep = comps[0]._kept()
+    strata = comps[0].strata[keep]
+    labels, codes = np.unique(comps[0].clusters[keep].astype(str), return_inverse=True)
+    stratum_codes = np.unique(strata, return_inverse=True)[1]
+    S, G = int(stratum_codes.max()) + 1 if len(strata) else 0, len(labels)
+    out = [np.zeros(n_boot) for _ in comps]
+    if S == 0:
+        return out
+    values = [np.asarray(c.differences, dtype=float)[keep] for c in comps]
+    indicator = np.zeros((len(strata), S))
+    indicator[np.arange(len(strata)), stratum_codes] = 1.0
+    step = max(1, _RESAMPLED_PER_CHUNK // max(len(strata), 1))
+    for start in range(0, n_boot, step):
+        size = min(step, n_boot - start)
+        counts = rng.multinomial(G, np.full(G, 1.0 / G), size=size).astype(float)[:, codes]  # (size, texts)
+        n_s = counts @ indicator
+        for i, x in enumerate(values):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = (counts * x) @ indicator / n_s
+            out[i][start:start + size] = np.nanmean(means, axis=1)  # a stratum no drawn term reaches drops out
+    return out
+
+
 def _shape(comp) -> tuple:
     if isinstance(comp, TemplateComponent):
         return ("t", comp.matrix.shape, comp.templates, comp.weight)
-    return ("x", len(comp.differences), tuple(comp.strata.tolist()), comp.weight)
+    clusters = None if comp.clusters is None else tuple(comp.clusters.tolist())
+    return ("x", len(comp.differences), tuple(comp.strata.tolist()), comp.weight, clusters)
 
 
 def percentile_interval(replicates: np.ndarray, confidence_level: float) -> tuple[float, float]:

@@ -10,6 +10,7 @@ index for dataset counterfactuals), ``word``, ``valence``, ``stratum``,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -66,7 +67,9 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
     TemplateComponent, TextComponent or None
         None when nothing is left. A template family keeps the templates that
         every one of its rows fills (a complete matrix), each cell the mean
-        over the template's slot words.
+        over the template's slot words; its rows are named by their lexicon
+        row. Dataset counterfactuals are clustered by their swapped term
+        (the ``word`` column) when the table records it.
     """
     if pairs.empty:
         return None
@@ -76,7 +79,9 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
     if (pairs["family"] == DATASET_FAMILY).all():
         if valence is not None:
             return None
-        return TextComponent(pairs["diff"].to_numpy(float), pairs["stratum"].astype(str).to_numpy(), weight)
+        terms = pairs["word"]
+        clusters = None if terms.isna().any() else terms.astype(str).to_numpy()  # older runs have none
+        return TextComponent(pairs["diff"].to_numpy(float), pairs["stratum"].astype(str).to_numpy(), weight, clusters)
     if valence is not None:
         pairs = pairs[pairs["valence"].fillna(NEUTRAL) == valence]
         if pairs.empty:
@@ -85,12 +90,13 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
     cells = cells.dropna(axis=1, how="any")
     if cells.shape[1] == 0 or cells.shape[0] == 0:
         return None
-    return TemplateComponent(cells.to_numpy(float), tuple(str(t) for t in cells.columns), weight)
+    return TemplateComponent(cells.to_numpy(float), tuple(str(t) for t in cells.columns), weight,
+                             tuple(str(r) for r in cells.index))
 
 
 def attribute_components(pairs: pd.DataFrame, *, families: Sequence[str] | None = None, scale: str = "probability",
                          valence: str | None = None) -> list:
-    """Components of several families of one attribute, with equal weights per family.
+    """Components of several families of one attribute, with equal weights per family, each named by its family.
 
     Template families keep only the templates common to all of them, so that
     one template draw is shared.
@@ -100,12 +106,12 @@ def attribute_components(pairs: pd.DataFrame, *, families: Sequence[str] | None 
     for family in families:
         comp = family_component(pairs[pairs["family"] == family], scale=scale, valence=valence)
         if comp is not None:
-            comps.append(comp)
+            comps.append(replace(comp, name=str(family)))
     tpl = [c for c in comps if isinstance(c, TemplateComponent)]
     if len(tpl) > 1:
         common = [t for t in tpl[0].templates if all(t in c.templates for c in tpl[1:])]
         comps = [
-            TemplateComponent(c.matrix[:, [c.templates.index(t) for t in common]], tuple(common), c.weight)
+            replace(c, matrix=c.matrix[:, [c.templates.index(t) for t in common]], templates=tuple(common))
             if isinstance(c, TemplateComponent) else c
             for c in comps
         ]

@@ -55,6 +55,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from auditkit._documents import load_json
 from auditkit.errors import ConfigError
 
 __all__ = [
@@ -73,6 +74,8 @@ _DISTINCT_KEYS = (("terms", "adjectives"), ("names", "extra_names"))
 # Keys of the run.json "bias" section that are not attributes.
 RESERVED_NAMES = frozenset({"target_label", "target_label_reason", "settings", "observed_groups", "classes"})
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Largest lexicon file read (the built-in ones are a few KiB; 10^5 rows are a few MiB).
+MAX_LEXICON_BYTES = 64 * 2**20
 
 ERR_UNKNOWN_ATTRIBUTE = "unknown attribute {name!r}; known: {known} (add your own lexicon file with lexicon_files)"
 ERR_REPEATED_TERM = (
@@ -256,12 +259,9 @@ def load_lexicon(path) -> Lexicon:
 def read_lexicon_json(path) -> tuple[object, str]:
     """The parsed JSON of a lexicon file and how messages name it; one line when it is missing or not JSON."""
     p = Path(path).expanduser()
-    if not p.is_file():
+    if not p.exists() and not p.is_symlink():
         raise ConfigError(f"lexicon file {str(p)!r} does not exist; pass the path of a JSON lexicon to --lexicon")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"lexicon file {str(p)!r} is not valid JSON ({exc}); fix the file") from None
+    data = load_json(p, what="lexicon file", max_bytes=MAX_LEXICON_BYTES, error=ConfigError)
     return data, repr(str(p))
 
 
@@ -325,6 +325,9 @@ def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence
     user: dict[str, Lexicon] = {}
     for item in lexicons:
         lex = item if isinstance(item, Lexicon) else load_lexicon(item)
+        if lex.attribute in user:  # the last would silently win
+            raise ConfigError(f"lexicons {user[lex.attribute].source} and {lex.source} both define attribute "
+                              f"{lex.attribute!r}; pass one lexicon per attribute", parameter="lexicon_files")
         user[lex.attribute] = lex
     if attributes is None:
         names = list(builtin_attributes()) + [a for a in user if a not in builtin_attributes()]

@@ -11,12 +11,15 @@ import numpy as np
 __all__ = ["holm_correction", "flip_rate", "counterfactual_token_fairness_gap"]
 
 
-def holm_correction(p_values) -> np.ndarray:
+def holm_correction(p_values, *, cap: bool = True) -> np.ndarray:
     """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1).
 
     Parameters
     ----------
     p_values : array-like of shape (n_tests,)
+    cap : bool, default True
+        Cap at 1 (a p-value). Uncapped, ``alpha * p / adjusted`` is the level
+        Holm's procedure tests each hypothesis at, also for those it keeps.
 
     Returns
     -------
@@ -35,7 +38,9 @@ def holm_correction(p_values) -> np.ndarray:
         return p.copy()
     order = np.argsort(p, kind="stable")
     scaled = (m - np.arange(m)) * p[order]
-    adjusted_sorted = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    adjusted_sorted = np.maximum.accumulate(scaled)
+    if cap:
+        adjusted_sorted = np.minimum(adjusted_sorted, 1.0)
     out = np.empty(m)
     out[order] = adjusted_sorted
     return out

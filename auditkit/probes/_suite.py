@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field, replace
 from itertools import combinations
@@ -11,25 +12,19 @@ import numpy as np
 import pandas as pd
 
 from auditkit._language import detect_language
+from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
 from auditkit.models import check_reads_language, check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
-from auditkit.probes._crossed import (
-    TemplateComponent,
-    TextComponent,
-    crossed_bootstrap,
-    crossed_estimate,
-    equivalence_p_value,
-    percentile_interval,
-)
+from auditkit.probes._crossed import LeftOut, crossed_estimate
 from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paired_frame
+from auditkit.probes._gap import CI_KIND, GapEstimate, _json_float, estimate_gap, judge_gap
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
-from auditkit.probes._verdict import BIAS, MIN_ROWS, bias_verdict, combine_verdicts
+from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, combine_verdicts
 from auditkit.probes._swap import dataset_counterfactuals
-from auditkit.probes._templates import template_instances
+from auditkit.probes._templates import TEMPLATES, instances_per_row, template_instances
 
-__all__ = ["ProbeReport", "GapEstimate", "run_probes", "estimate_gap", "check_probe_options", "probe_families",
-           "resolve_target_label", "DATASET_FAMILY"]
+__all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
 
 N_WORST_PAIRS = 5
 PLURAL = {"class": "classes", "label": "labels"}
@@ -51,7 +46,8 @@ class ProbeReport:
         ``target_label``, ``target_label_reason``, ``settings`` and one entry
         per attribute.
     table : pandas.DataFrame
-        One row per scored sentence (for probes.parquet).
+        One row per scored sentence (for probes.parquet), with every
+        class's probability (``prob_<label>``) beside the score.
     """
 
     summary: dict
@@ -93,7 +89,7 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
     lowered = [label.lower() for label in labels]
     if lowered.count(name.lower()) == 1:
         return lowered.index(name.lower()), "given"
-    if name.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", name):  # ASCII digits only: "²".isdigit() holds, but int("²") fails
         i = int(name)
         if 0 <= i < len(labels):
             return i, "given (as a label id)"
@@ -101,20 +97,54 @@ def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int,
 
 
 def _check_levels(alpha: float, min_effect: float) -> None:
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}; e.g. 0.05", parameter="alpha")
-    if min_effect < 0:
-        raise ConfigError(f"min_effect must be 0 or more, got {min_effect}; e.g. 0.02", parameter="min_effect")
+    check_option("alpha", alpha)
+    check_option("min_effect", min_effect)  # a bounded range: see auditkit._bounds
 
 
-def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(), alpha: float = 0.05, min_effect: float = 0.02) -> None:
+#: Default cap on the template sentences one audit scores (``max_sentences``): 30 times the built-in lexicons' ~6,500,
+#: about 7 minutes of MiniLM at the ~450 sentences/s it predicts on 2 AMD EPYC cores.
+MAX_PROBE_SENTENCES = 200_000
+_SENTENCES_PER_SECOND = 450  # MiniLM on 2 AMD EPYC cores (the measured rate the cost estimate quotes)
+
+
+def template_sentences(lexicons: dict, families=None) -> int:
+    """How many template sentences the probe set of ``lexicons`` holds (rows x template instances x groups),
+    counted without building them; ``families`` restricts as in :func:`run_probes`."""
+    total = 0
+    for lex in lexicons.values():
+        for family in probe_families(lex, with_texts=False):
+            if families is not None and family not in families:
+                continue
+            rows = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
+            total += len(rows) * instances_per_row() * len(lex.groups)
+    return total
+
+
+def _check_cost(lexicons: dict, families, max_sentences: int | None) -> None:
+    """Refuse, before anything is scored, a probe set larger than ``max_sentences`` template sentences, with its cost."""
+    if max_sentences is None:
+        return
+    check_option("max_probe_sentences", max_sentences)
+    n = template_sentences(lexicons, families)
+    if n > max_sentences:
+        hours = n / _SENTENCES_PER_SECOND / 3600
+        raise ConfigError(
+            f"the probe set holds {n:,} template sentences (lexicon rows x {instances_per_row()} template instances x "
+            f"groups), more than max_probe_sentences {max_sentences:,}; scoring them would take about {hours:,.1f} h "
+            f"with MiniLM at {_SENTENCES_PER_SECOND} sentences/s (2 CPU cores) — use fewer lexicon rows, or raise "
+            "max_probe_sentences", parameter="max_probe_sentences")
+
+
+def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(),
+                        alpha: float = 0.05, min_effect: float = 0.02, families=None,
+                        max_sentences: int | None = MAX_PROBE_SENTENCES) -> None:
     """Raise the :class:`ConfigError` :func:`run_probes` would raise for these options, without scoring anything.
 
     Call it before slow stages so that a typo in ``--probes`` or
-    ``--target-label`` fails in a second, not after prediction.
+    ``--target-label``, or a lexicon too large to score, fails in a second, not after prediction.
     """
     _check_levels(alpha, min_effect)
-    resolve_lexicons(attributes, lexicon_files)
+    _check_cost(resolve_lexicons(attributes, lexicon_files), families, max_sentences)
     if target_label is not None or len(labels) == 2:  # otherwise every class is probed
         resolve_target_label(labels, target_label)
 
@@ -122,13 +152,6 @@ def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"),
 def _seed_for(seed: int, *parts: str) -> list[int]:
     """A bootstrap seed stable across runs and independent of which tests run."""
     return [int(seed), zlib.crc32("/".join(parts).encode())]
-
-
-def _json_float(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if np.isfinite(x) else None
 
 
 def _build_rows(lexicons: dict, families, texts, swaps: dict) -> list[tuple]:
@@ -145,94 +168,13 @@ def _build_rows(lexicons: dict, families, texts, swaps: dict) -> list[tuple]:
                     stratum = item.mentioned or "mixed"
                     for g in lex.groups:
                         rows.append((name, family, "dataset", f"{name}/{family}/{item.index}", item.index, g,
-                                     item.versions[g], None, None, stratum))
+                                     item.versions[g], item.term, None, stratum))  # word: the swapped term
                 continue
             source = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
             for inst, tid, row, word, valence, sentences in template_instances(source, lex.groups, family=f"{name}/{family}"):
                 for g in lex.groups:
                     rows.append((name, family, tid, inst, row, g, sentences[g], word, valence, None))
     return rows
-
-
-@dataclass(frozen=True)
-class GapEstimate:
-    """One tested comparison ``mean(a) - mean(b)`` over one scope of a probe set."""
-
-    groups: tuple[str, str]
-    gap: float
-    ci_low: float
-    ci_high: float
-    se: float | None
-    df: float | None
-    p_value: float | None
-    p_value_equivalence: float | None
-    n_rows: int
-    n_templates: int
-    n_pairs: int
-    untestable: str | None = None
-
-    def reversed(self) -> "GapEstimate":
-        """The same comparison read the other way round (b - a): same tests, mirrored interval."""
-        return replace(self, groups=self.groups[::-1], gap=-self.gap, ci_low=-self.ci_high, ci_high=-self.ci_low)
-
-    def as_dict(self) -> dict:
-        return {
-            "gap": _json_float(self.gap), "ci_low": _json_float(self.ci_low), "ci_high": _json_float(self.ci_high),
-            "se": _json_float(self.se), "df": _json_float(self.df), "p_value": _json_float(self.p_value),
-            "p_value_equivalence": _json_float(self.p_value_equivalence),
-            "n_rows": self.n_rows, "n_templates": self.n_templates, "n_pairs": self.n_pairs,
-        }
-
-
-def _untestable(comps, est) -> str | None:
-    """Why a design gets no p-value, or None."""
-    thin = [c for c in comps if c.n_rows < MIN_ROWS]
-    if thin:
-        what = "texts" if isinstance(thin[0], TextComponent) else "lexicon rows"
-        return f"too few terms to test ({thin[0].n_rows} {what}; at least {MIN_ROWS} needed)"
-    if est.se is None:
-        return "too few texts per stratum to estimate the spread"
-    return None
-
-
-def _n_templates(comps) -> int:
-    return max((c.matrix.shape[1] for c in comps if isinstance(c, TemplateComponent)), default=0)
-
-
-def estimate_gap(pairs: pd.DataFrame, groups: tuple[str, str], *, families=None, scale: str = "probability",
-                 valence: str | None = None, n_boot: int = 2000, seed=0, confidence_level: float = 0.95,
-                 min_effect: float = 0.0) -> GapEstimate | None:
-    """Crossed estimate, pigeonhole-bootstrap interval and tests of one comparison.
-
-    Parameters
-    ----------
-    pairs : DataFrame
-        :func:`~auditkit.probes._designs.paired_frame` rows of the scope.
-    groups : (str, str)
-    families : sequence of str, optional
-        Families to combine (equal weights); default: all in ``pairs``.
-    scale, valence
-        See :func:`~auditkit.probes._designs.family_component`.
-    n_boot, seed, confidence_level
-        Of the interval.
-    min_effect : float
-        Margin of the equivalence test (none when 0).
-    """
-    comps = attribute_components(pairs, families=families, scale=scale, valence=valence)
-    if not comps:
-        return None
-    est = crossed_estimate(comps)
-    low, high = percentile_interval(crossed_bootstrap([comps], n_boot=n_boot, seed=seed)[0], confidence_level)
-    why = _untestable(comps, est)
-    return GapEstimate(
-        groups=tuple(groups), gap=est.gap, ci_low=low, ci_high=high,
-        se=None if why else est.se, df=None if why else est.df,
-        p_value=None if why else est.t_test(),
-        p_value_equivalence=None if why else equivalence_p_value(est, min_effect),
-        n_rows=sum(c.n_rows for c in comps), n_templates=_n_templates(comps),
-        n_pairs=int(len(pairs) if families is None else pairs["family"].isin(families).sum()),
-        untestable=why,
-    )
 
 
 def _group_means(frame: pd.DataFrame, groups) -> dict:
@@ -305,18 +247,18 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
     frame_all, frame = frame, frame[frame["family"].isin(combined)]
     means = _group_means(frame, groups)
     pair_list = [lex.gap] + [p for p in combinations(groups, 2) if set(p) != set(lex.gap)] if len(groups) > 2 else [lex.gap]
-    estimates = {}
-    for a, b in pair_list:
-        estimates[(a, b)] = estimate_gap(
-            paired_frame(frame, a, b), (a, b), n_boot=n_boot, seed=_seed_for(seed, *key, a, b),
-            confidence_level=1 - alpha, min_effect=min_effect,
-        )
     if len(groups) > 2:
         known = {g: m for g, m in means.items() if m is not None}
         hi, lo = max(known, key=known.get), min(known, key=known.get)
         headline = lex.gap if hi == lo else (hi, lo)  # every group mean ties: the lexicon's own pair
     else:
         headline = lex.gap
+    estimates = {}
+    for a, b in pair_list:
+        estimates[(a, b)] = estimate_gap(
+            paired_frame(frame, a, b), (a, b), n_boot=n_boot, seed=_seed_for(seed, *key, a, b),
+            confidence_level=1 - alpha, min_effect=min_effect, influence={a, b} == set(headline),
+        )
     head = estimates[headline] if headline in estimates else estimates[headline[::-1]].reversed()
     pairs = paired_frame(frame, *headline)
     placebo_flip, placebo_ctf = _placebo(frame_all, groups)
@@ -333,9 +275,12 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
         "families_combined": combined,
         **head.as_dict(),
         "ci_level": 1 - alpha,
-        "p_value_holm": None,  # filled after the run-wide correction
+        "ci_kind": CI_KIND,
+        # filled after the run-wide correction:
+        "p_value_holm": None, "p_value_min_effect_holm": None, "holm_ci_low": None, "holm_ci_high": None,
         "verdict": None,
         "verdict_reason": None,
+        "influence": None,
         "flip_rate": _json_float(flip_rate(preds.to_numpy())),
         "ctf_gap": _json_float(counterfactual_token_fairness_gap(complete.to_numpy())),
         "placebo_flip_rate": _json_float(placebo_flip),
@@ -345,13 +290,11 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
     }
     if note:
         entry["note"] = note
-    for valence in ("positive", "negative", "neutral"):
-        v = estimate_gap(pairs, headline, valence=valence, n_boot=n_boot, seed=_seed_for(seed, *key, "valence", valence),
-                         confidence_level=1 - alpha)
+    for valence in ("positive", "negative", "neutral"):  # descriptive subsets: no bootstrap check
+        v = estimate_gap(pairs, headline, valence=valence, n_boot=0, confidence_level=1 - alpha)
         if v is not None:
             entry["by_valence"][valence] = {k: v.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value", "n_rows", "n_templates")}
-    lg = estimate_gap(pairs, headline, scale="logit", n_boot=n_boot, seed=_seed_for(seed, *key, "logit"),
-                      confidence_level=1 - alpha)
+    lg = estimate_gap(pairs, headline, scale="logit", n_boot=0, confidence_level=1 - alpha)
     entry["logit"] = {k: lg.as_dict()[k] for k in ("gap", "ci_low", "ci_high", "p_value")}
     return _Scope(entry=entry, headline=headline, estimates=estimates)
 
@@ -421,50 +364,83 @@ def _attribute_scopes(table: pd.DataFrame, lexicons: dict, *, key: tuple, famili
     return entries, scopes, same_test
 
 
-def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: float, min_effect: float) -> int:
-    """One Holm correction over every pair x scope test in ``scopes``, then every verdict; returns the test count."""
+def _holm(scopes: list, same_test: dict, field_name: str, *, cap: bool = True) -> dict:
+    """Holm over one p-value of every pair x scope test: ``(id(scope), pair) -> adjusted``."""
     tested = [(sc, pair) for _, sc in scopes if id(sc) not in same_test
-              for pair, est in sc.estimates.items() if est.p_value is not None]
-    adjusted = holm_correction([sc.estimates[pair].p_value for sc, pair in tested])
+              for pair, est in sc.estimates.items() if getattr(est, field_name) is not None]
+    adjusted = holm_correction([getattr(sc.estimates[pair], field_name) for sc, pair in tested], cap=cap)
     holm = {(id(sc), pair): float(p) for (sc, pair), p in zip(tested, adjusted)}
     for alias, target in same_test.items():
         holm.update({(alias, pair): holm[(id(target), pair)] for pair in target.estimates if (id(target), pair) in holm})
+    return holm
+
+
+def _describer(lex: Lexicon):
+    """A left-out unit -> (its text, its family): the template's pattern, the lexicon row's phrases, the term."""
+    patterns = {t.id: t.text for t in TEMPLATES}
+
+    def describe(lo: LeftOut) -> tuple[str, str | None]:
+        if lo.unit == "template":
+            return patterns.get(lo.key, lo.key), None
+        family = lo.component
+        if lo.unit == "term":
+            return lo.key, family
+        source = lex.names if family == "templates_names" else lex.person_phrases.get(family[len("templates_"):], ())
+        row = int(lo.key)
+        return (" / ".join(str(source[row][g]) for g in lex.groups) if row < len(source) else lo.key), family
+    return describe
+
+
+def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: float, min_effect: float) -> int:
+    """One Holm correction over every pair x scope test in ``scopes`` (for a zero gap, and for the minimum
+    effect), then every verdict, each checked for one template, row or term that carries it; returns the
+    test count."""
+    holm, holm_min = _holm(scopes, same_test, "p_value"), _holm(scopes, same_test, "p_value_min_effect")
+    steps = _holm(scopes, same_test, "p_value_min_effect", cap=False)
     for name, sc in scopes:
         stored = sc.headline if sc.headline in sc.estimates else sc.headline[::-1]
         est = sc.estimates[stored]
         if stored != sc.headline:
             est = est.reversed()
-        p_holm = holm.get((id(sc), stored))
-        sc.entry["p_value_holm"] = p_holm
-        sc.entry["verdict"], sc.entry["verdict_reason"] = bias_verdict(
-            gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high, p_value_holm=p_holm,
-            p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
-        )
+        sc.entry.update(judge_gap(est, alpha=alpha, min_effect=min_effect, p_value_holm=holm.get((id(sc), stored)),
+                                  p_value_min_effect_holm=holm_min.get((id(sc), stored)),
+                                  holm_step=steps.get((id(sc), stored)), describe=_describer(lexicons[name])))
         if len(lexicons[name].groups) > 2:
             sc.entry["pairs"] = {}
             for (a, b), e in sc.estimates.items():
-                ph = holm.get((id(sc), (a, b)))
-                verdict, why = bias_verdict(gap=e.gap, ci_low=e.ci_low, ci_high=e.ci_high, p_value_holm=ph,
-                                            p_value_equivalence=e.p_value_equivalence, alpha=alpha,
-                                            min_effect=min_effect, untestable=e.untestable)
-                sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "p_value_holm": ph, "verdict": verdict, "verdict_reason": why}
+                judged = judge_gap(replace(e, left_out=()), alpha=alpha, min_effect=min_effect,
+                                   p_value_holm=holm.get((id(sc), (a, b))),
+                                   p_value_min_effect_holm=holm_min.get((id(sc), (a, b))),
+                                   holm_step=steps.get((id(sc), (a, b))))
+                del judged["influence"]  # kept for the headline pair only (the scope's own influence)
+                sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "ci_kind": CI_KIND, **judged}
     for name, sc in scopes:
         entry = sc.entry
         if "families" in entry:  # an attribute's overall scope: a family's finding makes the attribute's
             fam_verdicts = {f: (e["verdict"], e["verdict_reason"]) for f, e in entry["families"].items()}
+            tested = {f for f, e in entry["families"].items() if e["p_value"] is not None}
             entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]),
-                                                                         fam_verdicts)
-    return len(tested)
+                                                                         fam_verdicts, tested)
+    return sum(1 for key in holm if key[0] not in same_test)
 
 
 def _headline_class(entries: dict[str, dict], *, kind: str) -> tuple[str, str]:
-    """The class (or label) whose entry heads an attribute: the largest |gap| among findings, else overall."""
+    """The class (or label) whose entry heads an attribute.
+
+    The largest |gap| among the classes with a bias finding; else among the
+    inconclusive ones (an attribute reads "no material bias" only when every
+    class does); else overall.
+    """
+    def largest(pool):
+        return max(pool, key=lambda c: -1.0 if entries[c]["gap"] is None else abs(entries[c]["gap"]))
     findings = [c for c, e in entries.items() if e["verdict"] == BIAS]
-    pool = findings or list(entries)
-    head = max(pool, key=lambda c: -1.0 if entries[c]["gap"] is None else abs(entries[c]["gap"]))
     if findings:
-        return head, f"the {kind} with the largest |gap| among the {PLURAL[kind]} with a bias finding"
-    return head, f"the {kind} with the largest |gap|; no {kind} shows bias"
+        return largest(findings), f"the {kind} with the largest |gap| among the {PLURAL[kind]} with a bias finding"
+    open_ = [c for c, e in entries.items() if e["verdict"] == INCONCLUSIVE]
+    if open_:
+        return largest(open_), (f"the {kind} with the largest |gap| among the inconclusive {PLURAL[kind]}; "
+                                f"no {kind} shows bias")
+    return largest(list(entries)), f"the {kind} with the largest |gap|; every {kind} shows no material bias"
 
 
 def run_probes(
@@ -482,6 +458,7 @@ def run_probes(
     min_effect: float = 0.02,
     batch_size: int = 64,
     progress: bool | None = None,
+    max_sentences: int | None = MAX_PROBE_SENTENCES,
 ) -> ProbeReport:
     """Score counterfactual probe sentences and test for group gaps.
 
@@ -529,6 +506,9 @@ def run_probes(
     batch_size : int, default 64
     progress : bool, optional
         Progress bar while scoring; default: when stderr is a terminal.
+    max_sentences : int or None, default 200000
+        Refuse a probe set with more template sentences than this (the error
+        says how many and how long they would take); None: no cap.
 
     Returns
     -------
@@ -550,6 +530,7 @@ def run_probes(
     labels = list(classifier.labels)
     lexicons, families, thresholds = _checked_options(labels, attributes, lexicon_files, families, texts, thresholds,
                                                       n_boot=n_boot, alpha=alpha, min_effect=min_effect)
+    _check_cost(lexicons, families, max_sentences)
     per_class = target_label is None and (len(labels) > 2 or thresholds is not None)
     if not per_class:
         target_id, reason = resolve_target_label(labels, target_label)
@@ -578,13 +559,14 @@ def run_probes(
     if per_class or thresholds is not None:
         summary["settings"]["flip"] = ("change of the label's thresholded decision" if thresholds is not None
                                        else "change of the predicted class")
-    return ProbeReport(summary=summary, table=out_table[TABLE_COLUMNS].reset_index(drop=True))
+    class_scores = pd.DataFrame(scores.probs[scores.pos].astype(float), columns=[f"prob_{label}" for label in labels],
+                                index=out_table.index)
+    return ProbeReport(summary=summary, table=pd.concat([out_table[TABLE_COLUMNS], class_scores], axis=1).reset_index(drop=True))
 
 
 def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect):
     """Validate :func:`run_probes`' options: ``(lexicons, families, thresholds)``, or ConfigError naming the parameter."""
-    if n_boot < MIN_BOOT:
-        raise ConfigError(f"n_boot must be at least {MIN_BOOT} for probe intervals, got {n_boot}", parameter="n_boot")
+    check_option("n_boot", n_boot, bound="probe_n_boot")  # at least MIN_BOOT resamples for probe intervals
     _check_levels(alpha, min_effect)
     lexicons = resolve_lexicons(attributes, lexicon_files)
     if thresholds is not None:
@@ -671,10 +653,18 @@ def _settings(lexicons, summary: dict, *, alpha, min_effect, n_boot, seed, n_tes
         "n_boot": n_boot,
         "seed": seed,
         "confidence_level": 1 - alpha,
-        "unit": "matched set of (lexicon row, template); rows and templates are random",
+        "unit": ("matched set of (lexicon row, template); rows and templates are random; dataset counterfactuals: "
+                 "texts in strata, clustered by the swapped term"),
         "test": "crossed random-effects t-test (two-way ANOVA variance of the mean, Satterthwaite df)",
-        "interval": "pigeonhole bootstrap (rows and templates resampled independently; texts within strata)",
-        "equivalence": "two one-sided tests (TOST) against ±min_effect",
+        "interval": ("t interval of the same test: gap ± t(df, 1 - alpha/2) se (ci_low, ci_high); holm_ci_low / "
+                     "holm_ci_high at the level Holm's correction tested the gap at; tost_low / tost_high at 1 - 2 alpha"),
+        "min_effect_test": ("bias needs |gap| > min_effect: 2 P(T > (|gap| - min_effect) / se), Holm-corrected "
+                            "(the t test of a zero gap when min_effect is 0)"),
+        "equivalence": "two one-sided tests (TOST) against ±min_effect: the 1 - 2 alpha t interval inside ±min_effect",
+        "influence": ("every template, lexicon row and swapped term left out in turn; a verdict that one of them "
+                      "changes is inconclusive"),
+        "se_bootstrap": ("pigeonhole bootstrap (rows and templates resampled independently; texts within strata, or "
+                         "swapped terms): a check on se, not an interval"),
         "family_weights": "equal per family; template slot words averaged within their template",
         "min_rows": MIN_ROWS,
         "correction": "holm" if not per_class else "holm across every class x attribute test (one correction)",

@@ -407,7 +407,11 @@ class _Swapper:
         text = m.string
         found = m.group("word")
         start, end = m.start("word"), m.end("word")
-        options = self.rules[" ".join(found.lower().split())]
+        options = self.rules.get(" ".join(found.lower().split()))
+        if options is None:
+            # re.IGNORECASE also matches Unicode case-fold twins ("ſhe" for "she", "hİm" or "hım" for "him") whose
+            # lower case is another string: not the lexicon's word, so it is left as it is.
+            return m.group(0)
         src, tgt, _, kind = options[0]
         if kind == "name":
             allowed = self._name_allowed(found, text, start, end, ctx)
@@ -590,12 +594,17 @@ class CounterfactualText:
         Group -> the text rewritten to mention that group.
     names_swapped : bool
         Whether a first name was rewritten.
+    term : str
+        The first term swapped, as its form in each group's version joined by
+        ``/`` in group order (``"she/he"``): texts that swap the same term
+        share its effect, so the statistics cluster them by it.
     """
 
     index: int
     mentioned: str | None
     versions: dict
     names_swapped: bool
+    term: str = ""
 
 
 @dataclass(frozen=True)
@@ -632,6 +641,24 @@ class DatasetCounterfactuals:
             "n_by_group": by_group,
             "lowercase_corpus": self.context.lowercase,
         }
+
+
+def swapped_term(versions: dict[str, str]) -> str:
+    """The first word in which a text's versions differ, lower-cased, one form per version joined by ``/``.
+
+    Examples
+    --------
+    >>> swapped_term({"female": "Then my Mom called.", "male": "Then my Dad called."})
+    'mom/dad'
+    >>> swapped_term({"female": "She gave her keys.", "male": "He gave his keys."})
+    'she/he'
+    """
+    tokens = [_TOKENS.findall(v) for v in versions.values()]
+    for position in range(max(len(t) for t in tokens)):
+        forms = [t[position] if position < len(t) else "" for t in tokens]
+        if len({f.lower() for f in forms}) > 1:
+            return "/".join(f.lower() for f in forms)
+    return ""
 
 
 def dataset_counterfactuals(texts: Sequence[str], lexicon: Lexicon, *, context: SwapContext | None = None) -> DatasetCounterfactuals:
@@ -672,5 +699,5 @@ def dataset_counterfactuals(texts: Sequence[str], lexicon: Lexicon, *, context: 
             continue
         own = [g for g, v in versions.items() if v == text]
         items.append(CounterfactualText(index=i, mentioned=own[0] if len(own) == 1 else None, versions=versions,
-                                        names_swapped="name" in fired))
+                                        names_swapped="name" in fired, term=swapped_term(versions)))
     return DatasetCounterfactuals(items=tuple(items), n_texts=len(texts), context=ctx, groups=tuple(lexicon.groups))

@@ -95,6 +95,12 @@ def _fill(template: Template, person: str, word: str | None) -> str:
     return text[0].upper() + text[1:]
 
 
+def instances_per_row(templates=TEMPLATES, words=None) -> int:
+    """How many instances :func:`template_instances` makes of one lexicon row (a template per slot word)."""
+    slot_words = _WORDS if words is None else {**words, None: {None: None}}
+    return sum(len(slot_words[template.slot]) for template in templates)
+
+
 def template_instances(rows, groups, *, family: str, templates=TEMPLATES, words=None):
     """Yield ``(instance_id, template_id, row, word, valence, {group: sentence})``.
 

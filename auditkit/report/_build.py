@@ -24,11 +24,13 @@ HIGHLIGHTED = {"single_label": ("accuracy", "macro_f1"),
 
 def _scope_data(entry: dict) -> dict:
     """The fields of one bias scope (attribute or family) that documents show."""
-    out = {k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "ci_level", "p_value", "p_value_holm",
-                                               "p_value_equivalence", "flip_rate", "ctf_gap", "placebo_flip_rate",
-                                               "placebo_ctf_gap")}
+    out = {k: S.finite(entry.get(k)) for k in ("gap", "ci_low", "ci_high", "ci_level", "tost_low", "tost_high",
+                                               "holm_ci_low", "holm_ci_high", "se", "se_bootstrap", "p_value",
+                                               "p_value_holm", "p_value_min_effect_holm", "p_value_equivalence",
+                                               "flip_rate", "ctf_gap", "placebo_flip_rate", "placebo_ctf_gap")}
     out.update(verdict=entry["verdict"], verdict_reason=entry["verdict_reason"], n_rows=entry["n_rows"],
-               n_templates=entry["n_templates"], n_pairs=entry["n_pairs"])
+               n_templates=entry["n_templates"], n_pairs=entry["n_pairs"], ci_kind=entry["ci_kind"],
+               influence=entry["influence"])
     return out
 
 
@@ -155,14 +157,36 @@ def _verdict_note(attr: str, entry: dict) -> str | None:
     return None
 
 
+def interval_name(e: dict) -> str:
+    """What a scope's ci_low / ci_high are, in words ("95% t interval", or the bootstrap of an older run)."""
+    kind = "t interval" if e["ci_kind"] == "crossed_t" else "pigeonhole bootstrap interval"
+    return f"{e['ci_level']:.0%} {kind}"
+
+
+def influence_line(e: dict) -> str | None:
+    """The attribute's most influential template and row (or swapped term), in one sentence; None when not measured."""
+    parts = []
+    for r in S.influence_rows(e):
+        if r["scope"] != "all families":
+            continue
+        where = f" of {r['family']}" if r["family"] else ""
+        parts.append(f"{r['unit']} {r['key']}{where} ({r['text']!r}: gap {fmt_num(r['gap_without'], signed=True)} "
+                     f"without it; leave-one-out range {fmt_num(r['gap_min'], signed=True)} to "
+                     f"{fmt_num(r['gap_max'], signed=True)})")
+    return "Most influential: " + "; ".join(parts) + "." if parts else None
+
+
 def _gap_highlight(attr: str, e: dict) -> str | None:
     """An attribute's gap, interval, verdict and flip rate in one line; None without a gap."""
     if e["gap"] is None:
         return None
-    level = f"{e['ci_level']:.0%} CI {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}"
-    return (f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
+    level = ("no interval: untested" if e["ci_low"] is None else
+             f"{interval_name(e)} {fmt_num(e['ci_low'], signed=True)} to {fmt_num(e['ci_high'], signed=True)}")
+    text = (f"{attr.capitalize()} gap ({e['gap_definition']}): {fmt_num(e['gap'], signed=True)} ({level}) — "
             f"{format_verdict(e['verdict'])}"
             + (f"; predictions flip in {e['flip_rate']:.1%} of pairs." if e.get("flip_rate") is not None else "."))
+    influence = influence_line(e)
+    return text if influence is None else f"{text} {influence}"
 
 
 def _highlights(data: dict) -> list[str]:
@@ -212,7 +236,8 @@ def report_data(run: Run, *, gate=None) -> dict:
     data["verdict"] = {"gate": gate.to_dict() if gate is not None else None, "highlights": _highlights(data)}
     model = data["model"]
     data["model_card"] = {
-        "model": {k: model[k] for k in ("name", "source", "fingerprint", "labels")},
+        "model": {k: model[k] for k in ("name", "kind", "source", "fingerprint", "labels")}
+                 | {"version": (model.get("endpoint") or {}).get("version")},
         "data": {k: data["dataset"][k] for k in ("source", "n_examples", "fingerprint", "group_cols")},
         "intended_use": "Not recorded in the run. State the task, the users and the decisions this model may inform before release.",
         "limitations": _limitations(run, data),

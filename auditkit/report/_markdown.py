@@ -112,7 +112,7 @@ def _bias_lines(data: dict) -> list[str]:
         L += [f"Score: probability of **{cell(bias['target_label'])}**.", ""]
     else:
         L += [cell(T.score_sentence(bias, data["task"])), ""]
-    L += _table(T.bias_table(bias))
+    L += [cell(T.INTERVALS_SENTENCE), ""] + _table(T.bias_table(bias))
     if bias["classes"]:
         L += _table(T.class_table(bias, data["task"]))
     for attr, e in bias["attributes"].items():
@@ -127,6 +127,9 @@ def _bias_lines(data: dict) -> list[str]:
                   f"(the gap above weighs families and templates equally, so it can differ), "
                   f"median {fmt_num(d['median'], signed=True)}, range {fmt_num(d['min'], signed=True)} to "
                   f"{fmt_num(d['max'], signed=True)}.", ""]
+        influence = T.influence_table(e)
+        if influence is not None:
+            L += _table(influence, level=4)
         if e["worst_pairs"]:
             L += _table(T.worst_pairs_table(e), level=4)
     return L

@@ -14,9 +14,18 @@ from auditkit._format import MISSING
 from auditkit._format import number as fmt_num
 from auditkit._format import p_value as pval
 from auditkit.probes import format_verdict
+from auditkit.store.sections import influence_rows
 
-__all__ = ["Table", "Status", "cell_text", "HEADLINE"]
+__all__ = ["Table", "Status", "cell_text", "HEADLINE", "INTERVALS_SENTENCE"]
 
+#: How to read a bias scope's numbers, said once beside the table that shows them.
+INTERVALS_SENTENCE = (
+    "Verdicts: bias when |gap| is shown to exceed the minimum effect (Holm-corrected across every test of the run), "
+    "no material bias when the gap is shown inside ±minimum effect (two one-sided tests), inconclusive otherwise or "
+    "when leaving out one template, lexicon row or swapped term changes the verdict. CI low / CI high is the "
+    "unadjusted t interval of the crossed test; the Holm-adjusted interval is the same at the level Holm's "
+    "correction tested the gap at (it clears ±minimum effect exactly when the verdict is bias); the equivalence "
+    "interval (1 - 2α) lies inside ±minimum effect exactly when the verdict is no material bias.")
 #: The headline metrics, in the order every document lists them.
 HEADLINE = ("accuracy", "macro_precision", "macro_recall", "macro_f1")
 
@@ -30,6 +39,8 @@ class Status:
 
     @classmethod
     def of_check(cls, check: dict) -> "Status":
+        if check.get("inconclusive"):  # never a pass; the policy says whether it blocks
+            return cls("INCONCLUSIVE" + ("" if check["passed"] else " (blocks)"), "skip" if check["passed"] else "fail")
         if check.get("skipped"):
             return cls("skip", "skip")
         return cls("PASS", "pass") if check["passed"] else cls("FAIL", "fail")
@@ -134,16 +145,41 @@ def bias_auc_table(column: str, by_label: dict) -> Table:
                  ("label", "identity", "n", "small", "subgroup AUC", "BPSN AUC", "BNSP AUC"), rows)
 
 
+def _interval(low, high) -> str | None:
+    return None if low is None or high is None else f"[{fmt_num(low, signed=True)}, {fmt_num(high, signed=True)}]"
+
+
 def bias_table(bias: dict) -> Table:
-    """One row per attribute and per family: the verdict with the numbers it rests on."""
+    """One row per attribute and per family: the verdict with the numbers it rests on.
+
+    Each interval is named for what it is: the t interval of the crossed test (unadjusted, at ``CI level``),
+    the same at the level Holm's correction tested the gap at (it clears ±min-effect exactly when the verdict
+    is bias), and the 1 - 2 alpha interval the equivalence test reads (inside ±min-effect: no material bias).
+    """
     rows = []
     for attr, e in bias["attributes"].items():
         for scope, v in [(attr, e), *((f"{attr} / {f}", fv) for f, fv in e["families"].items())]:
-            rows.append((scope, v["gap"], v["ci_low"], v["ci_high"], v["ci_level"], pval(v["p_value_holm"]),
-                         pval(v["p_value_equivalence"]), format_verdict(v["verdict"]), v["verdict_reason"],
-                         v["n_rows"], v["n_templates"], v["flip_rate"], v["placebo_flip_rate"], v["ctf_gap"]))
-    return Table(None, ("scope", "gap", "CI low", "CI high", "CI level", "p (Holm)", "p (equivalence)", "verdict", "why",
-                        "rows", "templates", "flip rate", "placebo flip rate", "CTF gap"), rows)
+            kind = "t" if v["ci_kind"] == "crossed_t" else "pigeonhole bootstrap"
+            rows.append((scope, v["gap"], v["ci_low"], v["ci_high"], f"{v['ci_level']:.0%} {kind}",
+                         _interval(v["holm_ci_low"], v["holm_ci_high"]), _interval(v["tost_low"], v["tost_high"]),
+                         pval(v["p_value_holm"]), pval(v["p_value_min_effect_holm"]), pval(v["p_value_equivalence"]),
+                         format_verdict(v["verdict"]), v["verdict_reason"], v["n_rows"], v["n_templates"],
+                         v["flip_rate"], v["placebo_flip_rate"], v["ctf_gap"]))
+    return Table(None, ("scope", "gap", "CI low", "CI high", "interval (unadjusted)", "Holm-adjusted interval",
+                        "equivalence interval (1 - 2α)", "p (Holm, gap = 0)", "p (Holm, |gap| > min effect)",
+                        "p (equivalence)", "verdict", "why", "rows", "templates", "flip rate", "placebo flip rate",
+                        "CTF gap"), rows)
+
+
+def influence_table(e: dict) -> Table | None:
+    """An attribute's and its families' leave-one-out influence: the unit whose removal moves each gap most."""
+    rows = [(r["scope"], r["unit"], r["key"], r["text"], r["gap"], r["gap_without"], r["gap_min"], r["gap_max"],
+             format_verdict(r["verdict_without"]), r["carries"]) for r in influence_rows(e)]
+    if not rows:
+        return None
+    return Table("Most influential template, row and term (each left out in turn)",
+                 ("scope", "unit", "id", "text", "gap", "gap without it", "lowest leave-one-out gap",
+                  "highest leave-one-out gap", "verdict without it", "carries the verdict"), rows)
 
 
 def class_table(bias: dict, task: str = "single_label") -> Table:
@@ -212,8 +248,11 @@ def gate_table(gate: dict) -> Table:
 def model_card_table(data: dict) -> Table:
     mc = data["model_card"]
     mod, dat = mc["model"], mc["data"]
-    rows = [("model", mod["name"]), ("source", mod["source"]), ("fingerprint", mod["fingerprint"]),
-            ("labels", ", ".join(map(str, mod["labels"]))), ("evaluation data", dat["source"]),
+    rows = [("model", mod["name"]), ("kind", mod["kind"]), ("source", mod["source"]),
+            ("fingerprint", mod["fingerprint"])]
+    if mod["kind"] == "endpoint":  # no weights to hash: the fingerprint is its answers on a fixed probe set
+        rows += [("declared version", mod["version"] or "none declared")]
+    rows += [("labels", ", ".join(map(str, mod["labels"]))), ("evaluation data", dat["source"]),
             ("examples", dat["n_examples"]), ("data fingerprint", dat["fingerprint"]),
             ("group columns", ", ".join(map(str, dat["group_cols"])) or "none")]
     m = data["metrics"]
@@ -231,11 +270,13 @@ def comparison_tables(data: dict) -> dict[str, Table | None]:
                     [(r["metric"], r["run"], r["value"], r["ci_low"], r["ci_high"], r["diff"], r.get("test"),
                       pval(r.get("p_value")), r.get("diff_ci_low"), r.get("diff_ci_high"), r.get("significant"))
                      for r in data["metrics"]])
-    bias_rows = [(r["attribute"], r["run"], r["gap"], r["ci_low"], r["ci_high"], (r["verdict"] or "").replace("_", " "),
-                  r["diff"], r.get("diff_ci_low"), r.get("diff_ci_high"), pval(r.get("diff_p_value")), r.get("abs_diff"),
-                  r.get("abs_diff_ci_low"), r.get("abs_diff_ci_high"), r.get("diff_significant"))
+    bias_rows = [(r["attribute"], r.get("class"), r["run"], r["gap"], r["ci_low"], r["ci_high"],
+                  (r["verdict"] or "").replace("_", " "), r["diff"], r.get("diff_ci_low"), r.get("diff_ci_high"),
+                  pval(r.get("diff_p_value")), r.get("abs_diff"), pval(r.get("abs_diff_p_value_holm")),
+                  r.get("abs_diff_direction"), r.get("diff_significant"))
                  for r in data["bias"]]
-    bias = Table(None, ("attribute", "run", "gap", "CI low", "CI high", "verdict in run", "Δ gap", "Δ CI low", "Δ CI high",
-                        "Δ p", "Δ |gap|", "Δ |gap| CI low", "Δ |gap| CI high", "|gap| change significant"), bias_rows)
+    bias = Table(None, ("attribute", "class", "run", "gap", "CI low", "CI high", "verdict in run", "Δ gap",
+                        "Δ CI low (t)", "Δ CI high (t)", "Δ p", "Δ |gap|", "|gap| change p (Holm)", "direction",
+                        "|gap| change significant"), bias_rows)
     share = Table(None, ("run", "identity share", "Δ vs ref"), [(r["run"], r["identity_share"], r["diff"]) for r in data["identity_share"]])
     return {"metrics": metrics, "bias": bias if bias_rows else None, "identity_share": share}

@@ -154,10 +154,14 @@ def group_metrics_figure(run: Run | dict, column: str, *, metric: str = "accurac
 
 
 def bias_gap_figure(run: Run, attribute: str) -> go.Figure | None:
-    """The attribute's gap with its interval, overall, per family and per template valence.
+    """The attribute's gap with its intervals, overall, per family and per template valence.
 
-    The shaded band is ±min_effect: a gap whose interval lies inside it is no
-    material bias; one whose interval clears zero and the band is a finding.
+    Each scope shows two intervals of its crossed t statistic: the thin bar is the ``1 - alpha`` t interval
+    (unadjusted), the thick one the ``1 - 2 alpha`` interval the equivalence test reads. The shaded band is
+    ±min_effect. "No material bias" is exactly the thick bar inside the band; "bias" is the gap shown to lie
+    beyond the band: the interval at the level Holm's correction tested it at (stored, shown in the hover)
+    clears the band -- wider than the thin bar whenever the run holds several tests. Valence subsets are
+    descriptive (untested, no verdict).
     """
     bias = S.section(_record(run), "bias") or {}
     entry = S.bias_attributes(run).get(attribute)
@@ -165,23 +169,39 @@ def bias_gap_figure(run: Run, attribute: str) -> go.Figure | None:
         return None
     scopes = [("all families", entry)] + list(entry["families"].items())
     scopes += [(f"valence: {v}", d) for v, d in entry["by_valence"].items()]
-    scopes = [(name, e) for name, e in scopes if e.get("gap") is not None]
-    names = [_e(n) for n, _ in scopes][::-1]
-    gaps = [e["gap"] for _, e in scopes][::-1]
-    hi = [(e["ci_high"] - e["gap"]) if e.get("ci_high") is not None else 0 for _, e in scopes][::-1]
-    lo = [(e["gap"] - e["ci_low"]) if e.get("ci_low") is not None else 0 for _, e in scopes][::-1]
-    verdicts = [_e((e.get("verdict") or "descriptive").replace("_", " ")) for _, e in scopes][::-1]
-    fig = go.Figure(go.Scatter(x=gaps, y=names, mode="markers", marker=dict(size=11), customdata=verdicts,
-                               error_x=dict(type="data", array=hi, arrayminus=lo),
-                               hovertemplate="%{y}: %{x:+.4f} (%{customdata})<extra></extra>"))
+    scopes = [(name, e) for name, e in scopes if e.get("gap") is not None][::-1]
+    names = [_e(n) for n, _ in scopes]
+    gaps = [e["gap"] for _, e in scopes]
+
+    def arms(low_key, high_key):
+        hi = [(e[high_key] - e["gap"]) if e.get(high_key) is not None else 0 for _, e in scopes]
+        lo = [(e["gap"] - e[low_key]) if e.get(low_key) is not None else 0 for _, e in scopes]
+        return dict(type="data", array=hi, arrayminus=lo)
+
+    def hover(e):
+        verdict = _e((e.get("verdict") or "descriptive").replace("_", " "))
+        holm = (f"<br>Holm-adjusted [{number(e['holm_ci_low'], signed=True)}, {number(e['holm_ci_high'], signed=True)}]"
+                if e.get("holm_ci_low") is not None else "")
+        return f"{verdict}{holm}"
+
+    level = S.finite(entry.get("ci_level")) or 0.95
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=gaps, y=names, mode="markers", marker=dict(size=11), name=f"{level:.0%} t interval",
+                             customdata=[hover(e) for _, e in scopes], error_x=arms("ci_low", "ci_high"),
+                             hovertemplate="%{y}: %{x:+.4f} (%{customdata})<extra></extra>"))
+    if any(e.get("tost_low") is not None for _, e in scopes):
+        fig.add_trace(go.Scatter(x=gaps, y=names, mode="markers", marker=dict(size=1, color="rgba(0,0,0,0)"),
+                                 name=f"{2 * level - 1:.0%} interval (equivalence test)", hoverinfo="skip",
+                                 error_x=dict(**arms("tost_low", "tost_high"), thickness=6, width=0, color="#1f77b4")))
     min_effect = S.finite((bias.get("settings") or {}).get("min_effect"))
     if min_effect:
         fig.add_vrect(x0=-min_effect, x1=min_effect, fillcolor="grey", opacity=0.15, line_width=0)
     fig.add_vline(x=0, line_dash="dash", line_color="grey")
-    level = S.finite(entry.get("ci_level")) or 0.95
     a, b = entry["gap_groups"]
-    fig.update_layout(title=f"{_e(attribute)}: gap {_e(a)} − {_e(b)} with {level:.0%} intervals",
-                      xaxis_title=f"difference in P({_e(entry.get('headline_class') or bias['target_label'])})", **_LAYOUT)
+    kind = "t" if entry.get("ci_kind") == "crossed_t" else "pigeonhole bootstrap"
+    fig.update_layout(title=f"{_e(attribute)}: gap {_e(a)} − {_e(b)} with {level:.0%} {kind} intervals",
+                      xaxis_title=f"difference in P({_e(entry.get('headline_class') or bias['target_label'])})",
+                      legend=dict(orientation="h", y=-0.25), **_LAYOUT)
     return fig
 
 

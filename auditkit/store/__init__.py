@@ -13,9 +13,11 @@ from auditkit.store._run import (
     to_jsonable,
     write_run,
 )
+from auditkit.store._partial import PartialPredictions
 from auditkit.store._resume import reusable_predictions
 
 __all__ = [
+    "PartialPredictions",
     "RUN_FILE",
     "SCHEMA_VERSION",
     "Run",

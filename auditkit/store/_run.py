@@ -9,6 +9,7 @@ killed audit leaves no half-written run behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -21,6 +22,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from auditkit._documents import load_json
 from auditkit._fs import PATH_PROBLEMS, check_output_folder, member_file, path_kind, staged_directory
 from auditkit.errors import RunStoreError
 from auditkit.store.schema import (
@@ -34,6 +36,8 @@ from auditkit.store.schema import (
 )
 
 RUN_FILE = "run.json"
+#: Largest run.json read (a run with many classes, groups and probe families is a few MiB).
+MAX_RUN_JSON_BYTES = 256 * 2**20
 
 
 def to_jsonable(value):
@@ -56,12 +60,18 @@ def to_jsonable(value):
     return value
 
 
+def _load_record(file: Path):
+    """The parsed ``run.json`` at ``file`` (bounded: see :mod:`auditkit._documents`), or a one-line RunStoreError."""
+    return load_json(file, what="run record", max_bytes=MAX_RUN_JSON_BYTES, error=RunStoreError,
+                     fix="the run is corrupt — re-run the audit")
+
+
 def is_run_dir(path: Path) -> bool:
     """Whether ``path`` holds an auditkit run (a run.json with a schema version)."""
     try:
         file = member_file(path, RUN_FILE)
-        record = json.loads(file.read_text(encoding="utf-8")) if file is not None else None
-    except (OSError, ValueError):
+        record = _load_record(file) if file is not None else None
+    except RunStoreError:
         return False
     return isinstance(record, dict) and "schema_version" in record and "run_id" in record
 
@@ -114,10 +124,12 @@ def write_run(
     record.setdefault("run_id", new_run_id())
     record.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     tables = dict(tables or {})
+    # each table's hash is known once it is written; checked beforehand with a stand-in
+    record["tables"] = {name: {"sha256": "0" * 64, "n_rows": len(frame)} for name, frame in tables.items()}
     try:
-        validate_record(record)
         if "predictions" not in tables:
             raise SchemaError("predictions.parquet", "missing (every run has a predictions table)")
+        validate_record(record)
         for name, frame in tables.items():
             validate_table(name, frame, record)
     except SchemaError as exc:
@@ -125,9 +137,19 @@ def write_run(
     with staged_directory(path) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
+            record["tables"][name]["sha256"] = file_sha256(staging / f"{name}.parquet")
         text = json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False)
         (staging / RUN_FILE).write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex), read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -136,8 +158,8 @@ class Run:
 
     path: Path
     record: dict
-    #: The schema version the run was written with (older runs are migrated when read; their
-    #: Parquet tables keep the older columns and are not checked against the current contract).
+    #: The schema version the run was written with (older runs are migrated when read; their tables are
+    #: checked against the current contract all the same, and carry no recorded hashes before schema 3).
     written_version: int = SCHEMA_VERSION
     _tables: dict = field(default_factory=dict, repr=False)
 
@@ -147,27 +169,45 @@ class Run:
 
     @property
     def name(self) -> str:
-        """The run directory's name, which users choose with --out."""
-        return self.path.name
+        """The run directory's name, which users choose with --out (its UTF-8 text, whatever the locale)."""
+        return _text_of(self.path.name)
+
+    @property
+    def tables_recorded(self) -> bool:
+        """Whether run.json records its tables' hashes (schema 3 on), so each table read is checked against them."""
+        return self.record["tables"] is not None
 
     def has_table(self, name: str) -> bool:
         return member_file(self.path, f"{name}.parquet") is not None
 
     def table(self, name: str) -> pd.DataFrame:
-        """Read ``<name>.parquet`` (cached), checked against the contract's columns."""
+        """Read ``<name>.parquet`` (cached): the file run.json records (same hash and rows), with the contract's columns."""
         if name not in TABLES:
             raise ValueError(f"{name!r} is not a run table; tables: {', '.join(TABLES)}")
         if name not in self._tables:
             file = member_file(self.path, f"{name}.parquet")
+            recorded = (self.record["tables"] or {}).get(name)
             if file is None:
                 raise RunStoreError(f"run {str(self.path)!r} has no {name} table ({name}.parquet); re-run the audit with that stage on")
+            if self.tables_recorded:
+                if recorded is None:
+                    raise RunStoreError(f"{str(file)!r} is not recorded in the run's run.json (a table copied in from "
+                                        "elsewhere); remove it, or re-run the audit")
+                if file_sha256(file) != recorded["sha256"]:
+                    raise RunStoreError(f"{str(file)!r} is not the table this run wrote (its hash differs from the one "
+                                        "recorded in run.json: changed, or copied from another run); re-run the audit")
             try:
-                frame = pd.read_parquet(file)
+                with open(file, "rb") as fh:  # a handle: Parquet readers take only names they can encode as UTF-8
+                    frame = pd.read_parquet(fh)
             except Exception as exc:
                 raise RunStoreError(f"cannot read {str(file)!r}: {exc}; the run is corrupt — re-run the audit") from None
             try:
-                if self.written_version == SCHEMA_VERSION:
-                    validate_table(name, frame, self.record)
+                validate_table(name, frame, self.record)
+                if recorded is not None and len(frame) != recorded["n_rows"]:
+                    raise SchemaError(f"{name}.parquet", f"{len(frame)} rows, run.json records {recorded['n_rows']}")
+                if name == "predictions" and len(frame) != self.record["dataset"]["n_examples"]:
+                    raise SchemaError(f"{name}.parquet", f"{len(frame)} rows for the run's "
+                                                         f"{self.record['dataset']['n_examples']} examples")
             except SchemaError as exc:
                 raise RunStoreError(f"{str(file)!r} does not match the run contract: {exc.problem}; re-run the audit") from None
             self._tables[name] = frame
@@ -191,12 +231,23 @@ def read_run(path: str | os.PathLike) -> Run:
     file = member_file(p, RUN_FILE) if kind == "directory" else None
     if file is None:
         raise RunStoreError(f"{str(p)!r} is not an auditkit run (no {RUN_FILE}); pass a directory written by auditkit audit --out")
-    try:
-        record = json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RunStoreError(f"{str(file)!r} is not valid JSON ({exc}); the run is corrupt — re-run the audit") from None
-    checked = checked_record(record, where=str(file))
-    return Run(path=p, record=checked, written_version=record["schema_version"])
+    return _run_from(p, _load_record(file))
+
+
+def _run_from(path: Path, record) -> Run:
+    """The :class:`Run` at ``path`` from its parsed run.json ``record`` (migrated and checked)."""
+    if not _utf8_name(path):  # Parquet readers, JSON output and the dashboard need a name they can encode
+        raise RunStoreError(f"run folder {str(path)!r} has a name that is not valid UTF-8; rename it to read the run")
+    checked = checked_record(record, where=str(path / RUN_FILE))
+    if checked["tables"] is not None:  # the files beside run.json are the ones it records (their hashes: when read)
+        present = {name for name in TABLES if os.path.lexists(path / f"{name}.parquet")}
+        for name in sorted(present - set(checked["tables"])):
+            raise RunStoreError(f"{str(path / f'{name}.parquet')!r} is not recorded in the run's run.json (a table "
+                                "copied in from elsewhere); remove it, or re-run the audit")
+        for name in sorted(set(checked["tables"]) - present):
+            raise RunStoreError(f"run {str(path)!r} has no {name}.parquet, which its run.json records; the run is "
+                                "corrupt — re-run the audit")
+    return Run(path=path, record=checked, written_version=record["schema_version"])
 
 
 def checked_record(record, *, where: str) -> dict:
@@ -228,6 +279,40 @@ class RunScan:
     rejected: list[tuple[Path, str]]
 
 
+def _text_of(path) -> str:
+    """A path as the text its bytes spell in UTF-8: under an ASCII locale Python decodes "é" as two lone surrogates,
+    which tables, JSON and terminals cannot encode."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8_name(path: Path) -> bool:
+    """Whether the path's bytes are UTF-8 (whatever the locale decoded them as: a non-UTF-8 byte arrives as a lone
+    surrogate, and under an ASCII locale so does every byte of a UTF-8 "é")."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _candidate(path: Path, found: dict) -> bool:
+    """Whether a listing shows ``path`` as a run (or says why it does not read), noting its record in ``found``:
+    its run.json is an auditkit record, or cannot even be parsed (too deep, too big, not JSON). A readable
+    run.json of another tool is not ours and is passed over."""
+    try:
+        file = member_file(path, RUN_FILE)
+        if file is None:
+            return False
+        record = _load_record(file)
+    except RunStoreError as exc:
+        found[path] = exc
+        return True
+    if isinstance(record, dict) and "schema_version" in record:
+        found[path] = record
+        return True
+    return False
+
+
 def list_runs(root: str | os.PathLike, *, max_depth: int = 3) -> list[Run]:
     """Every readable run under ``root`` (itself included), newest first (see :func:`scan_runs`)."""
     return scan_runs(root, max_depth=max_depth).runs
@@ -243,22 +328,23 @@ def scan_runs(root: str | os.PathLike, *, max_depth: int = 3) -> RunScan:
     if kind != "directory":
         what = "is a file" if kind == "file" else PATH_PROBLEMS[kind]
         raise RunStoreError(f"runs folder {str(base)!r} {what}; pass the folder that holds run directories")
-    found = []
-    if is_run_dir(base):
-        found.append(base)
+    found: dict[Path, object] = {}  # run folder -> its parsed record, or the RunStoreError it raised
+    if _candidate(base, found):
+        pass
     else:
         for dirpath, dirnames, filenames in os.walk(base):
             depth = len(Path(dirpath).relative_to(base).parts)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             if depth >= max_depth:
                 dirnames[:] = []
-            if RUN_FILE in filenames and is_run_dir(Path(dirpath)):
-                found.append(Path(dirpath))
+            if RUN_FILE in filenames and _candidate(Path(dirpath), found):
                 dirnames[:] = []
     runs, rejected = [], []
-    for p in found:
+    for p, loaded in found.items():
         try:
-            runs.append(read_run(p))
+            if isinstance(loaded, RunStoreError):
+                raise loaded
+            runs.append(_run_from(p, loaded))
         except RunStoreError as exc:
             rejected.append((p, str(exc)))
     runs.sort(key=lambda r: r.record["created_at"], reverse=True)
@@ -283,7 +369,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
                 "gender_gap": (bias.get("gender") or {}).get("gap"),
                 "race_gap": (bias.get("race") or {}).get("gap"),
                 "identity_share": (rec.get("attributions") or {}).get("identity_share"),
-                "path": str(run.path),
+                "path": _text_of(run.path),
             }
         )
     return pd.DataFrame(rows)

@@ -21,6 +21,7 @@ finite (``NaN`` is stored as null).
 
 # No ``from __future__ import annotations``: TypedDict must see NotRequired[...] as a type.
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "RunRecord",
     "TABLES",
     "TableColumn",
+    "TableRecord",
     "MULTILABEL_PREDICTIONS",
     "is_multi_label",
     "table_layout",
@@ -48,8 +50,7 @@ __all__ = [
 ]
 
 #: The schema version :func:`auditkit.store.write_run` writes.
-SCHEMA_VERSION = 2
-
+SCHEMA_VERSION = 4
 
 
 class SchemaError(ValueError):
@@ -63,14 +64,41 @@ class SchemaError(ValueError):
 # --------------------------------------------------------------------------- model, dataset
 
 
+class Endpoint(TypedDict):
+    url: Annotated[str, "the endpoint without user:password, every query value replaced by REDACTED"]
+    format: Annotated[Literal["v2", "inputs"], "v2: Open Inference Protocol; inputs: {\"inputs\": [...]} -> label scores"]
+    version: Annotated[str | None, "the model version the server declared (v2 model_version or metadata); null when none"]
+    labels_sorted: Annotated[bool, "the label order was not given (--labels) and is the endpoint's label names sorted"]
+    probe_probabilities: Annotated[list[list[float]], "behavioural fingerprint: the outputs on auditkit's fixed probe "
+                                                      "set (models.PROBE_TEXTS), rounded to 6 decimals"]
+
+
+class ZeroShot(TypedDict):
+    hypothesis_template: Annotated[str, "the hypothesis each candidate label goes into ({} is the label)"]
+    nli_labels: Annotated[list[str], "the NLI model's own labels (entailment among them)"]
+
+
 class Model(TypedDict):
-    name: Annotated[str, "model name (the checkpoint folder's name or Hub id)"]
-    source: Annotated[str, "where it was loaded from (path or Hub id)"]
-    fingerprint: Annotated[str, "hash of the weights and configuration files"]
+    name: Annotated[str, "model name (the checkpoint folder's name, Hub id or URL)"]
+    kind: Annotated[Literal["transformers", "endpoint", "python", "skops", "zero-shot", "onnx"],
+                    "what --model named: a checkpoint run with PyTorch, an http(s) endpoint, a Python object "
+                    "(module:attribute), a skops file, an NLI model zero-shot, an ONNX export"]
+    source: Annotated[str, "where it was loaded from (path, Hub id, URL without credentials, module:attribute)"]
+    fingerprint: Annotated[str, "hash of the weights and configuration files; for endpoint and python models a hash "
+                                "of the outputs on a fixed probe set (empty when unknown)"]
     labels: Annotated[list[str], "class names in model id order"]
-    max_length: Annotated[int, "tokens per input; longer inputs are truncated"]
-    precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"], "numeric precision of prediction (--precision)"]
-    engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0) or ray"]
+    max_length: Annotated[int | None, "tokens per input; longer inputs are truncated (null: the model tokenizes itself)"]
+    precision: Annotated[Literal["fp32", "int8", "bf16", "fp16"] | None,
+                         "numeric precision predictions were computed in; null when auditkit does not set it"]
+    engine: Annotated[str, "where prediction ran: a torch device (cpu, cuda:0), ray, an endpoint URL, this process"]
+    endpoint: NotRequired[Annotated[Endpoint, "endpoint models only"]]
+    zero_shot: NotRequired[Annotated[ZeroShot, "zero-shot models only"]]
+    requested_precision: NotRequired[Annotated[Literal["fp32", "int8", "bf16", "fp16"],
+                                               "--precision as asked; differs from precision where int8 measured no faster "
+                                               "than fp32 on this CPU and fp32 ran"]]
+    route: NotRequired[Annotated[str, "how predictions were computed: torch-fp32, torch-int8, openvino-fp32, "
+                                      "openvino-int8 (on a CPU, chosen by measuring there), torch-bf16/fp16 (CUDA autocast)"]]
+    route_note: NotRequired[Annotated[str, "one line: why the precision that ran is not the one requested"]]
     pretrained: NotRequired[Annotated[bool, "false: a backbone trained from random weights on its training data only "
                                             "(auditkit train --base scratch); absent when the model does not say"]]
 
@@ -235,22 +263,65 @@ class SwapSummary(TypedDict):
 
 class GapTest(TypedDict):
     gap: float | None
-    ci_low: Annotated[float | None, "pigeonhole bootstrap bound (rows and templates resampled)"]
+    ci_low: Annotated[float | None, "interval of the gap at ci_level; ci_kind says which: crossed_t is gap ± t(df, "
+                                    "1 - alpha/2) se of the crossed test (null when untested)"]
     ci_high: float | None
+    ci_kind: Annotated[Literal["crossed_t", "pigeonhole_percentile"],
+                       "crossed_t: the t interval of the test below; pigeonhole_percentile: a bootstrap percentile "
+                       "interval (older runs)"]
+    tost_low: Annotated[float | None, "the 1 - 2 alpha t interval the equivalence test reads (inside ±min_effect: "
+                                      "no material bias); null when untested or not measured (older runs)"]
+    tost_high: float | None
+    holm_ci_low: Annotated[float | None, "the t interval at the level Holm's correction tested the gap at: it clears "
+                                         "±min_effect exactly when the bias test rejects; null when untested or not "
+                                         "measured"]
+    holm_ci_high: float | None
     se: Annotated[float | None, "standard error of the gap (crossed random effects)"]
+    se_bootstrap: Annotated[float | None, "the pigeonhole bootstrap's spread of the gap: a check on se; null when "
+                                          "untested or not measured"]
     df: Annotated[float | None, "Satterthwaite degrees of freedom"]
-    p_value: Annotated[float | None, "crossed t-test; null when untestable"]
+    p_value: Annotated[float | None, "crossed t-test of gap = 0; null when untestable"]
     p_value_holm: Annotated[float | None, "Holm-corrected across every test of the run"]
+    p_value_min_effect: Annotated[float | None, "test of |gap| <= min_effect against |gap| > min_effect (each "
+                                                "direction at alpha/2); null when untestable or not measured"]
+    p_value_min_effect_holm: Annotated[float | None, "Holm-corrected across every test of the run: below alpha is "
+                                                     "the bias verdict's test"]
     p_value_equivalence: Annotated[float | None, "TOST against ±min_effect; null when untestable"]
     verdict: Literal["bias", "no_material_bias", "inconclusive"]
     verdict_reason: str
     n_pairs: Annotated[int, "matched sets scored"]
-    n_rows: Annotated[int | None, "lexicon rows (the unit resampled); null in runs migrated from schema 1"]
+    n_rows: Annotated[int | None, "lexicon rows, or swapped terms of dataset counterfactuals (the unit resampled); "
+                                  "null in runs migrated from schema 1"]
     n_templates: Annotated[int | None, "templates; null in runs migrated from schema 1"]
 
 
 class PairTest(GapTest):
     """One pair of groups of an attribute with three or more groups."""
+
+
+class InfluentialUnit(TypedDict):
+    unit: Annotated[str, "template, lexicon row or swapped term"]
+    key: Annotated[str, "template id, lexicon row index or the swapped term"]
+    text: Annotated[str, "the template's pattern, the row's phrases ('this woman / this man') or the term"]
+    family: Annotated[str | None, "the family of a row or term; null for a template (shared by the families)"]
+    gap_without: Annotated[float, "the gap with this unit left out"]
+    verdict_without: Annotated[Literal["bias", "no_material_bias", "inconclusive"],
+                               "the verdict it would get, at the same levels"]
+
+
+class LeaveOneOutRange(TypedDict):
+    n: Annotated[int, "units left out one at a time"]
+    gap_min: float
+    gap_max: float
+    most_influential: Annotated[InfluentialUnit, "the unit whose removal moves the gap most"]
+
+
+class Influence(TypedDict):
+    templates: Annotated[LeaveOneOutRange | None, "each template left out; null without template families"]
+    rows: Annotated[LeaveOneOutRange | None, "each lexicon row left out; null without template families"]
+    terms: Annotated[LeaveOneOutRange | None, "each swapped term of the dataset counterfactuals left out"]
+    flipped_by: Annotated[InfluentialUnit | None, "a unit whose removal changes a bias or no-material-bias verdict "
+                                                  "(the verdict is then inconclusive); null when none does"]
 
 
 class BiasScope(GapTest):
@@ -260,6 +331,8 @@ class BiasScope(GapTest):
     group_means: Annotated[dict[str, float | None], "mean target probability per group"]
     families_combined: Annotated[list[str], "families whose gaps are averaged (equal weights) into this one"]
     ci_level: Annotated[float, "confidence level of ci_low/ci_high (1 - alpha)"]
+    influence: Annotated[Influence | None, "leave-one-out gaps and the unit that carries the verdict, if one does; "
+                                           "null when not measured (older runs)"]
     flip_rate: Annotated[float | None, "share of matched sets whose predicted label changes"]
     ctf_gap: Annotated[float | None, "mean |f(x) - f(x')| (Garg et al. 2019)"]
     placebo_flip_rate: Annotated[float | None, "the same for swaps within one group"]
@@ -302,8 +375,11 @@ class BiasSettings(TypedDict):
     seed: int
     confidence_level: float
     test: str
+    min_effect_test: Annotated[str, "what the bias verdict tests; 'not measured' in older runs"]
     equivalence: str
-    interval: str
+    interval: Annotated[str, "which interval each stored bound is"]
+    influence: Annotated[str, "how single templates, rows and terms are checked; 'not measured' in older runs"]
+    se_bootstrap: Annotated[str, "how se_bootstrap is drawn; 'not measured' in older runs"]
     unit: Annotated[str, "the unit of inference"]
     family_weights: str
     min_rows: Annotated[int | None, "fewest lexicon rows a test needs; null in runs migrated from schema 1"]
@@ -338,6 +414,8 @@ class FairnessBootstrap(TypedDict):
     n_boot: int
     seed: int
     confidence_level: float
+    method: Annotated[str, "how the intervals are drawn: simultaneous over every pair of groups, or (older runs) a "
+                           "percentile interval of the pair picked from the data"]
 
 
 class ObservedGroups(TypedDict):
@@ -350,7 +428,8 @@ class ObservedGroups(TypedDict):
     false_positive_rate_difference: float | None
     equalized_odds_difference: float | None
     between: Annotated[dict[str, list[str] | None], "measure -> [group with the max, group with the min]"]
-    intervals: Annotated[dict[str, FairnessInterval], "measure -> bootstrap interval of the difference"]
+    intervals: Annotated[dict[str, FairnessInterval], "measure -> interval of the difference between the groups in "
+                                                      "between, simultaneous over every pair (see bootstrap.method)"]
     fairlearn: Annotated[dict[str, float | None], "measure -> fairlearn's value over every group (undefined rates as 0)"]
     excluded_groups: Annotated[dict[str, dict[str, str]], "measure -> group -> why it was left out"]
     bootstrap: FairnessBootstrap
@@ -393,7 +472,10 @@ class IdentityShareByKind(TypedDict):
 
 
 class Attributions(TypedDict):
-    method: Literal["integrated_gradients", "input_x_gradient", "occlusion"]
+    method: Literal["integrated_gradients", "input_x_gradient", "occlusion", "word_ablation", "kernel_shap", "lime"]
+    approach: Annotated[Literal["gradient", "perturbation"],
+                        "gradient: through a local PyTorch model's input embeddings; perturbation: words removed and "
+                        "the model asked again (the only kind for endpoints and other black-box models)"]
     n_examples: Annotated[int, "dataset rows + both sides of each probe pair"]
     n_dataset_examples: int
     n_probe_pairs: int
@@ -409,6 +491,8 @@ class Attributions(TypedDict):
     faithfulness: Faithfulness | None
     top_words: Annotated[dict[str, list[tuple[str, float, int]]], "class -> [word, mean score, count]"]
     notes: list[str]
+    weights: NotRequired[Annotated[str, "the weights attributed: those that predicted, or (int8 runs) the fp32 weights the "
+                                        "int8 model was made from; gradients never pass through an int8 product"]]
 
 
 # --------------------------------------------------------------------------- the record
@@ -427,13 +511,22 @@ class Options(TypedDict):
     lexicon_files: list[str]
     alpha: float
     min_effect: float
-    probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe interval"]
+    probe_n_boot: Annotated[int, "pigeonhole-bootstrap resamples of each probe gap's se_bootstrap check (schema 2 "
+                                 "and 3: of its interval)"]
+    max_probe_sentences: Annotated[int | None, "cap on the template sentences scored; null in runs migrated from schema 1 or 2"]
     attributions: int
     attribution_method: str
 
 
+class TableRecord(TypedDict):
+    """What ties a Parquet table to its run: readers refuse a table whose bytes differ (changed, or copied in)."""
+
+    sha256: Annotated[str, "SHA-256 of the .parquet file's bytes, hex"]
+    n_rows: int
+
+
 class RunRecord(TypedDict):
-    schema_version: Annotated[Literal[2], "this contract's version"]
+    schema_version: Annotated[Literal[4], "this contract's version"]
     run_id: Annotated[str, "UTC time and a random suffix"]
     created_at: Annotated[str, "ISO-8601 UTC"]
     model: Model
@@ -443,6 +536,9 @@ class RunRecord(TypedDict):
     attributions: NotRequired[Annotated[Attributions, "absent when the audit ran with --attributions 0"]]
     options: Annotated[Options, "the audit options"]
     timings: Annotated[dict[str, float], "stage -> seconds"]
+    tables: Annotated[dict[str, TableRecord] | None, "table name (predictions, probes, attributions) -> its hash and rows, "
+                                                     "one per .parquet file of the run; null in runs migrated from schema 1 "
+                                                     "or 2, whose tables were not recorded"]
 
 
 # --------------------------------------------------------------------------- tables
@@ -477,12 +573,15 @@ TABLES: dict[str, tuple[TableColumn, ...]] = {
         TableColumn("row", "int", "lexicon row (templates) or text index (dataset_counterfactual)"),
         TableColumn("group", "str"),
         TableColumn("text", "str"),
-        TableColumn("word", "str | None", "emotion/situation word of the template"),
+        TableColumn("word", "str | None", "emotion/situation word of the template; dataset_counterfactual: the "
+                                          "swapped term the statistics cluster by ('she/he')"),
         TableColumn("valence", "str | None"),
         TableColumn("stratum", "str | None", "dataset_counterfactual: the original text's group"),
         TableColumn("score", "float", "probability of bias.target_label; in a per-class run, of the row's "
                                       "attribute's headline class (bias.<attribute>.headline_class)"),
         TableColumn("predicted_label", "str", "argmax class; multi-label: the label or 'not <label>' at its threshold"),
+        TableColumn("prob_<label>", "float", "one per model label, model id order: every class's probability (a "
+                                             "multi-label run: sigmoid), so compare can test every class"),
     ),
     "attributions": (
         TableColumn("text", "str"),
@@ -729,6 +828,21 @@ def _check_typeddict(value, cls, path: str) -> None:
 def validate_record(record: dict) -> None:
     """Raise :class:`SchemaError` unless ``record`` (JSON-ready, current version) matches the contract."""
     _check_typeddict(record, RunRecord, "")
+    tables = record["tables"]
+    if tables is not None:
+        unknown = [name for name in tables if name not in TABLES]
+        if unknown:
+            raise SchemaError(f"tables.{unknown[0]}", f"not a table of the contract (tables: {', '.join(TABLES)})")
+        if "predictions" not in tables:
+            raise SchemaError("tables.predictions", "missing (every run has a predictions table)")
+        for name, entry in tables.items():
+            if not _SHA256.fullmatch(entry["sha256"]):
+                raise SchemaError(f"tables.{name}.sha256", "expected 64 lower-case hex digits")
+            if entry["n_rows"] < 0:
+                raise SchemaError(f"tables.{name}.n_rows", "expected 0 or more")
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def bias_attribute_names(bias: dict) -> list[str]:
@@ -785,7 +899,65 @@ def _migrate_1_to_2(record: dict) -> dict:
     return record
 
 
-_MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(record: dict) -> dict:
+    """Schema 2 runs audited Hugging Face checkpoints only, with gradient methods or token occlusion; schema 3
+    also records each table's hash and rows (``tables``) and the probe-sentence cap, which schema 2 did not (null)."""
+    model = record.get("model")
+    if isinstance(model, dict):
+        model.setdefault("kind", "transformers")
+    attributions = record.get("attributions")
+    if isinstance(attributions, dict):
+        attributions.setdefault("approach", "perturbation" if attributions.get("method") == "occlusion" else "gradient")
+    record.setdefault("tables", None)
+    if isinstance(record.get("options"), dict):
+        record["options"].setdefault("max_probe_sentences", None)
+    return record
+
+
+#: What a statistic added with the crossed t intervals reads as in an older run: measured by nobody, never guessed.
+NOT_MEASURED = "not measured (run written before auditkit measured it)"
+
+
+def _gap_test_3_to_4(test: dict) -> None:
+    test.setdefault("ci_kind", "pigeonhole_percentile")
+    for key in ("tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap", "p_value_min_effect",
+                "p_value_min_effect_holm"):
+        test.setdefault(key, None)
+
+
+def _migrate_3_to_4(record: dict) -> dict:
+    """Schema 4 added the t interval's kind, the equivalence and Holm intervals, the minimum-effect test,
+    influence and the bootstrap check of se; schema 2 and 3 runs keep their pigeonhole percentile intervals and
+    verdicts as written (``ci_kind`` says so), and every statistic they did not compute reads as null."""
+    bias = record.get("bias")
+    if not isinstance(bias, dict):
+        return record
+    for observed in (bias.get("observed_groups") or {}).values():
+        if isinstance(observed, dict) and isinstance(observed.get("bootstrap"), dict):
+            observed["bootstrap"].setdefault("method", "percentile interval of the pair picked from the data "
+                                                       "(run written before auditkit measured it)")
+    settings = bias.get("settings")
+    if not isinstance(settings, dict):
+        return record
+    for key in ("min_effect_test", "influence", "se_bootstrap"):
+        settings.setdefault(key, NOT_MEASURED)
+    attributes = [bias.get(name) for name in settings.get("attributes") or []]
+    attributes += [e for per in (bias.get("classes") or {}).values() if isinstance(per, dict) for e in per.values()]
+    for entry in attributes:
+        if not isinstance(entry, dict):
+            continue
+        for scope in [entry, *(entry.get("families") or {}).values()]:
+            if not isinstance(scope, dict):
+                continue
+            _gap_test_3_to_4(scope)
+            scope.setdefault("influence", None)
+            for pair in (scope.get("pairs") or {}).values():
+                if isinstance(pair, dict):
+                    _gap_test_3_to_4(pair)
+    return record
+
+
+_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 def migrate_record(record: dict) -> dict:

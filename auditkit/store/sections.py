@@ -118,6 +118,32 @@ def class_bias_rows(run: Run | dict) -> list[dict]:
     ]
 
 
+def influence_rows(entry: dict) -> list[dict]:
+    """An attribute's and each family's most influential template, lexicon row and swapped term, one row each.
+
+    ``scope``, ``unit``, ``key``, ``text``, ``gap``, ``gap_without``, ``gap_min``, ``gap_max`` (the range of the
+    leave-one-out gaps of that kind of unit), ``verdict_without`` and ``carries`` (its removal changes the
+    verdict, which is therefore inconclusive). Empty for a run audited before influence was measured.
+    """
+    rows = []
+    for scope, scoped in [("all families", entry), *entry["families"].items()]:
+        influence = scoped["influence"]
+        if influence is None:
+            continue
+        for kind in ("templates", "rows", "terms"):
+            summary = influence[kind]
+            if summary is None:
+                continue
+            unit = summary["most_influential"]
+            flipped = influence["flipped_by"]
+            rows.append({"scope": scope, "unit": unit["unit"], "key": unit["key"], "text": unit["text"],
+                         "family": unit["family"], "gap": finite(scoped["gap"]), "gap_without": unit["gap_without"],
+                         "gap_min": summary["gap_min"], "gap_max": summary["gap_max"],
+                         "verdict_without": unit["verdict_without"],
+                         "carries": flipped is not None and (flipped["unit"], flipped["key"]) == (unit["unit"], unit["key"])})
+    return rows
+
+
 def p_value(entry: dict) -> float:
     """The p-value a reader judges: Holm-corrected across every test of the run."""
     return entry["p_value_holm"]

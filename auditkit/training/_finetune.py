@@ -21,10 +21,11 @@ from typing import Sequence
 
 import numpy as np
 
+from auditkit._bounds import check_option
 from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
-from auditkit.models import load_classifier, map_label_sets, map_labels
+from auditkit.models import check_multilabel_names, load_classifier, map_label_sets, map_labels
 from auditkit.metrics import headline_scores, multilabel_scores
 from auditkit.training._scratch import SCRATCH_BASE, ScratchSize, scratch_classifier, scratch_model_card
 
@@ -65,8 +66,10 @@ class TrainingConfig:
         return ScratchSize(**given)
 
     def validate(self) -> None:
-        if self.epochs <= 0:
-            raise ConfigError(f"epochs must be positive, got {self.epochs}", parameter="epochs")
+        if not (isinstance(self.epochs, (int, float)) and 0 < self.epochs <= 1000):  # NaN fails this too
+            raise ConfigError(f"epochs must be positive (at most 1000), got {self.epochs}", parameter="epochs")
+        for name in ("seed", "weight_decay", "warmup_ratio"):  # the ranges every entry point shares
+            check_option(name, getattr(self, name))
         if not 0 < self.learning_rate < 1:
             raise ConfigError(f"learning_rate must be between 0 and 1, got {self.learning_rate}", parameter="learning_rate")
         if self.batch_size < 1:
@@ -129,10 +132,12 @@ def _multilabel_names(dataset: TextDataset, names: Sequence[str] | None) -> list
                         "label lists such as 'toxic|insult'", parameter="label_col")
     found = sorted({name for labels in dataset.labels for name in labels})
     if names is None:
+        check_multilabel_names(found, where="the data")
         return found
     names = [str(n).strip() for n in names]
     if len(set(n.lower() for n in names)) != len(names):
         raise ConfigError(f"label_names has duplicates: {', '.join(names)}", parameter="label_names")
+    check_multilabel_names(names, where="the label names")
     return names  # a name the data does not know is refused by map_label_sets
 
 

@@ -34,31 +34,50 @@ if bias.get("target_label") is not None:
     st.caption(
         f"Score: the model's probability of the target label “{v.md(bias['target_label'])}”{reason}. A gap is the first group's "
         "mean minus the second's (gender: female − male; race: african_american − european_american). Inference is over "
-        "lexicon rows and templates (crossed), Holm-corrected across every test of the run. Verdicts: bias (significant "
-        "and at least the minimum effect), no material bias (shown inside ±minimum effect), inconclusive (neither)."
+        "lexicon rows and templates (crossed), Holm-corrected across every test of the run."
     )
+st.caption(
+    "Verdicts: **bias** — |gap| shown to exceed the minimum effect (Holm-corrected); **no material bias** — the gap "
+    "shown inside ±minimum effect (equivalence test), in every family; **inconclusive** — neither, or one template, "
+    "lexicon row or swapped term carries the verdict. Intervals: the t interval of the crossed test, unadjusted; the "
+    "Holm-adjusted one is at the level the verdict's test was run at (it clears ±minimum effect exactly when the "
+    "verdict is bias); the equivalence interval (1 − 2α) lies inside ±minimum effect exactly when it is no material bias."
+)
 
-STAT_COLUMNS = ["verdict", "gap", "ci_low", "ci_high", "p_value_holm", "p_value_equivalence", "n_rows", "n_templates",
+STAT_COLUMNS = ["verdict", "gap", "ci_low", "ci_high", "holm interval", "equivalence interval", "p_value_holm",
+                "p_value_min_effect_holm", "p_value_equivalence", "se", "se_bootstrap", "n_rows", "n_templates",
                 "flip_rate", "placebo_flip_rate", "ctf_gap", "placebo_ctf_gap", "verdict_reason"]
 
 
 def _scope_row(name: str, scope: dict) -> dict:
     row = {"scope": name, **{c: scope.get(c) for c in STAT_COLUMNS}}
     row["verdict"] = v.verdict_mark(scope)
-    row["p_value_holm"], row["p_value_equivalence"] = v.p_text(scope.get("p_value_holm")), v.p_text(scope.get("p_value_equivalence"))
+    row["holm interval"] = v.ci_text(scope, "holm_ci_low", "holm_ci_high", signed=True) or None
+    row["equivalence interval"] = v.ci_text(scope, "tost_low", "tost_high", signed=True) or None
+    for key in ("p_value_holm", "p_value_min_effect_holm", "p_value_equivalence"):
+        row[key] = v.p_text(scope.get(key))
     return row
 
 
 for tab, (attribute, entry) in zip(st.tabs([v.md(a.replace("_", " ")) for a in attributes]), attributes.items()):
     with tab:
+        # the verdict in full, as a heading: a metric tile would cut "? inconclusive" short
+        st.markdown(f"#### Verdict: {v.md(v.verdict_mark(entry))}")
+        st.caption(v.md(entry["verdict_reason"]))
         cols = st.columns(5)
-        cols[0].metric("Verdict", v.md(v.verdict_mark(entry)))
-        cols[0].caption(v.md(entry["verdict_reason"]))
-        cols[1].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
-        cols[1].caption(v.md(f"{entry['ci_level']:.0%} CI {v.ci_text(entry) or 'not computed'} · {entry['gap_definition']}"))
-        cols[2].metric("p-value (Holm)", v.p_text(entry.get("p_value_holm")),
+        cols[0].metric("Gap", v.number(entry.get("gap"), signed=True), help="mean score difference between the two groups")
+        intervals = [f"{v.interval_name(entry)} {v.ci_text(entry, signed=True) or 'not computed'} (unadjusted)"]
+        if entry.get("holm_ci_low") is not None:
+            intervals.append(f"Holm-adjusted {v.ci_text(entry, 'holm_ci_low', 'holm_ci_high', signed=True)}")
+        if entry.get("tost_low") is not None:
+            intervals.append(f"equivalence ({2 * entry['ci_level'] - 1:.0%}) {v.ci_text(entry, 'tost_low', 'tost_high', signed=True)}")
+        cols[0].caption(v.md(" · ".join(intervals) + f" · {entry['gap_definition']}"))
+        cols[1].metric("p (Holm), gap = 0", v.p_text(entry.get("p_value_holm")),
                        help="crossed random-effects t-test over lexicon rows and templates, Holm-corrected")
-        cols[2].caption(v.md(f"{entry['n_rows']} lexicon rows × {entry['n_templates']} templates"))
+        cols[1].caption(v.md(f"{entry['n_rows']} lexicon rows × {entry['n_templates']} templates"))
+        cols[2].metric("p (Holm), |gap| > min effect", v.p_text(entry.get("p_value_min_effect_holm")),
+                       help="the test the bias verdict needs: |gap| exceeds the minimum effect, Holm-corrected")
+        cols[2].caption(f"minimum effect {bias['settings']['min_effect']:g}")
         cols[3].metric("Flip rate", v.number(entry.get("flip_rate")), help="share of matched sets whose predicted label changes")
         cols[3].caption(f"placebo (swaps within a group): {v.number(entry.get('placebo_flip_rate'))}")
         cols[4].metric("CTF gap", v.number(entry.get("ctf_gap")), help="mean |f(x) − f(x′)| (Garg et al. 2019)")
@@ -70,6 +89,14 @@ for tab, (attribute, entry) in zip(st.tabs([v.md(a.replace("_", " ")) for a in a
                          + [_scope_row(f, s) for f, s in entry["families"].items()]),
             key=f"ak_bias_families_{attribute}",
         )
+        influence = pd.DataFrame(S.influence_rows(entry))
+        st.subheader("Most influential template, row and term")
+        if influence.empty:
+            st.caption("Not measured: the run was audited before auditkit left templates and rows out one at a time.")
+        else:
+            st.caption("Each template, lexicon row and swapped term left out in turn: the one that moves the gap most, "
+                       "and whether its removal changes the verdict (then the verdict is inconclusive).")
+            v.show_table(influence, key=f"ak_bias_influence_{attribute}")
         st.caption("By template valence and on the logit scale (descriptive, uncorrected):")
         detail = [{"subset": f"valence: {k}", **{c: d.get(c) for c in ("gap", "ci_low", "ci_high")}, "p_value": v.p_text(d.get("p_value"))}
                   for k, d in entry["by_valence"].items()]

@@ -103,6 +103,10 @@ st.subheader("Bias gaps")
 if cmp.bias.empty:
     v.not_measured("Bias", "None of these runs was audited with probes.")
 else:
+    st.caption("Δ gap: the signed change with the t interval of its crossed test (diff_ci_low, diff_ci_high). Whether "
+               "|gap| grew or shrank is its own test (abs_diff_p_value_holm, abs_diff_direction): an intersection-union "
+               "test on the changes of B − A and B + A, Holm-corrected across every attribute and class; the gate "
+               "reads it. Per-class runs: one row per class.")
     v.show_table(cmp.bias.dropna(axis=1, how="all"), key="ak_compare_bias")
     gaps = cmp.bias.pivot_table(index="attribute", columns="run", values="gap", aggfunc="first")
     gaps = gaps[[r for r in cmp.runs if r in gaps.columns]]

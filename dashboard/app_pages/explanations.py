@@ -15,7 +15,9 @@ if summary is None:
     v.not_measured("Attribution", "Re-run `auditkit audit ... --attributions N` (N > 0) to explain predictions.")
     st.stop()
 
-st.caption(v.md(f"Method: {summary['method']}; target: {summary['target']}."))
+st.caption(v.md(f"Method: {summary['method']} ({summary['approach']}: "
+                + ("through the model's input embeddings" if summary["approach"] == "gradient"
+                   else "words removed and the model asked again") + f"); target: {summary['target']}."))
 faith = summary["faithfulness"] or {}
 cols = st.columns(4)
 cols[0].metric("Examples attributed", str(summary["n_examples"]))

@@ -22,9 +22,9 @@ def _row(run) -> dict:
     probed = S.bias_attributes(rec)
     gate = _data.gate_verdict(run)
     row = {
-        "run": run.name,
-        "model": rec["model"]["name"],
-        "dataset": rec["dataset"]["source"].replace("\\", "/").rsplit("/", 1)[-1],
+        "run": v.clip(run.name),
+        "model": v.clip(rec["model"]["name"]),
+        "dataset": v.clip(rec["dataset"]["source"].replace("\\", "/").rsplit("/", 1)[-1]),
         "n": rec["dataset"]["n_examples"],
         "gate": gate["status"],
         "accuracy": None if acc is None else acc["value"],

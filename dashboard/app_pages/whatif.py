@@ -18,7 +18,7 @@ if not choices:
 local = [s for s in choices if _data.is_local_model(s)]
 models = st.multiselect(
     "Models (the ones behind the stored runs)", list(choices), default=(local or list(choices))[:1],
-    format_func=lambda s: f"{choices[s]} ({s})", key="ak_whatif_models",
+    format_func=lambda s: f"{v.clip(choices[s], 60)} ({v.clip(s, 60)})", key="ak_whatif_models",
 )
 text = st.text_input("Sentence", value="My sister said the service was wonderful.", key="ak_whatif_text",
                      help="press Enter to score")
@@ -38,7 +38,7 @@ for run in runs:  # the target label the run's bias probes used, for the variant
         target_by_source.setdefault(source, str(target))
 
 for source in models:
-    st.subheader(v.md(choices[source]))
+    st.subheader(v.md(v.clip(choices[source])))
     try:
         labels = _data.load_model(source).labels
     except AuditkitError as exc:

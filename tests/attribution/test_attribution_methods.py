@@ -144,8 +144,8 @@ def test_target_by_name_or_id(identity_model):
 
 def test_bad_input_has_one_line_messages(identity_model):
     with pytest.raises(ConfigError) as err:
-        make_attributor("lime", identity_model)
-    assert str(err.value) == UNKNOWN_METHOD.format(method="lime")
+        make_attributor("deep_lift", identity_model)  # lime is a method now (word perturbation)
+    assert str(err.value) == UNKNOWN_METHOD.format(method="deep_lift")
     assert "integrated_gradients" in str(err.value)
     with pytest.raises(ConfigError) as err:
         IntegratedGradients(identity_model).attribute(["x"], target="neutral")

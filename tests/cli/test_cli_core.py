@@ -62,8 +62,8 @@ def assert_one_line_error(code, out, err, *fragments):
         (["--data", "{data}", "--model", "{tmp}"], ["not a Hugging Face checkpoint"]),
         (["--data", "{data}", "--model", "nobody/some-model"], ["Hub is unreachable"]),
         (["--data", "{data}", "--out", "{foreign}"], ["not an auditkit run"]),
-        (["--data", "{data}", "--n-boot", "-1"], ["--n-boot must be 0 or more, got -1"]),
-        (["--data", "{data}", "--probe-n-boot", "50"], ["--probe-n-boot must be at least 100, got 50"]),
+        (["--data", "{data}", "--n-boot", "-1"], ["--n-boot must be an integer from 0 to 100000, got -1"]),
+        (["--data", "{data}", "--probe-n-boot", "50"], ["--probe-n-boot must be an integer from 100 to 100000, got 50"]),
         (["--data", "{data}", "--attribution-method", "magic"], ["--attribution-method 'magic' is unknown"]),
     ],
 )

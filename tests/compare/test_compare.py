@@ -132,7 +132,7 @@ def test_paired_multilabel_bootstrap_resamples_score_like_scikit_learn_on_their_
         assert res[name]["diff"] == pytest.approx(multilabel_scores(y, pb)[name] - multilabel_scores(y, pa)[name], abs=1e-12)
     rec = recall_score(y, pb, average=None, zero_division=0) - recall_score(y, pa, average=None, zero_division=0)
     assert [r["diff"] for r in res["recall"][:-1]] == pytest.approx(list(rec[:-1]), abs=1e-12)
-    assert res["recall"][-1] == {"diff": None, "ci_low": None, "ci_high": None, "significant": None}  # never present
+    assert res["recall"][-1] == {"diff": None, "ci_low": None, "ci_high": None, "significant": None, "p_value": None}  # never present
     codes, truth, [da, db] = multilabel_patterns(y, pa, pb)
     diffs = {name: [] for name in ("macro_f1", "samples_f1")}
     for row in resample_counts(codes, n_cells=len(truth), n_boot=300, seed=2):
@@ -159,7 +159,18 @@ def test_multilabel_runs_get_paired_bootstrap_intervals(multilabel_pair):
     macro = rows.loc["macro_f1"]
     assert macro["diff"] == pytest.approx(drop) and macro["diff_ci_high"] < 0 and macro["significant"]
     toxic = rows.loc["recall[toxic]"]
-    assert toxic["test"] == "paired bootstrap" and toxic["diff"] == -1.0 and toxic["significant"]
+    assert toxic["test"] == "paired bootstrap, Holm across classes" and toxic["diff"] == -1.0 and toxic["significant"]
+    # each label's recall p-value is the paired bootstrap's, Holm-corrected across the labels
+    from auditkit.compare._compare import bootstrap_p_value
+    from auditkit.store import sections
+
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
+    (y, pa, _), (_, pb, _) = sections.multilabel_arrays(read_run(a)), sections.multilabel_arrays(read_run(b))
+    raw = [r["p_value"] for r in paired_multilabel_bootstrap(y, pa, pb, n_boot=1000, seed=0)["recall"]]
+    defined = [k for k, p in enumerate(raw) if p is not None]
+    expected = multipletests([raw[k] for k in defined], method="holm")[1]
+    assert [rows.loc[f"recall[{MULTILABEL_LABELS[k]}]"]["p_value"] for k in defined] == pytest.approx(list(expected))
+    assert bootstrap_p_value([0.1, 0.2, -0.1, 0.3]) == pytest.approx(2 * 2 / 5)
     assert rows.loc["label_accuracy[toxic]"]["test"] == "McNemar exact, Holm across labels"  # still there
     assert any(line.startswith("never: macro-F1 worsened") and "— significant (paired bootstrap" in line
                for line in cmp.summary_lines), cmp.summary_lines
@@ -251,7 +262,7 @@ def _designs(probes, attribute, groups, families):
         d = (wide[a] - wide[b]).rename("d").to_frame().join(sub.drop_duplicates("instance_id").set_index("instance_id"))
         if family == "dataset_counterfactual":
             d = d.sort_values("row")
-            out.append(("texts", d["d"].to_numpy(), d["stratum"].astype(str).to_numpy()))
+            out.append(("texts", d["d"].to_numpy(), d["stratum"].astype(str).to_numpy(), d["word"].astype(str).to_numpy()))
         else:
             out.append(("cells", d.pivot_table(index="row", columns="template_id", values="d", aggfunc="mean").to_numpy()))
     return out
@@ -259,8 +270,8 @@ def _designs(probes, attribute, groups, families):
 
 def _pigeonhole_replicates(designs_a, designs_b, *, n_boot, seed):
     """Owen's pigeonhole bootstrap written out replicate by replicate: lexicon rows drawn per family, templates
-    drawn once and shared, texts drawn within strata (strata of 2+ texts weigh equally), families weigh equally;
-    one draw serves both runs. Returns the two runs' gaps per replicate."""
+    drawn once and shared, swapped terms drawn with their texts (strata of 2+ texts weigh equally), families
+    weigh equally; one draw serves both runs. Returns the two runs' gaps per replicate."""
     rng = np.random.default_rng(seed)
     n_templates = next(d[1].shape[1] for d in designs_a if d[0] == "cells")
     reps = np.zeros((2, n_boot))
@@ -270,36 +281,87 @@ def _pigeonhole_replicates(designs_a, designs_b, *, n_boot, seed):
             if kind == "cells":
                 rows = rng.integers(0, da[0].shape[0], da[0].shape[0])
                 values = [m[np.ix_(rows, cols)].mean() for m in (da[0], db[0])]
-            else:
+            else:  # swapped terms drawn with all their texts; strata of 2+ texts weigh equally
                 strata = [s for s in dict.fromkeys(da[1].tolist()) if (da[1] == s).sum() >= 2]
-                values = [0.0, 0.0]
+                terms = np.unique(da[2])
+                drawn = rng.choice(terms, terms.size)
+                counts = np.array([np.sum(drawn == t) for t in da[2]], dtype=float)
+                values, used = [0.0, 0.0], 0
                 for s in strata:
-                    idx = np.flatnonzero(da[1] == s)
-                    pick = rng.choice(idx, idx.size)
-                    values[0] += da[0][pick].mean() / len(strata)
-                    values[1] += db[0][pick].mean() / len(strata)
+                    w = counts * (da[1] == s)
+                    if w.sum() == 0:
+                        continue
+                    used += 1
+                    values[0] += (w * da[0]).sum() / w.sum()
+                    values[1] += (w * db[0]).sum() / w.sum()
+                values = [v / max(used, 1) for v in values]
             reps[0, r] += values[0] / len(designs_a)
             reps[1, r] += values[1] / len(designs_b)
     return reps
 
 
-def test_bias_change_interval_equals_an_independent_pigeonhole_bootstrap(paired_runs):
-    """The paired CI of the gap change (and of the |gap| change), recomputed from probes.parquet by a plain
-    replicate loop with its own seed: the endpoints agree within the Monte Carlo error of 2000 replicates
-    (about 2% of the width per side; the tolerance is 8%)."""
+def test_bias_change_equals_the_crossed_tests_of_an_independently_built_design(paired_runs):
+    """The signed change and the |gap| test, recomputed from probes.parquet with the designs built by pandas alone
+    (B - A and B + A per family), agree with compare's; the change's standard error agrees with a pigeonhole
+    bootstrap written out replicate by replicate (shared draws for both runs) within its Monte Carlo and
+    (R - 1) / R differences."""
+    from auditkit.probes import TemplateComponent, TextComponent, crossed_estimate
+    from auditkit.probes._change import abs_change_test
+
     a, b = paired_runs
-    cmp = compare_runs([a, b], n_boot=200)  # the bias change always draws at least 2000 replicates
+    cmp = compare_runs([a, b], n_boot=200)
     ra, rb = read_run(a), read_run(b)
+    rows = cmp.bias[cmp.bias.run == "augmented"]
     for attribute in ("gender", "race"):
         entry = ra.record["bias"][attribute]
         groups, families = entry["gap_groups"], entry["families_combined"]
         da = _designs(ra.table("probes"), attribute, groups, families)
         db = _designs(rb.table("probes"), attribute, groups, families)
-        reps = _pigeonhole_replicates(da, db, n_boot=2000, seed=12345)
-        row = cmp.bias[(cmp.bias.run == "augmented") & (cmp.bias.attribute == attribute)].iloc[0]
+
+        def combined(sign):
+            comps = []
+            for (kind, *x), (_, *y) in zip(da, db):
+                if kind == "cells":
+                    comps.append(TemplateComponent(y[0] + sign * x[0], tuple(map(str, range(x[0].shape[1])))))
+                else:
+                    comps.append(TextComponent(y[0] + sign * x[0], x[1], clusters=x[2]))
+            return crossed_estimate(comps)
+
+        difference, total = combined(-1.0), combined(+1.0)
+        row = rows[rows.attribute == attribute].iloc[0]
         assert row["diff"] == pytest.approx(rb.record["bias"][attribute]["gap"] - entry["gap"], abs=1e-12)
-        for prefix, change in (("diff", reps[1] - reps[0]), ("abs_diff", np.abs(reps[1]) - np.abs(reps[0]))):
-            low, high = np.quantile(change, [0.025, 0.975])
-            width = high - low
-            assert row[f"{prefix}_ci_low"] == pytest.approx(low, abs=0.08 * width), (attribute, prefix)
-            assert row[f"{prefix}_ci_high"] == pytest.approx(high, abs=0.08 * width), (attribute, prefix)
+        assert row["diff"] == pytest.approx(difference.gap, abs=1e-12)
+        assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx(difference.t_interval(0.95))
+        assert row["diff_p_value"] == pytest.approx(difference.t_test())
+        p, direction = abs_change_test(difference, total)
+        assert row["abs_diff_p_value"] == pytest.approx(p) and row["abs_diff_direction"] == direction
+        reps = _pigeonhole_replicates(da, db, n_boot=1000, seed=12345)
+        assert np.std(reps[1] - reps[0]) == pytest.approx(difference.se, rel=0.35)
+    # Holm across the attributes (one class here)
+    holm = pytest.importorskip("statsmodels.stats.multitest").multipletests(rows["abs_diff_p_value"], method="holm")[1]
+    np.testing.assert_allclose(rows["abs_diff_p_value_holm"], holm)
+
+
+def test_every_class_of_a_per_class_run_is_compared(tmp_path):
+    """Two per-label audits of one multi-label model (thresholds differ, scores do not): each label x attribute
+    gets its own row and |gap| test, the p-values Holm-corrected across all of them, and none moved."""
+    from real_runs import TOXICITY, tiny_multilabel_model_dir
+    from auditkit.audit import AuditOptions, run_audit
+    from auditkit.data import load_dataset
+    from auditkit.models import load_classifier
+    from auditkit.store import write_run
+
+    clf = load_classifier(str(tiny_multilabel_model_dir()))
+    data = load_dataset(TOXICITY, text_col="text", label_col=list(MULTILABEL_LABELS), limit=40, multi_label=True)
+    runs = []
+    for name, threshold in (("a", 0.5), ("b", 0.3)):
+        options = AuditOptions(n_boot=0, probes=("gender",), probe_n_boot=100, attributions=0)
+        result = run_audit(clf, data, options=options, log=lambda _: None, progress=False,
+                           thresholds={label: threshold for label in MULTILABEL_LABELS})
+        runs.append(write_run(tmp_path / name, result.record, result.tables))
+    cmp = compare_runs(runs)
+    rows = cmp.bias[cmp.bias.run == "b"]
+    assert sorted(rows["class"]) == sorted(MULTILABEL_LABELS) and (rows["attribute"] == "gender").all()
+    assert rows["diff"].abs().max() < 1e-12 and not rows["diff_significant"].any()
+    assert rows["abs_diff_p_value_holm"].notna().all()
+    assert (cmp.bias[cmp.bias.run == "a"]["class"].sort_values().tolist() == sorted(MULTILABEL_LABELS))

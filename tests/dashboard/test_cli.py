@@ -11,7 +11,7 @@ from auditkit.cli import _dashboard
 
 def test_command_binds_localhost_and_passes_the_runs_folder(tmp_path):
     cmd = _dashboard.streamlit_command(Path("/x/dashboard/app.py"), tmp_path, 8599)
-    assert cmd[1:4] == ["-m", "streamlit", "run"]
+    assert cmd[1:5] == ["-P", "-m", "streamlit", "run"]  # -P: the working folder is not on sys.path
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--server.port") + 1] == "8599"
     assert cmd[cmd.index("--server.headless") + 1] == "true"

@@ -168,9 +168,18 @@ def test_bias_page_numbers_and_not_measured(env):
     assert metric_value(at, "Gap") == f"{gender['gap']:+.3f}"
     assert metric_value(at, "Flip rate") == f"{gender['flip_rate']:.3f}"
     marks = {"bias": "✱ bias", "no_material_bias": "no material bias", "inconclusive": "? inconclusive"}
-    assert metric_value(at, "Verdict") == marks[gender["verdict"]]
-    p = gender["p_value_holm"]
-    assert metric_value(at, "p-value (Holm)") == (f"{p:.2e}" if p is not None else "—")
+    text = all_text(at).replace("\\", "")  # markdown escapes
+    assert f"Verdict: {marks[gender['verdict']]}" in text  # in full, not a metric tile that cuts it short
+    p, p_min = gender["p_value_holm"], gender["p_value_min_effect_holm"]
+    assert metric_value(at, "p (Holm), gap = 0") == (f"{p:.2e}" if p is not None else "—")
+    assert metric_value(at, "p (Holm), |gap| > min effect") == (f"{p_min:.2e}" if p_min is not None else "—")
+    # each interval says what it is: the unadjusted t interval beside the Holm-adjusted one and the equivalence one
+    assert f"95% t interval [{gender['ci_low']:+.3f}, {gender['ci_high']:+.3f}] (unadjusted)" in text
+    assert f"Holm-adjusted [{gender['holm_ci_low']:+.3f}, {gender['holm_ci_high']:+.3f}]" in text
+    influence = next(df.value for df in at.dataframe if "gap_without" in df.value.columns)
+    top = gender["influence"]["templates"]["most_influential"]
+    first = influence[(influence["scope"] == "all families") & (influence["unit"] == "template")].iloc[0]
+    assert (first["key"], first["text"]) == (top["key"], top["text"])
     pairs = next(df.value for df in at.dataframe if "text_a" in df.value.columns)
     assert pairs["diff"].abs().is_monotonic_decreasing
     at.text_input(key="ak_bias_word_gender").input("onerror").run()

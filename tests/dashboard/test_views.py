@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = str(Path(__file__).resolve().parents[2])
 if REPO not in sys.path:
@@ -28,6 +31,21 @@ def test_md_escapes_markdown_html_and_directives():
     assert _views.md("[x](javascript:alert(1)) <img> :red[hi] $x$ *b*") == (
         r"\[x\]\(javascript\:alert\(1\)\) \<img\> \:red\[hi\] \$x\$ \*b\*"
     )
+
+
+@pytest.mark.parametrize("text", ["http://evil.example/x", "HTTPS://EVIL.EXAMPLE", "www.evil.example", "WWW.evil.example",
+                                  "me@evil.example", "mailto:me@evil.example"])
+def test_md_leaves_no_gfm_autolink(text):
+    """GFM finds autolink literals after escapes are read: the shown text (escapes read) must match none of them."""
+    shown = re.sub(r"\\(.)", r"\1", _views.md(f"model {text} here"))
+    assert shown.replace(_views.WORD_JOINER, "") == f"model {text} here"
+    assert not re.search(r"(https?://|(?<![\w])www\.)[-.\w]", shown, re.IGNORECASE)  # mdast-util-gfm-autolink-literal's URL
+    assert not re.search(r"[-.\w+]+@[-\w]+(\.[-\w]+)+", shown)  # and its e-mail pattern
+
+
+def test_long_run_strings_are_clipped_for_display():
+    assert _views.clip("m" * 100_000) == "m" * (_views.DISPLAY_LIMIT - 1) + "…"
+    assert _views.clip("short") == "short"
 
 
 def test_numbers_keep_tiny_values_visible():

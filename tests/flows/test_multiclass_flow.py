@@ -102,11 +102,15 @@ def test_compare_pairs_the_gaps_of_one_class_only(flow, tmp_path):
     # the same class scored in both: the stored sentences pair, and the change gets its paired interval
     row = compare_runs([tmp_path / head, per_class]).bias.set_index("run").iloc[-1]
     assert row["class"] == head and row["diff_ci_low"] is not None
-    # another class: the per-class run's gap of THAT class is compared (untested: its sentences score its headline)
+    # another class: the per-class run's gap of THAT class is compared, and tested: every probe table stores each
+    # class's probability beside its score
     row = compare_runs([tmp_path / other, per_class]).bias.set_index("run").iloc[-1]
     assert row["class"] == other
     assert row["gap"] == pytest.approx(record["bias"]["classes"][other]["gender"]["gap"])
-    assert row["diff_ci_low"] is None and str(row["diff_method"]).startswith("not tested")
-    # the per-class run first: the other run has no gap for the per-class run's headline class
-    row = compare_runs([per_class, tmp_path / other]).bias.set_index("run").iloc[-1]
-    assert row["diff"] is None and str(row["diff_method"]).startswith("not compared")
+    assert row["diff_ci_low"] is not None and row["abs_diff_p_value_holm"] is not None
+    # the per-class run first: every one of its classes is compared where the other run has a gap; it has none
+    # for the per-class run's headline class, and says so
+    rows = compare_runs([per_class, tmp_path / other]).bias
+    rows = rows[rows["run"] == other].set_index("class")
+    assert not pd.isna(rows.loc[other, "diff_ci_low"])
+    assert pd.isna(rows.loc[head, "diff"]) and str(rows.loc[head, "diff_method"]).startswith("not compared")

@@ -2,6 +2,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 
@@ -52,11 +53,15 @@ def _observed(run):
     }
 
 
-def test_example_policies_are_valid_and_identical():
+def test_example_policies_are_valid_and_identical(tmp_path):
     shipped = default_policy_path()
-    assert shipped.read_text() == (REPO / "policy.example.toml").read_text()
+    text = shipped.read_text()
+    assert text == (REPO / "policy.example.toml").read_text()
     policy = load_policy(shipped)
-    assert set(policy.checks) == set(CHECKS)
+    # every check is shown; max_influence commented out (it refuses runs written before influence was measured)
+    assert set(policy.checks) == set(CHECKS) - {"max_influence"} and policy.inconclusive == "fail"
+    enabled = text.replace("# [checks.max_influence]\n# threshold", "[checks.max_influence]\nthreshold")
+    assert set(load_policy(_policy(tmp_path, enabled)).checks) == set(CHECKS)
 
 
 @pytest.mark.parametrize("check,on", [("min_accuracy", "value"), ("min_accuracy", "ci_low"), ("min_macro_f1", "value"),
@@ -97,34 +102,56 @@ def test_pass(tmp_path, capsys):
 def test_fail(tmp_path, capsys):
     run = build_run(tmp_path / "run", seed=1)
     bias = read_run(run).record["bias"]
-    assert all(bias[a]["verdict"] != "bias" and max(abs(bias[a]["ci_low"]), abs(bias[a]["ci_high"])) > 0.02
+    assert all(bias[a]["verdict"] == "inconclusive" and max(abs(bias[a]["ci_low"]), abs(bias[a]["ci_high"])) > 0.02
                for a in ("gender", "race"))  # what this model shows
     strict = "[checks.min_accuracy]\nthreshold = 0.95\n[checks.max_bias_gap]\nthreshold = 0.02\non = 'ci'\n[checks.no_significant_bias]\n"
     junit = tmp_path / "gate.xml"
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, strict)), "--junit", str(junit)]) == 1
-    assert "gate FAILED" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "gate FAILED: 3 of 5 checks failed; 2 inconclusive (blocking, as the policy asks)" in out
+    assert "no_significant_bias[race]    INCONCLUSIVE" in out and "PASS" not in out
     cases = {c.get("name"): c for c in _junit(junit)}
     assert set(cases) == {"min_accuracy", "max_bias_gap[gender]", "max_bias_gap[race]",
                           "no_significant_bias[gender]", "no_significant_bias[race]"}
     assert cases["min_accuracy"].find("failure") is not None
     assert cases["max_bias_gap[race]"].find("failure") is not None  # its CI reaches past 0.02
     assert cases["max_bias_gap[gender]"].find("failure") is not None
-    assert cases["no_significant_bias[race]"].find("failure") is None  # inconclusive is not bias
+    # inconclusive is not bias, and not a pass either: by default it blocks, named as what it is
+    assert cases["no_significant_bias[race]"].find("failure").get("type") == "GateCheckInconclusive"
     suite = ET.parse(junit).getroot().find("testsuite")
-    assert suite.get("tests") == "5" and suite.get("failures") == "3"
+    assert suite.get("tests") == "5" and suite.get("failures") == "5"
     # rerun may replace its own JUnit file
     assert main(["gate", str(run), "--policy", str(_policy(tmp_path, strict)), "--junit", str(junit)]) == 1
+
+
+def test_an_inconclusive_check_the_policy_allows_is_skipped_with_its_reason_never_passed(tmp_path, capsys):
+    run = build_run(tmp_path / "run", seed=1)
+    policy = _policy(tmp_path, "[gate]\ninconclusive = 'allow'\n[checks.no_significant_bias]\n")
+    junit = tmp_path / "gate.xml"
+    assert main(["gate", str(run), "--policy", str(policy), "--junit", str(junit)]) == 0
+    out = capsys.readouterr().out
+    assert "INCONCLUSIVE" in out and "PASS " not in out.split("gate PASSED")[0]
+    assert "gate PASSED: 2 checks, 2 inconclusive (allowed by the policy)" in out
+    for case in _junit(junit):
+        skipped = case.find("skipped")
+        assert skipped is not None and skipped.get("message").startswith("inconclusive: inconclusive: gap")
+    result = evaluate_gate(run, policy)
+    assert [c.status for c in result.checks] == ["inconclusive", "inconclusive"]
+    assert all(c["status"] == "inconclusive" for c in result.to_dict()["checks"])
 
 
 def test_require_no_material_bias_also_fails_an_inconclusive_verdict(tmp_path):
     run = read_run(build_run(tmp_path / "run"))
     run.record["bias"]["gender"]["verdict"] = "no_material_bias"
     run.record["bias"]["race"]["verdict"] = "inconclusive"
-    lenient = evaluate_gate(run, {"checks": {"no_significant_bias": {}}})
-    strict = evaluate_gate(run, {"checks": {"no_significant_bias": {"require": "no_material_bias"}}})
-    assert lenient.passed
-    assert [c.name for c in strict.failures] == ["no_significant_bias[race]"]
+    allow = {"gate": {"inconclusive": "allow"}}
+    lenient = evaluate_gate(run, {**allow, "checks": {"no_significant_bias": {}}})
+    strict = evaluate_gate(run, {**allow, "checks": {"no_significant_bias": {"require": "no_material_bias"}}})
+    assert lenient.passed and [c.name for c in lenient.inconclusive] == ["no_significant_bias[race]"]
+    assert [c.name for c in strict.failures] == ["no_significant_bias[race]"] and not strict.inconclusive
     assert "inconclusive" in strict.failures[0].detail
+    blocking = evaluate_gate(run, {"checks": {"no_significant_bias": {}}})  # the default: inconclusive blocks
+    assert [c.name for c in blocking.failures] == ["no_significant_bias[race]"] and blocking.failures[0].inconclusive
     run.record["bias"]["race"]["verdict"] = "bias"
     assert [c.name for c in evaluate_gate(run, {"checks": {"no_significant_bias": {}}}).failures] == ["no_significant_bias[race]"]
 
@@ -307,3 +334,52 @@ def test_multilabel_metrics_listed_for_a_single_label_run_are_skipped_with_the_r
     checks = {c.name: c for c in evaluate_gate(base, policy, baseline=base).checks}
     assert checks["no_regression[micro_f1]"].skipped and "multi-label metric" in checks["no_regression[micro_f1]"].detail
     assert not checks["no_regression[macro_f1]"].skipped
+
+
+def test_max_influence_observes_the_largest_leave_one_out_shift(tmp_path):
+    """The largest move of the gender gap when one template, lexicon row or swapped term is left out, recomputed
+    from probes.parquet (pandas builds the design, each unit dropped by hand): the check passes at it, fails
+    just below it, and names the unit."""
+    from auditkit.probes import TemplateComponent, TextComponent, crossed_estimate
+
+    run = build_run(tmp_path / "run", seed=1)
+    stored = read_run(run)
+    entry = stored.record["bias"]["gender"]
+    probes = stored.table("probes")
+    rows = probes[(probes.attribute == "gender") & probes.family.isin(entry["families_combined"])]
+    a, b = entry["gap_groups"]
+    designs = []
+    for family in entry["families_combined"]:
+        sub = rows[rows.family == family]
+        wide = sub.pivot_table(index="instance_id", columns="group", values="score")
+        d = (wide[a] - wide[b]).rename("d").to_frame().join(sub.drop_duplicates("instance_id").set_index("instance_id"))
+        if family == "dataset_counterfactual":
+            designs.append(("texts", d["d"].to_numpy(), d["stratum"].astype(str).to_numpy(), d["word"].astype(str).to_numpy()))
+        else:
+            designs.append(("cells", d.pivot_table(index="row", columns="template_id", values="d", aggfunc="mean")))
+    templates = sorted(set.intersection(*(set(x[1].columns) for x in designs if x[0] == "cells")))
+
+    def gap(drop_template=None, drop=None):
+        comps = []
+        for k, x in enumerate(designs):
+            if x[0] == "cells":
+                cells = x[1][[t for t in templates if t != drop_template]]
+                if drop is not None and drop[0] == k:
+                    cells = cells.drop(index=drop[1])
+                comps.append(TemplateComponent(cells.to_numpy(), tuple(cells.columns)))
+            else:
+                keep = np.ones(len(x[1]), bool) if drop is None or drop[0] != k else x[3] != drop[1]
+                comps.append(TextComponent(x[1][keep], x[2][keep], clusters=x[3][keep]))
+        return crossed_estimate(comps).gap
+
+    full = gap()
+    assert full == pytest.approx(entry["gap"])
+    shifts = [abs(gap(drop_template=t) - full) for t in templates]
+    for k, x in enumerate(designs):
+        units = list(x[1].index) if x[0] == "cells" else sorted(set(x[3]))
+        shifts += [abs(gap(drop=(k, u)) - full) for u in units]
+    observed = max(shifts)
+    at = evaluate_gate(run, {"checks": {"max_influence": {"threshold": observed * (1 + 1e-9), "attributes": ["gender"]}}})
+    below = evaluate_gate(run, {"checks": {"max_influence": {"threshold": observed * (1 - 1e-6), "attributes": ["gender"]}}})
+    assert at.passed and at.checks[0].observed == pytest.approx(observed)
+    assert not below.passed and "leaving out" in below.checks[0].detail

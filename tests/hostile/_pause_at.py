@@ -5,8 +5,8 @@
 When the audit enters STAGE this prints ``PAUSED <stage>`` on stdout and
 waits for a signal; the test then kills the process there. Stages: predict,
 metrics, probes, attributions, write (inside the staging folder, tables
-written, run.json not yet), swap (the old run renamed aside, the new one not
-yet in place; needs --overwrite). Only this test helper patches anything.
+written, run.json not yet), swap (the old run moved into the staging folder, the
+new one not yet in place; needs --overwrite). Only this test helper patches anything.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def install(stage: str) -> None:
 
         def pausing_rename(src, dst):
             rename(src, dst)
-            if ".old-" in os.fspath(dst):
+            if os.path.basename(os.fspath(dst)) == "old":  # the replaced run, moved into the staging folder
                 _pause(stage)
 
         os.rename = pausing_rename

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -415,7 +416,7 @@ def c_out_read_only_ancestor_of_a_missing_parent(sb):
 
 # ------------------------------------------------------------------ audit options
 
-@case("--n-boot must be 0 or more")
+@case("--n-boot must be an integer from 0 to 100000, got -1")
 def c_option_negative_n_boot(sb):
     return audit(sb, "--n-boot", "-1")
 
@@ -664,6 +665,69 @@ def c_gate_missing_run(sb):
     return argv
 
 
+def _probed_run_as_older(sb, *, schema: int, **settings) -> Path:
+    """A copy of the probed run as an older auditkit wrote it: schema 2 lacks influence and the minimum-effect
+    test; schema 1 also the equivalence test. ``settings`` overrides bias settings (e.g. min_effect)."""
+    run = sb.path / "older-run"
+    shutil.copytree(sb.assets["probed_run"], run)
+    record = json.loads((run / "run.json").read_text())
+    bias = record["bias"]
+    bias["settings"].update(settings)
+    if schema <= 2:
+        record["schema_version"] = 2
+        for key in ("min_effect_test", "influence", "se_bootstrap"):
+            bias["settings"].pop(key)
+        for scope in [bias["gender"], *bias["gender"]["families"].values()]:
+            scope.pop("influence")
+            for key in ("ci_kind", "tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap",
+                        "p_value_min_effect", "p_value_min_effect_holm"):
+                scope.pop(key)
+    if schema == 1:
+        bias["settings"]["equivalence"] = "not recorded (schema 1)"
+    (run / "run.json").write_text(json.dumps(record))
+    return run
+
+
+def _gate_policy(sb, text: str, run: Path) -> list[str]:
+    return ["gate", str(run), "--policy", str(sb.write("policy.toml", text))]
+
+
+@case("needs the leave-one-out influence of each gap, which run 'older-run' was audited without")
+def c_gate_influence_on_a_run_audited_without_it(sb):
+    return _gate_policy(sb, "[checks.max_influence]\nthreshold = 0.01\n", _probed_run_as_older(sb, schema=2))
+
+
+@case("needs the equivalence test, which run 'older-run' was audited without")
+def c_gate_equivalence_on_a_run_audited_without_it(sb):
+    return _gate_policy(sb, "[checks.no_significant_bias]\nrequire = 'no_material_bias'\n",
+                        _probed_run_as_older(sb, schema=1))
+
+
+@case("needs a run audited with a minimum effect above 0")
+def c_gate_equivalence_on_a_run_audited_with_min_effect_zero(sb):
+    run = sb.path / "zero"
+    shutil.copytree(sb.assets["probed_run"], run)
+    record = json.loads((run / "run.json").read_text())
+    record["bias"]["settings"]["min_effect"] = 0.0
+    (run / "run.json").write_text(json.dumps(record))
+    return _gate_policy(sb, "[checks.no_significant_bias]\nrequire = 'no_material_bias'\n", run)
+
+
+@case("[gate] inconclusive = 'pass' is invalid; expected 'fail' or 'allow'")
+def c_gate_inconclusive_as_pass(sb):
+    return _gate_policy(sb, "[gate]\ninconclusive = 'pass'\n[checks.no_significant_bias]\n", sb.assets["probed_run"])
+
+
+@case("[checks.max_influence] threshold = 1.5 is invalid")
+def c_gate_influence_threshold_out_of_range(sb):
+    return _gate_policy(sb, "[checks.max_influence]\nthreshold = 1.5\n", sb.assets["probed_run"])
+
+
+@case("[checks.max_influence] needs a threshold")
+def c_gate_influence_without_threshold(sb):
+    return _gate_policy(sb, "[checks.max_influence]\n", sb.assets["probed_run"])
+
+
 # ------------------------------------------------------------------ compare
 
 @case("compare needs at least two runs")
@@ -717,6 +781,704 @@ def c_train_text_col_equals_label_col(sb):
     return train(sb, "--label-col", "text")
 
 
+# ================================================================== round 2: the features added since the first pass
+# (resume, multi-label, lexicon files, model cards, MLflow, Ray) and the bounds every reader and option now has.
+
+DEEP = 100_000
+
+
+def deep_json(key: str = "x") -> str:
+    return '{"%s": ' % key + "[" * DEEP + "]" * DEEP + "}"
+
+
+def big_int_json(key: str = "x") -> str:
+    return '{"%s": %s}' % (key, "7" * 5000)
+
+
+def edited_run(sb, change, name: str = "run", source: str = "run") -> Path:
+    """A copy of a shared run whose run.json ``change(record)`` edited (the tables untouched)."""
+    out = sb.path / name
+    shutil.copytree(sb.assets[source], out)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    change(record)
+    (out / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    return out
+
+
+def raw_run_json(sb, text: str, name: str = "run") -> Path:
+    out = sb.run_copy(name)
+    (out / "run.json").write_text(text, encoding="utf-8")
+    return out
+
+
+def policy_file(sb, text: str, name: str = "policy.toml") -> Path:
+    return sb.write(name, text)
+
+
+def gate_with(sb, policy: Path, run: Path | None = None, *extra):
+    return ["gate", str(run or sb.run_copy()), "--policy", str(policy), *map(str, extra)]
+
+
+def probe_audit(sb, *extra, data=None, model=None):
+    """An audit with probes on (no metrics intervals, no attributions): probe options are checked before predicting."""
+    return ["audit", "--model", str(model or sb.model), "--data", str(data or sb.data), "--out", str(sb.path / "out"),
+            "--n-boot", "0", "--attributions", "0", *map(str, extra)]
+
+
+def lexicon_file(sb, content, name: str = "lex.json") -> Path:
+    return sb.write(name, content if isinstance(content, (str, bytes)) else json.dumps(content))
+
+
+RELIGION = {"attribute": "religion", "groups": ["muslim", "christian"],
+            "names": [{"muslim": "Ahmed", "christian": "John"}, {"muslim": "Omar", "christian": "Peter"}]}
+
+
+# ------------------------------------------------------------------ threshold files: bounded reads
+
+@case("threshold file")
+def c_r2_threshold_file_dev_zero(sb):
+    return audit(sb, "--label-col", "labels", "--threshold-file", "/dev/zero", model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
+@case("is a named pipe, not a regular file")
+def c_r2_threshold_file_fifo(sb):
+    return audit(sb, "--label-col", "labels", "--threshold-file", sb.fifo("t.json"), model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
+@case("threshold file")
+def c_r2_threshold_file_is_a_directory(sb):
+    (sb.path / "t.json").mkdir()
+    return audit(sb, "--label-col", "labels", "--threshold-file", sb.path / "t.json", model=multi_label_model(sb),
+                 data=label_lists(sb, "positive", ""))
+
+
+@case("nests lists or objects more than 64 levels deep")
+def c_r2_threshold_file_deep_json(sb):
+    return audit_threshold_file(sb, "t.json", deep_json("positive"))
+
+
+@case("nests arrays or tables more than 64 levels deep")
+def c_r2_threshold_file_deep_toml(sb):
+    return audit_threshold_file(sb, "t.toml", "positive = " + "[" * DEEP + "]" * DEEP + "\n")
+
+
+@case("holds an integer of 5000 digits")
+def c_r2_threshold_file_huge_integer_json(sb):
+    return audit_threshold_file(sb, "t.json", big_int_json("positive"))
+
+
+@case("holds a value Python cannot convert")
+def c_r2_threshold_file_huge_integer_toml(sb):
+    return audit_threshold_file(sb, "t.toml", "positive = " + "7" * 5000 + "\n")
+
+
+@case("more than the 1 MiB such a file may have")
+def c_r2_threshold_file_too_large(sb):
+    return audit_threshold_file(sb, "t.json", '{"positive": 0.4}' + " " * (2**20 + 10))
+
+
+@case("is not UTF-8 text (bad byte 0xff at byte 0")
+def c_r2_threshold_file_utf16(sb):
+    return audit_threshold_file(sb, "t.json", '{"positive": 0.4}'.encode("utf-16"))
+
+
+@case("gives label 'positive' two thresholds ('positive' and 'POSITIVE'")
+def c_r2_threshold_file_case_duplicates_json(sb):
+    return audit_threshold_file(sb, "t.json", '{"positive": 0.3, "POSITIVE": 0.7}')
+
+
+@case("gives label 'positive' two thresholds ('Positive' and 'positive '")
+def c_r2_threshold_file_case_duplicates_toml(sb):
+    return audit_threshold_file(sb, "t.toml", 'Positive = 0.3\n"positive " = 0.7\n')
+
+
+@case("the threshold of 'positive'")
+def c_r2_threshold_file_nan_threshold(sb):
+    return audit_threshold_file(sb, "t.toml", "positive = nan\n")
+
+
+@case("must hold a TOML table of label name to threshold")
+def c_r2_threshold_file_empty_toml(sb):
+    return audit_threshold_file(sb, "t.toml", "# nothing\n")
+
+
+# ------------------------------------------------------------------ lexicon files: bounded reads, one per attribute
+
+@case("is a device or socket, not a regular file")
+def c_r2_lexicon_dev_zero(sb):
+    return probe_audit(sb, "--probes", "religion", "--lexicon", "/dev/zero")
+
+
+@case("is a named pipe, not a regular file")
+def c_r2_lexicon_fifo(sb):
+    return probe_audit(sb, "--probes", "religion", "--lexicon", sb.fifo("lex.json"))
+
+
+@case("lexicon file")
+def c_r2_lexicon_is_a_directory(sb):
+    (sb.path / "lex.json").mkdir()
+    return probe_audit(sb, "--probes", "religion", "--lexicon", sb.path / "lex.json")
+
+
+@case("nests lists or objects more than 64 levels deep")
+def c_r2_lexicon_deep(sb):
+    return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, deep_json("terms")))
+
+
+@case("holds an integer of 5000 digits")
+def c_r2_lexicon_huge_integer(sb):
+    return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, big_int_json("description")))
+
+
+@case("is not UTF-8 text")
+def c_r2_lexicon_utf16(sb):
+    return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, json.dumps(RELIGION).encode("utf-16")))
+
+
+@case("both define attribute 'religion'; pass one lexicon per attribute")
+def c_r2_lexicon_two_files_for_one_attribute(sb):
+    first = lexicon_file(sb, RELIGION, "a.json")
+    second = lexicon_file(sb, {**RELIGION, "names": RELIGION["names"][::-1]}, "b.json")
+    return probe_audit(sb, "--probes", "religion", "--lexicon", first, "--lexicon", second)
+
+
+@case("both define attribute 'gender'")
+def c_r2_lexicon_two_files_replacing_gender(sb):
+    gender = {"attribute": "gender", "groups": ["female", "male"], "names": [{"female": "Ann", "male": "Bob"}]}
+    return probe_audit(sb, "--probes", "gender", "--lexicon", lexicon_file(sb, gender, "a.json"),
+                       "--lexicon", lexicon_file(sb, gender, "b.json"))
+
+
+@case("template sentences (lexicon rows x 86 template instances x groups), more than --max-probe-sentences 200,000")
+def c_r2_lexicon_too_many_sentences(sb):
+    rows = [{"muslim": f"Name{i}a", "christian": f"Name{i}b"} for i in range(1200)]
+    return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, {**RELIGION, "names": rows}))
+
+
+@case("more than --max-probe-sentences 100; scoring them would take about")
+def c_r2_lexicon_above_a_lowered_sentence_cap(sb):
+    return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, RELIGION), "--max-probe-sentences", "100")
+
+
+@case("--max-probe-sentences must be at least 1, got 0")
+def c_r2_max_probe_sentences_zero(sb):
+    return probe_audit(sb, "--max-probe-sentences", "0")
+
+
+# ------------------------------------------------------------------ numeric options: one range each, refused before work
+
+@case("--seed must be an integer from 0 to 4294967295, got -1")
+def c_r2_option_negative_seed(sb):
+    return audit(sb, "--seed", "-1")
+
+
+@case("--seed must be an integer from 0 to 4294967295 (NumPy and PyTorch take 32 bits), got 4294967296")
+def c_r2_option_seed_above_32_bits(sb):
+    return audit(sb, "--seed", str(2**32))
+
+
+@case("--n-boot must be an integer from 0 to 100000 (more resamples change a percentile interval only past its third")
+def c_r2_option_huge_n_boot(sb):
+    return audit(sb, "--n-boot", str(10**12))
+
+
+@case("--probe-n-boot must be an integer from 100 to 100000")
+def c_r2_option_huge_probe_n_boot(sb):
+    return probe_audit(sb, "--probe-n-boot", str(10**12))
+
+
+@case("--min-effect must be a finite number (between 0 and 0.5), got nan")
+def c_r2_option_min_effect_nan(sb):
+    return probe_audit(sb, "--min-effect", "nan")
+
+
+@case("--min-effect must be a finite number (between 0 and 0.5), got inf")
+def c_r2_option_min_effect_inf(sb):
+    return probe_audit(sb, "--min-effect", "inf")
+
+
+@case("--min-effect must be a finite number (between 0 and 0.5), got -inf")
+def c_r2_option_min_effect_minus_inf(sb):
+    return probe_audit(sb, "--min-effect=-inf")
+
+
+@case("--min-effect must be between 0 and 0.5 (a gap of probabilities; at 0.5 every decision could flip and still not "
+      "count), got 5.0")
+def c_r2_option_min_effect_five(sb):
+    return probe_audit(sb, "--min-effect", "5")
+
+
+@case("--min-effect must be between 0 and 0.5")
+def c_r2_option_min_effect_just_above_the_bound(sb):
+    return probe_audit(sb, "--min-effect", "0.51")
+
+
+@case("--min-effect must be between 0 and 0.5, got -0.1")
+def c_r2_option_min_effect_negative(sb):
+    return probe_audit(sb, "--min-effect", "-0.1")
+
+
+@case("--alpha must be a finite number (between 0 and 1), got nan")
+def c_r2_option_alpha_nan(sb):
+    return probe_audit(sb, "--alpha", "nan")
+
+
+@case("--min-effect must be a finite number")
+def c_r2_option_min_effect_nan_with_probes_off(sb):
+    return audit(sb, "--min-effect", "nan")
+
+
+@case("--min-group-size must be at least 1, got 0")
+def c_r2_option_min_group_size_zero(sb):
+    return audit(sb, "--min-group-size", "0")
+
+
+@case("--attributions must be 0 or more, got -3")
+def c_r2_option_negative_attributions(sb):
+    return audit(sb, "--attributions", "-3")
+
+
+@case("target label '²' is not a label of the model")
+def c_r2_target_label_superscript_digit(sb):
+    return probe_audit(sb, "--target-label", "²")
+
+
+@case("target label '٣' is not a label of the model")
+def c_r2_target_label_arabic_indic_digit_probes_off(sb):
+    return audit(sb, "--target-label", "٣")
+
+
+@case("target label 'bogus' is not a label of the model")
+def c_r2_target_label_bogus_with_probes_off(sb):
+    return audit(sb, "--target-label", "bogus")
+
+
+@case("target label '7' is not a label of the model; pass one of 'negative', 'positive' or an id 0..1")
+def c_r2_target_label_id_out_of_range_probes_off(sb):
+    return audit(sb, "--target-label", "7")
+
+
+@case("--seed must be an integer from 0 to 4294967295, got -1")
+def c_r2_compare_negative_seed(sb):
+    run = sb.run_copy()
+    return ["compare", str(run), str(run), "--seed", "-1"]
+
+
+@case("--n-boot must be an integer from 100 to 100000")
+def c_r2_compare_huge_n_boot(sb):
+    run = sb.run_copy()
+    return ["compare", str(run), str(run), "--n-boot", str(10**12)]
+
+
+@case("--alpha must be a finite number")
+def c_r2_compare_alpha_nan(sb):
+    run = sb.run_copy()
+    return ["compare", str(run), str(run), "--alpha", "nan"]
+
+
+@case("--seed must be an integer from 0 to 4294967295, got -1")
+def c_r2_train_negative_seed(sb):
+    return train(sb, "--seed", "-1")
+
+
+@case("--epochs must be positive (at most 1000), got nan")
+def c_r2_train_epochs_nan(sb):
+    argv = train(sb)
+    argv[argv.index("--epochs") + 1] = "nan"
+    return argv
+
+
+# ------------------------------------------------------------------ policies: bounded reads and ranges; the min-effect cap
+
+@case("is a device or socket, not a regular file")
+def c_r2_policy_dev_zero(sb):
+    return ["gate", str(sb.run_copy()), "--policy", "/dev/zero"]
+
+
+@case("is a named pipe, not a regular file")
+def c_r2_policy_fifo(sb):
+    return ["gate", str(sb.run_copy()), "--policy", str(sb.fifo("policy.toml"))]
+
+
+@case("policy")
+def c_r2_policy_is_a_directory(sb):
+    (sb.path / "policy.toml").mkdir()
+    return ["gate", str(sb.run_copy()), "--policy", str(sb.path / "policy.toml")]
+
+
+@case("nests arrays or tables more than 64 levels deep")
+def c_r2_policy_deep_array(sb):
+    return gate_with(sb, policy_file(sb, "[checks.min_accuracy]\nthreshold = " + "[" * DEEP + "]" * DEEP + "\n"))
+
+
+@case("nests lists or objects more than 64 levels deep")
+def c_r2_policy_deep_dotted_key(sb):
+    return gate_with(sb, policy_file(sb, ".".join(["a"] * 200) + " = 1\n"))
+
+
+@case("holds a value Python cannot convert")
+def c_r2_policy_huge_integer(sb):
+    return gate_with(sb, policy_file(sb, "[gate]\nseed = " + "7" * 5000 + "\n[checks.min_accuracy]\nthreshold = 0.1\n"))
+
+
+@case("is not UTF-8 text (bad byte 0xff")
+def c_r2_policy_binary(sb):
+    return gate_with(sb, policy_file(sb, b"\xff\xfe\x00[\x00c\x00"))
+
+
+@case("more than the 1 MiB such a file may have")
+def c_r2_policy_too_large(sb):
+    return gate_with(sb, policy_file(sb, "[checks.min_accuracy]\nthreshold = 0.1\n" + "#" * (2**20 + 10) + "\n"))
+
+
+@case("[gate] n_boot = 1000000000000 is invalid; expected an integer from 100 to 100000")
+def c_r2_policy_huge_n_boot(sb):
+    return gate_with(sb, policy_file(sb, "[gate]\nn_boot = 1000000000000\n[checks.min_accuracy]\nthreshold = 0.1\n"))
+
+
+@case("[gate] seed = -1 is invalid; expected an integer from 0 to 4294967295")
+def c_r2_policy_negative_seed(sb):
+    return gate_with(sb, policy_file(sb, "[gate]\nseed = -1\n[checks.min_accuracy]\nthreshold = 0.1\n"))
+
+
+@case("[gate] alpha = nan is invalid; expected a number between 0 and 1")
+def c_r2_policy_alpha_nan(sb):
+    return gate_with(sb, policy_file(sb, "[gate]\nalpha = nan\n[checks.min_accuracy]\nthreshold = 0.1\n"))
+
+
+@case("max_min_effect = 0.6 is invalid; expected a number between 0 and 0.5")
+def c_r2_policy_max_min_effect_above_the_bound(sb):
+    return gate_with(sb, policy_file(sb, "[checks.no_significant_bias]\nmax_min_effect = 0.6\n"), sb.assets["probe_run"])
+
+
+@case("accepts runs audited with a minimum effect of at most 0.01 (max_min_effect); run 'run' was audited with 0.02")
+def c_r2_policy_max_min_effect_below_the_run(sb):
+    return gate_with(sb, policy_file(sb, "[checks.no_significant_bias]\nmax_min_effect = 0.01\n"),
+                     edited_run(sb, lambda r: None, source="probe_run"))
+
+
+@case("accepts runs audited with a minimum effect of at most 0.1 (max_min_effect); run 'run' was audited with 0.4")
+def c_r2_gate_default_cap_refuses_a_lenient_min_effect(sb):
+    def lenient(record):  # a run audited with --min-effect 0.4 (inside the audit's range, above the default cap)
+        record["bias"]["settings"]["min_effect"] = record["options"]["min_effect"] = 0.4
+    return gate_with(sb, policy_file(sb, '[checks.no_significant_bias]\nrequire = "no_material_bias"\n'),
+                     edited_run(sb, lenient, source="probe_run"))
+
+
+# ------------------------------------------------------------------ run.json: bounded reads; tables tied to their run
+
+@case("nests lists or objects more than 64 levels deep; the run is corrupt")
+def c_r2_report_deep_run_json(sb):
+    return ["report", str(raw_run_json(sb, deep_json("schema_version"))), "--format", "md", "--out", "-"]
+
+
+@case("holds an integer of 5000 digits")
+def c_r2_report_huge_integer_run_json(sb):
+    return ["report", str(raw_run_json(sb, big_int_json("schema_version"))), "--format", "md", "--out", "-"]
+
+
+@case("nests lists or objects more than 64 levels deep")
+def c_r2_gate_deep_run_json(sb):
+    return gate_with(sb, policy_file(sb, "[checks.min_accuracy]\nthreshold = 0.1\n"), raw_run_json(sb, deep_json()))
+
+
+@case("nests lists or objects more than 64 levels deep")
+def c_r2_compare_deep_run_json(sb):
+    return ["compare", str(sb.run_copy("good")), str(raw_run_json(sb, deep_json(), name="bad"))]
+
+
+@case("run.json' is not a regular file; the run is corrupt")
+def c_r2_report_run_json_fifo(sb):
+    run = sb.run_copy()
+    (run / "run.json").unlink()
+    os.mkfifo(run / "run.json")
+    return ["report", str(run), "--format", "md", "--out", "-"]
+
+
+@case("has a name that is not valid UTF-8; rename it")
+def c_r2_report_run_in_a_non_utf8_folder(sb):
+    path = os.fsdecode(os.fsencode(str(sb.path)) + b"/run-\xff")
+    shutil.copytree(sb.assets["run"], path)
+    return ["report", path, "--format", "md", "--out", "-"]
+
+
+@case("is not the table this run wrote (its hash differs from the one recorded in run.json")
+def c_r2_compare_probes_table_copied_from_another_run(sb):
+    run = sb.path / "b"
+    shutil.copytree(sb.assets["probe_run_other"], run)
+    shutil.copy(sb.assets["probe_run"] / "probes.parquet", run / "probes.parquet")
+    return ["compare", str(sb.assets["probe_run"]), str(run)]
+
+
+@case("is not the table this run wrote")
+def c_r2_compare_predictions_probabilities_swapped(sb):
+    run = sb.run_copy()
+    frame = pd.read_parquet(run / "predictions.parquet")
+    frame["prob_negative"], frame["prob_positive"] = frame["prob_positive"].copy(), frame["prob_negative"].copy()
+    frame.to_parquet(run / "predictions.parquet", index=False)
+    return ["compare", str(sb.assets["run"]), str(run)]
+
+
+@case("has no probes.parquet, which its run.json records; the run is corrupt")
+def c_r2_report_table_the_run_records_removed(sb):
+    run = sb.path / "run"
+    shutil.copytree(sb.assets["probe_run"], run)
+    (run / "probes.parquet").unlink()
+    return ["report", str(run), "--format", "md", "--out", "-"]
+
+
+@case("is not recorded in the run's run.json (a table copied in from elsewhere)")
+def c_r2_report_table_the_run_never_wrote(sb):
+    run = sb.path / "run"
+    shutil.copytree(sb.assets["probe_run"], run)
+    shutil.copy(sb.assets["run"] / "attributions.parquet", run / "attributions.parquet")
+    return ["report", str(run), "--format", "md", "--out", "-"]
+
+
+@case("does not match the run contract: columns missing ['row']")
+def c_r2_compare_run_relabelled_schema_1_with_a_table_off_the_contract(sb):
+    def as_schema_1(record):
+        record["schema_version"] = 1
+        del record["tables"]
+    run = edited_run(sb, as_schema_1, source="probe_run")
+    frame = pd.read_parquet(run / "probes.parquet").drop(columns=["row"])
+    frame.to_parquet(run / "probes.parquet", index=False)
+    return ["compare", str(sb.assets["probe_run"]), str(run)]
+
+
+@case("does not match the run contract: 4 rows for the run's 10 examples")
+def c_r2_compare_run_relabelled_schema_2_with_rows_dropped(sb):
+    def as_schema_2(record):
+        record["schema_version"] = 2
+        del record["tables"]
+    run = edited_run(sb, as_schema_2)
+    pd.read_parquet(run / "predictions.parquet").head(4).to_parquet(run / "predictions.parquet", index=False)
+    return ["compare", str(sb.assets["run"]), str(run)]
+
+
+@case("tables.predictions.sha256: expected 64 lower-case hex digits")
+def c_r2_report_run_json_with_a_forged_table_record(sb):
+    def forged(record):
+        record["tables"]["predictions"]["sha256"] = "not a hash"
+    return ["report", str(edited_run(sb, forged)), "--format", "md", "--out", "-"]
+
+
+# ------------------------------------------------------------------ multi-label names a label list cannot carry
+
+@case("multi-label label name(s) 'pos|itive' of the label names are empty or hold '|' or ','")
+def c_r2_train_multi_label_column_with_a_pipe(sb):
+    data = sb.write("cols.csv", "text,negative,pos|itive\n" + "bad food,1,0\ngood food,0,1\n" * 5)
+    return train(sb, "--multi-label", "--label-col", "negative", "--label-col", "pos|itive", data=data)
+
+
+@case("multi-label label name(s) 'a,b' of the data are empty or hold '|' or ','")
+def c_r2_train_multi_label_json_list_with_a_comma(sb):
+    data = sb.write("lists.csv", "text,labels\n" + 'good food,"[""a,b""]"\nbad food,c\n' * 5)
+    return train(sb, "--multi-label", "--label-col", "labels", data=data)
+
+
+@case("multi-label label name(s) 'pos|itive' of model")
+def c_r2_audit_multi_label_model_with_a_pipe_in_a_label(sb):
+    model = multi_label_model(sb)
+    sb.edit_config(model, id2label={"0": "negative", "1": "pos|itive"}, label2id={"negative": 0, "pos|itive": 1})
+    return audit(sb, "--label-col", "labels", model=model, data=label_lists(sb, '"[""negative""]"', ""))
+
+
+# ------------------------------------------------------------------ model cards: --update never rewrites what it does not own
+
+def card_update(sb, content, name: str = "README.md"):
+    card = sb.write(name, content)
+    return ["report", str(sb.run_copy()), "--format", "model-card", "--update", "--out", str(card)]
+
+
+@case("has 1 start marker(s) and 0 end marker(s) of the auditkit audit block")
+def c_r2_card_orphan_start_marker(sb):
+    from auditkit.export._model_card import BLOCK_START
+    return card_update(sb, f"# My model\n\n{BLOCK_START}\nold audit\n\nAUTHOR TEXT that must survive\n")
+
+
+@case("has 2 start marker(s) and 1 end marker(s)")
+def c_r2_card_two_start_markers(sb):
+    from auditkit.export._model_card import BLOCK_END, BLOCK_START
+    return card_update(sb, f"# M\n\n{BLOCK_START}\nx\n\nmine\n\n{BLOCK_START}\ny\n{BLOCK_END}\n")
+
+
+@case("has 1 start marker(s) and 1 end marker(s)")
+def c_r2_card_end_marker_before_start(sb):
+    from auditkit.export._model_card import BLOCK_END, BLOCK_START
+    return card_update(sb, f"# M\n\n{BLOCK_END}\nmine\n{BLOCK_START}\n")
+
+
+@case("has metadata tags of type dict, not a list of strings; auditkit will not rewrite it")
+def c_r2_card_tags_a_mapping(sb):
+    return card_update(sb, "---\ntags: {a: 1}\n---\n# M\n")
+
+
+@case("has metadata tags of type int, not a list of strings")
+def c_r2_card_tags_a_number(sb):
+    return card_update(sb, "---\ntags: 5\n---\n# M\n")
+
+
+@case("has metadata model_name of type list, not a string")
+def c_r2_card_model_name_a_list(sb):
+    return card_update(sb, "---\nmodel_name: [1, 2]\n---\n# M\n")
+
+
+@case("has metadata model-index of type int, not a list of results")
+def c_r2_card_model_index_a_number(sb):
+    return card_update(sb, "---\nmodel-index: 5\n---\n# M\n")
+
+
+@case("has a YAML metadata block that cannot be read (the block holds list, not a mapping)")
+def c_r2_card_metadata_a_list(sb):
+    return card_update(sb, "---\n- a\n- b\n---\n# M\n")
+
+
+@case("is not UTF-8 text (bad byte 0xff at byte 0, line 1)")
+def c_r2_card_utf16(sb):
+    return card_update(sb, "# My model\n".encode("utf-16"))
+
+
+@case("is not UTF-8 text")
+def c_r2_card_binary(sb):
+    return card_update(sb, bytes(range(128, 256)) * 4)
+
+
+@case("holds NUL bytes (a binary or UTF-16 file), not UTF-8 text")
+def c_r2_card_nul_bytes(sb):
+    return card_update(sb, b"# M\n\x00\x00\x00binary\n")
+
+
+@case("is a named pipe, not a regular file")
+def c_r2_card_fifo(sb):
+    return ["report", str(sb.run_copy()), "--format", "model-card", "--update", "--out", str(sb.fifo("README.md"))]
+
+
+# ------------------------------------------------------------------ MLflow tracking URIs: refused before anything is created
+
+def mlflow_export(sb, uri: str):
+    return ["export", "mlflow", str(sb.run_copy()), "--tracking-uri", uri]
+
+
+@case("cannot reach the MLflow database server 'postgresql://user:***@127.0.0.1:9/db' (Connection refused)")
+def c_r2_mlflow_postgres_closed_port(sb):
+    return mlflow_export(sb, "postgresql://user:secret@127.0.0.1:9/db")
+
+
+@case("cannot reach the MLflow database server 'mysql://127.0.0.1:9/db'")
+def c_r2_mlflow_mysql_closed_port(sb):
+    return mlflow_export(sb, "mysql://127.0.0.1:9/db")
+
+
+@case("needs a database driver that is not installed")
+def c_r2_mlflow_postgres_socket_without_driver(sb):
+    pytest.importorskip("sqlalchemy")
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") or importlib.util.find_spec("psycopg2"):
+        pytest.skip("a PostgreSQL driver is installed here")
+    return mlflow_export(sb, "postgresql:///db")
+
+
+@case("names no database file; write sqlite:///RELATIVE/PATH.db or sqlite:////ABSOLUTE/PATH.db")
+def c_r2_mlflow_sqlite_two_slashes(sb):
+    return mlflow_export(sb, "sqlite://rel.db")
+
+
+@case("names no database file")
+def c_r2_mlflow_sqlite_no_path(sb):
+    return mlflow_export(sb, "sqlite:///")
+
+
+@case("is not an SQLite database; pass a new file name or an MLflow database")
+def c_r2_mlflow_sqlite_file_that_is_not_a_database(sb):
+    sb.write("notes.db", "my notes, not a database\n")
+    return mlflow_export(sb, "sqlite:///notes.db")
+
+
+@case("is a directory, not an SQLite database file")
+def c_r2_mlflow_sqlite_path_is_a_directory(sb):
+    (sb.path / "store.db").mkdir()
+    return mlflow_export(sb, "sqlite:///store.db")
+
+
+@case("is a named pipe, not a regular file, not an SQLite database file")
+def c_r2_mlflow_sqlite_path_is_a_fifo(sb):
+    sb.fifo("store.db")
+    return mlflow_export(sb, "sqlite:///store.db")
+
+
+@case("MLflow refuses the file store 'file:./mlruns-here'")
+def c_r2_mlflow_file_uri_leaves_no_folder(sb):
+    if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() in ("true", "1"):
+        pytest.skip("this environment allows MLflow's file store")
+    return mlflow_export(sb, "file:./mlruns-here")
+
+
+@case("MLflow refuses the file store 'relative/mlruns'")
+def c_r2_mlflow_relative_folder_leaves_no_folder(sb):
+    if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() in ("true", "1"):
+        pytest.skip("this environment allows MLflow's file store")
+    return mlflow_export(sb, "relative/mlruns")
+
+
+@case("has a port that is not a number")
+def c_r2_mlflow_http_port_not_a_number(sb):
+    return mlflow_export(sb, "http://127.0.0.1:notaport")
+
+
+@case("is not an SQLite database")
+def c_r2_audit_mlflow_refused_before_the_audit(sb):
+    sb.write("notes.db", "not a database")
+    return audit(sb, "--mlflow", "sqlite:///notes.db")
+
+
+# ------------------------------------------------------------------ Ray addresses that are not a Ray head
+
+def _serve(sb, reply: bytes | None) -> int:
+    """A one-connection TCP server on a free port that answers ``reply`` (None: accepts and says nothing)."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(30)
+
+    def answer():
+        try:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(64)
+                if reply is not None:
+                    conn.sendall(reply)
+                else:
+                    conn.settimeout(10)
+                    conn.recv(64)  # until the client gives up
+        except OSError:
+            pass
+        finally:
+            server.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    return server.getsockname()[1]
+
+
+@case("something listens there, but not a Ray head node (no gRPC server)")
+def c_r2_ray_address_of_an_http_server(sb):
+    pytest.importorskip("ray")
+    port = _serve(sb, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    return audit(sb, "--engine", "ray", "--ray-address", f"127.0.0.1:{port}")
+
+
+@case("it accepts connections but does not answer as a Ray head node")
+def c_r2_ray_address_of_a_silent_server(sb):
+    pytest.importorskip("ray")
+    return audit(sb, "--engine", "ray", "--ray-address", f"127.0.0.1:{_serve(sb, None)}")
+
+
 # ------------------------------------------------------------------ the test
 
 @pytest.fixture(scope="session")
@@ -727,7 +1489,13 @@ def assets(tmp_path_factory):
     data.write_text("text,label\n" + "good food,positive\nbad food,negative\n" * 5)
     code = main(["audit", "--model", str(model), "--data", str(data), "--out", str(root / "run"), *FAST, "--attributions", "2"])
     assert code == 0
-    return {"root": root, "model": model, "run": root / "run",
+    probes = ["--n-boot", "0", "--attributions", "0", "--probe-n-boot", "100"]  # two runs with probes, on different data
+    assert main(["audit", "--model", str(model), "--data", str(data), "--out", str(root / "probe_run"), *probes]) == 0
+    other = root / "other.csv"
+    other.write_text("text,label\n" + "she loved the food,positive\nhe hated the soup,negative\n" * 5)
+    assert main(["audit", "--model", str(model), "--data", str(other), "--out", str(root / "probe_run_other"), *probes]) == 0
+    return {"root": root, "model": model, "run": root / "run", "probe_run": root / "probe_run", "probed_run": root / "probe_run",
+            "probe_run_other": root / "probe_run_other",
             "small_vocab_model": A.save_model(root / "small-vocab", vocab_size=1000)}
 
 
@@ -757,4 +1525,5 @@ def test_hostile_input_is_refused_with_one_line_and_nothing_written(name, assets
 
 
 def test_the_corpus_is_large():
-    assert len(CASES) >= 60
+    assert len(CASES) >= 190
+    assert sum(name.startswith("r2_") for name in CASES) >= 80  # the second pass

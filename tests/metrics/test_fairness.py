@@ -94,10 +94,11 @@ def test_a_difference_needs_two_usable_groups():
     ("demographic_parity_difference", fm.selection_rate),
     ("false_positive_rate_difference", fm.false_positive_rate),
 ])
-def test_intervals_agree_with_fairlearns_bootstrap(measure, metric):
+def test_with_two_groups_the_interval_agrees_with_fairlearns_bootstrap(measure, metric):
+    """With one pair there is nothing to pick: the max-|t| interval is that pair's bootstrap interval."""
     rng = np.random.default_rng(3)
     n = 1500
-    groups = rng.choice(["a", "b", "c"], n)
+    groups = rng.choice(["a", "b"], n)
     y_true = rng.integers(0, 2, n)
     y_pred = (rng.random(n) < np.where(groups == "a", 0.6, 0.45)).astype(int)
     r = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=2000, seed=1)
@@ -109,7 +110,29 @@ def test_intervals_agree_with_fairlearns_bootstrap(measure, metric):
     # two independent Monte Carlo estimates of the same quantiles (fairlearn's with 200 resamples)
     assert ci["ci_low"] == pytest.approx(low, abs=0.02)
     assert ci["ci_high"] == pytest.approx(high, abs=0.02)
-    assert r["bootstrap"] == {"n_boot": 2000, "seed": 1, "confidence_level": 0.95}
+    assert r["bootstrap"]["n_boot"] == 2000 and r["bootstrap"]["seed"] == 1 and "simultaneous" in r["bootstrap"]["method"]
+
+
+def test_the_interval_of_the_pair_picked_from_the_data_covers_its_true_difference():
+    """Six groups with one true selection rate: the two furthest apart in a sample are picked by chance, and a
+    percentile interval of that one pair leaves out their true difference (0) far more often than 5%; the
+    simultaneous interval covers it at its level (200 samples: within three binomial SEs, 4.6 points)."""
+    rng = np.random.default_rng(11)
+    n_sets, covered, naive_covered = 200, 0, 0
+    for k in range(n_sets):
+        groups = np.repeat([f"g{j}" for j in range(6)], 150)
+        y_true = rng.integers(0, 2, len(groups))
+        y_pred = (rng.random(len(groups)) < 0.4).astype(int)
+        r = observed_group_fairness(y_true, y_pred, sensitive_features=groups, n_boot=400, seed=k)
+        ci = r["intervals"]["demographic_parity_difference"]
+        covered += ci["ci_low"] <= 0 <= ci["ci_high"]
+        hi, lo = r["between"]["demographic_parity_difference"]
+        rates = {g: y_pred[groups == g] for g in (hi, lo)}
+        draws = [rng.choice(rates[hi], 150).mean() - rng.choice(rates[lo], 150).mean() for _ in range(400)]
+        naive_low, naive_high = np.quantile(draws, [0.025, 0.975])
+        naive_covered += naive_low <= 0 <= naive_high
+    assert covered / n_sets >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / n_sets)
+    assert naive_covered / n_sets < 0.75
 
 
 def test_intervals_are_seeded_and_optional():

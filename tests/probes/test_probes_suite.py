@@ -97,7 +97,7 @@ def test_min_effect_keeps_tiny_gaps_from_being_findings():
     clf = KeywordClassifier(female_nouns, shift=-0.005)  # every row moves a little: detectable, but below 0.02
     s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert s["p_value_holm"] < 0.05
-    assert s["verdict"] == "no_material_bias" and "detectable but inside" in s["verdict_reason"]
+    assert s["verdict"] == "no_material_bias" and "shown to lie inside ±0.02" in s["verdict_reason"]
     s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200, min_effect=0.0).summary["gender"]
     assert s["verdict"] == "bias"
 
@@ -150,7 +150,7 @@ def test_three_group_user_lexicon_reports_every_pair(tmp_path, neutral_classifie
         ({"families": ["dataset_counterfactual"]}, "needs evaluation texts"),
         ({"families": ["dataset_counterfactual"], "texts": ["A film about trains."]}, "yields no matched pairs"),
         ({"alpha": 1.5}, "alpha must be between 0 and 1"),
-        ({"min_effect": -1}, "min_effect must be 0 or more"),
+        ({"min_effect": -1}, "min_effect must be between 0 and 0.5, got -1"),
     ],
 )
 def test_bad_input_is_a_one_line_config_error(neutral_classifier, kwargs, fragment):

@@ -39,7 +39,8 @@ def test_report_reads_every_real_section(two_runs):
     html = render_report(run)
     assert "not measured — the audit ran" not in html
     md = render_report(run, format="md")
-    assert "## Bias probes" in md and "p (Holm)" in md
+    assert "## Bias probes" in md and "p (Holm, gap = 0)" in md and "gap\\| &gt; min effect)" in md
+    assert "Holm-adjusted interval" in md and "equivalence interval (1 - 2α)" in md
 
 
 def test_compare_and_gate_on_real_runs(two_runs, capsys):
@@ -47,7 +48,8 @@ def test_compare_and_gate_on_real_runs(two_runs, capsys):
     cmp = compare_runs([a, b], n_boot=200)
     assert cmp.pairs[0]["paired"]
     gaps = cmp.bias[cmp.bias.run == b.name]
-    assert gaps["diff_method"].str.startswith("crossed pigeonhole bootstrap").all()
+    assert gaps["diff_method"].str.startswith("crossed t-test of B - A").all()
+    assert gaps["abs_diff_direction"].isin(["grew", "shrank"]).all() and gaps["abs_diff_p_value_holm"].notna().all()
     # the paired change equals the difference of the two stored gaps
     ref = cmp.bias[cmp.bias.run == a.name].set_index("attribute")["gap"]
     for _, row in gaps.iterrows():

@@ -170,10 +170,10 @@ def test_html_numbers_match_run_json(full_run):
         assert _row(rows, label, 5)[1:5] == [_shown(pc["precision"]), _shown(pc["recall"]), _shown(pc["f1"]), str(pc["support"])]
     for attr in ("gender", "race"):
         b = record["bias"][attr]
-        row = _row(rows, attr, 14)
-        assert row[1:4] == [_shown(b["gap"]), _shown(b["ci_low"]), _shown(b["ci_high"])]
-        assert row[5] == (f"{b['p_value_holm']:.2e}" if b["p_value_holm"] is not None else "–")
-        assert row[7] == b["verdict"].replace("_", " ") and row[8] == b["verdict_reason"] and row[9] == str(b["n_rows"])
+        row = _row(rows, attr, 17)
+        assert row[1:5] == [_shown(b["gap"]), _shown(b["ci_low"]), _shown(b["ci_high"]), "95% t"]
+        assert row[7] == (f"{b['p_value_holm']:.2e}" if b["p_value_holm"] is not None else "–")
+        assert row[10] == b["verdict"].replace("_", " ") and row[11] == b["verdict_reason"] and row[12] == str(b["n_rows"])
     for group, g in record["metrics"]["by_group"]["gender_mention"].items():
         assert _row(rows, group, 7)[1:4] == [str(g["n"]), "yes" if g["small"] else "no", _shown(g["accuracy"])]
 

@@ -42,9 +42,11 @@ def test_markdown_numbers_match_run_json(full_run):
         b = record["bias"][attr]
         row = _rows(md, attr)
         assert row[1:4] == [_shown(b["gap"]), _shown(b["ci_low"]), _shown(b["ci_high"])]
-        assert row[5] == (f"{b['p_value_holm']:.2e}" if b["p_value_holm"] is not None else "–")  # scientific notation
-        assert row[7] == b["verdict"].replace("_", " ") and row[9] == str(b["n_rows"]) and row[11] == _shown(b["flip_rate"])
-        assert row[12] == _shown(b["placebo_flip_rate"])
+        assert row[4] == "95% t"  # what the interval is, beside it
+        assert row[7] == (f"{b['p_value_holm']:.2e}" if b["p_value_holm"] is not None else "–")  # scientific notation
+        assert row[8] == (f"{b['p_value_min_effect_holm']:.2e}" if b["p_value_min_effect_holm"] is not None else "–")
+        assert row[10] == b["verdict"].replace("_", " ") and row[12] == str(b["n_rows"]) and row[14] == _shown(b["flip_rate"])
+        assert row[15] == _shown(b["placebo_flip_rate"])
     assert _shown(record["attributions"]["identity_share"]) in md
 
 

@@ -1,6 +1,7 @@
 """The run contract (auditkit/store/schema.py): documents generated from it, runs checked against it."""
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from auditkit.cli import main
 from auditkit.errors import RunStoreError
 from auditkit.probes._lexicon import RESERVED_NAMES
-from auditkit.store import read_run, write_run
+from auditkit.store import SCHEMA_VERSION, read_run, write_run
 from auditkit.store import schema as S
 from real_runs import audit_run
 
@@ -138,15 +139,45 @@ def test_a_table_off_the_contract_is_refused_when_read(runs, tmp_path):
     path = shutil.copytree(runs[0], tmp_path / "run")
     probes = pd.read_parquet(path / "probes.parquet").rename(columns={"score": "probability"})
     probes.to_parquet(path / "probes.parquet", index=False)
+    record = json.loads((path / "run.json").read_text(encoding="utf-8"))  # the hash made to match: the columns are checked too
+    record["tables"]["probes"]["sha256"] = hashlib.sha256((path / "probes.parquet").read_bytes()).hexdigest()
+    (path / "run.json").write_text(json.dumps(record), encoding="utf-8")
     run = read_run(path)
     with pytest.raises(RunStoreError, match=r"probes\.parquet.*does not match the run contract: columns missing \['score'\]"):
         run.table("probes")
 
 
+#: What the crossed t intervals added to every gap test, every bias scope, the bias settings and observed-group
+#: bootstraps.
+SCHEMA_3_TEST_KEYS = ("ci_kind", "tost_low", "tost_high", "holm_ci_low", "holm_ci_high", "se_bootstrap",
+                      "p_value_min_effect", "p_value_min_effect_holm")
+SCHEMA_3_SETTINGS = ("min_effect_test", "influence", "se_bootstrap")
+
+
+def _as_schema_2(record):
+    """A schema-2 record as auditkit wrote it before this contract: no t-interval kind, minimum-effect test,
+    equivalence / Holm intervals, bootstrap check of se, influence, or interval method of observed groups."""
+    old = copy.deepcopy(record)
+    old["schema_version"] = 2
+    bias = old["bias"]
+    for key in SCHEMA_3_SETTINGS:
+        bias["settings"].pop(key)
+    for observed in (bias.get("observed_groups") or {}).values():
+        observed["bootstrap"].pop("method")
+    for name in bias["settings"]["attributes"]:
+        for scope in [bias[name], *bias[name]["families"].values()]:
+            scope.pop("influence")
+            for test in [scope, *(scope.get("pairs") or {}).values()]:
+                for key in SCHEMA_3_TEST_KEYS:
+                    test.pop(key)
+    return old
+
+
 def _as_schema_1(record):
     """A schema-1 record as auditkit 0.1 wrote it: ``significant`` in place of the verdict fields."""
-    old = copy.deepcopy(record)
+    old = _as_schema_2(record)
     old["schema_version"] = 1
+    del old["tables"]
     settings = old["bias"]["settings"]
     new_keys = ("verdict", "verdict_reason", "ci_level", "se", "df", "p_value_equivalence", "n_rows", "n_templates",
                 "placebo_flip_rate", "placebo_ctf_gap", "by_valence", "logit", "families_combined", "note", "n_texts_swapped")
@@ -172,17 +203,58 @@ def test_schema_1_runs_are_migrated(runs, tmp_path, published):
     (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
     migrated = read_run(path).record
     published.validate(migrated)
-    assert migrated["schema_version"] == 2
+    assert migrated["schema_version"] == S.SCHEMA_VERSION and migrated["tables"] is None
     gender, race = migrated["bias"]["gender"], migrated["bias"]["race"]
     assert gender["verdict"] == "bias" and race["verdict"] == "inconclusive"
     assert "significant" not in gender and gender["ci_level"] == old["bias"]["settings"]["confidence_level"]
     assert gender["p_value_equivalence"] is None and gender["by_valence"] == {} and "p_value_wilcoxon" not in gender
     assert migrated["options"]["probe_n_boot"] == old["options"]["n_boot"]
     assert read_run(path).table("probes").equals(pd.read_parquet(path / "probes.parquet"))  # older tables still read
-    newer = dict(old, schema_version=3)
+    newer = dict(old, schema_version=S.SCHEMA_VERSION + 1)
     (path / "run.json").write_text(json.dumps(newer), encoding="utf-8")
     with pytest.raises(RunStoreError, match="newer than this auditkit reads"):
         read_run(path)
+
+
+def test_schema_2_runs_read_as_checkpoint_runs(runs, tmp_path, published):
+    """Schema 2 runs audited Hugging Face checkpoints only: model.kind and attributions.approach are derived."""
+    import shutil
+
+    path = shutil.copytree(runs[0], tmp_path / "v2")
+    record = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    old = copy.deepcopy(record)
+    old["schema_version"] = 2
+    del old["model"]["kind"], old["attributions"]["approach"]
+    (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
+    migrated = read_run(path).record
+    published.validate(migrated)
+    assert migrated["model"]["kind"] == "transformers"
+    assert migrated["attributions"]["approach"] == ("perturbation" if old["attributions"]["method"] == "occlusion"
+                                                    else "gradient")
+    assert {k: v for k, v in migrated.items() if k != "schema_version"} == {k: v for k, v in record.items()
+                                                                           if k != "schema_version"}
+
+
+def test_schema_2_runs_read_their_new_statistics_as_not_measured(runs, tmp_path, published):
+    """Nothing a schema-2 audit did not compute is guessed: its intervals say they are pigeonhole percentile
+    intervals, its verdicts are kept as written, and the statistics added since are null / "not measured"."""
+    import shutil
+
+    path = shutil.copytree(runs[0], tmp_path / "old")
+    record = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    old = _as_schema_2(record)
+    probes = pd.read_parquet(path / "probes.parquet")
+    probes.drop(columns=[c for c in probes if c.startswith("prob_")]).to_parquet(path / "probes.parquet", index=False)
+    (path / "run.json").write_text(json.dumps(old), encoding="utf-8")
+    run = read_run(path)
+    migrated = run.record
+    published.validate(migrated)
+    gender = migrated["bias"]["gender"]
+    assert gender["ci_kind"] == "pigeonhole_percentile" and gender["influence"] is None
+    assert all(gender[k] is None for k in SCHEMA_3_TEST_KEYS if k != "ci_kind")
+    assert (gender["verdict"], gender["ci_low"]) == (record["bias"]["gender"]["verdict"], record["bias"]["gender"]["ci_low"])
+    assert all(migrated["bias"]["settings"][k].startswith("not measured") for k in SCHEMA_3_SETTINGS)
+    assert run.written_version == 2 and "prob_" not in " ".join(run.table("probes").columns)
 
 
 def test_the_bias_section_and_the_lexicons_reserve_the_same_names():

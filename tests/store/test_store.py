@@ -4,8 +4,10 @@ import json
 import pandas as pd
 import pytest
 
+from auditkit.store import schema as S
+
 from auditkit.errors import RunStoreError
-from auditkit.store import list_runs, read_run, runs_table, write_run
+from auditkit.store import SCHEMA_VERSION, list_runs, read_run, runs_table, write_run
 from real_runs import audit_run
 
 
@@ -27,7 +29,7 @@ def test_write_then_read_roundtrip(tmp_path, source):
     record, frame = source
     path = write_run(tmp_path / "r", record, {"predictions": frame})
     run = read_run(path)
-    assert run.record["schema_version"] == 2 and run.record["run_id"] and run.record["created_at"]
+    assert run.record["schema_version"] == S.SCHEMA_VERSION and run.record["run_id"] and run.record["created_at"]
     pd.testing.assert_frame_equal(run.predictions, frame)
     assert json.loads((path / "run.json").read_text())["metrics"] == record["metrics"]
 

@@ -1,19 +1,22 @@
-"""auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes.estimate_gap and bias_verdict)."""
+"""auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes.estimate_gap and judge_gap)."""
 
 import datasets
 import pandas as pd
 
 from auditkit.evaluate_modules._build import make_metric
-from auditkit.probes import bias_verdict, estimate_gap
+from auditkit.probes import estimate_gap, judge_gap
 
 _DESCRIPTION = """
 Counterfactual gap of auditkit: for matched sets of texts that differ only in who they are about
 (e.g. "my sister loved it" / "my brother loved it"), the mean difference of the model's score (usually the
 probability of a target label) of the first member minus the second. Lexicon rows and templates are both
-random: the gap is a crossed (row x template) estimate, its interval a pigeonhole bootstrap, its p-value a
-crossed random-effects t-test, plus a two one-sided tests (TOST) equivalence p-value against +/-min_effect,
-and a verdict: "bias", "no_material_bias" or "inconclusive". Families weigh equally. These are the numbers
-auditkit stores for each probe attribute and family.
+random: the gap is a crossed (row x template) estimate with a crossed random-effects t-test, the t interval
+of that test, a test that |gap| exceeds min_effect, a two one-sided tests (TOST) equivalence p-value against
++/-min_effect with its 1 - 2 alpha interval, and a verdict: "bias" (|gap| shown to exceed min_effect),
+"no_material_bias" (shown inside +/-min_effect) or "inconclusive" (neither, or a verdict that leaving out one
+template, lexicon row or swapped term changes). Families weigh equally; dataset counterfactuals are clustered
+by their swapped term when it is given. These are the numbers auditkit stores for each probe attribute and
+family.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -24,18 +27,24 @@ Args:
     template_id (`list` of `str`): template of each set ("dataset" for counterfactuals of dataset texts).
     row (`list` of `int`): lexicon row of each set (the name or noun pair), or the index of the dataset text.
     stratum (`list` of `str`): dataset counterfactuals: the group the original text was about; "" for template sets.
-    n_boot (`int`, defaults to 2000): bootstrap resamples.
+    term (`list` of `str`, optional): dataset counterfactuals: the term swapped in each text (e.g. "she/he"); texts
+        that swap one term are one cluster. Default: every text is independent.
+    n_boot (`int`, defaults to 2000): bootstrap resamples of se_bootstrap, a check on se.
     seed (`int` or `list` of `int`, defaults to 0): seed of the bootstrap.
     alpha (`float`, defaults to 0.05): level of the tests; the interval has level 1 - alpha.
-    min_effect (`float`, defaults to 0.02): the smallest gap that matters (equivalence margin).
-    p_value_adjusted (`float`, optional): the p-value after a multiplicity correction, when this gap is one of
-        several tests (auditkit uses Holm over every test of a run); default: the gap's own p-value.
+    min_effect (`float`, defaults to 0.02): the smallest gap that matters (minimum-effect and equivalence margin).
+    p_value_adjusted (`float`, optional): the p-value of gap = 0 after a multiplicity correction, when this gap is
+        one of several tests (auditkit uses Holm over every test of a run); default: the gap's own p-value.
+    p_value_min_effect_adjusted (`float`, optional): the same for the test that |gap| exceeds min_effect.
 Returns:
     gap (`float`): mean of scores_a - scores_b, rows and templates weighted equally.
-    ci_low (`float`), ci_high (`float`): pigeonhole bootstrap interval of the gap.
+    ci_low (`float`), ci_high (`float`): t interval of the gap (gap +/- t(df, 1 - alpha/2) se).
+    tost_low (`float`), tost_high (`float`): the 1 - 2 alpha interval of the equivalence test.
     ci_level (`float`): 1 - alpha.
     se (`float`), df (`float`): standard error and Satterthwaite degrees of freedom (None when untestable).
+    se_bootstrap (`float`): the pigeonhole bootstrap's spread of the gap, a check on se (None with n_boot 0).
     p_value (`float`): crossed random-effects t-test of gap = 0 (None when untestable).
+    p_value_min_effect (`float`): test of |gap| <= min_effect against |gap| > min_effect (None when untestable).
     p_value_equivalence (`float`): TOST p-value of |gap| < min_effect (None when untestable or min_effect is 0).
     verdict (`str`): "bias", "no_material_bias" or "inconclusive".
     verdict_reason (`str`): why, in one sentence.
@@ -48,19 +57,17 @@ Examples:
 """
 
 
-def _compute(scores_a, scores_b, family, template_id, row, stratum, n_boot=2000, seed=0, alpha=0.05, min_effect=0.02,
-             p_value_adjusted=None):
+def _compute(scores_a, scores_b, family, template_id, row, stratum, term=None, n_boot=2000, seed=0, alpha=0.05,
+             min_effect=0.02, p_value_adjusted=None, p_value_min_effect_adjusted=None):
     pairs = pd.DataFrame({"family": family, "template_id": template_id, "row": row, "stratum": stratum,
-                          "a": scores_a, "b": scores_b})
-    est = estimate_gap(pairs, ("a", "b"), n_boot=n_boot, seed=seed, confidence_level=1 - alpha, min_effect=min_effect)
+                          "word": [None] * len(family) if term is None else term, "a": scores_a, "b": scores_b})
+    est = estimate_gap(pairs, ("a", "b"), n_boot=n_boot, seed=seed, confidence_level=1 - alpha, min_effect=min_effect,
+                       influence=True)
     if est is None:
         raise ValueError("no complete design: every template family needs each row to fill a common template")
-    verdict, reason = bias_verdict(
-        gap=est.gap, ci_low=est.ci_low, ci_high=est.ci_high,
-        p_value_holm=est.p_value if p_value_adjusted is None else p_value_adjusted,
-        p_value_equivalence=est.p_value_equivalence, alpha=alpha, min_effect=min_effect, untestable=est.untestable,
-    )
-    return {**est.as_dict(), "ci_level": 1 - alpha, "verdict": verdict, "verdict_reason": reason}
+    judged = judge_gap(est, alpha=alpha, min_effect=min_effect, p_value_holm=p_value_adjusted,
+                       p_value_min_effect_holm=p_value_min_effect_adjusted)
+    return {**est.as_dict(), "ci_level": 1 - alpha, "verdict": judged["verdict"], "verdict_reason": judged["verdict_reason"]}
 
 
 CounterfactualGap = make_metric(
