@@ -33,9 +33,11 @@ test: setup
 test-fast: setup
 	$(BIN)/pytest -q -m "not integration and not browser"
 
-# Regenerate docs/run.schema.json and the run contract in docs/ARCHITECTURE.md from auditkit/store/schema.py
+# Regenerate docs/run.schema.json and the run contract in docs/ARCHITECTURE.md from auditkit/store/schema.py,
+# and docs/pack.schema.json from the probe-pack contract (auditkit/probes/_pack_schema.py)
 schema: setup
 	$(BIN)/python -c "from auditkit.store.schema import write_docs; write_docs()"
+	$(BIN)/python -c "from auditkit.probes._pack_schema import write_pack_schema; write_pack_schema()"
 
 # --- the demo: two fine-tuned models, two audited runs, two gate verdicts, one dashboard ---
 models/baseline/training.json: $(STAMP) $(TRAIN)

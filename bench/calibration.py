@@ -63,7 +63,7 @@ from auditkit.probes import (  # noqa: E402
 from auditkit.probes._change import abs_change_test  # noqa: E402
 from auditkit.probes._crossed import crossed_bootstrap, percentile_interval  # noqa: E402
 from auditkit.probes._designs import family_component, paired_frame  # noqa: E402
-from auditkit.probes._lexicon import builtin_lexicon, lexicon_from_dict  # noqa: E402
+from auditkit.probes._packs import builtin_lexicon, lexicon_from_dict  # noqa: E402
 
 T = 16
 TEMPLATES = tuple(f"t{j:02d}" for j in range(T))

@@ -36,7 +36,7 @@ class AuditOptions:
     confidence_level: float = 0.95
     n_bins: int = 15
     min_group_size: int = 30
-    #: Bias probe attributes ("gender", "race", or those of --lexicon files); empty skips probes.
+    #: Bias probe attributes (see ``auditkit probes list``; "all": every one); empty skips probes.
     probes: tuple[str, ...] = ("gender", "race")
     #: Probe families to run (see auditkit.probes.run_probes); empty runs every family.
     probe_families: tuple[str, ...] = ()
@@ -361,7 +361,7 @@ def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
         max_sentences=options.max_probe_sentences,
     )
     bias = dict(report.summary)
-    for attribute in options.probes:
+    for attribute in report.attributes:
         entry = bias.get(attribute) or {}
         if entry.get("gap") is not None:
             level = f"{entry['ci_level']:.0%}"
@@ -376,6 +376,7 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
     """Captum attributions for a stratified selection of examples and the worst probe pairs."""
     from auditkit.attribution import audit_attributions
     from auditkit.probes import identity_terms
+    from auditkit.probes._packs import DEFAULT_ATTRIBUTES
 
     from auditkit.attribution import METHODS, resolve_method
 
@@ -391,7 +392,8 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
         n=options.attributions,
         method=method,
         seed=options.seed,
-        identity_words=identity_terms(lexicons=tuple(options.lexicon_files)),
+        # the probed attributes' words (a pack's other axes would count "old" or "straight" in every review)
+        identity_words=identity_terms(tuple(options.probes) or DEFAULT_ATTRIBUTES, lexicons=tuple(options.lexicon_files)),
         progress=progress,
     )
     for note in report.summary.get("notes", []) or []:

@@ -19,7 +19,7 @@ from auditkit._text import printable
 from auditkit.errors import AuditkitError
 
 # Order shown in --help.
-COMMANDS = ("train", "audit", "runs", "report", "compare", "gate", "export", "dashboard")
+COMMANDS = ("train", "audit", "runs", "report", "compare", "gate", "export", "probes", "dashboard")
 
 
 class _Parser(argparse.ArgumentParser):

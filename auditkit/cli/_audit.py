@@ -82,11 +82,15 @@ def add_parser(sub):
                          "labels it does not name use --threshold")
     probes = p.add_argument_group("bias probes")
     probes.add_argument("--probes", default=",".join(d.probes),
-                        help="comma-separated attributes to probe: gender, race, or those of --lexicon files; 'none' skips (default: %(default)s)")
+                        help="comma-separated attributes to probe (auditkit probes list shows them: gender, race, religion, "
+                             "sexual_orientation, gender_identity, disability, age, nationality, race_ethnicity, "
+                             "gender_race, and those of --lexicon files and installed packs); 'all' probes every one; "
+                             "'none' skips (default: %(default)s)")
     probes.add_argument("--target-label", default=d.target_label,
                         help="class whose probability the probes compare (name or id); default: the last label of a binary model, every class of a multi-class one (each with its own verdicts, one Holm correction)")
     probes.add_argument("--lexicon", action="append", default=[], metavar="FILE",
-                        help="extra attribute/group lexicon (JSON; see README), repeatable")
+                        help="a probe pack file or one-attribute lexicon file (JSON or TOML; see README 'Probe packs'), "
+                             "repeatable; its attributes override packs of the same name")
     probes.add_argument("--alpha", type=float, default=d.alpha, help="significance level after Holm correction (default %(default)s)")
     probes.add_argument("--min-effect", type=float, default=d.min_effect,
                         help="smallest |gap| in target probability that matters: 'bias' means |gap| is shown (a test, "

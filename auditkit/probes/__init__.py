@@ -8,11 +8,17 @@ paired statistics and counterfactual data augmentation.
 """
 
 from auditkit.probes._augment import counterfactual_augment
-from auditkit.probes._lexicon import (
-    Lexicon,
+from auditkit.probes._lexicon import Lexicon
+from auditkit.probes._families import FAMILY_KINDS, DatasetFamily, ProbeFamily, TemplateFamily
+from auditkit.probes._languages import LANGUAGES, Language
+from auditkit.probes._packs import (
+    ENTRY_POINT_GROUP,
+    ProbePack,
+    available_packs,
     builtin_attributes,
     identity_terms,
     load_lexicon,
+    load_pack,
 )
 from auditkit.probes._stats import (
     counterfactual_token_fairness_gap,
@@ -50,7 +56,7 @@ from auditkit.probes._swap import (
     swap_context,
     swap_identity,
 )
-from auditkit.probes._templates import TEMPLATES, Template
+from auditkit.probes._templates import Template
 
 __all__ = [
     "run_probes",
@@ -71,6 +77,16 @@ __all__ = [
     "load_lexicon",
     "builtin_attributes",
     "Lexicon",
+    "ProbePack",
+    "load_pack",
+    "available_packs",
+    "ENTRY_POINT_GROUP",
+    "ProbeFamily",
+    "TemplateFamily",
+    "DatasetFamily",
+    "FAMILY_KINDS",
+    "Language",
+    "LANGUAGES",
     "estimate_gap",
     "estimate_components",
     "judge_gap",
@@ -98,3 +114,11 @@ __all__ = [
     "Template",
     "TEMPLATES",
 ]
+
+
+def __getattr__(name: str):
+    if name == "TEMPLATES":  # the built-in English pack's templates, read on first use
+        from auditkit.probes._templates import TEMPLATES
+
+        return TEMPLATES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from auditkit.probes._lexicon import resolve_lexicons
+from auditkit.probes._packs import resolve_lexicons
 from auditkit.probes._swap import _versions, swap_context
 
 __all__ = ["counterfactual_augment"]

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from auditkit.probes._crossed import TemplateComponent, TextComponent
+from auditkit.probes._families import DATASET_FAMILY, DATASET_TEMPLATE
 
 __all__ = ["DATASET_FAMILY", "NEUTRAL", "family_component", "attribute_components", "paired_frame", "logit"]
 
-DATASET_FAMILY = "dataset_counterfactual"
 #: Valence of templates without an emotion or situation word.
 NEUTRAL = "neutral"
 _LOGIT_CLIP = 1e-6
@@ -76,7 +76,7 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
     a, b = pairs["a"].to_numpy(float), pairs["b"].to_numpy(float)
     diff = logit(a) - logit(b) if scale == "logit" else a - b
     pairs = pairs.assign(diff=diff)
-    if (pairs["family"] == DATASET_FAMILY).all():
+    if (pairs["template_id"] == DATASET_TEMPLATE).all():  # texts in strata (the contract's marker), not rows x templates
         if valence is not None:
             return None
         terms = pairs["word"]

@@ -15,14 +15,14 @@ from auditkit._language import detect_language
 from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
 from auditkit.models import check_reads_language, check_thresholds
-from auditkit.probes._lexicon import Lexicon, resolve_lexicons
+from auditkit.probes._lexicon import Lexicon
+from auditkit.probes._packs import resolve_lexicons
 from auditkit.probes._crossed import LeftOut, crossed_estimate
-from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paired_frame
+from auditkit.probes._designs import attribute_components, paired_frame
+from auditkit.probes._families import DATASET_FAMILY
 from auditkit.probes._gap import CI_KIND, GapEstimate, _json_float, estimate_gap, judge_gap
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
 from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, combine_verdicts
-from auditkit.probes._swap import dataset_counterfactuals
-from auditkit.probes._templates import TEMPLATES, instances_per_row, template_instances
 
 __all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
 
@@ -61,13 +61,7 @@ class ProbeReport:
 
 def probe_families(lexicon: Lexicon, *, with_texts: bool = True) -> list[str]:
     """Probe families available for a lexicon, in run order."""
-    out = []
-    if lexicon.names:
-        out.append("templates_names")
-    out += [f"templates_{suffix}" for suffix in lexicon.person_phrases]
-    if with_texts and (lexicon.terms or lexicon.names or lexicon.extra_names):
-        out.append(DATASET_FAMILY)
-    return out
+    return [f.name for f in lexicon.families if with_texts or not f.needs_texts]
 
 
 def resolve_target_label(labels: Sequence[str], target_label=None) -> tuple[int, str]:
@@ -108,15 +102,14 @@ _SENTENCES_PER_SECOND = 450  # MiniLM on 2 AMD EPYC cores (the measured rate the
 
 
 def template_sentences(lexicons: dict, families=None) -> int:
-    """How many template sentences the probe set of ``lexicons`` holds (rows x template instances x groups),
+    """How many template sentences the probe set of ``lexicons`` holds (rows x templates x groups),
     counted without building them; ``families`` restricts as in :func:`run_probes`."""
     total = 0
     for lex in lexicons.values():
-        for family in probe_families(lex, with_texts=False):
-            if families is not None and family not in families:
+        for family in lex.families:
+            if family.needs_texts or (families is not None and family.name not in families):
                 continue
-            rows = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
-            total += len(rows) * instances_per_row() * len(lex.groups)
+            total += len(family.rows) * len(family.templates) * len(lex.groups)
     return total
 
 
@@ -129,7 +122,7 @@ def _check_cost(lexicons: dict, families, max_sentences: int | None) -> None:
     if n > max_sentences:
         hours = n / _SENTENCES_PER_SECOND / 3600
         raise ConfigError(
-            f"the probe set holds {n:,} template sentences (lexicon rows x {instances_per_row()} template instances x "
+            f"the probe set holds {n:,} template sentences (lexicon rows x templates x "
             f"groups), more than max_probe_sentences {max_sentences:,}; scoring them would take about {hours:,.1f} h "
             f"with MiniLM at {_SENTENCES_PER_SECOND} sentences/s (2 CPU cores) — use fewer lexicon rows, or raise "
             "max_probe_sentences", parameter="max_probe_sentences")
@@ -158,22 +151,13 @@ def _build_rows(lexicons: dict, families, texts, swaps: dict) -> list[tuple]:
     """Probe table rows; ``swaps`` receives each attribute's dataset-swap summary."""
     rows = []
     for name, lex in lexicons.items():
-        available = probe_families(lex, with_texts=texts is not None)
-        wanted = available if families is None else [f for f in families if f in available]
-        for family in wanted:
-            if family == DATASET_FAMILY:
-                cf = dataset_counterfactuals(texts, lex)
-                swaps[name] = cf.summary()
-                for item in cf.items:
-                    stratum = item.mentioned or "mixed"
-                    for g in lex.groups:
-                        rows.append((name, family, "dataset", f"{name}/{family}/{item.index}", item.index, g,
-                                     item.versions[g], item.term, None, stratum))  # word: the swapped term
+        for family in lex.families:
+            if (family.needs_texts and texts is None) or (families is not None and family.name not in families):
                 continue
-            source = lex.names if family == "templates_names" else lex.person_phrases[family[len("templates_"):]]
-            for inst, tid, row, word, valence, sentences in template_instances(source, lex.groups, family=f"{name}/{family}"):
-                for g in lex.groups:
-                    rows.append((name, family, tid, inst, row, g, sentences[g], word, valence, None))
+            family_rows, summary = family.table_rows(lex, texts=texts)
+            rows += family_rows
+            if summary is not None:
+                swaps[name] = summary
     return rows
 
 
@@ -188,17 +172,17 @@ def _group_means(frame: pd.DataFrame, groups) -> dict:
     return out
 
 
-def _placebo(frame: pd.DataFrame, groups) -> tuple[float | None, float | None]:
+def _placebo(frame: pd.DataFrame, lex: Lexicon) -> tuple[float | None, float | None]:
     """Flip rate and CTF gap of swaps WITHIN a group (one name or noun for another of the same group).
 
     Each lexicon row is compared with the next one (cyclically) in the same
     template and slot word: what any change of person does to the score,
     the baseline against which the between-group numbers read.
     """
-    tpl = frame[frame["family"] != DATASET_FAMILY]
+    tpl = frame[frame["family"].isin([f.name for f in lex.families if f.compares_rows])]
     flips, diffs = [], []
     for (_, g), sub in tpl.groupby(["family", "group"], sort=False):
-        if g not in groups:
+        if g not in lex.groups:
             continue
         keyed = sub.assign(slot=sub["template_id"].astype(str) + "/" + sub["word"].fillna("-").astype(str))
         score = keyed.pivot(index="slot", columns="row", values="score")
@@ -261,7 +245,7 @@ def _scope_stats(frame: pd.DataFrame, lex: Lexicon, *, key: tuple, n_boot: int, 
         )
     head = estimates[headline] if headline in estimates else estimates[headline[::-1]].reversed()
     pairs = paired_frame(frame, *headline)
-    placebo_flip, placebo_ctf = _placebo(frame_all, groups)
+    placebo_flip, placebo_ctf = _placebo(frame_all, lex)
     if len(all_families) > 1 and combined != all_families:
         left_out = [f for f in all_families if f not in combined]
         note = f"left out of the combined gap (fewer than {MIN_ROWS} rows): {', '.join(left_out)}"
@@ -351,14 +335,16 @@ def _attribute_scopes(table: pd.DataFrame, lexicons: dict, *, key: tuple, famili
         entry["families"] = {f: sc.entry for f, sc in fams.items()}
         requested = families if families is not None else probe_families(lex, with_texts=texts is not None)
         skipped = {
-            family: "no text mentions this attribute" if family == DATASET_FAMILY else "no rows"
-            for family in requested
-            if family in probe_families(lex, with_texts=texts is not None) and family not in fams
+            family.name: family.empty_reason
+            for family in lex.families
+            if family.name in requested and family.name in probe_families(lex, with_texts=texts is not None)
+            and family.name not in fams
         }
         if skipped:
             entry["skipped_families"] = skipped
-        if DATASET_FAMILY in fams:
-            entry["families"][DATASET_FAMILY]["swaps"] = swaps[name]
+        for family in lex.families:
+            if family.needs_texts and family.name in fams:
+                entry["families"][family.name]["swaps"] = swaps[name]
         entry["worst_pairs"] = _worst_pairs(sub, lex)
         entries[name] = entry
     return entries, scopes, same_test
@@ -377,7 +363,7 @@ def _holm(scopes: list, same_test: dict, field_name: str, *, cap: bool = True) -
 
 def _describer(lex: Lexicon):
     """A left-out unit -> (its text, its family): the template's pattern, the lexicon row's phrases, the term."""
-    patterns = {t.id: t.text for t in TEMPLATES}
+    patterns = {t.id: t.text for family in lex.families for t in getattr(family, "templates", ())}
 
     def describe(lo: LeftOut) -> tuple[str, str | None]:
         if lo.unit == "template":
@@ -385,7 +371,7 @@ def _describer(lex: Lexicon):
         family = lo.component
         if lo.unit == "term":
             return lo.key, family
-        source = lex.names if family == "templates_names" else lex.person_phrases.get(family[len("templates_"):], ())
+        source = next((f.rows for f in lex.families if f.name == family and not f.needs_texts), ())
         row = int(lo.key)
         return (" / ".join(str(source[row][g]) for g in lex.groups) if row < len(source) else lo.key), family
     return describe
@@ -577,8 +563,9 @@ def _checked_options(labels, attributes, lexicon_files, families, texts, thresho
         unknown = [f for f in families if f not in known]
         if unknown:
             raise ConfigError(f"unknown probe family {unknown[0]!r}; choose from {', '.join(known)}")
-        if DATASET_FAMILY in families and texts is None:
-            raise ConfigError("the dataset_counterfactual family needs evaluation texts; pass texts or drop that family")
+        needs_texts = [f.name for lex in lexicons.values() for f in lex.families if f.needs_texts and f.name in families]
+        if needs_texts and texts is None:
+            raise ConfigError(f"the {needs_texts[0]} family needs evaluation texts; pass texts or drop that family")
     return lexicons, families, thresholds
 
 

@@ -28,7 +28,8 @@ from itertools import islice
 from typing import Iterable, Sequence
 
 from auditkit.errors import ConfigError
-from auditkit.probes._lexicon import Lexicon, builtin_lexicon, english_words, load_lexicon, resolve_lexicons
+from auditkit.probes._lexicon import Lexicon, english_words
+from auditkit.probes._packs import builtin_lexicon, load_lexicon, resolve_lexicons
 
 __all__ = [
     "swap_identity",
@@ -682,7 +683,7 @@ def dataset_counterfactuals(texts: Sequence[str], lexicon: Lexicon, *, context: 
     Examples
     --------
     >>> from auditkit.probes import Lexicon
-    >>> from auditkit.probes._lexicon import builtin_lexicon
+    >>> from auditkit.probes._packs import builtin_lexicon
     >>> cf = dataset_counterfactuals(["jack nicholson is great", "katie loved it", "she loved it"], builtin_lexicon("gender"))
     >>> [(i.index, i.mentioned) for i in cf.items], cf.summary()["n_names_swapped"]
     ([(1, 'female'), (2, 'female')], 1)

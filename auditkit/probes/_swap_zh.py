@@ -35,7 +35,7 @@ from importlib import resources
 
 from auditkit._language import has_cjk, segment, simplified_view, to_traditional, word_frequency, word_tag
 from auditkit.errors import ConfigError
-from auditkit.probes._lexicon import Lexicon, lexicon_from_dict, read_lexicon_json
+from auditkit.probes._lexicon import Lexicon
 
 __all__ = [
     "ChineseLexicon",
@@ -107,6 +107,8 @@ def _name_surname(row: dict, groups, where: str) -> str:
 
 def chinese_lexicon_from_dict(data, *, where: str = "<memory>") -> ChineseLexicon:
     """Validate a parsed Chinese lexicon (the lexicon format plus ``language`` and ``provenance``)."""
+    from auditkit.probes._packs import lexicon_from_dict
+
     base = lexicon_from_dict(data, where=where)
     if data.get("language") != "zh":
         raise ConfigError(f"lexicon {where} is not a Chinese lexicon; give it \"language\": \"zh\"")
@@ -154,8 +156,9 @@ def chinese_lexicon(attribute: str) -> ChineseLexicon:
 
 def load_chinese_lexicon(path) -> ChineseLexicon:
     """Read a Chinese lexicon JSON file (the lexicon format plus ``"language": "zh"`` and ``provenance``)."""
-    data, where = read_lexicon_json(path)
-    return chinese_lexicon_from_dict(data, where=where)
+    from auditkit.probes._packs import _read_document
+
+    return chinese_lexicon_from_dict(_read_document(path, what="lexicon file"), where=repr(str(path)))
 
 
 @dataclass(frozen=True)

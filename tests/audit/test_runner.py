@@ -12,13 +12,13 @@ def tiny_data():
 
 @pytest.mark.parametrize("bad, name", [({"alpha": 2}, "alpha"), ({"n_boot": -1}, "n_boot"), ({"probe_n_boot": 50}, "probe_n_boot"),
                                        ({"attributions": -3}, "attributions"), ({"attribution_method": "magic"}, "attribution_method"),
-                                       ({"probes": ("religion",)}, "religion")])
+                                       ({"probes": ("caste",)}, "caste")])
 def test_bad_options_fail_before_predicting_with_one_line(tiny_classifier, bad, name):
     """The Python API names its parameters (the CLI names flags: tests/cli)."""
     with pytest.raises(ConfigError) as info:
         run_audit(tiny_classifier, tiny_data(), options=AuditOptions(**bad), log=lambda m: None)
     assert name in str(info.value) and "\n" not in str(info.value)
-    if name != "religion":  # AuditOptions' own checks name the parameter, not a flag (the probes' lexicon message names --lexicon)
+    if name != "caste":  # AuditOptions' own checks name the parameter, not a flag (the probes' lexicon message names --lexicon)
         assert str(info.value).startswith(name) and "--" not in str(info.value)
 
 

@@ -446,6 +446,134 @@ def c_option_not_a_number(sb):
     return audit(sb, "--limit", "ten")
 
 
+# ------------------------------------------------------------------ probe packs (--lexicon, auditkit probes)
+
+def pack_doc(**family) -> dict:
+    """A valid one-attribute pack; ``family`` changes its template family."""
+    fam = {"kind": "templates", "source": "test", "licence": "CC0-1.0",
+           "rows": [{"a": f"the a{i} person", "b": f"the b{i} person"} for i in range(6)], **family}
+    return {"format": "auditkit-probe-pack/1", "name": "hostile", "language": "en",
+            "attributes": {"axis": {"groups": ["a", "b"], "families": {"templates_x": fam}}}}
+
+
+def audit_pack(sb, content, name="pack.json"):
+    path = sb.write(name, content if isinstance(content, (str, bytes)) else json.dumps(content))
+    return audit(sb, "--probes", "axis", "--lexicon", path)
+
+
+@case("families.templates_x.rows[6] has no word for group(s) b")
+def c_pack_row_missing_a_group(sb):
+    doc = pack_doc()
+    doc["attributes"]["axis"]["families"]["templates_x"]["rows"].append({"a": "the a9 person"})
+    return audit_pack(sb, doc)
+
+
+@case("rows[6] repeats 'the a0 person' for group 'a'")
+def c_pack_duplicate_row(sb):
+    doc = pack_doc()
+    rows = doc["attributes"]["axis"]["families"]["templates_x"]["rows"]
+    rows.append(dict(rows[0]))
+    return audit_pack(sb, doc)
+
+
+@case("must have exactly one {person} slot")
+def c_pack_template_without_a_slot(sb):
+    doc = pack_doc()
+    doc["templates"] = {"source": "test", "licence": "CC0-1.0",
+                        "items": [{"id": "t1", "text": "Nobody is here.", "shape": "event"}]}
+    return audit_pack(sb, doc)
+
+
+@case("families.templates_x.licence is missing (every list needs its source and licence)")
+def c_pack_without_a_licence(sb):
+    doc = pack_doc()
+    del doc["attributes"]["axis"]["families"]["templates_x"]["licence"]
+    return audit_pack(sb, doc)
+
+
+@case("families.templates_x.source is missing")
+def c_pack_without_provenance(sb):
+    doc = pack_doc()
+    del doc["attributes"]["axis"]["families"]["templates_x"]["source"]
+    return audit_pack(sb, doc)
+
+
+@case("nests")
+def c_pack_deeply_nested(sb):
+    return audit_pack(sb, "[" * 100_000 + "]" * 100_000)
+
+
+@case("a pack file may hold at most 16 MiB")
+def c_pack_huge_file(sb):
+    path = sb.path / "huge.json"
+    with open(path, "wb") as fh:
+        fh.truncate(17 * 2**20)  # sparse: nothing is read before the size check
+    return audit(sb, "--probes", "axis", "--lexicon", path)
+
+
+@case("is a named pipe, not a regular file")
+def c_pack_fifo(sb):
+    return audit(sb, "--probes", "axis", "--lexicon", sb.fifo("pack.json"))
+
+
+@case("is not UTF-8 (bad byte 0xe9 at byte")
+def c_pack_not_utf8(sb):
+    return audit_pack(sb, json.dumps(pack_doc()).encode().replace(b"the a3 person", b"the caf\xe9 person"))
+
+
+@case("is a symlink loop")
+def c_pack_symlink_loop(sb):
+    return audit(sb, "--probes", "axis", "--lexicon", sb.loop("pack.json"))
+
+
+@case("is a symlink to a missing target")
+def c_pack_dangling_symlink(sb):
+    return audit(sb, "--probes", "axis", "--lexicon", sb.dangling("pack.json"))
+
+
+@case("is a directory; pass the pack file itself")
+def c_pack_is_a_directory(sb):
+    (sb.path / "pack").mkdir()
+    return audit(sb, "--probes", "axis", "--lexicon", sb.path / "pack")
+
+
+@case("is not valid TOML")
+def c_pack_bad_toml(sb):
+    return audit_pack(sb, 'format = "auditkit-probe-pack/1"\nname = = 1\n', name="pack.toml")
+
+
+@case("must hold an object (a pack with 'format'")
+def c_pack_json_list(sb):
+    return audit_pack(sb, "[1, 2, 3]")
+
+
+@case("'all' already names every attribute; give it alone")
+def c_option_probes_all_and_gender(sb):
+    return audit(sb, "--probes", "all,gender")
+
+
+@case("unknown attribute 'caste'; known: age, disability,")
+def c_option_probes_unknown_attribute(sb):
+    return audit(sb, "--probes", "caste")
+
+
+@case("no pack or attribute is called 'caste'")
+def c_probes_show_unknown(sb):
+    return ["probes", "show", "caste"]
+
+
+@case("families.templates_x.licence is missing")
+def c_probes_list_bad_pack(sb):
+    doc = pack_doc()
+    del doc["attributes"]["axis"]["families"]["templates_x"]["licence"]
+    return ["probes", "list", "--lexicon", str(sb.write("pack.json", json.dumps(doc)))]
+
+
+@case("invalid choice: 'delete'")
+def c_probes_unknown_verb(sb):
+    return ["probes", "delete"]
+
+
 # ------------------------------------------------------------------ multi-label models
 
 def multi_label_model(sb) -> Path:

@@ -28,7 +28,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="labels has 1"):
         counterfactual_augment(["a", "b"], [1])
     with pytest.raises(ConfigError, match="unknown attribute"):
-        counterfactual_augment(["a"], [1], attributes=["age"])
+        counterfactual_augment(["a"], [1], attributes=["caste"])
 
 
 def test_a_lower_case_corpus_gets_its_names_swapped_but_not_common_words_or_full_names():

@@ -54,7 +54,7 @@ def lexicon(tmp_path, **data):
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["--probes", "age"], "unknown attribute 'age'"),
+        (["--probes", "caste"], "unknown attribute 'caste'"),
         (["--probes", "gender", "--target-label", "toxic"], "target label 'toxic' is not a label of the model"),
         (["--probes", "religion", "--lexicon", "EMPTY"], "is empty"),
         (["--probes", "religion", "--lexicon", "NOPAIRS"], "yields no matched pairs"),

@@ -7,12 +7,14 @@ from auditkit.probes import builtin_attributes, identity_terms, load_lexicon
 
 
 def test_builtin_attributes():
-    assert builtin_attributes() == ("gender", "race")
+    assert {"gender", "race", "religion", "sexual_orientation", "gender_identity", "disability", "age", "nationality",
+            "race_ethnicity", "gender_race"} <= set(builtin_attributes())
+    assert list(builtin_attributes()) == sorted(builtin_attributes())
 
 
 def test_identity_terms_shape_and_content():
     terms = identity_terms()
-    assert set(terms) == {"gender", "race"}
+    assert {"gender", "race"} <= set(terms) and set(terms) == set(builtin_attributes())
     assert set(terms["gender"]) == {"female", "male"}
     assert {"she", "her", "hers", "sister", "woman", "ebony", "amanda"} <= terms["gender"]["female"]
     assert {"he", "him", "his", "brother", "man", "jamel", "adam"} <= terms["gender"]["male"]
@@ -96,8 +98,8 @@ def test_error_messages_are_one_line(tmp_path):
 
 
 def test_unknown_attribute():
-    with pytest.raises(ConfigError, match="unknown attribute 'age'; known: gender, race"):
-        identity_terms(["age"])
+    with pytest.raises(ConfigError, match="unknown attribute 'caste'; known: age, disability, gender, "):
+        identity_terms(["caste"])
 
 
 def test_bad_lexicon_errors_are_one_line(tmp_path):
@@ -121,7 +123,8 @@ def test_variant_rows_and_forms_may_share_a_word(tmp_path):
 
 
 def test_builtin_lexicons_pass_the_checks_and_english_lists_are_not_attributes():
-    from auditkit.probes._lexicon import builtin_lexicon, english_words
+    from auditkit.probes._lexicon import english_words
+    from auditkit.probes._packs import builtin_lexicon
     assert "_english" not in builtin_attributes()
     assert builtin_lexicon("race").adjectives == ({"african_american": "Black", "european_american": "white"},)
     assert {"frank", "will", "jack"} <= english_words("common_word_names")

@@ -91,8 +91,8 @@ def test_bad_groups_raise_config_error(kwargs, fragment):
 
 
 def test_unknown_attribute():
-    with pytest.raises(ConfigError, match="unknown attribute 'religion'"):
-        swap_identity("she", "religion", target_group="x")
+    with pytest.raises(ConfigError, match="unknown attribute 'caste'"):
+        swap_identity("she", "caste", target_group="x")
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ import pytest
 from probe_helpers import FEMALE, MALE, THINGS, build_tiny_classifier, fit_tiny
 
 from auditkit.probes import run_probes
-from auditkit.probes._templates import EMOTION_WORDS, SITUATION_WORDS
+from auditkit.probes import TEMPLATES
 
 # Valence words the templates also use, so the control model's scores vary with them.
-WORDS = {**EMOTION_WORDS, **SITUATION_WORDS}
+WORDS = {t.word: t.valence for t in TEMPLATES if t.word}
 
 
 def train_tiny(gender_decides_label: bool, *, seed: int = 0, n: int = 600, steps: int = 90):
