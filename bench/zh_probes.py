@@ -1,8 +1,8 @@
-"""The Chinese template probes on a model: gender, hukou, origin, ethnicity (before the zh probe pack).
+"""The zh probe pack on a model: gender, hukou, origin, ethnicity (run_probes with language zh).
 
     python bench/zh_probes.py MODEL_DIR [--attributes gender,hukou] [--n-boot N] [--target-label L]
 
-Fills auditkit's Chinese templates with the Chinese lexicons (auditkit/probes/lexicons/zh/), scores every
+Fills the zh pack's templates (auditkit/probes/packs/zh.json) with its rows, scores every
 distinct sentence once, and prints per attribute the gap (first gap group minus second), its interval, the
 Holm p-value and the verdict -- the statistics of ``auditkit audit``'s probes. A model whose tokenizer maps most
 of the sentences to [UNK] (the English MiniLM) is refused with one line naming the unknown-token share.
@@ -23,7 +23,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def main(argv=None) -> int:
     from auditkit.errors import AuditkitError
     from auditkit.models import load_classifier
-    from auditkit.probes._probe_zh import chinese_template_probes
+    from auditkit.probes import run_probes
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="model directory (or 'minilm')")
@@ -35,19 +35,16 @@ def main(argv=None) -> int:
         clf = load_classifier(args.model, num_labels=2 if args.model == "minilm" else None,
                               require_head=args.model != "minilm")
         started = time.perf_counter()
-        results = chinese_template_probes(clf, [a.strip() for a in args.attributes.split(",") if a.strip()],
-                                          target_label=args.target_label, n_boot=args.n_boot)
+        report = run_probes(clf, attributes=[a.strip() for a in args.attributes.split(",") if a.strip()],
+                            language="zh", target_label=args.target_label, n_boot=args.n_boot)
     except AuditkitError as exc:
         print(f"zh_probes: error: {exc}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - started
-    for name, r in results.items():
-        e = r.estimate
-        holm = "-" if r.p_value_holm is None else f"{r.p_value_holm:.3g}"
-        print(f"{name:10s} {r.gap_groups[0]} - {r.gap_groups[1]}: gap {e.gap:+.4f} [{e.ci_low:+.4f}, {e.ci_high:+.4f}] "
-              f"Holm p {holm}; {e.n_rows} rows x {e.n_templates} templates, {e.n_pairs} sets -> {r.verdict}; "
-              "unknown tokens in the groups' words: "
-              + ", ".join(f"{g} {share:.0%}" for g, share in r.unknown_share_by_group.items()))
+    for name in report.attributes:
+        e = report.summary[name]
+        holm = "-" if e.get("p_value_holm") is None else f"{e['p_value_holm']:.3g}"
+        print(f"{name:10s} gap {e['gap']:+.4f} [{e['ci_low']:+.4f}, {e['ci_high']:+.4f}] Holm p {holm} -> {e['verdict']}")
     print(f"{seconds:.1f} s (scoring and statistics)")
     return 0
 

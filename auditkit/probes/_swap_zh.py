@@ -44,6 +44,7 @@ __all__ = [
     "chinese_attributes",
     "chinese_dataset_counterfactuals",
     "chinese_lexicon",
+    "chinese_lexicon_of",
     "load_chinese_lexicon",
     "swap_chinese",
 ]
@@ -100,65 +101,67 @@ def _name_surname(row: dict, groups, where: str) -> str:
     """The surname both sides of a name row share (its first character; all built-in surnames have one)."""
     firsts = {row[g][0] for g in groups}
     if len(firsts) != 1 or any(len(row[g]) < 2 for g in groups):
-        raise ConfigError(f"Chinese lexicon {where}: name row {row} must give every group the same surname and a "
-                          "given name (e.g. 王秀英 / 王建国), so that only the given name varies")
+        raise ConfigError(f"Chinese pack {where}: name row {row} must give every group the same surname and a "
+                          "given name (e.g. 王秀芳 / 王志强), so that only the given name varies")
     return firsts.pop()
 
 
-def chinese_lexicon_from_dict(data, *, where: str = "<memory>") -> ChineseLexicon:
-    """Validate a parsed Chinese lexicon (the lexicon format plus ``language`` and ``provenance``)."""
-    from auditkit.probes._packs import lexicon_from_dict
+@lru_cache(maxsize=1)
+def _whole_words() -> tuple[str, ...]:
+    """Words with 他/她 that are not pronouns and that jieba's dictionary does not keep whole (``packs/zh_words.json``)."""
+    text = resources.files("auditkit.probes").joinpath("packs", "zh_words.json").read_text(encoding="utf-8")
+    return tuple(json.loads(text)["whole_words"])
 
-    base = lexicon_from_dict(data, where=where)
-    if data.get("language") != "zh":
-        raise ConfigError(f"lexicon {where} is not a Chinese lexicon; give it \"language\": \"zh\"")
-    provenance = data.get("provenance")
-    if not isinstance(provenance, dict) or not provenance:
-        raise ConfigError(f"Chinese lexicon {where} needs 'provenance': the source and licence of each list")
-    for key, entry in provenance.items():
-        if not isinstance(entry, dict) or not str(entry.get("source", "")).strip() or not str(entry.get("licence", "")).strip():
-            raise ConfigError(f"Chinese lexicon {where}: provenance[{key!r}] needs a 'source' and a 'licence'")
-    surnames = tuple(dict.fromkeys(_name_surname(row, base.groups, where) for row in base.names))
-    given = {g: [row[g][1:] for row in base.names] for g in base.groups}
-    # Given names and full names mark a group too (identity share): jieba may cut 王秀英 as 王 + 秀英.
-    words = {g: tuple(dict.fromkeys([*base.identity_words.get(g, ()), *(row[g] for row in base.names), *given[g]]))
-             for g in base.groups}
-    kwargs = {f.name: getattr(base, f.name) for f in fields(Lexicon)} | {"identity_words": words}
-    whole = data.get("whole_words", [])
-    if not isinstance(whole, list) or not all(isinstance(w, str) and has_cjk(w) for w in whole):
-        raise ConfigError(f"Chinese lexicon {where}: 'whole_words' must be a list of Chinese words")
-    lex = ChineseLexicon(**kwargs, surnames=surnames, whole_words=tuple(whole), provenance=dict(provenance))
+
+_CHINESE: dict[int, tuple[Lexicon, ChineseLexicon]] = {}
+
+
+def chinese_lexicon_of(lexicon: Lexicon) -> ChineseLexicon:
+    """``lexicon`` (an attribute of a zh pack) with what the Chinese swapper needs: the surnames of its name rows,
+    the words kept whole, and its full and given names as identity words (jieba may cut 王秀芳 as 王 + 秀芳)."""
+    if isinstance(lexicon, ChineseLexicon):
+        return lexicon
+    cached = _CHINESE.get(id(lexicon))
+    if cached is not None and cached[0] is lexicon:
+        return cached[1]
+    where = lexicon.source
+    surnames = tuple(dict.fromkeys(_name_surname(row, lexicon.groups, where) for row in lexicon.names))
+    words = {g: tuple(dict.fromkeys([*lexicon.identity_words.get(g, ()), *(row[g] for row in lexicon.names),
+                                     *(row[g][1:] for row in lexicon.names)])) for g in lexicon.groups}
+    kwargs = {f.name: getattr(lexicon, f.name) for f in fields(Lexicon)} | {"identity_words": words, "language": "zh"}
+    lex = ChineseLexicon(**kwargs, surnames=surnames, whole_words=_whole_words(),
+                         provenance={i.name: {"source": i.source, "licence": i.licence} for i in lexicon.lists})
+    _CHINESE[id(lexicon)] = (lexicon, lex)
     return lex
 
 
-def _builtin_dir():
-    return resources.files("auditkit.probes").joinpath("lexicons").joinpath("zh")
+def _zh_pack():
+    from auditkit.probes._packs import builtin_packs
+
+    return next(p for p in builtin_packs() if p.name == "zh")
 
 
 def chinese_attributes() -> tuple[str, ...]:
-    """Names of the built-in Chinese attributes, sorted (``ethnicity``, ``gender``, ``hukou``, ``origin``)."""
-    return tuple(sorted(p.name[:-5] for p in _builtin_dir().iterdir()
-                        if p.name.endswith(".json") and not p.name.startswith("_") and p.name != "templates.json"))
-
-
-_CACHE: dict[str, ChineseLexicon] = {}
+    """Names of the attributes of the built-in zh pack, sorted (``ethnicity``, ``gender``, ``hukou``, ``origin``)."""
+    return tuple(sorted(_zh_pack().attributes))
 
 
 def chinese_lexicon(attribute: str) -> ChineseLexicon:
-    """The built-in Chinese lexicon of ``attribute`` (see :func:`chinese_attributes`)."""
-    if attribute not in _CACHE:
-        if attribute not in chinese_attributes():
-            raise ConfigError(f"unknown Chinese attribute {attribute!r}; known: {', '.join(chinese_attributes())}")
-        data = json.loads(_builtin_dir().joinpath(f"{attribute}.json").read_text(encoding="utf-8"))
-        _CACHE[attribute] = chinese_lexicon_from_dict(data, where=f"built-in zh/{attribute}.json")
-    return _CACHE[attribute]
+    """The built-in zh pack's ``attribute`` as a :class:`ChineseLexicon` (see :func:`chinese_attributes`)."""
+    attributes = _zh_pack().attributes
+    if attribute not in attributes:
+        raise ConfigError(f"unknown Chinese attribute {attribute!r}; known: {', '.join(sorted(attributes))}")
+    return chinese_lexicon_of(attributes[attribute])
 
 
 def load_chinese_lexicon(path) -> ChineseLexicon:
-    """Read a Chinese lexicon JSON file (the lexicon format plus ``"language": "zh"`` and ``provenance``)."""
-    from auditkit.probes._packs import _read_document
+    """Read a one-attribute zh pack file (the pack format with ``"language": "zh"``) as a :class:`ChineseLexicon`."""
+    from auditkit.probes._packs import load_lexicon
 
-    return chinese_lexicon_from_dict(_read_document(path, what="lexicon file"), where=repr(str(path)))
+    lex = load_lexicon(path)
+    if lex.language.split("-")[0] != "zh":
+        raise ConfigError(f"{str(path)!r} is not a Chinese pack; give it \"language\": \"zh\"")
+    return chinese_lexicon_of(lex)
 
 
 @dataclass(frozen=True)
@@ -329,7 +332,7 @@ def swap_chinese(text: str, attribute: str = "gender", *, target_group: str, lex
     return lex.make_swapper(target_group, sources).swap(text)
 
 
-def chinese_dataset_counterfactuals(texts, lexicon: ChineseLexicon, *, context=None):
+def chinese_dataset_counterfactuals(texts, lexicon: Lexicon, *, context=None):
     """Counterfactual versions of every distinct Chinese text that mentions a group of ``lexicon``.
 
     The signature of a language's swapper in the probe-pack language registry
@@ -338,6 +341,4 @@ def chinese_dataset_counterfactuals(texts, lexicon: ChineseLexicon, *, context=N
     """
     from auditkit.probes._swap import SwapContext, dataset_counterfactuals
 
-    if not isinstance(lexicon, ChineseLexicon):
-        raise ConfigError(f"lexicon {lexicon.source} is not a Chinese lexicon; load it with load_chinese_lexicon")
-    return dataset_counterfactuals(texts, lexicon, context=SwapContext())
+    return dataset_counterfactuals(texts, chinese_lexicon_of(lexicon), context=SwapContext())

@@ -387,6 +387,8 @@ class BiasSettings(TypedDict):
     n_tests: int
     n_sentences: int
     lexicons: Annotated[dict[str, str], "attribute -> lexicon source"]
+    language: NotRequired[Annotated[str, "language of the texts probed (en, zh): the packs of that language were used "
+                                         "(--language, or detected from the evaluation texts)"]]
     classes: NotRequired[Annotated[list[str], "per-class runs: the classes (or labels) probed, model id order"]]
     flip: NotRequired[Annotated[str, "per-class and multi-label runs: what a flip is (predicted class, or a "
                                      "label's thresholded decision)"]]

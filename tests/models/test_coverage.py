@@ -32,10 +32,11 @@ def test_the_chinese_templates_on_minilm_are_mostly_unknown():
     pytest.importorskip("jieba")
     from tiny_models import build_tiny_classifier
 
-    from auditkit.probes._swap_zh import chinese_lexicon
-    from auditkit.probes._templates_zh import chinese_probe_sentences
+    from auditkit.probes._packs import builtin_packs
 
-    sentences = chinese_probe_sentences(chinese_lexicon("gender"), "nouns")
+    pack = next(p for p in builtin_packs() if p.name == "zh")
+    nouns = next(f for f in pack.attributes["gender"].families if f.name == "templates_nouns")
+    sentences = [t.fill(row[g]) for row in nouns.rows for t in pack.templates for g in ("female", "male")]
     coverage = token_coverage(build_tiny_classifier().tokenizer, sentences)
     assert coverage.unknown_share > 0.5
 

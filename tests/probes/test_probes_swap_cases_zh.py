@@ -76,13 +76,13 @@ CASES = [
     ("孩子他妈说好用。", "male", "孩子他爸说好用。"),
     ("王小姐服务很周到。", "male", "王先生服务很周到。"),
     # names: only the given name changes, the surname stays (any surname of the rows)
-    ("王秀英和她的女儿去了北京。", "male", "王建国和他的儿子去了北京。"),
-    ("李秀英说这本书很好。", "male", "李建国说这本书很好。"),
-    ("我和张明去买书。", "female", "我和张秀兰去买书。"),
-    ("刘德明说也是。", "female", "刘玉兰说也是。"),
+    ("王秀芳和她的女儿去了北京。", "male", "王志强和他的儿子去了北京。"),
+    ("李秀芳说这本书很好。", "male", "李志强说这本书很好。"),
+    ("我和张明去买书。", "female", "我和张晓婷去买书。"),
+    ("刘伟峰说也是。", "female", "刘静燕说也是。"),
     ("赵浩说不错。", "female", "赵梅说不错。"),
-    ("梁子豪很满意。", "female", "梁蕊很满意。"),
-    ("郑霞觉得还行。", "male", "郑海军觉得还行。"),
+    ("梁国斌很满意。", "female", "梁蕊很满意。"),
+    ("郑霞觉得还行。", "male", "郑永磊觉得还行。"),
     # a surname followed by a word, not a name
     ("张明白了。", "female", "张明白了。"),
     ("一周刚过去。", "female", "一周刚过去。"),
@@ -109,7 +109,7 @@ CASES = [
                  marks=known_failure("先生 is also a title of respect for a writer or teacher (杨绛先生 is a woman)")),
     ("他妈的，太差了。", "male", "他妈的，太差了。"),  # a curse, kept whole by jieba
     ("他家的东西一直不错。", "female", "他家的东西一直不错。"),  # 他家: "that shop", one word
-    pytest.param("蒋秀英说不错。", "male", "蒋建国说不错。",
+    pytest.param("蒋秀芳说不错。", "male", "蒋志强说不错。",
                  marks=known_failure("only the 24 surnames of the name rows start a name; 蒋 is not one of them")),
     pytest.param("she说很好用。", "male", "he说很好用。",
                  marks=known_failure("English words inside a Chinese text are not swapped")),
@@ -129,7 +129,7 @@ def test_accuracy_of_the_hand_checked_cases_is_stated():
 
 
 ROUND_TRIPS = [
-    ("王秀英和她的女儿去了北京。", "female", "male"),
+    ("王秀芳和她的女儿去了北京。", "female", "male"),
     ("我老公说他很喜欢。", "male", "female"),
     ("她們說媽媽的女兒很漂亮。", "female", "male"),
     ("张阿姨和她们都来了。", "female", "male"),
@@ -144,11 +144,11 @@ def test_round_trip_returns_the_original(text, own, other):
 
 
 def test_swaps_are_recorded_with_offsets_into_the_original():
-    text = "王秀英说她妈妈很喜欢《她》。"
+    text = "王秀芳说她妈妈很喜欢《她》。"
     result = swap_chinese(text, target_group="male")
-    assert result.text == "王建国说他爸爸很喜欢《她》。"
+    assert result.text == "王志强说他爸爸很喜欢《她》。"
     assert [(s.source, s.target, s.kind) for s in result.swaps] == [
-        ("王秀英", "王建国", "name"), ("她", "他", "term"), ("妈妈", "爸爸", "term")]
+        ("王秀芳", "王志强", "name"), ("她", "他", "term"), ("妈妈", "爸爸", "term")]
     for s in result.swaps:
         assert text[s.start:s.end] == s.source
 
@@ -168,7 +168,7 @@ def test_the_generic_swapping_functions_take_a_chinese_lexicon():
 def test_the_language_registry_signature():
     from auditkit.probes._swap_zh import chinese_dataset_counterfactuals
 
-    cf = chinese_dataset_counterfactuals(["她很开心。", "其他人也说好。", "王秀英说不错。"], GENDER)
+    cf = chinese_dataset_counterfactuals(["她很开心。", "其他人也说好。", "王秀芳说不错。"], GENDER)
     assert cf.summary() == {"n_texts": 3, "n_swapped": 2, "n_names_swapped": 1, "n_by_group": {"female": 2, "male": 0,
                             "mixed": 0}, "lowercase_corpus": False}
 

@@ -1,31 +1,45 @@
-"""The Chinese template probes: sourced lexicons, the tokenizer guard, the crossed test and one Holm correction."""
+"""The zh probe pack: sourced lists, the language choice, the tokenizer guard, the crossed test with one Holm
+correction, and the licence rule for given names."""
+
+import json
 
 import pytest
 
 pytest.importorskip("jieba")
 
-from auditkit.errors import ModelError  # noqa: E402
-from auditkit.probes._probe_zh import chinese_probe_frame, chinese_template_probes  # noqa: E402
-from auditkit.probes._swap_zh import chinese_attributes, chinese_lexicon  # noqa: E402
-from auditkit.probes._templates_zh import chinese_slot_words, chinese_templates  # noqa: E402
+from auditkit.errors import ConfigError, ModelError  # noqa: E402
+from auditkit.probes import run_probes  # noqa: E402
+from auditkit.probes._packs import builtin_packs, resolve_lexicons  # noqa: E402
+from auditkit.probes._swap_zh import chinese_attributes, chinese_lexicon, load_chinese_lexicon  # noqa: E402
 
 
-def test_the_chinese_lists_are_sourced_and_large_enough():
-    assert chinese_attributes() == ("ethnicity", "gender", "hukou", "origin")
-    templates = chinese_templates()
-    assert len(templates) >= 24 and {t.shape for t in templates} == {"subject", "object", "event"}
-    assert {t.slot for t in templates} == {"emotion", "situation", None}
-    for words in chinese_slot_words().values():
-        assert sorted(set(words.values())) == ["negative", "positive"]
-    for attribute in chinese_attributes():
-        lex = chinese_lexicon(attribute)
-        for key, entry in lex.provenance.items():
-            assert entry["source"].strip() and entry["licence"].strip(), (attribute, key)
-        rows = len(lex.names) + sum(len(r) for r in lex.person_phrases.values())
-        assert rows >= 10, attribute
-    frame = chinese_probe_frame(chinese_lexicon("gender"))
-    assert frame["text"].str.contains("{").sum() == 0  # every slot filled
-    assert frame.groupby("instance_id")["group"].nunique().eq(2).all()
+def _zh():
+    return next(p for p in builtin_packs() if p.name == "zh")
+
+
+def test_the_zh_pack_is_sourced_large_enough_and_apache_licensed():
+    pack = _zh()
+    assert pack.language == "zh" and chinese_attributes() == ("ethnicity", "gender", "hukou", "origin")
+    assert len(pack.templates) >= 24 and {t.shape for t in pack.templates} == {"subject", "object", "event"}
+    assert {t.valence for t in pack.templates} == {"positive", "negative", "neutral"}
+    described = pack.describe()
+    for name, attr in described["attributes"].items():
+        assert attr["licences"] == ["Apache-2.0"], name  # nothing GPL or NC: given names are our own list
+        for info in attr["lists"]:
+            assert info["source"].strip(), (name, info["name"])
+    gender = chinese_lexicon("gender")
+    assert len(gender.names) >= 40 and len(gender.terms) >= 20
+    assert all(row["female"][0] == row["male"][0] for row in gender.names)  # the surname is held fixed
+    names = next(i for i in gender.lists if i.name == "families.templates_names")
+    assert "selection rule" in names.derivation and "ChineseNames" not in names.source + names.derivation
+
+
+def test_english_and_chinese_gender_are_different_packs():
+    assert resolve_lexicons(["gender"])["gender"].language == "en"
+    assert resolve_lexicons(["gender"], language="zh")["gender"].language == "zh"
+    assert "hukou" not in resolve_lexicons(None)  # 'all' on English texts probes no Chinese attribute
+    with pytest.raises(ConfigError, match="unknown attribute 'race'"):
+        resolve_lexicons(["race"], language="zh")
 
 
 def _chinese_tiny_classifier(texts, seed=0):
@@ -35,59 +49,63 @@ def _chinese_tiny_classifier(texts, seed=0):
                               num_layers=1, num_heads=2), max_length=64, seed=seed)
 
 
+def _sentences():
+    pack = _zh()
+    return list(dict.fromkeys(t.fill(row[g]) for lex in pack.attributes.values() for f in lex.families
+                              for row in getattr(f, "rows", ()) for t in pack.templates for g in lex.groups))
+
+
 def test_a_model_that_cannot_read_chinese_is_refused_with_the_unknown_share():
     from tiny_models import build_tiny_classifier
 
     with pytest.raises(ModelError, match=r"maps \d+% of the tokens of the zh probe sentences .* to \[UNK\]"):
-        chinese_template_probes(build_tiny_classifier(), ["hukou"], n_boot=50)
+        run_probes(build_tiny_classifier(), attributes=["hukou"], language="zh", n_boot=200)
 
 
-def test_every_attribute_is_tested_with_one_holm_correction():
-    sentences = list(dict.fromkeys(t for a in chinese_attributes() for t in chinese_probe_frame(chinese_lexicon(a))["text"]))
-    clf = _chinese_tiny_classifier(sentences)
-    results = chinese_template_probes(clf, ["gender", "hukou"], n_boot=100, seed=1)
-    assert set(results) == {"gender", "hukou"}
-    gender = results["gender"]
-    assert gender.gap_groups == ("female", "male") and gender.estimate.n_rows >= 40 + 16
-    assert gender.families == ("zh_templates_names", "zh_templates_nouns")
-    assert results["hukou"].gap_groups == ("rural", "urban")
-    raw = sorted(r.estimate.p_value for r in results.values())
-    holm = sorted(r.p_value_holm for r in results.values())
-    assert holm[0] == pytest.approx(min(1.0, 2 * raw[0]))  # Holm over the two attributes
-    assert set(results["gender"].unknown_share_by_group) == {"female", "male"}
-    assert all(share == 0.0 for share in results["hukou"].unknown_share_by_group.values())  # trained on these words
-    for r in results.values():
-        assert r.verdict in ("bias", "no_material_bias", "inconclusive") and r.verdict_reason
-        assert r.estimate.ci_low <= r.estimate.gap <= r.estimate.ci_high
+def test_the_zh_pack_runs_through_the_suite_with_one_holm_correction():
+    clf = _chinese_tiny_classifier(_sentences())
+    texts = ["她说这本书很好看。", "他觉得质量太差了。", "王秀芳买的衣服不错。", "物流很快。"] * 3
+    report = run_probes(clf, attributes=["gender", "hukou"], texts=texts, n_boot=200, seed=1)  # language detected
+    settings = report.summary["settings"]
+    assert settings["language"] == "zh" and settings["attributes"] == ["gender", "hukou"]
+    gender, hukou = report.summary["gender"], report.summary["hukou"]
+    assert (gender["gap_groups"] if "gap_groups" in gender else gender["groups"])[:2] == ["female", "male"]
+    assert set(gender["families"]) >= {"templates_names", "templates_nouns"}
+    swapped = report.table[report.table["family"] == "dataset_counterfactual"]
+    assert set(swapped.loc[swapped["group"] == "male", "text"]) >= {"他说这本书很好看。", "王志强买的衣服不错。"}
+    assert settings["n_tests"] >= 2
+    for entry in (gender, hukou):
+        assert entry["verdict"] in ("bias", "no_material_bias", "inconclusive")
 
 
-def _write(tmp_path, **changes):
-    import json
-    from importlib import resources
-
-    doc = json.loads(resources.files("auditkit.probes").joinpath("lexicons/zh/gender.json").read_text(encoding="utf-8"))
-    for key, value in changes.items():
-        if value is None:
-            doc.pop(key, None)
-        else:
-            doc[key] = value
-    path = tmp_path / "lex.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+def _write(tmp_path, attribute):
+    pack = json.loads(json.dumps(_zh_doc()))
+    pack["attributes"] = {k: v for k, v in pack["attributes"].items() if k == "gender"}
+    attribute(pack["attributes"]["gender"])
+    path = tmp_path / "zh_gender.json"
+    path.write_text(json.dumps(pack, ensure_ascii=False), encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize("changes, fragment", [
-    (dict(provenance=None), "needs 'provenance': the source and licence of each list"),
-    (dict(provenance={"terms": {"source": "us"}}), "provenance['terms'] needs a 'source' and a 'licence'"),
-    (dict(language="en"), "is not a Chinese lexicon"),
-    (dict(names=[{"female": "王秀英", "male": "李建国"}]), "must give every group the same surname"),
-    (dict(whole_words="他乡"), "'whole_words' must be a list of Chinese words"),
-    (dict(terms=[{"female": "她", "male": "他"}, {"female": "她", "male": "他们"}]), "repeats '她' for group 'female'"),
-])
-def test_a_bad_chinese_lexicon_is_one_line(tmp_path, changes, fragment):
-    from auditkit.errors import ConfigError
-    from auditkit.probes._swap_zh import load_chinese_lexicon
+def _zh_doc():
+    from importlib import resources
+
+    return json.loads(resources.files("auditkit.probes").joinpath("packs/zh.json").read_text(encoding="utf-8"))
+
+
+def test_a_name_row_with_two_surnames_is_one_line(tmp_path):
+    def two_surnames(gender):
+        gender["families"]["templates_names"]["rows"][0] = {"female": "王秀芳", "male": "李志强"}
 
     with pytest.raises(ConfigError) as err:
-        load_chinese_lexicon(_write(tmp_path, **changes))
-    assert fragment in str(err.value) and "\n" not in str(err.value)
+        load_chinese_lexicon(_write(tmp_path, two_surnames))
+    assert "must give every group the same surname" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_pack_without_a_licence_is_one_line(tmp_path):
+    def no_licence(gender):
+        del gender["families"]["templates_names"]["licence"]
+
+    with pytest.raises(ConfigError) as err:
+        load_chinese_lexicon(_write(tmp_path, no_licence))
+    assert "licence" in str(err.value) and "\n" not in str(err.value)
