@@ -78,19 +78,18 @@ CASES = [
     # names: only the given name changes, the surname stays (any surname of the rows)
     ("王秀芳和她的女儿去了北京。", "male", "王志强和他的儿子去了北京。"),
     ("李秀芳说这本书很好。", "male", "李志强说这本书很好。"),
-    ("我和张明去买书。", "female", "我和张晓婷去买书。"),
+    ("我和张俊勇去买书。", "female", "我和张晓婷去买书。"),
     ("刘伟峰说也是。", "female", "刘静燕说也是。"),
-    ("赵浩说不错。", "female", "赵梅说不错。"),
-    ("梁国斌很满意。", "female", "梁蕊很满意。"),
-    ("郑霞觉得还行。", "male", "郑永磊觉得还行。"),
+    ("赵立勇说不错。", "female", "赵春艳说不错。"),
+    ("梁国斌很满意。", "female", "梁淑兰很满意。"),
+    ("郑雪燕觉得还行。", "male", "郑永磊觉得还行。"),
     # a surname followed by a word, not a name
     ("张明白了。", "female", "张明白了。"),
     ("一周刚过去。", "female", "一周刚过去。"),
     ("刘明天来。", "female", "刘明天来。"),
     ("交通高峰的时候很堵。", "female", "交通高峰的时候很堵。"),
     ("她品格高洁。", "male", "他品格高洁。"),  # 高洁: an adjective in jieba's dictionary, not 高 + 洁
-    pytest.param("屏幕高亮清晰。", "female", "屏幕高亮清晰。",
-                 marks=known_failure("高亮 ('bright') is in no dictionary, so surname 高 + given name 亮 reads as a name")),
+    ("屏幕高亮清晰。", "female", "屏幕高亮清晰。"),  # 亮 is no given name of the zh pack
     # titles of works
     ("《她》是一部好电影，她很喜欢。", "male", "《她》是一部好电影，他很喜欢。"),
     ("买了《他其实没那么喜欢你》，他说好看。", "female", "买了《他其实没那么喜欢你》，她说好看。"),
@@ -178,5 +177,5 @@ def test_name_rows_hold_the_surname_fixed_and_are_sourced():
     for row in GENDER.names:
         assert row["female"][0] == row["male"][0] and row["female"] != row["male"]
     assert len(GENDER.terms) >= 20
-    for key in ("terms", "names", "person_phrases", "identity_words"):
+    for key in ("swap.terms", "families.templates_names", "families.templates_nouns", "swap.identity_words"):
         assert GENDER.provenance[key]["source"] and GENDER.provenance[key]["licence"]
