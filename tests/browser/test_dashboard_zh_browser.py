@@ -91,5 +91,6 @@ def test_the_chinese_run_renders_its_chinese_text(zh_page, screenshot, zh_url):
     heat = page.locator(".ak-heatmap").first
     expect(heat).to_be_visible()
     expect(heat).to_contain_text(HAN)  # Chinese words, not mojibake or escapes
-    assert any(text in page.content() for text, _ in REVIEWS)  # a review shown as written
+    words = re.sub(r"\s+", "", heat.inner_text())  # the heat map's word spans, joined
+    assert any(re.sub(r"[，。]", "", text)[:4] in re.sub(r"[，。]", "", words) for text, _ in REVIEWS), words
     screenshot(page, "zh_explanations")
