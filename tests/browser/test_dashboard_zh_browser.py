@@ -3,30 +3,17 @@ headless Chromium. Its pages must show the Chinese text as Chinese: the reviews,
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 pytest.importorskip("jieba")
 
+from test_dashboard_browser import _fx  # noqa: E402  (the shared fixtures of _browser.py, loaded once)
 
-
-def _load_fixtures():
-    name = "auditkit_test_browser_fixtures"  # the same module object as test_dashboard_browser.py's
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("_browser.py"))
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-_fx = _load_fixtures()
 browser, screenshot = _fx.browser, _fx.screenshot
 
 pytestmark = pytest.mark.browser
