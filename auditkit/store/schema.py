@@ -508,6 +508,7 @@ class Options(TypedDict):
     n_bins: int
     min_group_size: int
     probes: list[str]
+    language: NotRequired[Annotated[str, "--language: en, zh or auto (detected from the evaluation texts)"]]
     probe_families: Annotated[list[str], "empty: every family"]
     target_label: str | None
     lexicon_files: list[str]
