@@ -4,6 +4,11 @@ Words are found in the original text, not in the tokenizer's vocabulary, so
 the same sentence splits into the same words whatever the model (WordPiece,
 byte-level BPE, SentencePiece). Tokens are tied to words through the fast
 tokenizer's character offsets.
+
+Chinese (and any run of Han characters) has no spaces between words: such a
+run is cut into words by the segmenter of :mod:`auditkit._language` (jieba,
+with the ``zh`` extra), else into single characters, so that heat maps, top
+words and identity share see 她 and 妈妈, not a whole clause.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from bisect import bisect_left, bisect_right
 from typing import Sequence
 
 import numpy as np
+
+from auditkit._language import chinese_word_spans, has_cjk
 
 __all__ = ["word_spans", "token_word_index", "merge_word_pieces", "sum_by_word", "is_punctuation"]
 
@@ -31,7 +38,13 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     >>> [("Don't stop!"[s:e]) for s, e in word_spans("Don't stop!")]
     ["Don't", 'stop', '!']
     """
-    return [m.span() for m in _WORD_RE.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    for m in _WORD_RE.finditer(text):
+        if has_cjk(m.group()):
+            spans.extend(chinese_word_spans(text, *m.span()))
+        else:
+            spans.append(m.span())
+    return spans
 
 
 def is_punctuation(word: str) -> bool:

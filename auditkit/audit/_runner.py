@@ -19,6 +19,7 @@ import pandas as pd
 
 from auditkit._bounds import check_option
 from auditkit._format import number
+from auditkit._language import resolve_language
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
@@ -38,6 +39,9 @@ class AuditOptions:
     min_group_size: int = 30
     #: Bias probe attributes (see ``auditkit probes list``; "all": every one); empty skips probes.
     probes: tuple[str, ...] = ("gender", "race")
+    #: Language of the texts ("en", "zh"; "auto": detected from the evaluation texts): picks the probe packs.
+    #: With the default probes, a language other than English probes every attribute of its packs.
+    language: str = "auto"
     #: Probe families to run (see auditkit.probes.run_probes); empty runs every family.
     probe_families: tuple[str, ...] = ()
     target_label: str | None = None
@@ -64,6 +68,7 @@ class AuditOptions:
             check_option(name, getattr(self, name))
         if self.target_label is not None and not isinstance(self.target_label, (str, int)):
             raise ConfigError(f"target_label must be a label name or id, got {self.target_label!r}", parameter="target_label")
+        resolve_language(self.language, ())  # a misspelt --language fails before anything is loaded
 
 
 @dataclass
@@ -158,9 +163,11 @@ def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> N
     if options.probes:  # probes: a bad attribute, lexicon or target label
         from auditkit.probes import check_probe_options
 
-        check_probe_options(labels, attributes=tuple(options.probes), target_label=options.target_label,
+        language = resolve_language(options.language, dataset.texts)
+        check_probe_options(labels, attributes=_probe_attributes(options, language), target_label=options.target_label,
                             lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect,
-                            families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences)
+                            families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences,
+                            language=language)
     if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
         from auditkit.probes import resolve_target_label
 
@@ -339,14 +346,25 @@ def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> di
     return {"target_label": labels[target], "target_label_reason": reason, "by_column": by_column}
 
 
+def _probe_attributes(options: AuditOptions, language: str) -> tuple[str, ...]:
+    """The attributes to probe: as asked, except that the default (gender, race: English) on texts of another
+    language means every attribute of that language's packs."""
+    if language != "en" and tuple(options.probes) == AuditOptions.probes:
+        return ("all",)
+    return tuple(options.probes)
+
+
 def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
     """Counterfactual probes on templates and on the dataset's own texts."""
     from auditkit.probes import run_probes
 
-    log(f"probes: {', '.join(options.probes)} counterfactuals (templates and dataset texts)")
+    language = resolve_language(options.language, dataset.texts)
+    attributes = _probe_attributes(options, language)
+    log(f"probes ({language}): {', '.join(attributes)} counterfactuals (templates and dataset texts)")
     report = run_probes(
         classifier,
-        attributes=tuple(options.probes),
+        attributes=attributes,
+        language=language,
         texts=dataset.texts,
         target_label=options.target_label,
         lexicon_files=tuple(options.lexicon_files),

@@ -86,6 +86,10 @@ def add_parser(sub):
                              "sexual_orientation, gender_identity, disability, age, nationality, race_ethnicity, "
                              "gender_race, and those of --lexicon files and installed packs); 'all' probes every one; "
                              "'none' skips (default: %(default)s)")
+    probes.add_argument("--language", default=d.language,
+                        help="language of the texts: en, zh (Simplified or Traditional) or auto (detected from the "
+                             "evaluation texts by their share of Han characters); picks the probe packs — with the "
+                             "default --probes, zh probes every attribute of the zh pack (default: %(default)s)")
     probes.add_argument("--target-label", default=d.target_label,
                         help="class whose probability the probes compare (name or id); default: the last label of a binary model, every class of a multi-class one (each with its own verdicts, one Holm correction)")
     probes.add_argument("--lexicon", action="append", default=[], metavar="FILE",
@@ -152,6 +156,7 @@ def options_from_args(args) -> AuditOptions:
         batch_size=args.batch_size,
         min_group_size=args.min_group_size,
         probes=probes,
+        language=args.language,
         target_label=args.target_label,
         lexicon_files=tuple(args.lexicon),
         alpha=args.alpha,

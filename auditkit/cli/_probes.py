@@ -41,9 +41,11 @@ def _list_lines(packs) -> list[str]:
         info = pack.describe()
         lines.append(f"pack {pack.name} ({pack.language}) from {pack.source}: {len(pack.attributes)} attribute(s), "
                      f"{info['templates']['count']} templates")
+        language = pack.language.split("-")[0]  # packs of different languages never shadow each other
         for name, a in info["attributes"].items():
-            shadowed = f"  [shadowed by pack {owner[name]}]" if name in owner else ""
-            owner.setdefault(name, pack.name)
+            key = (language, name)
+            shadowed = f"  [shadowed by pack {owner[key]}]" if key in owner else ""
+            owner.setdefault(key, pack.name)
             fams = ", ".join(f"{f} {d['rows']} rows" if d["kind"] == "templates" else f"{f} (evaluation texts)"
                              for f, d in a["families"].items())
             lines.append(f"  {name}: {len(a['groups'])} groups ({', '.join(a['groups'])}); {fams}; "

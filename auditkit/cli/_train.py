@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditkit.cli._common import add_data_options, add_output_options, label_columns, say, show
 from auditkit.data import load_dataset
-from auditkit.training import AUGMENTATIONS, TrainingConfig, fine_tune
+from auditkit.training import AUGMENTATIONS, ScratchSize, TrainingConfig, fine_tune
 
 
 def add_parser(sub):
@@ -17,8 +17,10 @@ def add_parser(sub):
     add_data_options(p)
     add_output_options(p, writes="model directory", replaces="a model directory written earlier by auditkit train")
     d = TrainingConfig  # every default below is the config dataclass's own
-    p.add_argument("--base", default=d.base, help="backbone: 'minilm' (embedded), a local directory or a Hub id "
-                                                  "(default %(default)s)")
+    p.add_argument("--base", default=d.base, help="backbone: 'minilm' (embedded), a local directory, a Hub id "
+                                                  "(e.g. bert-base-chinese), or 'scratch': a WordPiece tokenizer and a "
+                                                  "small BERT trained from random weights on the data, offline and not "
+                                                  "pretrained — for a language no shipped model reads (default %(default)s)")
     p.add_argument("--epochs", type=float, default=d.epochs, help="passes over the training data (default %(default)s)")
     p.add_argument("--learning-rate", type=float, default=d.learning_rate,
                    help="peak AdamW learning rate, after a linear warm-up (default %(default)s)")
@@ -34,7 +36,17 @@ def add_parser(sub):
                    help="train a multi-label classifier (a sigmoid per label, binary cross-entropy): labels from one 0/1 "
                         "--label-col per label (repeat it) or one column of label lists ('toxic|insult', empty for none)")
     p.add_argument("--augment", choices=AUGMENTATIONS, default=d.augment,
-                   help="counterfactual: add gender- and name-swapped copies of training texts that mention identity")
+                   help="counterfactual: add gender- and name-swapped copies of training texts that mention identity "
+                        "(Chinese texts: with the Chinese gender lexicon)")
+    size = ScratchSize()
+    p.add_argument("--vocab-size", type=int, default=None,
+                   help=f"--base scratch: WordPiece vocabulary size (default {size.vocab_size})")
+    p.add_argument("--hidden-size", type=int, default=None,
+                   help=f"--base scratch: hidden size of the BERT (default {size.hidden_size})")
+    p.add_argument("--num-layers", type=int, default=None,
+                   help=f"--base scratch: transformer layers (default {size.num_layers})")
+    p.add_argument("--num-heads", type=int, default=None,
+                   help=f"--base scratch: attention heads, a divisor of the hidden size (default {size.num_heads})")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the Hub to run (off by default)")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when present)")
     return p
@@ -52,6 +64,10 @@ def run(args) -> int:
         augment=args.augment,
         label_names=[s for s in args.label_names.split(",")] if args.label_names else None,
         multi_label=args.multi_label,
+        vocab_size=args.vocab_size,
+        hidden_size=args.hidden_size,
+        num_layers=args.num_layers,
+        num_heads=args.num_heads,
     )
     config.validate()
     label_col = label_columns(args)
@@ -65,5 +81,7 @@ def run(args) -> int:
     summary = f"saved {args.out} (labels: {', '.join(record['labels'])}; {record['train_seconds']:.0f} s"
     if val:
         summary += f"; validation {'subset ' if record['multi_label'] else ''}accuracy {val['accuracy']:.3f}, macro-F1 {val['macro_f1']:.3f} on {val['n']}"
+    if not record.get("pretrained", True):
+        summary += "; trained from scratch, not pretrained"
     show(summary + ")")
     return 0

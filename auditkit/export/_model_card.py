@@ -17,6 +17,7 @@ from pathlib import Path
 from auditkit._documents import decode_text
 from auditkit._fs import read_regular_file
 from auditkit.errors import ConfigError
+from auditkit.report._build import NOT_PRETRAINED_NOTE
 from auditkit.report._markdown import cell, fmt_num, pval, table
 from auditkit.report._output import GENERATOR_MARK
 from auditkit.store import Run, read_run
@@ -211,7 +212,7 @@ def _limitation_lines(run: Run) -> list[str]:
     bias = S.section(run, "bias")
     attrs = S.bias_attributes(run)
     settings = (bias or {}).get("settings") if isinstance((bias or {}).get("settings"), dict) else {}
-    notes = []
+    notes = [NOT_PRETRAINED_NOTE] if S.not_pretrained(run) else []
     gender = attrs.get("gender")
     if gender is not None and len(gender.get("groups") or []) == 2:
         notes.append(f"Gender is probed as binary ({cell(', '.join(map(str, gender['groups'])))}); the probes say "

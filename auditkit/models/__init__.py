@@ -9,6 +9,7 @@ from auditkit.models._zero_shot import ZeroShotClassifier
 from auditkit.models._onnx import OnnxClassifier, export_onnx
 from auditkit.models._kinds import MODEL_KINDS, ModelKind, load_model, model_kind
 from auditkit.models._labels import check_label_columns, check_multilabel_names, map_label_sets, map_labels
+from auditkit.models._coverage import TokenCoverage, check_reads_language, token_coverage
 from auditkit.models._precision import PRECISIONS, check_precision, int8_layers, quantize_int8
 from auditkit.models._loading import (
     MINILM_ALIAS,
@@ -55,4 +56,7 @@ __all__ = [
     "check_precision",
     "int8_layers",
     "quantize_int8",
+    "TokenCoverage",
+    "token_coverage",
+    "check_reads_language",
 ]

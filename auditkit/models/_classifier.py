@@ -138,6 +138,13 @@ class TextClassifier:
         return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(n)]
 
     @property
+    def pretrained(self) -> bool | None:
+        """False for a model trained from random weights (``auditkit_pretrained: false`` in its config, as
+        ``auditkit train --base scratch`` writes); None when the config does not say."""
+        value = getattr(self.model.config, "auditkit_pretrained", None)
+        return None if value is None else bool(value)
+
+    @property
     def where(self) -> str:
         """Where predictions run, in words (the torch device here)."""
         return str(self.device)
@@ -162,6 +169,8 @@ class TextClassifier:
             fields["route"] = self.route
         if self.route_note:
             fields["route_note"] = self.route_note
+        if self.pretrained is False:  # a backbone trained from random weights (auditkit train --base scratch)
+            fields["pretrained"] = False
         return fields
 
     @property

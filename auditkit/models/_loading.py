@@ -11,6 +11,7 @@ from pathlib import Path
 from auditkit._fs import PATH_PROBLEMS, path_kind
 from auditkit._hub import hub_offline_reason
 from auditkit.errors import ModelError
+from auditkit.models._coverage import MAX_UNKNOWN_SHARE, PROBE_SENTENCES, token_coverage
 
 MINILM_ALIAS = "minilm"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
@@ -19,10 +20,6 @@ _DEVICE_TYPES = ("cpu", "cuda", "mps")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
                    "sentencepiece.bpe.model", "tokenizer.model")
 _TOKENIZER_SETTINGS = ("tokenizer_config.json", "special_tokens_map.json", "added_tokens.json")
-#: An everyday English sentence: a tokenizer that belongs to a model knows most of its words.
-TOKENIZER_PROBE = ("The service was friendly and the food arrived quickly, but my brother thought "
-                   "the price was too high for such a small table near the window.")
-_MAX_UNKNOWN_SHARE = 0.5
 
 
 def select_device(device: str | None = None):
@@ -98,22 +95,23 @@ def _weights_fingerprint(directory: Path) -> str:
 
 
 def _check_tokenizer(tokenizer, model, source: str) -> None:
-    """Refuse a tokenizer that does not belong to the model: too large for its embeddings, or blind to English."""
+    """Refuse a tokenizer that does not belong to the model: too large for its embeddings, or blind to every
+    language auditkit knows (English, Chinese)."""
     rows = model.get_input_embeddings().num_embeddings
     if len(tokenizer) > rows:
         raise ModelError(
             f"the tokenizer of {source!r} has {len(tokenizer)} tokens but the model's embedding matrix has {rows} rows; "
             "the tokenizer belongs to another model — save the model's own tokenizer with it"
         )
-    unk = tokenizer.unk_token_id
-    if unk is None:
-        return
-    ids = tokenizer(TOKENIZER_PROBE, add_special_tokens=False)["input_ids"]
-    unknown = sum(1 for i in ids if i == unk)
-    if not ids or unknown / len(ids) > _MAX_UNKNOWN_SHARE:
+    # A tokenizer that reads none of the languages auditkit knows does not belong to the model (a Chinese
+    # model's tokenizer need not read English, nor an English one Chinese).
+    coverage = {lang: token_coverage(tokenizer, [sentence]) for lang, sentence in PROBE_SENTENCES.items()}
+    if all(c.n_tokens == 0 or c.unknown_share > MAX_UNKNOWN_SHARE for c in coverage.values()):
+        en = coverage["en"]
         raise ModelError(
-            f"the tokenizer of {source!r} maps {unknown} of {len(ids)} tokens of an English test sentence to "
-            f"{tokenizer.unk_token}; it does not belong to this model — save the model's own tokenizer with it"
+            f"the tokenizer of {source!r} maps {en.n_unknown} of {en.n_tokens} tokens of an English test sentence "
+            f"to {tokenizer.unk_token}, and most of a Chinese one; it does not belong to this model — save the "
+            "model's own tokenizer with it"
         )
 
 

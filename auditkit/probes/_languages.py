@@ -45,6 +45,7 @@ class Language:
 #: Languages with a swapper, by tag.
 LANGUAGES: dict[str, Language] = {
     "en": Language("en", "English", "auditkit.probes._swap:dataset_counterfactuals"),
+    "zh": Language("zh", "Chinese", "auditkit.probes._swap_zh:chinese_dataset_counterfactuals"),
 }
 
 

@@ -58,13 +58,15 @@ __all__ = [
 ENTRY_POINT_GROUP = "auditkit.probe_packs"
 #: What ``--probes`` audits by default: fast enough for every audit.
 DEFAULT_ATTRIBUTES = ("gender", "race")
+#: The language probed when none is given or detected.
+DEFAULT_LANGUAGE = "en"
 #: ``--probes all``: every attribute of every available pack.
 ALL = "all"
 #: Largest pack file read (the built-in English pack is well under 1 MB).
 MAX_PACK_BYTES = 16 * 1024 * 1024
 #: Deepest nesting a pack file needs is 6 (pack > attributes > attribute > families > family > rows > row).
 MAX_DEPTH = 12
-_BUILTIN = ("en.json", "en_holistic.json")
+_BUILTIN = ("en.json", "en_holistic.json", "zh.json")
 
 ERR_UNKNOWN_ATTRIBUTE = ("unknown attribute {name!r}; known: {known} (add your own with a pack or lexicon file "
                          "in lexicon_files, or 'all')")
@@ -485,7 +487,13 @@ def _requested(attributes) -> list[str] | None:
     return names
 
 
-def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence = ()) -> dict[str, Lexicon]:
+def speaks(pack: ProbePack, language: str | None) -> bool:
+    """Whether ``pack`` probes texts in ``language`` (its primary tag: ``zh-Hant`` speaks ``zh``); None: any."""
+    return language is None or pack.language.split("-")[0].lower() == language.split("-")[0].lower()
+
+
+def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence = (), *,
+                     language: str | None = DEFAULT_LANGUAGE) -> dict[str, Lexicon]:
     """Lexicons by attribute, from the user's packs, the built-in ones and the installed ones (that order).
 
     Parameters
@@ -495,6 +503,10 @@ def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence
         of every available pack (the user's first).
     lexicons : sequence of Lexicon, ProbePack or path
         User packs or lexicons (objects or JSON/TOML file paths).
+    language : str or None, default "en"
+        The language of the texts probed: built-in and installed packs of
+        another language are left out (``gender`` of ``zh`` is not ``gender``
+        of ``en``); the user's own packs always count. None: every pack.
 
     Raises
     ------
@@ -510,10 +522,10 @@ def resolve_lexicons(attributes: Iterable[str] | None = None, lexicons: Sequence
                 raise ConfigError(f"packs {defined[a]} and {pack.source} both define attribute {a!r}; pass one pack "
                                   "per attribute", parameter="lexicon_files")
             defined[a] = pack.source
-    packs = [*user, *builtin_packs()]
+    packs = [*user, *(p for p in builtin_packs() if speaks(p, language))]
     known = {a for p in packs for a in p.attributes}
     if names is None or not set(names) <= known:  # third-party packs are imported only when needed
-        packs += installed_packs()
+        packs += [p for p in installed_packs() if speaks(p, language)]
     by_name: dict[str, Lexicon] = {}
     for pack in packs:
         for a, lex in pack.attributes.items():

@@ -11,11 +11,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from auditkit._language import detect_language, resolve_language
 from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
-from auditkit.models import check_thresholds
+from auditkit.models import check_reads_language, check_thresholds
 from auditkit.probes._lexicon import Lexicon
-from auditkit.probes._packs import resolve_lexicons
+from auditkit.probes._packs import DEFAULT_LANGUAGE, resolve_lexicons
 from auditkit.probes._crossed import LeftOut, crossed_estimate
 from auditkit.probes._designs import attribute_components, paired_frame
 from auditkit.probes._families import DATASET_FAMILY
@@ -104,7 +105,7 @@ _SENTENCES_PER_SECOND = 450  # MiniLM on 2 AMD EPYC cores (the measured rate the
 
 
 def template_sentences(lexicons: dict, families=None) -> int:
-    """How many template sentences the probe set of ``lexicons`` holds (rows x template instances x groups),
+    """How many template sentences the probe set of ``lexicons`` holds (rows x templates x groups),
     counted without building them; ``families`` restricts as in :func:`run_probes`."""
     return sum(family.n_template_sentences(lex.groups) for lex in lexicons.values() for family in lex.families
                if families is None or family.name in families)
@@ -127,14 +128,14 @@ def _check_cost(lexicons: dict, families, max_sentences: int | None) -> None:
 
 def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(),
                         alpha: float = 0.05, min_effect: float = 0.02, families=None,
-                        max_sentences: int | None = MAX_PROBE_SENTENCES) -> None:
+                        max_sentences: int | None = MAX_PROBE_SENTENCES, language: str = DEFAULT_LANGUAGE) -> None:
     """Raise the :class:`ConfigError` :func:`run_probes` would raise for these options, without scoring anything.
 
     Call it before slow stages so that a typo in ``--probes`` or
     ``--target-label``, or a lexicon too large to score, fails in a second, not after prediction.
     """
     _check_levels(alpha, min_effect)
-    _check_cost(resolve_lexicons(attributes, lexicon_files), families, max_sentences)
+    _check_cost(resolve_lexicons(attributes, lexicon_files, language=language), families, max_sentences)
     if target_label is not None or len(labels) == 2:  # otherwise every class is probed
         resolve_target_label(labels, target_label)
 
@@ -527,6 +528,7 @@ def run_probes(
     batch_size: int = 64,
     progress: bool | None = None,
     max_sentences: int | None = MAX_PROBE_SENTENCES,
+    language: str | None = None,
 ) -> ProbeReport:
     """Score counterfactual probe sentences and test for group gaps.
 
@@ -577,6 +579,10 @@ def run_probes(
     max_sentences : int or None, default 200000
         Refuse a probe set with more template sentences than this (the error
         says how many and how long they would take); None: no cap.
+    language : str, optional
+        The language of the texts probed (``"en"``, ``"zh"``): only packs of
+        that language are used (the user's own packs always are). Default:
+        detected from ``texts`` (the share of Han characters), else ``"en"``.
 
     Returns
     -------
@@ -596,8 +602,10 @@ def run_probes(
         alpha/min_effect, or an attribute whose probe set yields no pairs.
     """
     labels = list(classifier.labels)
+    language = resolve_language(language, texts) if texts else resolve_language(language or DEFAULT_LANGUAGE)
     lexicons, families, thresholds = _checked_options(labels, attributes, lexicon_files, families, texts, thresholds,
-                                                      n_boot=n_boot, alpha=alpha, min_effect=min_effect)
+                                                      n_boot=n_boot, alpha=alpha, min_effect=min_effect,
+                                                      language=language)
     _check_cost(lexicons, families, max_sentences)
     per_class = target_label is None and (len(labels) > 2 or thresholds is not None)
     if not per_class:
@@ -605,6 +613,9 @@ def run_probes(
     swaps: dict = {}
     table = _probe_table(lexicons, families, texts, swaps)
     unique = list(dict.fromkeys(table["text"]))
+    if getattr(classifier, "tokenizer", None) is not None:
+        # A model that cannot read the probe sentences would show "no gap" for the wrong reason.
+        check_reads_language(classifier, unique, detect_language(unique).language)
     probs = classifier.predict_proba(unique, batch_size=batch_size, progress=progress).probabilities
     scores = _ClassScores(table, unique, probs, labels, thresholds)
 
@@ -619,6 +630,7 @@ def run_probes(
 
     summary["settings"] = _settings(lexicons, summary, alpha=alpha, min_effect=min_effect, n_boot=n_boot, seed=seed,
                                     n_tests=n_tests, n_sentences=len(unique), per_class=per_class)
+    summary["settings"]["language"] = language
     if per_class:
         summary["settings"]["classes"] = list(labels)
     if per_class or thresholds is not None:
@@ -629,11 +641,12 @@ def run_probes(
     return ProbeReport(summary=summary, table=pd.concat([out_table[TABLE_COLUMNS], class_scores], axis=1).reset_index(drop=True))
 
 
-def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect):
+def _checked_options(labels, attributes, lexicon_files, families, texts, thresholds, *, n_boot, alpha, min_effect,
+                     language=DEFAULT_LANGUAGE):
     """Validate :func:`run_probes`' options: ``(lexicons, families, thresholds)``, or ConfigError naming the parameter."""
     check_option("n_boot", n_boot, bound="probe_n_boot")  # at least MIN_BOOT resamples for probe intervals
     _check_levels(alpha, min_effect)
-    lexicons = resolve_lexicons(attributes, lexicon_files)
+    lexicons = resolve_lexicons(attributes, lexicon_files, language=language)
     if thresholds is not None:
         thresholds = check_thresholds(labels, thresholds)
     if families is not None:

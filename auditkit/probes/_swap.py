@@ -264,11 +264,14 @@ SURNAME_MIN_SHARE = 0.1
 
 
 def is_lowercase_corpus(texts: Iterable[str]) -> bool:
-    """Whether fewer than 1% of the texts with letters contain an upper-case letter."""
+    """Whether fewer than 1% of the texts with cased letters contain an upper-case letter.
+
+    Letters without case (Chinese characters) do not count: a Chinese corpus is not a lower-case one.
+    """
     with_letters = with_upper = 0
     for text in texts:
         text = str(text)
-        if any(c.isalpha() for c in text):
+        if any(c.islower() or c.isupper() for c in text):
             with_letters += 1
             with_upper += any(c.isupper() for c in text)
     return with_letters > 0 and with_upper < LOWERCASE_CORPUS_MAX_SHARE * with_letters
@@ -452,8 +455,11 @@ class _Swapper:
 
 
 @lru_cache(maxsize=64)
-def _swapper(lexicon: Lexicon, target: str, sources: tuple[str, ...]) -> _Swapper:
-    return _Swapper(lexicon, target, sources)
+def _swapper(lexicon: Lexicon, target: str, sources: tuple[str, ...]):
+    """The swapper of ``lexicon`` from ``sources`` to ``target``: the lexicon's own (a Chinese lexicon's
+    ``make_swapper``), else the English rules above."""
+    make = getattr(lexicon, "make_swapper", None)
+    return make(target, sources) if make is not None else _Swapper(lexicon, target, sources)
 
 
 def _lexicon_for(attribute: str, lexicon) -> Lexicon:

@@ -101,8 +101,13 @@ def _example(row) -> dict:
             "group": text_or_none(row["group"]), "attribute": text_or_none(row["attribute"]), "kind": row["kind"]}
 
 
+#: What a report and a model card say of a model trained from random weights.
+NOT_PRETRAINED_NOTE = ("The model was trained from scratch (random initial weights, not pretrained): it knows only its "
+                       "training data, and words that data lacks are unknown to it.")
+
+
 def _limitations(run: Run, data: dict) -> list[str]:
-    notes = []
+    notes = [NOT_PRETRAINED_NOTE] if S.not_pretrained(run) else []
     ds = data["dataset"]
     if ds.get("n_truncated"):
         notes.append(f"{ds['n_truncated']} inputs were truncated to the model's maximum length; their predictions saw only part of the text.")

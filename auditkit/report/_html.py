@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from auditkit._format import number as fmt_num
+from auditkit._language import detect_language
 from auditkit.report import _tables as T
 from auditkit.report import figures as F
 from auditkit.store import Run
@@ -68,7 +69,13 @@ def _heat_words(words, scores) -> list[dict]:
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("auditkit.report", "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_ENV.globals.update(cell=_cell, heat_words=_heat_words, T=T)
+def _text_lang(texts) -> str | None:
+    """``"zh"`` for Chinese text (by :func:`auditkit._language.detect_language`), else None (the page's language)."""
+    texts = [str(t) for t in texts]
+    return "zh" if texts and detect_language(texts).language == "zh" else None
+
+
+_ENV.globals.update(cell=_cell, heat_words=_heat_words, T=T, text_lang=_text_lang)
 _ENV.filters["num"] = fmt_num
 
 
@@ -95,11 +102,15 @@ class _Figures:
                                                             config={"displaylogo": False, "responsive": True}) + "</div>")
 
 
-def _page(template: str, *, title: str, nav, generator: str, **context) -> str:
+def _page(template: str, *, title: str, nav, generator: str, lang: str = "en", **context) -> str:
     from plotly.offline import get_plotlyjs
 
-    return _ENV.get_template(template).render(title=title, nav=nav, generator=generator,
+    return _ENV.get_template(template).render(title=title, nav=nav, generator=generator, lang=lang,
                                               plotly_js=Markup(get_plotlyjs()), **context) + "\n"
+
+
+#: Texts looked at to tell the language of a run's data (the page's ``lang``).
+LANGUAGE_SAMPLE = 2000
 
 
 def render_html(run: Run, data: dict) -> str:
@@ -116,8 +127,9 @@ def render_html(run: Run, data: dict) -> str:
         "gap": {attr: figs.div(F.bias_gap_figure(run, attr)) for attr in attributes},
         "pairs": {attr: figs.div(F.paired_differences_figure(run, attr)) for attr in attributes},
     }
+    texts = run.predictions["text"].head(LANGUAGE_SAMPLE).astype(str).tolist()
     return _page("report.html.j2", title=f"Audit report: {data['run']['name']}", nav=SECTIONS,
-                 generator=data["generator"], data=data, figs=figures)
+                 generator=data["generator"], data=data, figs=figures, lang=detect_language(texts).language)
 
 
 def render_comparison_html(comparison, data: dict) -> str:

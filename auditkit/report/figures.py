@@ -37,7 +37,11 @@ __all__ = [
     "export_figures_batch",
 ]
 
-_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=360)
+#: Plotly's own font list, with CJK fonts before the generic family, so that Chinese words and labels draw in
+#: exported images (kaleido's Chromium picks the first installed font that has the glyphs).
+FONT_FAMILY = ('"Open Sans", verdana, arial, "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", '
+               '"Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif')
+_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=360, font=dict(family=FONT_FAMILY))
 
 
 def plot_text(value) -> str:
@@ -224,7 +228,7 @@ def word_attribution_figure(words, scores, *, title: str = "") -> go.Figure:
                                colorscale="RdBu", reversescale=True, zmin=-bound, zmax=bound,
                                hovertemplate="%{text}: %{z:.3f}<extra></extra>"))
     fig.update_layout(title=_e(title), xaxis=dict(showticklabels=False), yaxis=dict(showticklabels=False),
-                      template="plotly_white", height=160, margin=dict(l=10, r=10, t=40, b=10))
+                      template="plotly_white", height=160, margin=dict(l=10, r=10, t=40, b=10), font=dict(family=FONT_FAMILY))
     return fig
 
 

@@ -99,6 +99,8 @@ class Model(TypedDict):
     route: NotRequired[Annotated[str, "how predictions were computed: torch-fp32, torch-int8, openvino-fp32, "
                                       "openvino-int8 (on a CPU, chosen by measuring there), torch-bf16/fp16 (CUDA autocast)"]]
     route_note: NotRequired[Annotated[str, "one line: why the precision that ran is not the one requested"]]
+    pretrained: NotRequired[Annotated[bool, "false: a backbone trained from random weights on its training data only "
+                                            "(auditkit train --base scratch); absent when the model does not say"]]
 
 
 class Dataset(TypedDict):
@@ -433,6 +435,8 @@ class BiasSettings(TypedDict):
     n_tests: int
     n_sentences: int
     lexicons: Annotated[dict[str, str], "attribute -> lexicon source"]
+    language: NotRequired[Annotated[str, "language of the texts probed (en, zh): the packs of that language were used "
+                                         "(--language, or detected from the evaluation texts)"]]
     classes: NotRequired[Annotated[list[str], "per-class runs: the classes (or labels) probed, model id order"]]
     flip: NotRequired[Annotated[str, "per-class and multi-label runs: what a flip is (predicted class, or a "
                                      "label's thresholded decision)"]]
@@ -552,6 +556,7 @@ class Options(TypedDict):
     n_bins: int
     min_group_size: int
     probes: list[str]
+    language: NotRequired[Annotated[str, "--language: en, zh or auto (detected from the evaluation texts)"]]
     probe_families: Annotated[list[str], "empty: every family"]
     target_label: str | None
     lexicon_files: list[str]

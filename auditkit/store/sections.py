@@ -56,6 +56,11 @@ def metric(run: Run | dict, name: str) -> dict:
     return dict(_record(run)["metrics"][name])
 
 
+def not_pretrained(run: Run | dict) -> bool:
+    """Whether the run's model says it was trained from random weights (``model.pretrained`` is false)."""
+    return (_record(run).get("model") or {}).get("pretrained") is False
+
+
 def multi_label(run: Run | dict) -> bool:
     """Whether the run audited a multi-label model (metrics are a ``MultiLabelMetrics``)."""
     return is_multi_label(_record(run))

@@ -27,9 +27,11 @@ from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
 from auditkit.models import check_multilabel_names, load_classifier, map_label_sets, map_labels
 from auditkit.metrics import headline_scores, multilabel_scores
+from auditkit.training._scratch import SCRATCH_BASE, ScratchSize, scratch_classifier, scratch_model_card
 
 TRAINING_RECORD = "training.json"
 AUGMENTATIONS = ("none", "counterfactual")
+_SCRATCH_FIELDS = ("vocab_size", "hidden_size", "num_layers", "num_heads")
 
 
 @dataclass
@@ -49,6 +51,19 @@ class TrainingConfig:
     label_names: list[str] | None = None
     #: Train a multi-label classifier: a sigmoid per label, binary cross-entropy loss; the dataset's labels are label sets.
     multi_label: bool = False
+    #: Sizes of a ``base="scratch"`` backbone (None: the :class:`ScratchSize` default); refused for any other base.
+    vocab_size: int | None = None
+    hidden_size: int | None = None
+    num_layers: int | None = None
+    num_heads: int | None = None
+
+    @property
+    def scratch_size(self) -> ScratchSize | None:
+        """The size of the backbone trained from scratch, or None when ``base`` is a pretrained model."""
+        if self.base != SCRATCH_BASE:
+            return None
+        given = {k: getattr(self, k) for k in _SCRATCH_FIELDS if getattr(self, k) is not None}
+        return ScratchSize(**given)
 
     def validate(self) -> None:
         if not (isinstance(self.epochs, (int, float)) and 0 < self.epochs <= 1000):  # NaN fails this too
@@ -65,6 +80,13 @@ class TrainingConfig:
             raise ConfigError(f"val_fraction must be in [0, 0.9), got {self.val_fraction}", parameter="val_fraction")
         if self.augment not in AUGMENTATIONS:
             raise ConfigError(f"unknown augment {self.augment!r}; choose one of {', '.join(AUGMENTATIONS)}", parameter="augment")
+        if self.base == SCRATCH_BASE:
+            self.scratch_size.validate()
+        else:
+            given = [k for k in _SCRATCH_FIELDS if getattr(self, k) is not None]
+            if given:
+                raise ConfigError(f"{', '.join(given)} only apply to base {SCRATCH_BASE!r} (a backbone trained from scratch); "
+                                  f"base {self.base!r} has its own sizes", parameter=tuple(given))
 
 
 class _EncodedTexts:
@@ -182,11 +204,20 @@ def _augmented(texts: list[str], labels: np.ndarray, config: TrainingConfig, log
     """The training texts and labels with ``config.augment``'s copies added, and how many were added."""
     if config.augment != "counterfactual":
         return texts, labels, 0
+    from auditkit._language import detect_language
     from auditkit.probes import counterfactual_augment
 
-    augmented, augmented_labels = counterfactual_augment(texts, list(labels), seed=config.seed)
+    if detect_language(texts).language == "zh":  # Chinese texts: the Chinese gender lexicon and swapper
+        from auditkit.probes._swap_zh import chinese_lexicon
+
+        augmented, augmented_labels = counterfactual_augment(texts, list(labels), attributes=["gender"],
+                                                             lexicon_files=[chinese_lexicon("gender")], seed=config.seed)
+        what = "Chinese gender-swapped"
+    else:
+        augmented, augmented_labels = counterfactual_augment(texts, list(labels), seed=config.seed)
+        what = "counterfactual"
     n_added = len(augmented) - len(texts)
-    log(f"augment: added {n_added} counterfactual copies to {len(texts)} training texts")
+    log(f"augment: added {n_added} {what} copies to {len(texts)} training texts")
     return augmented, np.asarray(augmented_labels, dtype=np.int64), n_added  # label sets stay (n, n_labels)
 
 
@@ -230,7 +261,7 @@ def fine_tune(
     out = Path(out)
     _check_model_out(out, overwrite=overwrite)
     data = _training_set(dataset, config, log)
-    classifier = _load_backbone(config, data.names, trust_remote_code=trust_remote_code, device=device)
+    classifier = _load_backbone(config, data, trust_remote_code=trust_remote_code, device=device)
     show = sys.stderr.isatty() if progress is None else progress
     with staged_directory(out) as staging:
         trainer = _trainer(classifier, data, config, staging / "checkpoints", show=show, log=log)
@@ -239,14 +270,23 @@ def fine_tune(
         _save_model(trainer, classifier, data.names, staging, show=show)
         record = _training_record(dataset, data, config, classifier, train_output, train_seconds, validation)
         (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        if config.base == SCRATCH_BASE:
+            (staging / "README.md").write_text(scratch_model_card(record), encoding="utf-8")
     return record
 
 
-def _load_backbone(config: TrainingConfig, names: list[str], *, trust_remote_code: bool, device: str | None):
-    """``config.base`` with a new classification head of ``names`` (its weights drawn from ``config.seed``)."""
+def _load_backbone(config: TrainingConfig, data: _TrainingSet, *, trust_remote_code: bool, device: str | None):
+    """``config.base`` with a new classification head of the data's labels (its weights drawn from ``config.seed``);
+    for ``scratch``, a tokenizer trained on the training texts and a BERT from random weights."""
     from transformers import set_seed
 
+    from auditkit.models import select_device
+
+    names = data.names
     set_seed(config.seed)
+    if config.base == SCRATCH_BASE:
+        return scratch_classifier(data.train_texts, names, size=config.scratch_size, max_length=config.max_length,
+                                  seed=config.seed, multi_label=config.multi_label, device=select_device(device))
     classifier = load_classifier(config.base, num_labels=len(names), id2label=dict(enumerate(names)),
                                  trust_remote_code=trust_remote_code, device=device, require_head=False)
     if config.multi_label:  # transformers then trains with BCEWithLogitsLoss and the saved config says how to score
@@ -386,7 +426,7 @@ def _training_record(dataset: TextDataset, data: _TrainingSet, config: TrainingC
     import transformers
 
     counts = data.y.sum(axis=0) if config.multi_label else np.bincount(data.y, minlength=len(data.names))
-    return {
+    record = {
         "auditkit_training": 1,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "base": config.base,
@@ -409,7 +449,18 @@ def _training_record(dataset: TextDataset, data: _TrainingSet, config: TrainingC
         "train_examples_per_second": round(len(data.train_texts) * config.epochs / train_seconds, 2),
         "device": str(classifier.device),
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "pretrained": config.base != SCRATCH_BASE,
     }
+    if config.base == SCRATCH_BASE:
+        record["scratch"] = {
+            **asdict(config.scratch_size),
+            "vocab_size_trained": len(classifier.tokenizer),
+            "n_parameters": int(sum(p.numel() for p in classifier.model.parameters())),
+            "tokenizer": "WordPiece trained on the training texts (BERT normalizer: lower case, each Chinese character "
+                         "a word)",
+            "note": "not pretrained: random initial weights, trained on this data only",
+        }
+    return record
 
 
 def _training_arguments(cls, **kwargs):

@@ -21,7 +21,7 @@ AXES = {"gender", "race", "gender_race", "race_ethnicity", "religion", "sexual_o
 
 
 def test_the_english_packs_cover_every_axis_with_enough_rows_and_templates():
-    attrs = {a: lex for pack in builtin_packs() for a, lex in pack.attributes.items()}
+    attrs = {a: lex for pack in builtin_packs() if pack.language == "en" for a, lex in pack.attributes.items()}
     assert AXES <= set(attrs)
     en = {p.name: p for p in builtin_packs()}["en"]
     templates = en.templates
@@ -53,7 +53,7 @@ def test_descriptor_lists_from_holisticbias_keep_its_licence():
 
 
 def test_gender_and_race_name_rows_keep_the_other_attribute_and_share_their_sentences():
-    attrs = {a: lex for pack in builtin_packs() for a, lex in pack.attributes.items()}
+    attrs = {a: lex for pack in builtin_packs() if pack.language == "en" for a, lex in pack.attributes.items()}
     gender, race = attrs["gender"].family("templates_names"), attrs["race"].family("templates_names")
     gender_names = {n for row in gender.rows for n in row.values()}
     race_names = {n for row in race.rows for n in row.values()}

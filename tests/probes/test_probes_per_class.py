@@ -94,8 +94,7 @@ def test_headline_without_a_finding_says_so():
     clf = ShiftedClasses(EMOTIONS, to="anger", shift=0.0)
     s = run_probes(clf, attributes=["gender"], n_boot=100).summary
     assert all(s["classes"][c]["gender"]["verdict"] != "bias" for c in EMOTIONS)
-    assert all(s["classes"][c]["gender"]["verdict"] == "no_material_bias" for c in EMOTIONS)
-    assert s["gender"]["headline_reason"] == "the class with the largest |gap|; every class shows no material bias"
+    assert s["gender"]["headline_reason"] == "the class with the largest |gap|; no class shows bias"
 
 
 def test_multi_label_flips_are_changes_of_the_label_decision():
@@ -150,7 +149,7 @@ def anger_for_women():
     return fit_tiny(clf, texts, labels, steps=400, seed=seed)
 
 
-def test_planted_anger_association_is_flagged_and_heads_the_attribute(anger_for_women):
+def test_planted_anger_association_is_flagged_on_anger_only(anger_for_women):
     # A softmax moves probability between classes: anger's gain for women is paid for by the classes their
     # relabelled texts would have had: on the 36 templates, whose words are mostly joy's, anger gains about +0.10
     # for women and joy pays most of it (about -0.07; fear and sadness within 0.03 of zero). Tested against a zero
