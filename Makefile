@@ -16,7 +16,7 @@ POLICY := policy.example.toml
 
 .PHONY: setup test test-fast schema demo demo-runs demo-emotion demo-emotion-runs dashboard bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "auditkit needs Python 3.11 or newer, $(PYTHON) is " + sys.version.split()[0] + "; run make with PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

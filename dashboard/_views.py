@@ -25,7 +25,7 @@ from auditkit.report import heatmap_html
 from auditkit.store import Run
 from auditkit.store import sections as S
 
-from dashboard import _data
+from auditkit_dashboard import _data
 
 AUDIT_COMMAND = "auditkit audit --model MODEL --data DATA --out {runs}/NAME"
 BIAS_ATTRIBUTES = ("gender", "race")

@@ -179,7 +179,7 @@ def test_html_numbers_match_run_json(full_run):
 
 
 def test_report_and_dashboard_draw_one_word_heat_map():
-    from dashboard import _views
+    from auditkit_dashboard import _views
     from auditkit.report import heatmap_html
 
     assert _views.heatmap_html is heatmap_html
