@@ -524,7 +524,7 @@ class TableRecord(TypedDict):
 
 
 class RunRecord(TypedDict):
-    schema_version: Annotated[Literal[3], "this contract's version"]
+    schema_version: Annotated[Literal[4], "this contract's version"]
     run_id: Annotated[str, "UTC time and a random suffix"]
     created_at: Annotated[str, "ISO-8601 UTC"]
     model: Model
