@@ -14,7 +14,7 @@ TRAIN  := sample_data/reviews_train.csv
 TEST   := sample_data/reviews_test.csv
 POLICY := policy.example.toml
 
-.PHONY: setup test test-fast schema demo demo-runs demo-emotion demo-emotion-runs dashboard bench clean
+.PHONY: setup test test-fast smoke docs schema demo demo-runs demo-emotion demo-emotion-runs dashboard bench clean
 
 $(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "auditkit needs Python 3.11 or newer, $(PYTHON) is " + sys.version.split()[0] + "; run make with PYTHON=python3.11")'
@@ -32,6 +32,11 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not integration and not browser"
+
+# Build the sdist and the wheel, install the wheel (not editable) in a fresh venv outside the checkout, and run
+# train -> audit -> report -> gate -> dashboard health check from there (CI runs it after make test)
+smoke: setup
+	bash .ci/smoke_wheel.sh
 
 # Regenerate docs/run.schema.json and the run contract in docs/ARCHITECTURE.md from auditkit/store/schema.py
 schema: setup
