@@ -1,6 +1,8 @@
 """Counterfactual bias probes: identity lexicons, templates, identity swapping,
 paired statistics and counterfactual data augmentation.
 
+Examples
+--------
 >>> from auditkit.probes import run_probes
 >>> report = run_probes(classifier, attributes=["gender", "race"])  # doctest: +SKIP
 >>> report.summary["gender"]["gap"]  # female - male  # doctest: +SKIP

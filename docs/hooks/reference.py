@@ -1,0 +1,67 @@
+"""MkDocs hook: pages generated from the code when the site is built.
+
+``<!-- auditkit:cli -->`` becomes the ``--help`` of ``auditkit`` and of every subcommand, rendered from the
+argparse parsers the CLI builds (so the reference cannot drift from the flags); ``<!-- auditkit:contract -->``
+becomes the run contract block that ``make schema`` writes into ``docs/ARCHITECTURE.md`` from
+``auditkit/store/schema.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+CLI_MARKER = "<!-- auditkit:cli -->"
+CONTRACT_MARKER = "<!-- auditkit:contract -->"
+HELP_WIDTH = "100"
+
+
+def cli_reference() -> str:
+    from auditkit.cli import COMMANDS, build_parser
+
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = HELP_WIDTH  # argparse wraps help at $COLUMNS
+    try:
+        parser = build_parser()
+        helps = {name: _subcommand_help(parser, name) for name in COMMANDS}
+        top = parser.format_help()
+    finally:
+        if previous is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = previous
+    out = ["## auditkit", "", "```text", top.rstrip(), "```", ""]
+    for name, text in helps.items():
+        out += [f"## auditkit {name}", "", "```text", text.rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+def _subcommand_help(parser, name: str) -> str:
+    """``auditkit NAME --help`` as the command prints it (captured from the parser, no subprocess)."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        try:
+            parser.parse_args([name, "--help"])
+        except SystemExit:
+            pass
+    return buffer.getvalue()
+
+
+def contract_block(docs_dir: Path) -> str:
+    text = (docs_dir / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- BEGIN run contract[^>]*-->\n(.*?)<!-- END run contract -->", text, re.S)
+    if found is None:
+        raise RuntimeError("docs/ARCHITECTURE.md has no generated run contract block; run make schema")
+    return found.group(1)
+
+
+def on_page_markdown(markdown, page, config, files):
+    if CLI_MARKER in markdown:
+        markdown = markdown.replace(CLI_MARKER, cli_reference())
+    if CONTRACT_MARKER in markdown:
+        markdown = markdown.replace(CONTRACT_MARKER, contract_block(Path(config["docs_dir"])))
+    return markdown
