@@ -21,7 +21,7 @@ import streamlit as st
 
 from auditkit._text import printable
 from auditkit import _format as fmt
-from auditkit.report import heatmap_html
+from auditkit.report._html import heatmap_html
 from auditkit.store import Run
 from auditkit.store import sections as S
 

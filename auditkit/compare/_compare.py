@@ -33,9 +33,11 @@ from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
-from auditkit.probes import format_verdict, holm_correction
+from auditkit.probes import holm_correction
+from auditkit.probes._verdict import format_verdict
 from auditkit.probes._change import gap_change
-from auditkit.store import Run, read_run, to_jsonable
+from auditkit.store import Run, read_run
+from auditkit.store._run import to_jsonable
 
 NOT_PAIRED_FINGERPRINT = (
     "not pair-tested: the runs were evaluated on different datasets (dataset fingerprints differ); "
@@ -98,7 +100,8 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
     the data or predicted), so the point difference equals the difference of
     the two stored macro-F1s.
     """
-    from auditkit.metrics import percentile_interval, resample_counts, scores_from_confusion
+    from auditkit.metrics._bootstrap import percentile_interval, resample_counts
+    from auditkit.metrics._classification import scores_from_confusion
 
     y, pa, pb = (np.asarray(v, dtype=np.int64) for v in (y, pred_a, pred_b))
     classes = list(range(k))
@@ -156,7 +159,9 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
         :data:`auditkit.metrics.MULTILABEL_HEADLINE_METRICS`, and ``recall``:
         one such dict per label (all None for a label absent from the data).
     """
-    from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, percentile_interval, resample_multilabel_scores
+    from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS
+    from auditkit.metrics._bootstrap import percentile_interval
+    from auditkit.metrics._multilabel_resample import resample_multilabel_scores
 
     (obs_a, obs_b), (res_a, res_b) = resample_multilabel_scores(y, pred_a, pred_b, n_boot=n_boot, seed=seed)
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
-from auditkit.models import check_thresholds
+from auditkit.models._thresholds import check_thresholds
 from auditkit.probes._lexicon import Lexicon, resolve_lexicons
 from auditkit.probes._crossed import LeftOut, crossed_estimate
 from auditkit.probes._designs import DATASET_FAMILY, attribute_components, paired_frame
@@ -22,6 +22,7 @@ from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate,
 from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, combine_verdicts
 from auditkit.probes._swap import dataset_counterfactuals
 from auditkit.probes._templates import TEMPLATES, instances_per_row, template_instances
+from auditkit.models import Classifier
 
 __all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
 
@@ -443,7 +444,7 @@ def _headline_class(entries: dict[str, dict], *, kind: str) -> tuple[str, str]:
 
 
 def run_probes(
-    classifier,
+    classifier: Classifier,
     *,
     attributes: Sequence[str] = ("gender", "race"),
     texts: Sequence[str] | None = None,
@@ -474,7 +475,7 @@ def run_probes(
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : Classifier
         Anything with ``labels`` and ``predict_proba(texts, batch_size=, progress=)``.
     attributes : sequence of str, default ("gender", "race")
     texts : sequence of str, optional

@@ -25,8 +25,10 @@ from auditkit._bounds import check_option
 from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
-from auditkit.models import check_multilabel_names, load_classifier, map_label_sets, map_labels
-from auditkit.metrics import headline_scores, multilabel_scores
+from auditkit.models import load_classifier
+from auditkit.models._labels import check_multilabel_names, map_label_sets, map_labels
+from auditkit.metrics._classification import headline_scores
+from auditkit.metrics._multilabel import multilabel_scores
 
 TRAINING_RECORD = "training.json"
 AUGMENTATIONS = ("none", "counterfactual")

@@ -42,7 +42,7 @@ def test_augmentation_and_whatif_use_the_probes_counterfactual_versions():
     versions that differ from the text, attribute by attribute."""
     from auditkit_dashboard._whatif import counterfactual_variants
 
-    from auditkit.probes import counterfactual_versions
+    from auditkit.probes._swap import counterfactual_versions
 
     for text in ["She gave her sister her keys.", "It made her cry.", "Ebony loved the film.", "Great film."]:
         versions = {a: counterfactual_versions(text, a) or {} for a in ("gender", "race")}

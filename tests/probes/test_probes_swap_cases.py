@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from auditkit.probes import dataset_counterfactuals, identity_terms, swap_context, swap_identity
+from auditkit.probes import identity_terms, swap_identity
+from auditkit.probes._swap import dataset_counterfactuals, swap_context
 from auditkit.probes._lexicon import builtin_lexicon
 
 LOWER = swap_context([

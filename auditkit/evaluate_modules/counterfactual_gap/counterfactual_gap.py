@@ -4,7 +4,7 @@ import datasets
 import pandas as pd
 
 from auditkit.evaluate_modules._build import make_metric
-from auditkit.probes import estimate_gap, judge_gap
+from auditkit.probes._gap import estimate_gap, judge_gap
 
 _DESCRIPTION = """
 Counterfactual gap of auditkit: for matched sets of texts that differ only in who they are about
