@@ -24,7 +24,7 @@ def cli_reference() -> str:
     os.environ["COLUMNS"] = HELP_WIDTH  # argparse wraps help at $COLUMNS
     try:
         parser = build_parser()
-        helps = {name: _subcommand_help(parser, name) for name in COMMANDS}
+        helps = {name: parser.commands[name].format_help() for name in COMMANDS}
         top = parser.format_help()
     finally:
         if previous is None:
@@ -35,20 +35,6 @@ def cli_reference() -> str:
     for name, text in helps.items():
         out += [f"## auditkit {name}", "", "```text", text.rstrip(), "```", ""]
     return "\n".join(out)
-
-
-def _subcommand_help(parser, name: str) -> str:
-    """``auditkit NAME --help`` as the command prints it (captured from the parser, no subprocess)."""
-    import contextlib
-    import io
-
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        try:
-            parser.parse_args([name, "--help"])
-        except SystemExit:
-            pass
-    return buffer.getvalue()
 
 
 def contract_block(docs_dir: Path) -> str:
