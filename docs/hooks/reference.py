@@ -14,6 +14,10 @@ from pathlib import Path
 
 CLI_MARKER = "<!-- auditkit:cli -->"
 CONTRACT_MARKER = "<!-- auditkit:contract -->"
+API_MARKER = "<!-- auditkit:api-names -->"
+#: The subpackages whose ``__all__`` is the stable API, in the order of the layers.
+API_PACKAGES = ("errors", "data", "models", "metrics", "probes", "attribution", "training", "audit", "store", "report",
+                "compare", "gate", "export", "evaluate_modules", "distributed")
 HELP_WIDTH = "100"
 
 
@@ -37,6 +41,31 @@ def cli_reference() -> str:
     return "\n".join(out)
 
 
+def api_names() -> str:
+    """A table of the stable names: ``auditkit``'s own and each subpackage's ``__all__`` (read, not imported)."""
+    import ast
+
+    import auditkit
+
+    root = Path(auditkit.__file__).parent
+    rows = ["| import from | stable names |", "| --- | --- |",
+            f"| `auditkit` | {', '.join(f'`{n}`' for n in auditkit.__all__)} |"]
+    for name in API_PACKAGES:
+        path = root / name / "__init__.py" if (root / name).is_dir() else root / f"{name}.py"
+        names = _all_of(ast.parse(path.read_text(encoding="utf-8")))
+        rows.append(f"| `auditkit.{name}` | {', '.join(f'`{n}`' for n in names)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _all_of(tree) -> list[str]:
+    import ast
+
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise RuntimeError("a subpackage of the stable API has no literal __all__")
+
+
 def contract_block(docs_dir: Path) -> str:
     text = (docs_dir / "ARCHITECTURE.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- BEGIN run contract[^>]*-->\n(.*?)<!-- END run contract -->", text, re.S)
@@ -48,6 +77,8 @@ def contract_block(docs_dir: Path) -> str:
 def on_page_markdown(markdown, page, config, files):
     if CLI_MARKER in markdown:
         markdown = markdown.replace(CLI_MARKER, cli_reference())
+    if API_MARKER in markdown:
+        markdown = markdown.replace(API_MARKER, api_names())
     if CONTRACT_MARKER in markdown:
         markdown = markdown.replace(CONTRACT_MARKER, contract_block(Path(config["docs_dir"])))
     return markdown
