@@ -7,7 +7,7 @@ alerts, and every part of ``st.metric`` (label, value, delta, help), so any
 such string passes through :func:`md` before it reaches one of those; in a
 plotly chart it passes through :func:`auditkit.report.figures.plot_text`;
 tables (``st.dataframe``) and ``st.text`` show it as is; word heat maps are
-the report's :func:`auditkit.report.heatmap_html` (autoescaped; ``st.html``
+the report's :func:`auditkit.report._html.heatmap_html` (autoescaped; ``st.html``
 then sanitises it again with DOMPurify).
 """
 

@@ -93,9 +93,9 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
 
     Both models are scored on the same resampled rows. A resample is drawn
     as counts of each (true, A's prediction, B's prediction) cell
-    (:func:`auditkit.metrics.resample_counts`), so the cost does not grow
+    (:func:`auditkit.metrics._bootstrap.resample_counts`), so the cost does not grow
     with the number of rows; each resample's scores are scikit-learn's on
-    those rows (:func:`auditkit.metrics.scores_from_confusion`). Macro-F1
+    those rows (:func:`auditkit.metrics._classification.scores_from_confusion`). Macro-F1
     averages over the classes each run's own audit averaged over (those in
     the data or predicted), so the point difference equals the difference of
     the two stored macro-F1s.
@@ -138,7 +138,7 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
 
     Both models' 0/1 decisions are scored on the same resampled rows. A
     resample is drawn as counts of each distinct (true, A's, B's labels)
-    pattern (:func:`auditkit.metrics.resample_multilabel_scores`), so the cost
+    pattern (:func:`auditkit.metrics._multilabel_resample.resample_multilabel_scores`), so the cost
     grows with the number of patterns, not of rows; each resample's scores are
     scikit-learn's on those rows, as in the runs' own audits, so the point
     differences equal the differences of the two stored metrics.
@@ -156,7 +156,7 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
     -------
     dict
         ``{metric: {diff, ci_low, ci_high, significant}}`` for each of
-        :data:`auditkit.metrics.MULTILABEL_HEADLINE_METRICS`, and ``recall``:
+        :data:`auditkit.metrics._multilabel.MULTILABEL_HEADLINE_METRICS`, and ``recall``:
         one such dict per label (all None for a label absent from the data).
     """
     from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS

@@ -1,4 +1,4 @@
-"""auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes.estimate_gap and judge_gap)."""
+"""auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes._gap.estimate_gap and judge_gap)."""
 
 import datasets
 import pandas as pd
