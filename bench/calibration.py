@@ -60,16 +60,10 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auditkit.probes import (  # noqa: E402
-    TemplateComponent,
-    crossed_estimate,
-    estimate_components,
-    holm_correction,
-    judge_gap,
-    run_probes,
-)
+from auditkit.probes import holm_correction, run_probes  # noqa: E402
 from auditkit.probes._change import abs_change_test  # noqa: E402
-from auditkit.probes._crossed import crossed_bootstrap, percentile_interval  # noqa: E402
+from auditkit.probes._crossed import TemplateComponent, crossed_bootstrap, crossed_estimate, percentile_interval  # noqa: E402
+from auditkit.probes._gap import estimate_components, judge_gap  # noqa: E402
 from auditkit.probes._designs import family_component, paired_frame  # noqa: E402
 from auditkit.probes._packs import builtin_lexicon, lexicon_from_dict  # noqa: E402
 

@@ -57,8 +57,8 @@ def main() -> int:
     parser.add_argument("--planted", type=float, default=0.5, help="threshold rise on label 0 for model B (latent SDs)")
     args = parser.parse_args()
 
-    from auditkit.compare import paired_multilabel_bootstrap
-    from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, multilabel_intervals, multilabel_scores
+    from auditkit.compare._compare import paired_multilabel_bootstrap
+    from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS, multilabel_intervals, multilabel_scores
 
     rng = np.random.default_rng(0)
     big_truth, (big_pred, big_worse) = draw(rng, 1_000_000, models=2, shift=(0.0, args.planted))

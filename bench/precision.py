@@ -107,7 +107,7 @@ def builders(model, example, calibration_inputs):
         def build():
             from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
 
-            from auditkit.models import int8_layers
+            from auditkit.models._precision import int8_layers
 
             quantized = copy.deepcopy(model)
             names = int8_layers(quantized)

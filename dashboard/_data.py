@@ -285,7 +285,7 @@ def figure(run: Run, name: str, *args, **kwargs):
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _whatif_cached(source: str, version: int, texts: tuple[str, ...], target: int) -> dict:
-    from dashboard import _whatif
+    from auditkit_dashboard import _whatif
 
     clf = _load_model_cached(source, version)
     probs = clf.predict_proba(list(texts), progress=False).probabilities

@@ -8,7 +8,7 @@ import streamlit as st
 from auditkit.errors import AuditkitError
 from auditkit.store import sections as S
 
-from dashboard import _data, _views as v
+from auditkit_dashboard import _data, _views as v
 
 HEADLINE_NAMES = {"subset_accuracy": "Subset accuracy", "micro_f1": "Micro-F1", "macro_f1": "Macro-F1",
                   "samples_f1": "Samples-F1", "hamming_loss": "Hamming loss"}

@@ -7,7 +7,7 @@ alerts, and every part of ``st.metric`` (label, value, delta, help), so any
 such string passes through :func:`md` before it reaches one of those; in a
 plotly chart it passes through :func:`auditkit.report.figures.plot_text`;
 tables (``st.dataframe``) and ``st.text`` show it as is; word heat maps are
-the report's :func:`auditkit.report.heatmap_html` (autoescaped; ``st.html``
+the report's :func:`auditkit.report._html.heatmap_html` (autoescaped; ``st.html``
 then sanitises it again with DOMPurify).
 """
 
@@ -21,11 +21,11 @@ import streamlit as st
 
 from auditkit._text import printable
 from auditkit import _format as fmt
-from auditkit.report import heatmap_html
+from auditkit.report._html import heatmap_html
 from auditkit.store import Run
 from auditkit.store import sections as S
 
-from dashboard import _data
+from auditkit_dashboard import _data
 
 AUDIT_COMMAND = "auditkit audit --model MODEL --data DATA --out {runs}/NAME"
 BIAS_ATTRIBUTES = ("gender", "race")

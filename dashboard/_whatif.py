@@ -7,7 +7,8 @@ arrange results; the page calls them with a model loaded by ``_data.load_model``
 from __future__ import annotations
 
 from auditkit.attribution import WordOcclusion
-from auditkit.probes import builtin_attributes, counterfactual_versions
+from auditkit.probes import builtin_attributes
+from auditkit.probes._swap import counterfactual_versions
 
 
 def counterfactual_variants(text: str) -> list[dict]:

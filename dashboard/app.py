@@ -5,16 +5,11 @@ Start it with ``auditkit dashboard --runs DIR`` (or
 this file only sets up the frame and routes.
 """
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-_REPO = str(Path(__file__).resolve().parent.parent)
-if _REPO not in sys.path:  # streamlit puts only this folder on the path; pages import dashboard._*
-    sys.path.insert(0, _REPO)
-
-import streamlit as st  # noqa: E402
-
-from dashboard import _data  # noqa: E402
+# this folder is installed as the package auditkit_dashboard (pyproject.toml maps it), so the pages import it by
+# that name, from a wheel and from a source checkout (pip install -e .) alike; nothing is added to sys.path
+from auditkit_dashboard import _data
 
 # an emoji favicon is drawn locally (a data: URL); a :material/...: one would be fetched from fonts.gstatic.com
 st.set_page_config(page_title="auditkit", page_icon="⚖️", layout="wide")

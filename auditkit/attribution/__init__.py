@@ -17,13 +17,10 @@ from auditkit.attribution._input_x_gradient import InputXGradient
 from auditkit.attribution._integrated_gradients import IntegratedGradients
 from auditkit.attribution._kernel_shap import WordKernelShap
 from auditkit.attribution._lime import WordLime
-from auditkit.attribution._methods import AUTO, METHODS, make_attributor, resolve_method
+from auditkit.attribution._methods import METHODS, make_attributor
 from auditkit.attribution._occlusion import WordOcclusion
 from auditkit.attribution._perturbation import WordPerturbation
 from auditkit.attribution._word_ablation import WordAblation
-from auditkit.attribution._selection import select_examples, select_probe_pairs
-from auditkit.attribution._top_words import top_words
-from auditkit.attribution._words import merge_word_pieces, word_spans
 
 __all__ = [
     "Attributor",
@@ -36,17 +33,10 @@ __all__ = [
     "WordKernelShap",
     "WordLime",
     "METHODS",
-    "AUTO",
     "make_attributor",
-    "resolve_method",
-    "merge_word_pieces",
-    "word_spans",
-    "deletion_curve",
     "identity_share",
     "IdentityShare",
-    "top_words",
-    "select_examples",
-    "select_probe_pairs",
+    "deletion_curve",
     "audit_attributions",
     "AttributionReport",
 ]

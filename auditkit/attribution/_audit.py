@@ -16,8 +16,9 @@ from auditkit.attribution._identity import identity_share
 from auditkit.attribution._methods import make_attributor
 from auditkit.attribution._selection import select_examples, select_probe_pairs
 from auditkit.attribution._top_words import top_words
-from auditkit.models import map_labels
+from auditkit.models._labels import map_labels
 from auditkit.errors import ConfigError
+from auditkit.models import Classifier
 
 __all__ = ["AttributionReport", "audit_attributions", "TABLE_COLUMNS"]
 
@@ -64,7 +65,7 @@ class AttributionReport:
 
 
 def audit_attributions(
-    classifier,
+    classifier: Classifier,
     *,
     texts: Sequence[str],
     probabilities,

@@ -19,6 +19,7 @@ import numpy as np
 from auditkit.attribution._memory import rows_per_pass
 from auditkit.attribution._words import sum_by_word, token_word_index, word_spans
 from auditkit.errors import ConfigError, ModelError
+from auditkit.models import GradientClassifier
 
 __all__ = ["WordAttribution", "Attributor", "Target", "resolve_targets"]
 
@@ -98,14 +99,14 @@ class _Encoded:
 
 
 class Attributor:
-    """Base class: scores the words of texts for a :class:`~auditkit.models.TextClassifier`.
+    """Base class: scores the words of texts for a :class:`~auditkit.models.GradientClassifier`.
 
     Subclasses implement :meth:`_token_scores`; this class tokenizes, picks
     targets, batches by length and merges word pieces into words.
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : GradientClassifier
     """
 
     #: Name used by :func:`make_attributor` and stored with results.
@@ -115,7 +116,7 @@ class Attributor:
     #: How it scores words, as the run records it: "gradient" or "perturbation".
     approach = "gradient"
 
-    def __init__(self, classifier):
+    def __init__(self, classifier: GradientClassifier):
         self.classifier = classifier
         tokenizer = classifier.tokenizer
         if not getattr(tokenizer, "is_fast", False):
@@ -284,7 +285,7 @@ def resolve_target(labels: Sequence[str], target) -> int:
         return int(target)
     if isinstance(target, str):
         # the same rules as the probes' --target-label: exact or case-insensitive name, or an id
-        from auditkit.probes import resolve_target_label
+        from auditkit.probes._suite import resolve_target_label
 
         try:
             return resolve_target_label(labels, target)[0]

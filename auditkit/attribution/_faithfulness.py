@@ -45,7 +45,7 @@ def deletion_curve(
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : Classifier
     attributions : sequence of WordAttribution
     fractions : sequence of float, default (0.1, ..., 0.5)
         Shares of each text's words to delete.

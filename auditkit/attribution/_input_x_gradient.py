@@ -17,7 +17,7 @@ class InputXGradient(Attributor):
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : GradientClassifier
     """
 
     name = "input_x_gradient"

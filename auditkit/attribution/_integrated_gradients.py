@@ -31,7 +31,7 @@ class IntegratedGradients(Attributor):
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : GradientClassifier
     n_steps : int, default 16
         Steps of the first pass.
     max_n_steps : int, default 256

@@ -9,6 +9,7 @@ from auditkit.attribution._lime import WordLime
 from auditkit.attribution._occlusion import WordOcclusion
 from auditkit.attribution._word_ablation import WordAblation
 from auditkit.errors import ConfigError
+from auditkit.models import Classifier
 
 __all__ = ["METHODS", "AUTO", "make_attributor", "resolve_method"]
 
@@ -30,7 +31,7 @@ NEEDS_GRADIENTS = ("attribution_method {method!r} needs a local PyTorch model (g
                    "of the {kind} kind; use auto or a word-perturbation method ({perturbation})")
 
 
-def resolve_method(method: str, classifier) -> str:
+def resolve_method(method: str, classifier: Classifier) -> str:
     """The method to run for ``classifier``: ``auto`` resolved, an unknown or unfitting one refused (ConfigError)."""
     if method == AUTO:
         return IntegratedGradients.name if classifier.supports_gradients else WordAblation.name
@@ -43,7 +44,7 @@ def resolve_method(method: str, classifier) -> str:
     return method
 
 
-def make_attributor(method: str, classifier, **options):
+def make_attributor(method: str, classifier: Classifier, **options):
     """Build the attributor named ``method`` (or ``auto``) for ``classifier``.
 
     Parameters

@@ -20,7 +20,7 @@ class WordOcclusion(Attributor):
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : GradientClassifier
     """
 
     name = "occlusion"

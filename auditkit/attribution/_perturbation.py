@@ -22,6 +22,7 @@ from auditkit.attribution._base import Target, WordAttribution, progress_bar, re
 from auditkit.attribution._faithfulness import delete_words
 from auditkit.attribution._words import word_spans
 from auditkit.errors import ConfigError
+from auditkit.models import Classifier
 
 __all__ = ["WordPerturbation", "SampledWordPerturbation"]
 
@@ -45,7 +46,7 @@ class WordPerturbation:
     needs_gradients = False
     approach = "perturbation"
 
-    def __init__(self, classifier, *, batch_size: int = 64, seed: int = 0):
+    def __init__(self, classifier: Classifier, *, batch_size: int = 64, seed: int = 0):
         self.classifier = classifier
         self.batch_size = batch_size
         self.seed = seed
@@ -129,7 +130,7 @@ class WordPerturbation:
 class SampledWordPerturbation(WordPerturbation):
     """Base class of the sampling methods (KernelShap, Lime): ``n_samples`` perturbed texts per text, seeded."""
 
-    def __init__(self, classifier, *, n_samples: int = 200, batch_size: int = 64, seed: int = 0):
+    def __init__(self, classifier: Classifier, *, n_samples: int = 200, batch_size: int = 64, seed: int = 0):
         super().__init__(classifier, batch_size=batch_size, seed=seed)
         self.n_samples = check_samples(n_samples)
 

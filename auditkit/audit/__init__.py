@@ -1,5 +1,9 @@
 """The audit runner: predictions → metrics → bias probes → attributions."""
 
-from auditkit.audit._runner import AuditOptions, AuditResult, check_audit_options, predictions_frame, run_audit
+from auditkit.audit._runner import AuditOptions, AuditResult, run_audit
 
-__all__ = ["AuditOptions", "AuditResult", "check_audit_options", "predictions_frame", "run_audit"]
+__all__ = [
+    "AuditOptions",
+    "AuditResult",
+    "run_audit",
+]

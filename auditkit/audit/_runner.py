@@ -23,8 +23,10 @@ from auditkit._language import resolve_language
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError
 from auditkit.metrics import evaluate_multilabel, evaluate_predictions
-from auditkit.models import (DEFAULT_THRESHOLD, Classifier, Predictions, check_label_columns, check_multilabel_names,
-                             check_thresholds, map_label_sets, map_labels, model_section)
+from auditkit.models import Classifier, Predictions
+from auditkit.models._thresholds import DEFAULT_THRESHOLD, check_thresholds
+from auditkit.models._labels import check_label_columns, check_multilabel_names, map_label_sets, map_labels
+from auditkit.models._protocol import model_section
 
 
 @dataclass
@@ -161,7 +163,7 @@ def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> N
     options.validate()
     labels = classifier.labels
     if options.probes:  # probes: a bad attribute, lexicon or target label
-        from auditkit.probes import check_probe_options
+        from auditkit.probes._suite import check_probe_options
 
         language = resolve_language(options.language, dataset.texts)
         check_probe_options(labels, attributes=_probe_attributes(options, language), target_label=options.target_label,
@@ -169,11 +171,11 @@ def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> N
                             families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences,
                             language=language)
     if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
-        from auditkit.probes import resolve_target_label
+        from auditkit.probes._suite import resolve_target_label
 
         resolve_target_label(labels, options.target_label)
     if options.attributions:  # likewise an unknown attribution method, or one the model cannot take
-        from auditkit.attribution import resolve_method
+        from auditkit.attribution._methods import resolve_method
 
         resolve_method(options.attribution_method, classifier)
 
@@ -314,7 +316,7 @@ def _label_bias_aucs(dataset, y_true, probabilities, labels, options) -> dict:
 def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> dict | None:
     """Observed-group fairness of the target label for every group column (None when no label is favourable)."""
     from auditkit.metrics import observed_group_fairness
-    from auditkit.probes import resolve_target_label
+    from auditkit.probes._suite import resolve_target_label
 
     if options.target_label is None and len(labels) != 2:
         log(f"note: observed-group fairness skipped: a model with {len(labels)} labels needs --target-label (the favourable label)")
@@ -396,7 +398,8 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
     from auditkit.probes import identity_terms
     from auditkit.probes._packs import DEFAULT_ATTRIBUTES
 
-    from auditkit.attribution import METHODS, resolve_method
+    from auditkit.attribution import METHODS
+    from auditkit.attribution._methods import resolve_method
 
     method = resolve_method(options.attribution_method, classifier)
     log(f"attributions: {method} ({METHODS[method].approach}) on up to {options.attributions} examples "

@@ -23,6 +23,37 @@ COMMANDS = ("train", "audit", "runs", "report", "compare", "gate", "export", "pr
 
 
 class _Parser(argparse.ArgumentParser):
+    """The parser of ``auditkit`` and of each subcommand.
+
+    ``flags`` is this parser's table of Python parameter -> the flag that sets it (``learning_rate`` ->
+    ``--learning-rate``), filled as options are added (to the parser or to one of its argument groups), so
+    messages can name flags without reading argparse's private state.
+    """
+
+    def __init__(self, *args, **kwargs):
+        self.flags: dict[str, str] = {}  # before argparse adds --help
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        return self._record(super().add_argument(*args, **kwargs))
+
+    def add_argument_group(self, *args, **kwargs):
+        group = super().add_argument_group(*args, **kwargs)
+        add = group.add_argument
+        group.add_argument = lambda *a, **k: self._record(add(*a, **k))
+        return group
+
+    def add_mutually_exclusive_group(self, *args, **kwargs):
+        group = super().add_mutually_exclusive_group(*args, **kwargs)
+        add = group.add_argument
+        group.add_argument = lambda *a, **k: self._record(add(*a, **k))
+        return group
+
+    def _record(self, action: argparse.Action) -> argparse.Action:
+        if action.option_strings and action.dest != "help":
+            self.flags[action.dest] = max(action.option_strings, key=len)
+        return action
+
     def error(self, message):  # one line, exit 2, like every other bad input
         self.exit(2, f"auditkit: error: {printable(message)} (see {self.prog} --help)\n")
 
@@ -35,13 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate and bias-audit Hugging Face text classifiers.",
     )
     parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
+    parser.commands = {}  # subcommand name -> its parser (each with its own flags table)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     own = {}
     for name in COMMANDS:
         module = importlib.import_module(f"auditkit.cli._{name}")
         sp = module.add_parser(sub)
-        own[sp] = {**_flags_of(sp), **getattr(module, "FLAGS", {})}
+        parser.commands[name] = sp
+        own[sp] = {**sp.flags, **getattr(module, "FLAGS", {})}
         sp.set_defaults(_run=module.run)
     # A message may name another command's parameter (the gate: "re-run the audit with probes ..."):
     # a subcommand's own flags first, then those of the others.
@@ -51,11 +84,6 @@ def build_parser() -> argparse.ArgumentParser:
     for sp, flags in own.items():
         sp.set_defaults(_flags={**every, **flags})
     return parser
-
-
-def _flags_of(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """Python parameter -> the flag that sets it, from a subcommand's options (``learning_rate`` -> ``--learning-rate``)."""
-    return {a.dest: max(a.option_strings, key=len) for a in parser._actions if a.option_strings and a.dest != "help"}
 
 
 def _in_flags(exc: AuditkitError, flags: dict[str, str]) -> str:

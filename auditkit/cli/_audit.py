@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from auditkit.audit import AuditOptions, check_audit_options, run_audit
+from auditkit.audit import AuditOptions, run_audit
+from auditkit.audit._runner import check_audit_options
 from auditkit.cli._common import add_data_options, add_model_options, add_output_options, label_columns, say, show
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
 from auditkit.errors import ConfigError, ModelError
-from auditkit.models import (DEFAULT_THRESHOLD, ENDPOINT_FORMATS, PRECISIONS, check_label_columns, load_model, model_kind,
-                             resolve_thresholds)
-from auditkit.store import PartialPredictions, check_output_dir, reusable_predictions, write_run
+from auditkit.models import load_model
+from auditkit.models._thresholds import DEFAULT_THRESHOLD, resolve_thresholds
+from auditkit.models._endpoint import ENDPOINT_FORMATS
+from auditkit.models._precision import PRECISIONS
+from auditkit.models._labels import check_label_columns
+from auditkit.models._kinds import model_kind
+from auditkit.store import write_run
+from auditkit.store._partial import PartialPredictions
+from auditkit.store._run import check_output_dir
+from auditkit.store._resume import reusable_predictions
 
 
 def add_parser(sub):
@@ -197,7 +205,7 @@ def run(args) -> int:
     check_output_dir(args.out, overwrite=args.overwrite or args.resume)
     tracking_uri = None
     if args.mlflow is not None:  # before the audit: a missing extra or an unreachable server fails in seconds
-        from auditkit.export import check_tracking_uri
+        from auditkit.export._mlflow import check_tracking_uri
         tracking_uri = check_tracking_uri(args.mlflow or None)
     # The model first: whether it is multi-label decides how the label column(s) are read.
     if args.engine == "ray":  # the driver keeps fp32 weights; each replica applies --precision on its device

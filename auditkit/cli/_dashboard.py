@@ -16,9 +16,11 @@ from auditkit.cli._common import say
 from auditkit.errors import ConfigError
 
 APP_MISSING = (
-    "the dashboard app {path!r} is missing; auditkit dashboard runs from a source checkout "
-    "(git clone, then pip install -e .) — the dashboard/ folder is not part of the wheel"
+    "the dashboard app {path!r} is missing from this installation of auditkit; reinstall it "
+    "(pip install --force-reinstall auditkit, or pip install -e . in a source checkout)"
 )
+#: The package the repository's dashboard/ folder is installed as (setup.py maps it).
+DASHBOARD_PACKAGE = "auditkit_dashboard"
 PORT_IN_USE = "port {port} on 127.0.0.1 is already in use; pass --port N with a free port"
 RUNS_IS_FILE = "--runs {runs!r} is a file; pass the folder that holds run directories"
 HOST = "127.0.0.1"
@@ -34,10 +36,20 @@ def add_parser(sub):
 
 
 def app_path() -> Path:
-    """dashboard/app.py of the source checkout auditkit is installed from."""
-    import auditkit
+    """The dashboard's entry script: ``app.py`` of the installed ``auditkit_dashboard`` package.
 
-    return Path(auditkit.__file__).resolve().parent.parent / "dashboard" / "app.py"
+    Found without importing the package (its modules import Streamlit): in a wheel install that is
+    ``site-packages/auditkit_dashboard/app.py``, in an editable one the checkout's ``dashboard/app.py``.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(DASHBOARD_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return Path(DASHBOARD_PACKAGE) / "app.py"  # reported as missing by run()
+    return Path(next(iter(spec.submodule_search_locations))).resolve() / "app.py"
 
 
 def streamlit_command(app: Path, runs: Path, port: int) -> list[str]:
@@ -45,7 +57,7 @@ def streamlit_command(app: Path, runs: Path, port: int) -> list[str]:
 
     ``-P``: ``python -m`` would put the working folder first on ``sys.path``, so a ``click.py`` (or any module
     Streamlit imports) in the folder the dashboard is started from — a downloaded bundle of runs, say — would run
-    inside the server. Streamlit itself adds only the app's own folder (``dashboard/``) to the path.
+    inside the server. Streamlit itself adds only the app's own folder (the installed dashboard package) to the path.
     """
     return [
         sys.executable, "-P", "-m", "streamlit", "run", str(app),

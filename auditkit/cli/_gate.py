@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from auditkit.cli._common import say, show
-from auditkit.gate import CHECK_DOCS, evaluate_gate, load_policy
+from auditkit.gate import evaluate_gate, load_policy
+from auditkit.gate._policy import CHECK_DOCS
 from auditkit.report._output import check_writable, write_text_atomic
 from auditkit.store import read_run
 

@@ -64,7 +64,8 @@ def run(args) -> int:
 
 
 def _model_card(target, out, *, update: bool) -> int:
-    from auditkit.export import read_model_card, render_model_card
+    from auditkit.export import render_model_card
+    from auditkit.export._model_card import read_model_card
 
     existing = None
     if update:

@@ -7,7 +7,8 @@ import sys
 
 from auditkit._text import printable
 from auditkit.cli._common import show
-from auditkit.store import runs_table, scan_runs
+from auditkit.store import scan_runs
+from auditkit.store._run import runs_table
 
 
 def add_parser(sub):

@@ -33,9 +33,11 @@ from auditkit._format import number, p_value
 from auditkit.store import sections as S
 from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
-from auditkit.probes import format_verdict, holm_correction
+from auditkit.probes import holm_correction
+from auditkit.probes._verdict import format_verdict
 from auditkit.probes._change import gap_change
-from auditkit.store import Run, read_run, to_jsonable
+from auditkit.store import Run, read_run
+from auditkit.store._run import to_jsonable
 
 NOT_PAIRED_FINGERPRINT = (
     "not pair-tested: the runs were evaluated on different datasets (dataset fingerprints differ); "
@@ -91,14 +93,15 @@ def paired_bootstrap(y, pred_a, pred_b, k: int, *, n_boot: int = 1000, seed: int
 
     Both models are scored on the same resampled rows. A resample is drawn
     as counts of each (true, A's prediction, B's prediction) cell
-    (:func:`auditkit.metrics.resample_counts`), so the cost does not grow
+    (:func:`auditkit.metrics._bootstrap.resample_counts`), so the cost does not grow
     with the number of rows; each resample's scores are scikit-learn's on
-    those rows (:func:`auditkit.metrics.scores_from_confusion`). Macro-F1
+    those rows (:func:`auditkit.metrics._classification.scores_from_confusion`). Macro-F1
     averages over the classes each run's own audit averaged over (those in
     the data or predicted), so the point difference equals the difference of
     the two stored macro-F1s.
     """
-    from auditkit.metrics import percentile_interval, resample_counts, scores_from_confusion
+    from auditkit.metrics._bootstrap import percentile_interval, resample_counts
+    from auditkit.metrics._classification import scores_from_confusion
 
     y, pa, pb = (np.asarray(v, dtype=np.int64) for v in (y, pred_a, pred_b))
     classes = list(range(k))
@@ -135,7 +138,7 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
 
     Both models' 0/1 decisions are scored on the same resampled rows. A
     resample is drawn as counts of each distinct (true, A's, B's labels)
-    pattern (:func:`auditkit.metrics.resample_multilabel_scores`), so the cost
+    pattern (:func:`auditkit.metrics._multilabel_resample.resample_multilabel_scores`), so the cost
     grows with the number of patterns, not of rows; each resample's scores are
     scikit-learn's on those rows, as in the runs' own audits, so the point
     differences equal the differences of the two stored metrics.
@@ -153,10 +156,12 @@ def paired_multilabel_bootstrap(y, pred_a, pred_b, *, n_boot: int = 1000, seed: 
     -------
     dict
         ``{metric: {diff, ci_low, ci_high, significant}}`` for each of
-        :data:`auditkit.metrics.MULTILABEL_HEADLINE_METRICS`, and ``recall``:
+        :data:`auditkit.metrics._multilabel.MULTILABEL_HEADLINE_METRICS`, and ``recall``:
         one such dict per label (all None for a label absent from the data).
     """
-    from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, percentile_interval, resample_multilabel_scores
+    from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS
+    from auditkit.metrics._bootstrap import percentile_interval
+    from auditkit.metrics._multilabel_resample import resample_multilabel_scores
 
     (obs_a, obs_b), (res_a, res_b) = resample_multilabel_scores(y, pred_a, pred_b, n_boot=n_boot, seed=seed)
 

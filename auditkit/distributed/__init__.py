@@ -7,8 +7,12 @@ pool of classifier replicas (Ray actors); the audit runner, the probe suite and 
 attributions use it like any other classifier.
 """
 
-from auditkit.distributed._cluster import DISTRIBUTED_EXTRA_MISSING, connect, import_ray
+from auditkit.distributed._cluster import connect
 from auditkit.distributed._classifier import RayClassifier
 from auditkit.distributed._reading import read_ray_dataset
 
-__all__ = ["DISTRIBUTED_EXTRA_MISSING", "RayClassifier", "connect", "import_ray", "read_ray_dataset"]
+__all__ = [
+    "RayClassifier",
+    "connect",
+    "read_ray_dataset",
+]

@@ -8,7 +8,8 @@ import numpy as np
 
 from auditkit.distributed._cluster import import_ray
 from auditkit.errors import ModelError
-from auditkit.models import Predictions, TextClassifier, check_precision
+from auditkit.models import Predictions, TextClassifier
+from auditkit.models._precision import check_precision
 
 #: Rows per block: each block goes to one replica, which sorts it by length and batches it.
 ROWS_PER_BLOCK = 4096

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from auditkit.data import (HF_PREFIX, TextDataset, check_limit, data_format, dataset_columns, dataset_from_frame,
-                           read_hf_dataset)
+from auditkit.data import TextDataset, dataset_from_frame
+from auditkit.data._loading import HF_PREFIX, check_limit, data_format, dataset_columns, read_hf_dataset
 from auditkit.distributed._cluster import import_ray, ordered_context
 from auditkit.errors import DataError
 

@@ -3,7 +3,7 @@
 Each module is a folder ``<name>/<name>.py`` shipped inside the package, so
 ``evaluate.load`` reads it from disk (no Hub, works with ``HF_HUB_OFFLINE=1``).
 The scripts hold no statistics of their own: they call
-:func:`auditkit.probes.paired_gap_test`, :func:`auditkit.probes.flip_rate`,
+:func:`auditkit.probes._gap.estimate_gap`, :func:`auditkit.probes.flip_rate`,
 :func:`auditkit.probes.counterfactual_token_fairness_gap` and
 :func:`auditkit.metrics.subgroup_auc` / ``bpsn_auc`` / ``bnsp_auc``.
 

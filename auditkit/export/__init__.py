@@ -7,8 +7,11 @@ Like report, compare and gate, this layer reads stored runs only.
 >>> export_mlflow(["runs/baseline"], tracking_uri="file:///tmp/mlruns")  # doctest: +SKIP
 """
 
-from auditkit.export._mlflow import MLFLOW_EXTRA, check_tracking_uri, export_mlflow
-from auditkit.export._model_card import eval_results, model_card, read_model_card, render_model_card
+from auditkit.export._mlflow import export_mlflow
+from auditkit.export._model_card import model_card, render_model_card
 
-__all__ = ["MLFLOW_EXTRA", "check_tracking_uri", "eval_results", "export_mlflow", "model_card", "read_model_card",
-           "render_model_card"]
+__all__ = [
+    "render_model_card",
+    "model_card",
+    "export_mlflow",
+]

@@ -58,7 +58,7 @@ BROKEN_YAML = ("{path} has a YAML metadata block that cannot be read ({reason});
 
 def _dataset_identity(run: Run) -> tuple[str, str | None, str | None]:
     """(dataset id, config, split) for the model-index: an ``hf:`` source's parts, else the file name."""
-    from auditkit.data import parse_source
+    from auditkit.data._loading import parse_source
 
     source = str((run.record.get("dataset") or {}).get("source") or "unknown")
     if source.startswith("hf:"):

@@ -8,7 +8,7 @@ Two routes to the same kind of interval:
   (true, predicted[, predicted]) cell directly. A resample of ``n`` rows with
   replacement holds cell ``c`` a Multinomial(n, count_c / n) number of times,
   so confusion-count resamples cost O(n_boot x cells) whatever ``n`` is;
-  :func:`auditkit.metrics.scores_from_confusion` turns them into scores
+  :func:`auditkit.metrics._classification.scores_from_confusion` turns them into scores
   (:func:`resample_count_chunks` draws the same resamples in blocks).
 """
 

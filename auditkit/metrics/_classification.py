@@ -89,7 +89,7 @@ def scores_from_confusion(matrices, *, labels: Sequence[int]) -> dict[str, np.nd
     The same definitions as scikit-learn's ``accuracy_score`` and
     ``precision_recall_fscore_support(..., zero_division=0)``: a score whose
     denominator is zero is 0. Used on bootstrap resamples of counts
-    (:func:`auditkit.metrics.resample_counts`), where calling scikit-learn
+    (:func:`auditkit.metrics._bootstrap.resample_counts`), where calling scikit-learn
     per resample would dominate the cost.
 
     Parameters

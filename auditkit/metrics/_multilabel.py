@@ -44,7 +44,7 @@ def multilabel_intervals(y_true, y_pred, *, n_boot: int = 1000, confidence_level
 
     The resamples of the rows are drawn as counts of their distinct (true,
     predicted) patterns and scored all at once
-    (:func:`auditkit.metrics.resample_multilabel_scores`): the intervals of
+    (:func:`auditkit.metrics._multilabel_resample.resample_multilabel_scores`): the intervals of
     ``bootstrap_ci(y_true, y_pred, statistic=multilabel_scores)`` up to the
     resampling noise, in O(n_boot x patterns) instead of n_boot calls to
     scikit-learn.
@@ -172,7 +172,7 @@ def bias_aucs(y_true, y_score, *, groups: Sequence, min_group_size: int = MIN_GR
         identity's background.
     min_group_size : int, default 30
         Identities with fewer examples are flagged ``small`` and left out of
-        the power means (see :func:`auditkit.metrics.power_means`).
+        the power means (see :func:`auditkit.metrics._bias_auc.power_means`).
     p : float, default -5
         Exponent of the generalised power mean.
 

@@ -6,7 +6,7 @@ row's F1, micro- and macro-F1 of per-label true/false positives and false
 negatives. Rows with the same true and predicted labels contribute the same,
 so the rows are grouped into distinct patterns, each pattern's contribution
 (its *features*) is computed once, and a resample drawn as pattern counts
-(:func:`auditkit.metrics.resample_counts`) is scored by ``counts @ features``.
+(:func:`auditkit.metrics._bootstrap.resample_counts`) is scored by ``counts @ features``.
 The cost is O(n_boot x patterns), whatever the number of rows.
 """
 
@@ -76,7 +76,7 @@ def _scores_from_totals(totals: np.ndarray, n: np.ndarray, n_labels: int) -> dic
 def multilabel_scores_from_patterns(counts, true_patterns, pred_patterns) -> dict[str, np.ndarray]:
     """Multi-label scores of row multisets given as pattern counts, many at once.
 
-    The same definitions as :func:`auditkit.metrics.multilabel_scores`
+    The same definitions as :func:`auditkit.metrics._multilabel.multilabel_scores`
     (scikit-learn): F1 with ``zero_division=0``, except samples-F1, where a row
     with no true and no predicted label scores 1; macro-F1 averages over every
     label. A set of no rows scores 0.
@@ -85,7 +85,7 @@ def multilabel_scores_from_patterns(counts, true_patterns, pred_patterns) -> dic
     ----------
     counts : array-like of int, shape (..., n_patterns)
         How often each pattern occurs (e.g. resamples from
-        :func:`auditkit.metrics.resample_counts` over the codes of
+        :func:`auditkit.metrics._bootstrap.resample_counts` over the codes of
         :func:`multilabel_patterns`).
     true_patterns, pred_patterns : array-like of 0/1, shape (n_patterns, n_labels)
 

@@ -162,7 +162,7 @@ class TextClassifier:
         return torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
 
     def describe(self) -> dict:
-        """The CPU route this model chose (see :func:`auditkit.models.model_section`): the precision asked
+        """The CPU route this model chose (see :func:`auditkit.models._protocol.model_section`): the precision asked
         for, the route that runs, and the note when an int8 request runs fp32."""
         fields = {"requested_precision": self.requested_precision}
         if self.route:  # none yet on an engine whose workers choose theirs and have not predicted

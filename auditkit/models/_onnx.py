@@ -166,7 +166,7 @@ def export_onnx(source: str | os.PathLike, out: str | os.PathLike, *, overwrite:
     """Export the checkpoint at ``source`` to ONNX in the folder ``out`` (written atomically).
 
     Returns the largest probability difference between the export and the
-    PyTorch model on :data:`~auditkit.models.PROBE_TEXTS`; an export that
+    PyTorch model on :data:`~auditkit.models._blackbox.PROBE_TEXTS`; an export that
     differs by more than :data:`ONNX_TOLERANCE` is refused (ModelError).
 
     Examples

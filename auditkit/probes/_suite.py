@@ -14,7 +14,8 @@ import pandas as pd
 from auditkit._language import detect_language, resolve_language
 from auditkit._bounds import check_option
 from auditkit.errors import ConfigError
-from auditkit.models import check_reads_language, check_thresholds
+from auditkit.models._coverage import check_reads_language
+from auditkit.models._thresholds import check_thresholds
 from auditkit.probes._lexicon import Lexicon
 from auditkit.probes._packs import DEFAULT_LANGUAGE, resolve_lexicons
 from auditkit.probes._crossed import LeftOut, crossed_estimate
@@ -26,6 +27,7 @@ from auditkit.probes._omnibus import max_t_omnibus
 from auditkit.probes._power import POWER, minimum_detectable_gap
 from auditkit.probes._stats import counterfactual_token_fairness_gap, flip_rate, holm_correction
 from auditkit.probes._verdict import BIAS, INCONCLUSIVE, MIN_ROWS, NO_MATERIAL_BIAS, combine_verdicts
+from auditkit.models import Classifier
 
 __all__ = ["ProbeReport", "run_probes", "check_probe_options", "probe_families", "resolve_target_label", "DATASET_FAMILY"]
 
@@ -513,7 +515,7 @@ def _headline_class(entries: dict[str, dict], *, kind: str) -> tuple[str, str]:
 
 
 def run_probes(
-    classifier,
+    classifier: Classifier,
     *,
     attributes: Sequence[str] = ("gender", "race"),
     texts: Sequence[str] | None = None,
@@ -545,7 +547,7 @@ def run_probes(
 
     Parameters
     ----------
-    classifier : TextClassifier
+    classifier : Classifier
         Anything with ``labels`` and ``predict_proba(texts, batch_size=, progress=)``.
     attributes : sequence of str, default ("gender", "race")
     texts : sequence of str, optional

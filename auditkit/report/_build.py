@@ -7,11 +7,12 @@ three formats cannot disagree.
 from __future__ import annotations
 
 from auditkit import __version__
-from auditkit.probes import format_verdict
+from auditkit.probes._verdict import format_verdict
 from auditkit.store import sections as S
 from auditkit._format import number as fmt_num
 from auditkit.report._output import GENERATOR_MARK
-from auditkit.store import Run, to_jsonable
+from auditkit.store import Run
+from auditkit.store._run import to_jsonable
 
 N_WORST_PAIRS = 5
 N_GALLERY = 8

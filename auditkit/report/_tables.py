@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from auditkit._format import MISSING
 from auditkit._format import number as fmt_num
 from auditkit._format import p_value as pval
-from auditkit.probes import format_verdict
+from auditkit.probes._verdict import format_verdict
 from auditkit.store.sections import influence_rows
 
 __all__ = ["Table", "Status", "cell_text", "HEADLINE", "INTERVALS_SENTENCE"]

@@ -22,8 +22,9 @@ from typing import Sequence
 
 import numpy as np
 
+from auditkit.data import TextDataset
 from auditkit.errors import ModelError
-from auditkit.models import Predictions
+from auditkit.models import Classifier, Predictions
 from auditkit.store._resume import implausible_probabilities
 
 __all__ = ["PartialPredictions"]
@@ -44,7 +45,7 @@ class PartialPredictions:
     dataset : TextDataset
     """
 
-    def __init__(self, out: str | os.PathLike, *, classifier, dataset):
+    def __init__(self, out: str | os.PathLike, *, classifier: Classifier, dataset: TextDataset):
         out = Path(out).absolute()
         self.path = out.parent / f".{out.name}{_SUFFIX}"
         self.classifier, self.dataset = classifier, dataset

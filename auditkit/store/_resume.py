@@ -6,12 +6,13 @@ import os
 
 import numpy as np
 
+from auditkit.data import TextDataset
 from auditkit.errors import RunStoreError
-from auditkit.models import Predictions
+from auditkit.models import Classifier, Predictions
 from auditkit.store._run import is_run_dir, read_run
 
 
-def reusable_predictions(out: str | os.PathLike, *, classifier, dataset) -> tuple[Predictions | None, str]:
+def reusable_predictions(out: str | os.PathLike, *, classifier: Classifier, dataset: TextDataset) -> tuple[Predictions | None, str]:
     """The predictions stored at ``out`` when they were made by the same model on the same data.
 
     They are reused only when the run's model fingerprint (weights and

@@ -1114,6 +1114,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")  # a pipe ends a Markdown table cell, even inside backticks
 
 
+def _prose(text: str) -> str:
+    """A meaning cell: brackets escaped, so ``hf:NAME[/CONFIG][:SPLIT]`` is not read as a Markdown link reference."""
+    return _cell(text).replace("[", "\\[").replace("]", "\\]")
+
+
 def contract_markdown() -> str:
     """The run contract as Markdown (the generated part of docs/ARCHITECTURE.md)."""
     lines = [f"`run.json` (schema_version {SCHEMA_VERSION}) is a `RunRecord`. Optional keys are marked "
@@ -1125,16 +1130,16 @@ def contract_markdown() -> str:
             lines += [f"Every other key `{label}` holds a `{extra.__name__}`.", ""]
         lines += ["| key | type | required | meaning |", "| --- | --- | --- | --- |"]
         for key, tp, doc, required in _fields(cls):
-            lines.append(f"| `{key}` | `{_cell(_type_name(tp))}` | {'yes' if required else 'no'} | {_cell(doc)} |")
+            lines.append(f"| `{key}` | `{_cell(_type_name(tp))}` | {'yes' if required else 'no'} | {_prose(doc)} |")
         lines.append("")
     lines += ["#### Parquet tables", ""]
     for name, columns in TABLES.items():
         lines += [f"`{name}.parquet`, columns in this order:", "", "| column | type | meaning |", "| --- | --- | --- |"]
-        lines += [f"| `{c.name}` | `{_cell(c.type)}` | {_cell(c.doc)} |" for c in columns]
+        lines += [f"| `{c.name}` | `{_cell(c.type)}` | {_prose(c.doc)} |" for c in columns]
         lines.append("")
     lines += ["`predictions.parquet` of a multi-label run (metrics.task is \"multi_label\"), columns in this order:", "",
               "| column | type | meaning |", "| --- | --- | --- |"]
-    lines += [f"| `{c.name}` | `{_cell(c.type)}` | {_cell(c.doc)} |" for c in MULTILABEL_PREDICTIONS]
+    lines += [f"| `{c.name}` | `{_cell(c.type)}` | {_prose(c.doc)} |" for c in MULTILABEL_PREDICTIONS]
     lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from auditkit.errors import RunStoreError
-from auditkit.metrics import HEADLINE_METRICS, MULTILABEL_HEADLINE_METRICS  # re-exported for readers: S.HEADLINE_METRICS
+# re-exported for readers: S.HEADLINE_METRICS, S.MULTILABEL_HEADLINE_METRICS
+from auditkit.metrics import HEADLINE_METRICS
+from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS
 from auditkit.store._run import Run
 from auditkit.store.schema import is_multi_label
 

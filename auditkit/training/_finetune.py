@@ -25,8 +25,10 @@ from auditkit._bounds import check_option
 from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError, DataError, RunStoreError
-from auditkit.models import check_multilabel_names, load_classifier, map_label_sets, map_labels
-from auditkit.metrics import headline_scores, multilabel_scores
+from auditkit.models import load_classifier
+from auditkit.models._labels import check_multilabel_names, map_label_sets, map_labels
+from auditkit.metrics._classification import headline_scores
+from auditkit.metrics._multilabel import multilabel_scores
 from auditkit.training._scratch import SCRATCH_BASE, ScratchSize, scratch_classifier, scratch_model_card
 
 TRAINING_RECORD = "training.json"
@@ -280,7 +282,7 @@ def _load_backbone(config: TrainingConfig, data: _TrainingSet, *, trust_remote_c
     for ``scratch``, a tokenizer trained on the training texts and a BERT from random weights."""
     from transformers import set_seed
 
-    from auditkit.models import select_device
+    from auditkit.models._loading import select_device
 
     names = data.names
     set_seed(config.seed)

@@ -6,7 +6,7 @@ import streamlit as st
 from auditkit.errors import AuditkitError
 from auditkit.store import sections as S
 
-from dashboard import _data, _views as v
+from auditkit_dashboard import _data, _views as v
 
 run = v.open_run_page("Counterfactual bias")
 bias = run.record.get("bias")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from auditkit.report.figures import comparison_metrics_figure
 
-from dashboard import _charts, _data, _views as v
+from auditkit_dashboard import _charts, _data, _views as v
 
 st.title("Compare runs")
 runs = _data.stored_runs()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from auditkit.errors import AuditkitError
 
-from dashboard import _charts, _data, _views as v
+from auditkit_dashboard import _charts, _data, _views as v
 
 PAGE_SIZE = 10
 

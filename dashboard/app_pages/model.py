@@ -8,7 +8,7 @@ import streamlit as st
 from auditkit.errors import AuditkitError
 from auditkit.store import sections as S
 
-from dashboard import _data, _multilabel, _views as v
+from auditkit_dashboard import _data, _multilabel, _views as v
 
 #: Examples shown per page of the examples table.
 PAGE_ROWS = 100

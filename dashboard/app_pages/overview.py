@@ -5,7 +5,7 @@ import streamlit as st
 
 from auditkit.store import sections as S
 
-from dashboard import _data, _views as v
+from auditkit_dashboard import _data, _views as v
 
 st.title("Audited models")
 runs = _data.stored_runs()

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from auditkit.errors import AuditkitError
-from auditkit.probes import resolve_target_label
+from auditkit.probes._suite import resolve_target_label
 
-from dashboard import _charts, _data, _views as v, _whatif
+from auditkit_dashboard import _charts, _data, _views as v, _whatif
 
 st.title("What-if")
 runs = _data.stored_runs()

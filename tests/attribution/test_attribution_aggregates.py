@@ -3,15 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from auditkit.attribution import (
-    IntegratedGradients,
-    WordAttribution,
-    deletion_curve,
-    identity_share,
-    select_examples,
-    select_probe_pairs,
-    top_words,
-)
+from auditkit.attribution import IntegratedGradients, WordAttribution, deletion_curve, identity_share
+from auditkit.attribution._selection import select_examples, select_probe_pairs
+from auditkit.attribution._top_words import top_words
 from auditkit.attribution._faithfulness import delete_words
 from auditkit.attribution._identity import identity_mask
 from auditkit.attribution._selection import PROBE_MISSING, PROBE_COLUMNS

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from auditkit.attribution import IntegratedGradients, merge_word_pieces, word_spans
+from auditkit.attribution import IntegratedGradients
+from auditkit.attribution._words import merge_word_pieces, word_spans
 from auditkit.attribution._words import is_punctuation
 
 SENTENCE = "Unbelievably, my sister's cat didn't like it!!"

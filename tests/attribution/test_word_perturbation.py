@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from auditkit.attribution import METHODS, WordAblation, WordKernelShap, WordLime, make_attributor, resolve_method
+from auditkit.attribution import METHODS, WordAblation, WordKernelShap, WordLime, make_attributor
+from auditkit.attribution._methods import resolve_method
 from auditkit.errors import ConfigError
 from auditkit.models import PythonClassifier
 

@@ -121,7 +121,7 @@ def test_bias_aucs_per_label_and_identity_equal_their_published_definitions(runs
 def test_python_callers_get_one_line_errors_for_thresholds_and_single_label_data():
     from auditkit import TextDataset, run_audit
     from auditkit.errors import ConfigError
-    from auditkit.models import check_thresholds
+    from auditkit.models._thresholds import check_thresholds
     from tiny_models import build_tiny_classifier
 
     assert check_thresholds(LABELS, {LABELS[1]: 0.3}).tolist() == [0.3 if k == 1 else 0.5 for k in range(len(LABELS))]

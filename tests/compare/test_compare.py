@@ -7,8 +7,9 @@ from statsmodels.stats.contingency_tables import mcnemar
 
 from real_runs import MULTILABEL_LABELS, audit_run, multilabel_run
 from auditkit.cli import main
-from auditkit.compare import compare_runs, mcnemar_exact, paired_bootstrap, paired_multilabel_bootstrap
-from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, multilabel_scores
+from auditkit.compare import compare_runs
+from auditkit.compare._compare import mcnemar_exact, paired_bootstrap, paired_multilabel_bootstrap
+from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS, multilabel_scores
 from auditkit.compare._compare import NOT_PAIRED_FINGERPRINT, NOT_PAIRED_PRECISION
 from auditkit.errors import ConfigError
 from auditkit.store import read_run
@@ -83,7 +84,7 @@ def test_paired_bootstrap_point_estimates_match_sklearn():
 
 def test_paired_bootstrap_resamples_score_like_scikit_learn_on_their_rows():
     """Each resample is a multiset of (y, A, B) rows: its differences are scikit-learn's on those rows."""
-    from auditkit.metrics import resample_counts
+    from auditkit.metrics._bootstrap import resample_counts
 
     rng = np.random.default_rng(4)
     y = rng.integers(0, 3, 200)
@@ -124,7 +125,8 @@ def _multilabel_decisions(seed: int, n: int = 150, k: int = 4):
 
 def test_paired_multilabel_bootstrap_resamples_score_like_scikit_learn_on_their_rows():
     """Each resample is a multiset of (y, A, B) rows: its differences are scikit-learn's on those rows."""
-    from auditkit.metrics import multilabel_patterns, resample_counts
+    from auditkit.metrics._multilabel_resample import multilabel_patterns
+    from auditkit.metrics._bootstrap import resample_counts
 
     y, pa, pb = _multilabel_decisions(5)
     res = paired_multilabel_bootstrap(y, pa, pb, n_boot=300, seed=2)
@@ -305,7 +307,7 @@ def test_bias_change_equals_the_crossed_tests_of_an_independently_built_design(p
     (B - A and B + A per family), agree with compare's; the change's standard error agrees with a pigeonhole
     bootstrap written out replicate by replicate (shared draws for both runs) within its Monte Carlo and
     (R - 1) / R differences."""
-    from auditkit.probes import TemplateComponent, TextComponent, crossed_estimate
+    from auditkit.probes._crossed import TemplateComponent, TextComponent, crossed_estimate
     from auditkit.probes._change import abs_change_test
 
     a, b = paired_runs

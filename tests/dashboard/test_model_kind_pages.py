@@ -75,7 +75,7 @@ def test_compare_pairs_the_python_model_with_the_checkpoint(root, monkeypatch):
 
 
 def test_whatif_offers_checkpoints_only(root, monkeypatch):
-    import dashboard._data as data
+    import auditkit_dashboard._data as data
     from auditkit.store import list_runs
 
     choices = data.model_choices(list_runs(root))

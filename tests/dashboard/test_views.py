@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = str(Path(__file__).resolve().parents[2])
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
-
-from dashboard import _views  # noqa: E402
+from auditkit_dashboard import _views  # dashboard/, installed as auditkit_dashboard
 
 
 def test_heatmap_escapes_every_word():

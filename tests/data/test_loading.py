@@ -2,7 +2,8 @@
 import pandas as pd
 import pytest
 
-from auditkit.data import load_dataset, parse_source
+from auditkit.data import load_dataset
+from auditkit.data._loading import parse_source
 from auditkit.errors import DataError
 
 

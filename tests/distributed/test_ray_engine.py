@@ -8,7 +8,7 @@ import pytest
 
 from auditkit.cli import main
 from auditkit.data import load_dataset
-from auditkit.distributed import DISTRIBUTED_EXTRA_MISSING, import_ray
+from auditkit.distributed._cluster import DISTRIBUTED_EXTRA_MISSING, import_ray
 from auditkit.errors import ConfigError
 
 ROOT_DATA = "sample_data/reviews_test.csv"

@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 import auditkit
 from auditkit.evaluate_modules import MODULES
-from auditkit.probes import paired_frame
+from auditkit.probes._designs import paired_frame
 from auditkit.probes._suite import _seed_for
 
 # evaluate reads these when imported: loading must work with the Hub switched off

@@ -137,7 +137,7 @@ def test_out_folder_not_writable(stored_runs, capsys):
 
 
 def test_hub_dataset_gives_name_config_and_split(stored_runs, tmp_path):
-    from auditkit.export import eval_results
+    from auditkit.export._model_card import eval_results
 
     copy = tmp_path / "hub"
     shutil.copytree(stored_runs[0].path, copy)

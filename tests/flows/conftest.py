@@ -12,8 +12,6 @@ def app_page(monkeypatch):
     """``app_page(runs_root, run_name, "app_pages/model.py")`` -> the AppTest after the page ran without an exception."""
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.syspath_prepend(str(ROOT))  # the dashboard package lives in the source checkout
-
     def open_page(runs: Path, run: str, page: str) -> AppTest:
         monkeypatch.setenv("AUDITKIT_RUNS", str(runs))
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)

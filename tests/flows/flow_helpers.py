@@ -3,7 +3,7 @@
 
 def pick_another_class(at, record: dict, classes: list[str]) -> None:
     """On the Bias page, pick a class other than gender's headline: the Gap shown becomes that class's gap."""
-    from dashboard._views import number
+    from auditkit_dashboard._views import number
 
     other = next(c for c in classes if c != record["bias"]["gender"]["headline_class"])
     at.selectbox(key="ak_bias_class").select(other).run()

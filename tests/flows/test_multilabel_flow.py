@@ -117,7 +117,7 @@ def test_report_compare_gate(flow, cli, tmp_path):
 
 
 def test_dashboard_label_pickers(flow, app_page):
-    from dashboard._views import number
+    from auditkit_dashboard._views import number
 
     record = json.loads((flow / "runs" / "a" / "run.json").read_text())
     at = app_page(flow / "runs", "a", "app_pages/model.py")

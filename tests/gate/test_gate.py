@@ -356,7 +356,7 @@ def test_max_influence_observes_the_largest_leave_one_out_shift(tmp_path):
     """The largest move of the gender gap when one template, lexicon row or swapped term is left out, recomputed
     from probes.parquet (pandas builds the design, each unit dropped by hand): the check passes at it, fails
     just below it, and names the unit."""
-    from auditkit.probes import TemplateComponent, TextComponent, crossed_estimate
+    from auditkit.probes._crossed import TemplateComponent, TextComponent, crossed_estimate
 
     run = build_run(tmp_path / "run", seed=1)
     stored = read_run(run)

@@ -2,15 +2,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score, roc_auc_score
 
-from auditkit.metrics import (
-    bootstrap_ci,
-    evaluate_predictions,
-    expected_calibration_error,
-    headline_intervals,
-    headline_scores,
-    resample_counts,
-    scores_from_confusion,
-)
+from auditkit.metrics import bootstrap_ci, evaluate_predictions, expected_calibration_error
+from auditkit.metrics._evaluate import headline_intervals
+from auditkit.metrics._classification import headline_scores, scores_from_confusion
+from auditkit.metrics._bootstrap import resample_counts
 
 
 def random_predictions(n=400, k=2, seed=0):

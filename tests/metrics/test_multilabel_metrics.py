@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, precision_recall_fscore_support, roc_auc_score
 
-from auditkit.metrics import MULTILABEL_HEADLINE_METRICS, evaluate_multilabel
+from auditkit.metrics import evaluate_multilabel
+from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_per_label_ece_is_the_calibration_of_the_binary_decision(data):
 
 
 def test_a_text_with_no_label_and_none_predicted_counts_as_right_in_samples_f1():
-    from auditkit.metrics import multilabel_scores
+    from auditkit.metrics._multilabel import multilabel_scores
 
     y = np.array([[1, 0], [0, 0], [0, 0]])
     assert multilabel_scores(y, y)["samples_f1"] == 1.0  # scikit-learn's default (zero_division=0) says 1/3

@@ -4,17 +4,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import recall_score
 
-from auditkit.metrics import (
-    MULTILABEL_HEADLINE_METRICS,
-    bootstrap_ci,
-    evaluate_multilabel,
-    multilabel_intervals,
+from auditkit.metrics import bootstrap_ci, evaluate_multilabel
+from auditkit.metrics._multilabel import MULTILABEL_HEADLINE_METRICS, multilabel_intervals, multilabel_scores
+from auditkit.metrics._multilabel_resample import (
     multilabel_patterns,
-    multilabel_scores,
     multilabel_scores_from_patterns,
-    resample_counts,
     resample_multilabel_scores,
 )
+from auditkit.metrics._bootstrap import resample_counts
 from auditkit.metrics import _multilabel_resample
 
 

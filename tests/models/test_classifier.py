@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from auditkit.errors import ModelError
-from auditkit.models import load_classifier, resolve_model_source
+from auditkit.models import load_classifier
+from auditkit.models._loading import resolve_model_source
 
 TEXTS = [
     "fine",

@@ -3,7 +3,7 @@
 import pytest
 
 from auditkit.errors import ModelError
-from auditkit.models import check_reads_language, token_coverage
+from auditkit.models._coverage import check_reads_language, token_coverage
 
 
 def test_minilm_cannot_read_the_chinese_probe_sentences():

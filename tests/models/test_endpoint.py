@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from auditkit.errors import ModelError
-from auditkit.models import PROBE_TEXTS, EndpointClassifier, load_classifier, load_model
+from auditkit.models import EndpointClassifier, load_classifier, load_model
+from auditkit.models._blackbox import PROBE_TEXTS
 from served import save_tiny_model, serve
 
 TEXTS = ["a gorgeous, witty film", "the food was cold and the staff rude", "she is a doctor", "meh"] * 5

@@ -1,7 +1,7 @@
 import pytest
 
 from auditkit.errors import LabelMismatchError
-from auditkit.models import map_labels
+from auditkit.models._labels import map_labels
 
 
 def test_names_match_case_insensitively():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from auditkit.errors import ModelError
-from auditkit.models import (MODEL_KINDS, Classifier, GradientClassifier, PythonClassifier, check_probabilities,
-                             load_model, model_kind)
+from auditkit.models import MODEL_KINDS, Classifier, GradientClassifier, PythonClassifier, load_model
+from auditkit.models._blackbox import check_probabilities
+from auditkit.models._kinds import model_kind
 
 
 @pytest.mark.parametrize("spec, kind", [

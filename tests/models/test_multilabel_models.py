@@ -8,7 +8,8 @@ import pytest
 from tiny_models import build_tiny_classifier
 
 from auditkit.errors import ConfigError, LabelMismatchError
-from auditkit.models import check_thresholds, map_label_sets, resolve_thresholds
+from auditkit.models._thresholds import check_thresholds, resolve_thresholds
+from auditkit.models._labels import map_label_sets
 from auditkit.probes import holm_correction, run_probes
 
 LABELS = ("toxic", "insult", "identity_attack")

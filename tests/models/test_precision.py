@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from auditkit.errors import ModelError
-from auditkit.models import TextClassifier, check_precision, int8_layers, quantize_int8
+from auditkit.models import TextClassifier
+from auditkit.models._precision import check_precision, int8_layers, quantize_int8
 from tiny_models import build_tiny_classifier
 
 TEXTS = ["a gorgeous, witty film", "my sister hated every minute", "the food was fine", "awful, never again"] * 8

@@ -218,7 +218,7 @@ def test_an_unsafe_cache_is_neither_read_nor_written(cache, monkeypatch, tmp_pat
 
 
 def test_int8_layers_refuse_gradients():
-    from auditkit.models import quantize_int8
+    from auditkit.models._precision import quantize_int8
 
     layer = quantize_int8(torch.nn.Sequential(torch.nn.Linear(8, 4)), layers={"0"})[0]
     x = torch.randn(3, 8, requires_grad=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from auditkit.probes import TemplateComponent, crossed_estimate
+from auditkit.probes._crossed import TemplateComponent, crossed_estimate
 from auditkit.probes._change import abs_change_test
 
 T = 16

@@ -7,18 +7,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from auditkit.probes import (
+from auditkit.probes import bias_verdict, holm_correction
+from auditkit.probes._crossed import (
     TemplateComponent,
     TextComponent,
-    bias_verdict,
     crossed_bootstrap,
     crossed_estimate,
     equivalence_p_value,
-    estimate_components,
-    holm_correction,
-    judge_gap,
     leave_one_out,
 )
+from auditkit.probes._gap import estimate_components, judge_gap
 from auditkit.probes._verdict import holm_level
 
 TEMPLATES = tuple(f"t{j:02d}" for j in range(16))

@@ -40,9 +40,9 @@ def test_a_lower_case_corpus_gets_its_names_swapped_but_not_common_words_or_full
 def test_augmentation_and_whatif_use_the_probes_counterfactual_versions():
     """One builder: augmentation's copy is one of counterfactual_versions' versions, and What-if lists exactly the
     versions that differ from the text, attribute by attribute."""
-    from dashboard._whatif import counterfactual_variants
+    from auditkit_dashboard._whatif import counterfactual_variants
 
-    from auditkit.probes import counterfactual_versions
+    from auditkit.probes._swap import counterfactual_versions
 
     for text in ["She gave her sister her keys.", "It made her cry.", "Ebony loved the film.", "Great film."]:
         versions = {a: counterfactual_versions(text, a) or {} for a in ("gender", "race")}

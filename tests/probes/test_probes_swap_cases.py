@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from auditkit.probes import dataset_counterfactuals, identity_terms, swap_context, swap_identity
+from auditkit.probes import identity_terms, swap_identity
 from auditkit.probes._packs import builtin_lexicon
+from auditkit.probes._swap import dataset_counterfactuals, swap_context
 
 LOWER = swap_context([
     "adam sandler 's latest is a mess", "sandler is back", "adam was great", "katie was wonderful",

@@ -10,7 +10,8 @@ import pytest
 pytest.importorskip("jieba")
 pytest.importorskip("opencc")
 
-from auditkit.probes import counterfactual_augment, counterfactual_versions, dataset_counterfactuals, swap_identity  # noqa: E402
+from auditkit.probes import counterfactual_augment, swap_identity  # noqa: E402
+from auditkit.probes._swap import counterfactual_versions, dataset_counterfactuals  # noqa: E402
 from auditkit.probes._swap_zh import chinese_lexicon, swap_chinese  # noqa: E402
 
 GENDER = chinese_lexicon("gender")

@@ -181,8 +181,8 @@ def test_html_numbers_match_run_json(full_run):
 
 
 def test_report_and_dashboard_draw_one_word_heat_map():
-    from dashboard import _views
-    from auditkit.report import heatmap_html
+    from auditkit_dashboard import _views
+    from auditkit.report._html import heatmap_html
 
     assert _views.heatmap_html is heatmap_html
     out = heatmap_html(["up", "tiny", HOSTILE_IMG], [1.0, 3e-5, -0.5])

@@ -7,7 +7,8 @@ import pytest
 from auditkit.store import schema as S
 
 from auditkit.errors import RunStoreError
-from auditkit.store import SCHEMA_VERSION, list_runs, read_run, runs_table, write_run
+from auditkit.store import SCHEMA_VERSION, list_runs, read_run, write_run
+from auditkit.store._run import runs_table
 from real_runs import audit_run
 
 

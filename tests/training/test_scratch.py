@@ -7,7 +7,8 @@ import pytest
 from auditkit.cli import main
 from auditkit.data import TextDataset
 from auditkit.errors import ConfigError
-from auditkit.models import load_classifier, token_coverage
+from auditkit.models import load_classifier
+from auditkit.models._coverage import token_coverage
 from auditkit.models._coverage import PROBE_SENTENCES
 from auditkit.training import ScratchSize, TrainingConfig, fine_tune
 

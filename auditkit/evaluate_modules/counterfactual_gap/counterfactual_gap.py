@@ -1,10 +1,10 @@
-"""auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes.estimate_gap and judge_gap)."""
+"""auditkit counterfactual gap as an ``evaluate`` metric (computed by auditkit.probes._gap.estimate_gap and judge_gap)."""
 
 import datasets
 import pandas as pd
 
 from auditkit.evaluate_modules._build import make_metric
-from auditkit.probes import estimate_gap, judge_gap
+from auditkit.probes._gap import estimate_gap, judge_gap
 
 _DESCRIPTION = """
 Counterfactual gap of auditkit: for matched sets of texts that differ only in who they are about
