@@ -41,6 +41,9 @@ class Route:
     name: ClassVar[str] = ""
     #: Numeric precision of its products: "fp32" or "int8".
     precision: ClassVar[str] = "fp32"
+    #: Whether its products come from a maintained library (torch's own modules, OpenVINO and NNCF) rather than
+    #: auditkit's own int8 code: the choice prefers such a route when it is nearly as fast (see ``choose_route``).
+    maintained: ClassVar[bool] = True
 
     def missing(self) -> str | None:
         """Why this route cannot run here (a missing library), or None."""
@@ -62,7 +65,7 @@ class TorchFP32(Route):
 
 
 class TorchInt8(Route):
-    name, precision = "torch-int8", "int8"
+    name, precision, maintained = "torch-int8", "int8", False
 
     def missing(self) -> str | None:
         import torch
