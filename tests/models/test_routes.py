@@ -309,3 +309,24 @@ def test_int8_layers_refuse_gradients():
     x = torch.randn(3, 8, requires_grad=True)
     with pytest.raises(ModelError, match="^int8 layers have no gradients"):
         layer(x)
+
+
+def test_building_and_running_every_route_says_nothing_a_user_would_see(cache, capfd):
+    """Tracing for OpenVINO makes torch and transformers warn (tracing deprecated, data-dependent branches,
+    is_gradient_checkpointing, no loss_type) and NNCF log: hidden where they arise, and only there."""
+    import logging
+    import warnings
+
+    clf = build_tiny_classifier()
+    levels = {name: logging.getLogger(name).level for name in ("nncf", "transformers.modeling_utils")}
+    with warnings.catch_warnings(record=True) as caught, torch.inference_mode():
+        warnings.simplefilter("always")
+        for route in ROUTES.values():
+            if route.missing() is None:
+                route.build(clf.model, clf._synthetic_inputs(2, 8))(clf._synthetic_inputs(4, 12))
+    assert [str(w.message) for w in caught] == []
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert {name: logging.getLogger(name).level for name in levels} == levels  # nothing changed for the rest of the process
+    with pytest.warns(FutureWarning, match="still shown elsewhere"):
+        warnings.warn("still shown elsewhere", FutureWarning)
