@@ -229,7 +229,7 @@ def test_agreement_is_measured_on_a_sample_of_the_real_texts_and_the_build_weigh
     expected = {tuple(row) for row in clf.tokenize(texts)[0]}
     assert len(ids) == 512 and ids <= expected  # real texts to predict, not synthetic ids
     if chosen.precision == "int8":  # the tiny model's int8 may or may not pass the bar; the note says which
-        assert f"of 512 of the 1,280 texts to predict (at least 99.5% needed)" in chosen.route_note
+        assert "of 512 of the 1,280 texts to predict (evenly spaced) (at least 99.5% needed)" in chosen.route_note
 
 
 def _planted(cache, entries):
