@@ -7,19 +7,21 @@ Every route predicts the same texts with the same batching (auditkit's: sorted
 by length, batches of 64 padded to their longest); each round times every route
 once, in turn, so a busy spell of this shared machine hits them all alike.
 Printed per route: sentences/s (median over rounds and the range), the ratio to
-fp32 torch per round (median, range), label agreement with fp32 torch, max |dp|,
+torch-fp32 per round (median, range), label agreement with torch-fp32, max |dp|,
 and the first-call cost (building the route: quantizing, converting, compiling;
 plus the extra time of its first pass over the texts) with the break-even size: how many texts a route must
-predict before its first-call cost is paid back against fp32 torch.
+predict before its first-call cost is paid back against torch-fp32. Last, the route
+auditkit's calibration chooses for each precision on these texts, and why.
 
 Routes (those whose library is missing are listed as skipped):
-  fp32-torch        the model as it is (auditkit's torch-fp32 route)
-  fp32-openvino     auditkit's openvino-fp32 route
-  int8-torch        auditkit's torch-int8 route: per-token int8 with PyTorch ops
-  int8-openvino     auditkit's openvino-int8 route (NNCF int8 weights, OpenVINO's dynamic activation quantization)
-  int8-torchao      torchao Int8DynamicActivationInt8WeightConfig (per-token, per-channel), eager
-  int8-torchao-compile   the same under torch.compile(dynamic=True)
-  int8-nncf-static  NNCF quantize (static activation scales, SmoothQuant), calibrated on 300 SST-2 train sentences
+  torch-fp32        auditkit's torch-fp32 route: the model as it is
+  openvino-fp32     auditkit's openvino-fp32 route
+  torch-int8        auditkit's torch-int8 route: per-token int8 with PyTorch ops
+  openvino-int8     auditkit's openvino-int8 route (NNCF int8 weights, OpenVINO's dynamic activation quantization)
+  (not auditkit routes, for comparison:)
+  torchao-int8      torchao Int8DynamicActivationInt8WeightConfig (per-token, per-channel), eager
+  torchao-int8-compile   the same under torch.compile(dynamic=True)
+  openvino-int8-static  NNCF quantize (static activation scales, SmoothQuant), calibrated on 300 SST-2 train sentences
 
 Defaults: models/sst2 (MiniLM fine-tuned on SST-2 train) or models/baseline, on
 ../shared/data/sst2/test.csv. ``--verdicts`` also runs the bias probes of the
@@ -46,8 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # ../shared beside the checkout (or one level up, from a worktree)
 SHARED = next((p / "shared" / "data" / "sst2" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").exists()),
               ROOT.parent / "shared" / "data" / "sst2")
-ALL = ("fp32-torch", "fp32-openvino", "int8-torch", "int8-openvino", "int8-torchao",
-       "int8-torchao-compile", "int8-nncf-static")
+ALL = ("torch-fp32", "openvino-fp32", "torch-int8", "openvino-int8", "torchao-int8",
+       "torchao-int8-compile", "openvino-int8-static")
 
 
 def cpu_name() -> str:
@@ -140,13 +142,13 @@ def builders(model, example, calibration_inputs):
         return build
 
     return {
-        "fp32-torch": auditkit_route("torch-fp32"),
-        "fp32-openvino": auditkit_route("openvino-fp32"),
-        "int8-torch": auditkit_route("torch-int8"),
-        "int8-openvino": auditkit_route("openvino-int8"),
-        "int8-torchao": needs("torchao", torchao(False)),
-        "int8-torchao-compile": needs("torchao", torchao(True)),
-        "int8-nncf-static": needs("nncf", nncf_static()),
+        "torch-fp32": auditkit_route("torch-fp32"),
+        "openvino-fp32": auditkit_route("openvino-fp32"),
+        "torch-int8": auditkit_route("torch-int8"),
+        "openvino-int8": auditkit_route("openvino-int8"),
+        "torchao-int8": needs("torchao", torchao(False)),
+        "torchao-int8-compile": needs("torchao", torchao(True)),
+        "openvino-int8-static": needs("nncf", nncf_static()),
     }
 
 
@@ -213,9 +215,9 @@ def main() -> int:
     print(f"CPU: {cpu_name()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"model {model_dir}; data {args.data} ({len(texts)} texts, batches of 64 sorted by length); "
           f"{args.rounds} round-robin rounds; medians (range)")
-    base = np.array(seconds.get("fp32-torch", [np.nan]))
-    reference = probabilities.get("fp32-torch")
-    print(f"{'route':22s} {'sent/s':>18s} {'x fp32 torch':>18s} {'agree':>8s} {'max|dp|':>8s} {'first call':>10s} {'break-even':>11s}")
+    base = np.array(seconds.get("torch-fp32", [np.nan]))
+    reference = probabilities.get("torch-fp32")
+    print(f"{'route':22s} {'sent/s':>18s} {'x torch-fp32':>18s} {'agree':>8s} {'max|dp|':>8s} {'first call':>10s} {'break-even':>11s}")
     for name in forwards:
         t = np.array(seconds[name])
         rate = 1 / t
@@ -227,15 +229,17 @@ def main() -> int:
         even = "never" if gain <= 0 else f"{extra / gain:,.0f} texts"
         print(f"{name:22s} {np.median(rate):7.1f} ({rate.min():.0f}-{rate.max():.0f}) {np.median(ratio):9.2f}x "
               f"({ratio.min():.2f}-{ratio.max():.2f}) {agree:8.2%} {np.abs(probabilities[name] - ref).max():8.4f} "
-              f"{extra:9.1f}s {even if name != 'fp32-torch' else '':>11s}")
+              f"{extra:9.1f}s {even if name != 'torch-fp32' else '':>11s}")
     for name, why in skipped.items():
         print(f"{name:22s} {why}")
     from auditkit.models import TextClassifier
 
-    for precision in ("fp32", "int8"):
-        chosen = TextClassifier(clf.model, clf.tokenizer, precision=precision)
-        print(f"--precision {precision} runs route {chosen.route} on this CPU"
-              + (f": {chosen.route_note}" if chosen.route_note else ""))
+    for precision in ("fp32", "int8"):  # as an audit of these texts chooses (the cached timings, if any, included)
+        chosen = TextClassifier(clf.model, clf.tokenizer, precision=precision, fingerprint=clf.fingerprint)
+        start = time.perf_counter()
+        chosen.prepare_route(texts, workload=len(texts))
+        print(f"--precision {precision} runs route {chosen.route} on this CPU for these {len(texts):,} texts "
+              f"(chosen in {time.perf_counter() - start:.1f} s)" + (f": {chosen.route_note}" if chosen.route_note else ""))
     if args.verdicts is not None:
         compare_verdicts(args.verdicts or [str(ROOT / "models" / m) for m in ("baseline", "augmented")])
     return 0

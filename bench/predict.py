@@ -116,6 +116,7 @@ def main() -> int:
     print(f"model {args.model}; data {data} ({len(texts)} texts); torch threads {torch.get_num_threads()}")
 
     clf = load_classifier(args.model, device="cpu")
+    clf.prepare_route(texts)  # the route an audit of these texts would run (else the warm-up's 64 texts would choose)
     clf.predict_proba(texts[:64])  # warm-up
     t_ours, ours = timed(lambda: clf.predict_proba(texts, batch_size=64, progress=False), repeats=2)
     our_labels = [clf.labels[i] for i in ours.predicted]
@@ -145,6 +146,7 @@ def main() -> int:
     real_tokens = sum(len(ids) for ids in clf.tokenize(texts)[0])
     per_token = flops_per_token(clf.model)
     int8 = load_classifier(args.model, device="cpu", precision="int8")
+    int8.prepare_route(texts)
     int8.predict_proba(texts[:64])
     from auditkit.models import TextClassifier
     from auditkit.models._routes import ROUTES

@@ -159,6 +159,14 @@ def _truth(classifier, dataset: TextDataset, thresholds):
     return y_true, thresholds
 
 
+def prepare_route(classifier: Classifier, dataset: TextDataset) -> None:
+    """Let a model that chooses how it computes (a PyTorch checkpoint on a CPU: its route) choose now, measuring on
+    the audit's own texts and weighing a route's build time against the texts the audit predicts."""
+    prepare = getattr(classifier, "prepare_route", None)
+    if prepare is not None:
+        prepare(dataset.texts, workload=len(dataset))
+
+
 def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> None:
     options.validate()
     labels = classifier.labels
@@ -232,6 +240,7 @@ def run_audit(
 
     if predictions is None:
         with timed("predict"):
+            prepare_route(classifier, dataset)
             log(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}"
                 + (f" (route {classifier.route})" if getattr(classifier, "route", None) else ""))
             if getattr(classifier, "route_note", None):

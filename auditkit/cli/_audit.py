@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auditkit.audit import AuditOptions, run_audit
-from auditkit.audit._runner import check_audit_options
+from auditkit.audit._runner import check_audit_options, prepare_route
 from auditkit.cli._common import add_data_options, add_model_options, add_output_options, label_columns, say, show
 from auditkit.cli._export import tracking_uri_help
 from auditkit.data import load_dataset
@@ -231,6 +231,7 @@ def run(args) -> int:
         dataset = load_dataset(args.data, **data_options)
     # before predicting: a bad option or label costs no model calls
     check_audit_options(classifier, dataset, options, thresholds=thresholds)
+    prepare_route(classifier, dataset)  # before --resume compares the precision that runs with the stored one
     stored = None
     partial = PartialPredictions(args.out, classifier=classifier, dataset=dataset)
     if args.resume:
@@ -240,7 +241,10 @@ def run(args) -> int:
         say(f"resume: {reason}")
     try:
         if stored is None:  # predicted in chunks: a model that dies on the way leaves the finished rows for --resume
-            say(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}")
+            say(f"predict: {len(dataset)} texts with {classifier.name} on {classifier.where}"
+                + (f" (route {classifier.route})" if getattr(classifier, "route", None) else ""))
+            if getattr(classifier, "route_note", None):
+                say(f"note: {classifier.route_note}")
             stored = partial.predict(dataset.texts, batch_size=options.batch_size)
         result = run_audit(classifier, dataset, options=options, log=say, predictions=stored, thresholds=thresholds)
         result.record["timings"] = {"predict": partial.seconds} | result.record["timings"]

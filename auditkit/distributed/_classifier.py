@@ -27,11 +27,14 @@ class _Replica:
         self.classifier = TextClassifier(model, tokenizer, device=torch.device(device), max_length=max_length,
                                          precision=precision)
 
-    def score(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, int, str | None, str | None]:
+    def score(self, texts: list[str], batch_size: int, workload: int) -> tuple[np.ndarray, int, tuple]:
         """Probabilities of ``texts`` (the local engine's length-sorted batches), how many were truncated,
-        and the route this replica chose with its note (see :meth:`TextClassifier.describe`)."""
+        and how this replica computed them: ``(precision, route, note)`` (see :meth:`TextClassifier.describe`).
+        At its first block the replica chooses its route, measured on that block, for ``workload`` texts."""
+        self.classifier.prepare_route(texts, workload=workload)
         predictions = self.classifier.predict_proba(texts, batch_size=batch_size, progress=False)
-        return predictions.probabilities, predictions.n_truncated, self.classifier.route, self.classifier.route_note
+        how = (self.classifier.precision, self.classifier.route, self.classifier.route_note)
+        return predictions.probabilities, predictions.n_truncated, how
 
 
 class RayClassifier(TextClassifier):
@@ -93,8 +96,9 @@ class RayClassifier(TextClassifier):
         self.rows_per_block = rows_per_block
         check_precision(precision, "cuda" if self.gpus_per_replica else "cpu")
         self.precision = self.requested_precision = precision
-        self.route = self.route_note = None  # each replica measures and chooses its own: recorded as they report
-        self._seen_routes, self._seen_notes = set(), set()
+        # each replica measures and chooses its own route (and may run fp32 for an int8 request): recorded as they report
+        self.route = self.route_note = None
+        self._seen: set[tuple] = set()
         self._pool = None
 
     @property
@@ -161,33 +165,44 @@ class RayClassifier(TextClassifier):
 
             bar = tqdm(total=len(texts), desc="predict (ray)", unit="row", leave=False)
         try:
+            workload = math.ceil(len(texts) / min(self.replicas, len(blocks)))  # what one replica predicts, about
             scored = ActorPool(self._actors()).map(
-                lambda actor, block: actor.score.remote(texts[block[0]:block[1]], batch_size), blocks)
-            routes, notes = set(), set()
-            for (start, stop), (probabilities, truncated, route, note) in zip(blocks, scored):  # in block order
+                lambda actor, block: actor.score.remote(texts[block[0]:block[1]], batch_size, workload), blocks)
+            seen = set()
+            for (start, stop), (probabilities, truncated, how) in zip(blocks, scored):  # in block order
                 out[start:stop] = probabilities
                 n_truncated += truncated
-                routes.add(route)
-                notes.add(note)
+                seen.add(tuple(how))
                 if bar is not None:
                     bar.update(stop - start)
-            self._record_routes(routes - {None}, notes - {None})
+            self._record_routes(seen)
         finally:
             if bar is not None:
                 bar.close()
         return Predictions(out, n_truncated)
 
-    def _record_routes(self, routes: set[str], notes: set[str]) -> None:
-        """The route the replicas ran, as the run records it: one name when they agree, else every name
-        with a note saying so (replicas on different CPUs may measure differently)."""
-        self._seen_routes |= routes
-        self._seen_notes |= notes
-        if not self._seen_routes:
+    def _record_routes(self, seen: set[tuple]) -> None:
+        """How the replicas computed, as the run records it, from their ``(precision, route, note)``.
+
+        One route when they agree, else every name with a note saying so
+        (replicas on different CPUs may measure differently). The precision
+        is what ran: fp32 when every replica fell back from int8; int8 when
+        any replica ran int8 (the predictions are then not all fp32's), with
+        the note naming the precisions.
+        """
+        self._seen |= {how for how in seen if how[1] is not None}
+        if not self._seen:
             return
-        self.route = ", ".join(sorted(self._seen_routes))
-        reasons = sorted(self._seen_notes)
-        if len(self._seen_routes) > 1:
+        precisions = {p for p, _, _ in self._seen}
+        routes = sorted({r for _, r, _ in self._seen})
+        reasons = sorted({n for _, _, n in self._seen if n})
+        self.precision = self.requested_precision if self.requested_precision in precisions else precisions.pop()
+        self.route = ", ".join(routes)
+        if len(routes) > 1:
             reasons.append(f"replicas chose different routes ({self.route})")
+        if len({p for p, _, _ in self._seen}) > 1:
+            ran = sorted({f"{p} ({r})" for p, r, _ in self._seen})
+            reasons.append(f"replicas ran different precisions: {', '.join(ran)}")
         self.route_note = "; ".join(reasons) or None
 
 

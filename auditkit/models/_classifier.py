@@ -59,7 +59,8 @@ class TextClassifier:
         route (torch or OpenVINO, fp32 or int8) is chosen by measuring on
         this machine (:mod:`auditkit.models._calibration`); an int8 request
         that would not be faster than fp32 here runs fp32, and
-        :attr:`route_note` says so.
+        :attr:`route_note` says so. The choice is made before the first
+        prediction, on the texts to predict (:meth:`prepare_route`).
     route : str, optional
         Force a CPU route (``torch-fp32``, ``torch-int8``, ``openvino-fp32``,
         ``openvino-int8``) instead of measuring; ``$AUDITKIT_ROUTE`` does the same.
@@ -73,7 +74,8 @@ class TextClassifier:
     route : str
         How predictions are computed (see ``route``).
     route_note : str or None
-        One line when the precision that runs is not the one requested.
+        One line: for int8, the label agreement with fp32 the route was
+        admitted on (and on which texts), or why fp32 runs instead.
     model : transformers.PreTrainedModel
         The fp32 model whatever the route: attributions take their gradients
         from it, never through an int8 product.
@@ -105,16 +107,17 @@ class TextClassifier:
             limit = min(limit, max_length)
         self.max_length = limit
         self.route, self.route_note, self._logits = f"torch-{precision}", None, self._fp32_logits
+        self._route_pending, self._weights_seen = False, None
         if self.device.type == "cpu":
-            from auditkit.models._calibration import select_route
+            from auditkit.models._calibration import resolved_route
 
-            choice, self._logits = select_route(self.model, precision, self._synthetic_inputs, route=route)
-            self.precision, self.route, self.route_note = choice.precision, choice.route, choice.note
+            resolved = resolved_route(self.model, precision, self._synthetic_inputs, route=route)
+            if resolved is None:  # measured on the texts it will predict: see prepare_route
+                self.route, self._route_pending = None, True
+            else:
+                self._take_route(resolved)
         elif route is not None:
             raise ModelError(f"route {route!r} is a CPU route; this model is on {self.device.type}", parameter="route")
-        # a route other than torch-fp32 computes from its own copy of the weights (converted, quantised): it is
-        # rebuilt when the model's weights change after this point (fine-tuning, editing a layer in place)
-        self._weights_seen = None if self.route == "torch-fp32" else _weights_stamp(self.model)
 
     def _refresh_route(self) -> None:
         """Rebuild the route's copy of the weights when the model's own weights changed since it was built."""
@@ -126,6 +129,55 @@ class TextClassifier:
 
             self._logits = ROUTES[self.route].build(self.model, self._synthetic_inputs(2, 8))
             self._weights_seen = stamp
+
+    def prepare_route(self, texts: Sequence[str], *, workload: int | None = None) -> None:
+        """Choose the CPU route for predicting ``workload`` texts like ``texts`` (once; later calls do nothing).
+
+        The routes are timed, and for int8 their labels compared with fp32's,
+        on a sample of up to 512 of ``texts``
+        (:mod:`auditkit.models._calibration`); a route's build time is weighed
+        against ``workload`` (default: ``len(texts)``). :meth:`predict_proba`
+        calls it with its own texts when nobody did before; an audit calls it
+        first with the whole workload. Until then :attr:`route` is None and
+        :attr:`precision` the one requested.
+        """
+        if not self._route_pending or not texts:
+            return
+        from auditkit.models._calibration import select_route
+
+        texts = [str(t) for t in texts]
+        self._take_route(select_route(self.model, self.requested_precision, self._synthetic_inputs,
+                                      calibration=self._calibration_set(texts),
+                                      workload=max(1, workload if workload is not None else len(texts)),
+                                      fingerprint=self.fingerprint))
+        self._route_pending = False
+
+    def _take_route(self, chosen) -> None:
+        choice, self._logits = chosen
+        self.precision, self.route, self.route_note = choice.precision, choice.route, choice.note
+        # a route other than torch-fp32 computes from its own copy of the weights (converted, quantised): it is
+        # rebuilt when the model's weights change after this point (fine-tuning, editing a layer in place)
+        self._weights_seen = None if self.route == "torch-fp32" else _weights_stamp(self.model)
+
+    def _calibration_set(self, texts: list[str]):
+        """An evenly spaced sample of ``texts`` as prediction batches them, for :func:`select_route`."""
+        import hashlib
+        import json
+
+        from auditkit.models._calibration import CALIBRATION_TEXTS, CalibrationSet
+
+        picked = np.unique(np.linspace(0, len(texts) - 1, min(len(texts), CALIBRATION_TEXTS)).round().astype(int))
+        ids, _ = self.tokenize([texts[i] for i in picked])
+        ids = sorted(ids, key=len)
+        batches = [self._inputs(*self.pad(ids[s : s + _DEFAULT_BATCH_SIZE])) for s in range(0, len(ids), _DEFAULT_BATCH_SIZE)]
+        # timed on two batches: evenly spaced through the sample's lengths, the shorter half and the longer half
+        spaced = [ids[i] for i in np.unique(np.linspace(0, len(ids) - 1, min(len(ids), 2 * _DEFAULT_BATCH_SIZE)).round().astype(int))]
+        half = (len(spaced) + 1) // 2
+        timing = [self._inputs(*self.pad(part)) for part in (spaced[:half], spaced[half:]) if part]
+        digest = hashlib.sha256(json.dumps(ids).encode()).hexdigest()
+        described = (f"the {len(texts):,} texts to predict" if len(ids) == len(texts)
+                     else f"{len(ids):,} of the {len(texts):,} texts to predict (evenly spaced)")
+        return CalibrationSet(batches, timing, len(ids), digest, described, multi_label=self.multi_label)
 
     def _model_limit(self) -> int:
         return token_limit(self.tokenizer, self.model.config)
@@ -223,6 +275,7 @@ class TextClassifier:
         texts = [str(t) for t in texts]
         if not texts:
             return Predictions(np.zeros((0, len(self.labels)), dtype=np.float32), 0)
+        self.prepare_route(texts)
         return self._predict(texts, batch_size=batch_size, progress=progress)
 
     def _predict(self, texts: list[str], *, batch_size: int, progress: bool | None) -> Predictions:

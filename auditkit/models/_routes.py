@@ -41,6 +41,9 @@ class Route:
     name: ClassVar[str] = ""
     #: Numeric precision of its products: "fp32" or "int8".
     precision: ClassVar[str] = "fp32"
+    #: Whether its products come from a maintained library (torch's own modules, OpenVINO and NNCF) rather than
+    #: auditkit's own int8 code: the choice prefers such a route when it is nearly as fast (see ``choose_route``).
+    maintained: ClassVar[bool] = True
 
     def missing(self) -> str | None:
         """Why this route cannot run here (a missing library), or None."""
@@ -62,7 +65,7 @@ class TorchFP32(Route):
 
 
 class TorchInt8(Route):
-    name, precision = "torch-int8", "int8"
+    name, precision, maintained = "torch-int8", "int8", False
 
     def missing(self) -> str | None:
         import torch
@@ -98,10 +101,11 @@ class OpenVINORoute(Route):
 
         ov, _ = _openvino()
         names = list(example)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tracing warnings about data-dependent branches of the HF model
+        with torch.no_grad(), _quiet_tracing():
             converted = ov.convert_model(model, example_input=example, input=[(n, [-1, -1], ov.Type.i64) for n in names])
-        compiled = _core().compile_model(self._compress(converted), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        with _quiet_loggers("nncf"):
+            compressed = self._compress(converted)
+        compiled = _core().compile_model(compressed, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         request = compiled.create_infer_request()
         output = compiled.output(0)
 
@@ -134,6 +138,42 @@ class OpenVINOInt8(OpenVINORoute):
             return nncf.compress_weights(converted, mode=nncf.CompressWeightsMode.INT8_SYM)
 
 
+@contextlib.contextmanager
+def _quiet_tracing():
+    """Hide what tracing a Hugging Face model says that a user can do nothing about, and only that.
+
+    OpenVINO converts a torch model by tracing it: torch warns that tracing
+    is deprecated and that the model's data-dependent branches are traced
+    as constants (the shapes stay dynamic; the traced branches are the
+    padding-free ones auditkit feeds), and transformers, as the tracer reads
+    every attribute, that ``is_gradient_checkpointing`` is deprecated and
+    that no ``loss_type`` is set (no loss is computed here).
+    """
+    import torch
+
+    with warnings.catch_warnings(), _quiet_loggers("transformers.modeling_utils"):
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.trace(_method)?` is deprecated", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield
+
+
+@contextlib.contextmanager
+def _quiet_loggers(*names: str):
+    """Only errors from the loggers ``names`` (and their children) while inside; their levels are restored after."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.ERROR))
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
 @functools.lru_cache(maxsize=None)
 def _openvino():
     """``(openvino, nncf)``, imported so that they send nothing.
@@ -143,8 +183,6 @@ def _openvino():
     hidden while they are first imported, both use their own no-op stubs,
     as they do where that package is not installed.
     """
-    import logging
-
     with _without_telemetry():
         try:
             import nncf
@@ -152,7 +190,6 @@ def _openvino():
             from openvino.tools.ovc import convert_impl  # noqa: F401 - imported now, so with the stub
         except ImportError:
             raise ModelError(OPENVINO_MISSING.format(name="openvino-fp32 / openvino-int8")) from None
-    nncf.set_log_level(logging.ERROR)
     return ov, nncf
 
 

@@ -94,11 +94,12 @@ class Model(TypedDict):
     endpoint: NotRequired[Annotated[Endpoint, "endpoint models only"]]
     zero_shot: NotRequired[Annotated[ZeroShot, "zero-shot models only"]]
     requested_precision: NotRequired[Annotated[Literal["fp32", "int8", "bf16", "fp16"],
-                                               "--precision as asked; differs from precision where int8 measured no faster "
-                                               "than fp32 on this CPU and fp32 ran"]]
+                                               "--precision as asked; differs from precision where no int8 route kept "
+                                               "fp32's labels or measured faster than fp32 on this CPU and fp32 ran"]]
     route: NotRequired[Annotated[str, "how predictions were computed: torch-fp32, torch-int8, openvino-fp32, "
                                       "openvino-int8 (on a CPU, chosen by measuring there), torch-bf16/fp16 (CUDA autocast)"]]
-    route_note: NotRequired[Annotated[str, "one line: why the precision that ran is not the one requested"]]
+    route_note: NotRequired[Annotated[str, "one line: for an int8 route, its label agreement with fp32 and the texts "
+                                           "it was measured on; for an int8 request that ran fp32, why"]]
     pretrained: NotRequired[Annotated[bool, "false: a backbone trained from random weights on its training data only "
                                             "(auditkit train --base scratch); absent when the model does not say"]]
 

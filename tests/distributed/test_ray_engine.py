@@ -120,7 +120,9 @@ def test_ray_engine_gives_the_same_run_as_the_local_engine(local_ray, tmp_path, 
     assert (pa["predicted"] == pb["predicted"]).all()
     assert np.allclose(pa.filter(like="prob_"), pb.filter(like="prob_"), atol=1e-6, rtol=0)
     assert a["dataset"] == b["dataset"]
-    assert b["model"]["route"] == a["model"]["route"] == "torch-fp32"  # the replicas' route, as they report it
+    # the replicas' route, as they report it: each measures its own (1 thread each here), so the fp32 route may differ
+    assert {a["model"]["route"], b["model"]["route"]} <= {"torch-fp32", "openvino-fp32"}
+    assert a["model"]["precision"] == b["model"]["precision"] == "fp32"
 
     def numbers(node, prefix=""):
         if isinstance(node, dict):
@@ -176,3 +178,50 @@ def test_a_lost_replica_is_replaced_and_the_pass_runs_again(local_ray):
     expected = local.predict_proba(texts, progress=False).probabilities
     assert np.allclose(again.probabilities, expected, atol=1e-6, rtol=0)
     remote.close()
+
+
+def test_an_int8_run_whose_replicas_fall_back_to_fp32_records_fp32_and_why(local_ray, tmp_path, tiny_model_dir, capsys):
+    """Replicas measure their own route; where int8 is slower than fp32 they run fp32, and the run must say fp32.
+    The replicas (1 thread each) read timings planted in the shared cache that make every int8 route 10x slower."""
+    import os
+
+    import torch
+
+    from auditkit.models import load_classifier
+    from auditkit.models import _calibration as calibration
+
+    model = load_classifier(tiny_model_dir).model
+    names = calibration.candidates_for("int8")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a replica's threads with 2 replicas on 2 CPUs: its cache key
+    try:
+        key = calibration.cache_key(model, names)
+    finally:
+        torch.set_num_threads(threads)
+    assert os.environ["AUDITKIT_CACHE"]  # conftest's, set before Ray started: the replicas read the same folder
+    calibration.write_timings(key, {n: calibration.RouteTiming(1e-2 if n.endswith("int8") else 1e-3, 0.0) for n in names})
+    code, _, err = run_cli(capsys, "audit", "--model", tiny_model_dir, "--data", ROOT_DATA, "--limit", "60",
+                           "--probes", "none", "--attributions", "0", "--out", tmp_path / "ray", "--engine", "ray",
+                           "--ray-replicas", "2", "--precision", "int8")
+    assert code == 0, err
+    model_section = json.loads((tmp_path / "ray" / "run.json").read_text())["model"]
+    assert (model_section["precision"], model_section["requested_precision"]) == ("fp32", "int8")
+    assert model_section["route"] in ("torch-fp32", "openvino-fp32")
+    assert model_section["route_note"].startswith("int8 requested, but ")
+
+
+def test_replica_reports_make_the_recorded_precision_what_ran(local_ray):
+    from auditkit.distributed import RayClassifier
+    from tiny_models import build_tiny_classifier
+
+    remote = RayClassifier(build_tiny_classifier(), replicas=2, precision="int8")
+    assert (remote.precision, remote.route) == ("int8", None)  # nothing ran yet
+    fallback = "int8 requested, but no int8 route kept fp32's labels on at least 99.5% of ..."
+    remote._record_routes({("fp32", "openvino-fp32", fallback)})
+    assert (remote.precision, remote.requested_precision, remote.route, remote.route_note) == (
+        "fp32", "int8", "openvino-fp32", fallback)
+    admitted = "openvino-int8: labels agree with fp32 on 99.80% of 512 of the 4,096 texts to predict (at least 99.5% needed)"
+    remote._record_routes({("int8", "openvino-int8", admitted)})  # another replica ran int8: not all predictions are fp32
+    assert (remote.precision, remote.route) == ("int8", "openvino-fp32, openvino-int8")
+    assert remote.route_note.endswith("; replicas chose different routes (openvino-fp32, openvino-int8); replicas ran "
+                                      "different precisions: fp32 (openvino-fp32), int8 (openvino-int8)")
