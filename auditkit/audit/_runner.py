@@ -357,6 +357,17 @@ def _observed_groups(dataset, y_true, probabilities, labels, options, log) -> di
     return {"target_label": labels[target], "target_label_reason": reason, "by_column": by_column}
 
 
+def _identity_words(options: AuditOptions, dataset: TextDataset) -> dict:
+    """The identity words attribution counts: those of the probed attributes in the data's language (without
+    probes, the default attributes — every attribute of a language other than English)."""
+    from auditkit.probes import identity_terms
+    from auditkit.probes._packs import DEFAULT_ATTRIBUTES
+
+    language = resolve_language(options.language, dataset.texts)
+    attributes = _probe_attributes(options, language) if options.probes else (DEFAULT_ATTRIBUTES if language == "en" else None)
+    return identity_terms(attributes, lexicons=tuple(options.lexicon_files), language=language)
+
+
 def _probe_attributes(options: AuditOptions, language: str) -> tuple[str, ...]:
     """The attributes to probe: as asked, except that the default (gender, race: English) on texts of another
     language means every attribute of that language's packs."""
@@ -404,8 +415,6 @@ def _bias_stage(classifier, dataset, options, log, progress, thresholds=None):
 def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, options, log, progress):
     """Captum attributions for a stratified selection of examples and the worst probe pairs."""
     from auditkit.attribution import audit_attributions
-    from auditkit.probes import identity_terms
-    from auditkit.probes._packs import DEFAULT_ATTRIBUTES
 
     from auditkit.attribution import METHODS
     from auditkit.attribution._methods import resolve_method
@@ -423,7 +432,7 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
         method=method,
         seed=options.seed,
         # the probed attributes' words (a pack's other axes would count "old" or "straight" in every review)
-        identity_words=identity_terms(tuple(options.probes) or DEFAULT_ATTRIBUTES, lexicons=tuple(options.lexicon_files)),
+        identity_words=_identity_words(options, dataset),
         progress=progress,
     )
     for note in report.summary.get("notes", []) or []:

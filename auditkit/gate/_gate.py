@@ -146,7 +146,8 @@ def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
     attrs = S.bias_attributes(run)
     if not attrs:
         raise RunStoreError(f"run {run.name!r} has no 'bias' section with probed attributes (probing was skipped), "
-                            f"which policy check {check!r} needs; re-run the audit with probes gender,race", parameter="probes")
+                            f"which policy check {check!r} needs; re-run the audit with probes "
+                            f"{','.join(opts.get('attributes') or ('gender', 'race'))}", parameter="probes")
     wanted = opts.get("attributes")
     if wanted:
         missing = [a for a in wanted if a not in attrs]

@@ -172,3 +172,79 @@ def test_whatif_shows_hostile_model_labels_as_text(page, screenshot, dashboard_u
     expect(page.locator('img[src*="127.0.0.1:9"]')).to_have_count(0)
     screenshot(page, "hostile-whatif")
     assert page.dialogs == []
+
+
+# ------------------------------------------------------------------ a Chinese run
+# (here, not in a module of its own: a second module binding _browser.py's session fixtures would start a second
+# Playwright inside the first one's event loop)
+
+HAN = re.compile(r"[\u4e00-\u9fff]{2}")
+
+REVIEWS = [("她说这本书很好看，推荐。", "positive"), ("他觉得质量太差了，不推荐。", "negative"),
+           ("物流很快，包装也不错。", "positive"), ("衣服有色差，退货了。", "negative"),
+           ("王秀芳买的鞋子很舒服。", "positive"), ("客服态度很差，再也不来了。", "negative")] * 6
+
+
+@pytest.fixture(scope="module")
+def zh_url(tmp_path_factory):
+    pytest.importorskip("jieba")
+    import os
+    import subprocess
+
+    import pandas as pd
+
+    from auditkit.audit import AuditOptions, run_audit
+    from auditkit.data import load_dataset
+    from auditkit.store import write_run
+    from auditkit.training._scratch import ScratchSize, scratch_classifier
+
+    root = tmp_path_factory.mktemp("zh_runs")
+    data_path = root.parent / "reviews_zh.csv"
+    pd.DataFrame(REVIEWS, columns=["text", "label"]).to_csv(data_path, index=False)
+    # the vocabulary from real Chinese reviews too, so the model reads the zh probe sentences (few [UNK])
+    corpus = pd.read_csv(_fx.REPO / "sample_data" / "zh" / "reviews_zh_train.csv")["text"].head(240).tolist()
+    clf = scratch_classifier([t for t, _ in REVIEWS] + corpus, ["negative", "positive"],
+                             size=ScratchSize(vocab_size=1500, hidden_size=16, num_layers=1, num_heads=2),
+                             max_length=48, seed=0)
+    data = load_dataset(data_path, text_col="text", label_col="label")
+    options = AuditOptions(n_boot=200, probe_n_boot=200, probes=("gender", "hukou"), language="zh", attributions=4,
+                           attribution_method="input_x_gradient")
+    result = run_audit(clf, data, options=options, log=lambda _: None, progress=False)
+    write_run(root / "zh", result.record, result.tables)
+    port = _fx._free_port()
+    log = root.parent / "dashboard_zh.log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(_fx._auditkit_command() + ["dashboard", "--runs", str(root), "--port", str(port),
+                                                           "--no-browser"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=str(_fx.REPO))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _fx._wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.fixture
+def zh_page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_chinese_run_renders_its_chinese_text(zh_page, screenshot, zh_url):
+    page = zh_page
+    page.goto(f"{zh_url}/bias?run=zh")
+    expect(page.get_by_role("heading", name="Counterfactual bias")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("tab", name="hukou")).to_be_visible()
+    page.goto(f"{zh_url}/explanations?run=zh")
+    expect(page.get_by_role("heading", name="Explanations")).to_be_visible(timeout=60_000)
+    heat = page.locator(".ak-heatmap").first
+    expect(heat).to_be_visible()
+    expect(heat).to_contain_text(HAN)  # Chinese words, not mojibake or escapes
+    words = re.sub(r"\s+", "", heat.inner_text())  # the heat map's word spans, joined
+    assert any(re.sub(r"[，。]", "", text)[:4] in re.sub(r"[，。]", "", words) for text, _ in REVIEWS), words
+    screenshot(page, "zh_explanations")

@@ -4,6 +4,7 @@ import pytest
 
 from auditkit.errors import ConfigError
 from auditkit.probes import builtin_attributes, identity_terms, load_lexicon
+from auditkit.probes._packs import builtin_packs, speaks
 
 
 def test_builtin_attributes():
@@ -13,8 +14,9 @@ def test_builtin_attributes():
 
 
 def test_identity_terms_shape_and_content():
-    terms = identity_terms()
-    assert {"gender", "race"} <= set(terms) and set(terms) == set(builtin_attributes())
+    terms = identity_terms()  # the English packs' attributes (the default language)
+    english = {a for pack in builtin_packs() if speaks(pack, "en") for a in pack.attributes}
+    assert {"gender", "race"} <= set(terms) and set(terms) == english and english < set(builtin_attributes())
     assert set(terms["gender"]) == {"female", "male"}
     assert {"she", "her", "hers", "sister", "woman", "ebony", "amanda"} <= terms["gender"]["female"]
     assert {"he", "him", "his", "brother", "man", "jamel", "adam"} <= terms["gender"]["male"]
