@@ -402,6 +402,7 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
     from auditkit.attribution._methods import resolve_method
 
     method = resolve_method(options.attribution_method, classifier)
+    language = resolve_language(options.language, dataset.texts)
     log(f"attributions: {method} ({METHODS[method].approach}) on up to {options.attributions} examples "
         "(+ worst probe pairs)")
     report = audit_attributions(
@@ -413,8 +414,10 @@ def _attribution_stage(classifier, dataset, y_true, probabilities, probe_table, 
         n=options.attributions,
         method=method,
         seed=options.seed,
-        # the probed attributes' words (a pack's other axes would count "old" or "straight" in every review)
-        identity_words=identity_terms(tuple(options.probes) or DEFAULT_ATTRIBUTES, lexicons=tuple(options.lexicon_files)),
+        # the probed attributes' words (a pack's other axes would count "old" or "straight" in every review), from
+        # the packs of the texts' language, as the probes resolved them (zh: 她, 妈妈, not "she")
+        identity_words=identity_terms(_probe_attributes(options, language) or DEFAULT_ATTRIBUTES,
+                                      lexicons=tuple(options.lexicon_files), language=language),
         progress=progress,
     )
     for note in report.summary.get("notes", []) or []:

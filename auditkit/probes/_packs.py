@@ -548,7 +548,8 @@ def _row_words(rows, group) -> list[str]:
     return words
 
 
-def identity_terms(attributes: Iterable[str] | None = None, *, lexicons: Sequence = ()) -> dict[str, dict[str, frozenset[str]]]:
+def identity_terms(attributes: Iterable[str] | None = None, *, lexicons: Sequence = (),
+                   language: str | None = DEFAULT_LANGUAGE) -> dict[str, dict[str, frozenset[str]]]:
     """Lower-case single words that mark each group of each attribute.
 
     Pronouns, gendered nouns, first names, identity adjectives and identity
@@ -562,6 +563,8 @@ def identity_terms(attributes: Iterable[str] | None = None, *, lexicons: Sequenc
         Default: every available attribute.
     lexicons : sequence of Lexicon, ProbePack or path, optional
         User packs; they override built-ins of the same name.
+    language : str or None, default "en"
+        The packs' language, as in :func:`resolve_lexicons` (``"zh"``: the words of the zh pack's attributes).
 
     Returns
     -------
@@ -576,7 +579,7 @@ def identity_terms(attributes: Iterable[str] | None = None, *, lexicons: Sequenc
     (True, True)
     """
     out = {}
-    for name, lex in resolve_lexicons(attributes, lexicons).items():
+    for name, lex in resolve_lexicons(attributes, lexicons, language=language).items():
         per_group = {}
         for g in lex.groups:
             words = _row_words(lex.terms, g) + _row_words(lex.names, g) + _row_words(lex.extra_names, g)
