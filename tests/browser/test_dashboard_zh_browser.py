@@ -24,6 +24,17 @@ REVIEWS = [("她说这本书很好看，推荐。", "positive"), ("他觉得质�
            ("王秀芳买的鞋子很舒服。", "positive"), ("客服态度很差，再也不来了。", "negative")] * 6
 
 
+def _pack_texts() -> list[str]:
+    import json
+
+    pack = json.loads((_fx.REPO / "auditkit" / "probes" / "packs" / "zh.json").read_text(encoding="utf-8"))
+    texts = [t["text"] for t in pack["templates"]["items"]]
+    for name in ("gender", "hukou"):
+        for family in pack["attributes"][name]["families"].values():
+            texts += [word for row in family.get("rows", ()) for word in row.values()]
+    return texts
+
+
 @pytest.fixture(scope="module")
 def zh_url(tmp_path_factory):
     import pandas as pd
@@ -36,7 +47,9 @@ def zh_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("zh_runs")
     data_path = root.parent / "reviews_zh.csv"
     pd.DataFrame(REVIEWS, columns=["text", "label"]).to_csv(data_path, index=False)
-    clf = scratch_classifier([t for t, _ in REVIEWS], ["negative", "positive"],
+    # the tokenizer learns the reviews and the zh pack's words and templates, so it reads the probe sentences
+    # (a vocabulary of six reviews maps most of them to [UNK], and the audit rightly refuses to probe)
+    clf = scratch_classifier([t for t, _ in REVIEWS] + _pack_texts(), ["negative", "positive"],
                              size=ScratchSize(vocab_size=400, hidden_size=16, num_layers=1, num_heads=2),
                              max_length=48, seed=0)
     data = load_dataset(data_path, text_col="text", label_col="label")
