@@ -8,10 +8,13 @@ Train the two models first (as ``make demo-zh`` does, on the planted split and o
     auditkit train --data sample_data/zh/reviews_zh_train_balanced.csv --base scratch --epochs 8 --learning-rate 1e-3 \
         --out models/zh-balanced
 
-Probes both with ``run_probes(attributes=["gender"], language="zh")`` on the texts of ``--data`` (the unskewed test
+Probes both with ``run_probes(attributes=[a for a in args.attributes.split(",") if a],
+                                language="zh")`` on the texts of ``--data`` (the unskewed test
 split; its dataset counterfactuals are one family) and prints, per model, the combined female - male gap of
-P(positive), its interval and verdict, then each family's. The planted model should be "bias" with a negative
-gap; the balanced control should not be "bias". Exit status: 0, or 2 for bad input.
+P(positive), its interval and verdict, then each family's. The planted skew (female -> negative) shows in the
+nouns and dataset-counterfactual families of the planted model and should not in the balanced control's; the
+names family reads female given names more positively on both (their characters 丽, 美, 雅, 佳 are praise in
+reviews), which can carry a "bias" verdict of the opposite sign. Exit status: 0, or 2 for bad input.
 """
 
 from __future__ import annotations
@@ -35,13 +38,16 @@ def main(argv=None) -> int:
     parser.add_argument("balanced")
     parser.add_argument("--data", default="sample_data/zh/reviews_zh_test.csv")
     parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--attributes", default="gender,hukou,origin,ethnicity",
+                        help="attributes probed (one Holm correction over them, as the demo's audit); gender is printed")
     args = parser.parse_args(argv)
     try:
         with open(args.data, encoding="utf-8", newline="") as fh:
             texts = [row["text"] for row in csv.DictReader(fh)]
         gaps = {}
         for name, path in (("planted", args.planted), ("balanced", args.balanced)):
-            report = run_probes(load_classifier(path), attributes=["gender"], language="zh", texts=texts,
+            report = run_probes(load_classifier(path), attributes=[a for a in args.attributes.split(",") if a],
+                                language="zh", texts=texts,
                                 target_label="positive", n_boot=args.n_boot)
             e = report.summary["gender"]
             gaps[name] = e["gap"]
