@@ -126,6 +126,8 @@ demo-zh-runs: runs/zh/run.json
 	@$(BIN)/auditkit gate runs/zh --policy policy.zh.toml || echo "== gate: runs/zh does not pass (exit $$?); the failing checks are above"
 
 demo-zh: demo-zh-runs
+	@echo "== [report] runs/zh -> runs/zh/report.html (<html lang=\"zh\">, the gate verdict first)"
+	$(BIN)/auditkit report runs/zh --format html --policy policy.zh.toml --out runs/zh/report.html
 	@echo "== [dashboard] http://127.0.0.1:$(PORT) — runs/zh beside the English runs (Ctrl-C to stop)"
 	$(BIN)/auditkit dashboard --runs runs --port $(PORT)
 

@@ -144,11 +144,12 @@ def _as_run(run) -> Run:
 def _attributes(run: Run, opts: dict, check: str) -> dict[str, dict]:
     S.require_section(run, "bias", needed_by=f"policy check {check!r}")
     attrs = S.bias_attributes(run)
+    wanted = opts.get("attributes")
     if not attrs:
+        # name the check's own attributes (policy.zh.toml gates gender,hukou), gender,race when it names none
         raise RunStoreError(f"run {run.name!r} has no 'bias' section with probed attributes (probing was skipped), "
                             f"which policy check {check!r} needs; re-run the audit with probes "
-                            f"{','.join(opts.get('attributes') or ('gender', 'race'))}", parameter="probes")
-    wanted = opts.get("attributes")
+                            f"{','.join(wanted or ('gender', 'race'))}", parameter="probes")
     if wanted:
         missing = [a for a in wanted if a not in attrs]
         if missing:

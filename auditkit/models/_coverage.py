@@ -48,7 +48,8 @@ def token_coverage(tokenizer, sentences: Sequence[str]) -> TokenCoverage:
     sentences = [str(s) for s in sentences if str(s).strip()]
     if not sentences:
         return TokenCoverage(0, 0)
-    ids = tokenizer(sentences, add_special_tokens=False)["input_ids"]
+    # counting only (nothing runs through the model), so no "longer than the maximum sequence length" warning
+    ids = tokenizer(sentences, add_special_tokens=False, verbose=False)["input_ids"]
     unk = tokenizer.unk_token_id
     total = sum(len(row) for row in ids)
     unknown = 0 if unk is None else sum(1 for row in ids for i in row if i == unk)

