@@ -137,7 +137,8 @@ def resolve_language(value: str | None, texts: Iterable[str] | None = None) -> s
                               parameter="language")
         return detect_language(texts).language
     if key not in LANGUAGES:
-        raise ConfigError(ERR_LANGUAGE.format(value=value, known=", ".join(LANGUAGES)), parameter="language")
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"  # a pasted paragraph stays one short line
+        raise ConfigError(ERR_LANGUAGE.format(value=shown, known=", ".join(LANGUAGES)), parameter="language")
     return key
 
 

@@ -177,7 +177,7 @@ def _check_options(classifier, dataset: TextDataset, options: AuditOptions) -> N
         check_probe_options(labels, attributes=_probe_attributes(options, language), target_label=options.target_label,
                             lexicon_files=tuple(options.lexicon_files), alpha=options.alpha, min_effect=options.min_effect,
                             families=tuple(options.probe_families) or None, max_sentences=options.max_probe_sentences,
-                            language=language)
+                            language=language, classifier=classifier)
     if options.target_label is not None:  # probes and observed-group fairness score this label; a typo fails now
         from auditkit.probes._suite import resolve_target_label
 

@@ -130,14 +130,21 @@ def _check_cost(lexicons: dict, families, max_sentences: int | None) -> None:
 
 def check_probe_options(labels: Sequence[str], *, attributes=("gender", "race"), target_label=None, lexicon_files=(),
                         alpha: float = 0.05, min_effect: float = 0.02, families=None,
-                        max_sentences: int | None = MAX_PROBE_SENTENCES, language: str = DEFAULT_LANGUAGE) -> None:
-    """Raise the :class:`ConfigError` :func:`run_probes` would raise for these options, without scoring anything.
+                        max_sentences: int | None = MAX_PROBE_SENTENCES, language: str = DEFAULT_LANGUAGE,
+                        classifier=None) -> None:
+    """Raise the error :func:`run_probes` would raise for these options, without scoring anything.
 
     Call it before slow stages so that a typo in ``--probes`` or
-    ``--target-label``, or a lexicon too large to score, fails in a second, not after prediction.
+    ``--target-label``, a lexicon too large to score, or (given the model's
+    ``tokenizer``) template sentences the model cannot read fail in a second,
+    not after prediction.
     """
     _check_levels(alpha, min_effect)
-    _check_cost(resolve_lexicons(attributes, lexicon_files, language=language), families, max_sentences)
+    lexicons = resolve_lexicons(attributes, lexicon_files, language=language)
+    _check_cost(lexicons, families, max_sentences)
+    if getattr(classifier, "tokenizer", None) is not None and language != DEFAULT_LANGUAGE:
+        templates = _probe_table(lexicons, families, None, {})
+        check_reads_language(classifier, list(dict.fromkeys(templates["text"])), language)
     if target_label is not None or len(labels) == 2:  # otherwise every class is probed
         resolve_target_label(labels, target_label)
 

@@ -1095,6 +1095,39 @@ def c_r2_max_probe_sentences_zero(sb):
     return probe_audit(sb, "--max-probe-sentences", "0")
 
 
+# ------------------------------------------------------------------ --language (the Chinese pack's option)
+
+@case("unknown --language 'klingon'; use auto, or one of: en, zh")
+def c_r3_language_unknown(sb):
+    return probe_audit(sb, "--language", "klingon")
+
+
+@case("unknown --language ''; use auto")
+def c_r3_language_empty(sb):
+    return probe_audit(sb, "--language", "")
+
+
+@case("unknown --language 'nan'")
+def c_r3_language_nan(sb):
+    return probe_audit(sb, "--language", "nan")
+
+
+@case("unknown --language 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz…'")
+def c_r3_language_pasted_paragraph(sb):
+    return probe_audit(sb, "--language", "z" * 100_000)
+
+
+@case("unknown --language 'zh\\udcff'")
+def c_r3_language_not_utf8(sb):
+    return probe_audit(sb, "--language", "zh\udcff")  # what Python makes of a non-UTF-8 argv byte
+
+
+@case("cannot read zh")
+def c_r3_language_zh_on_a_model_that_cannot_read_it(sb):
+    # the tiny English test model forced to probe the zh pack: most probe tokens are [UNK], refused before scoring
+    return probe_audit(sb, "--language", "zh", "--probes", "gender")
+
+
 # ------------------------------------------------------------------ numeric options: one range each, refused before work
 
 @case("--seed must be an integer from 0 to 4294967295, got -1")
