@@ -5,8 +5,9 @@
 Scores the suite once on MODEL_DIR (default models/baseline, from ``make
 demo``) and, per attribute, estimates from its own probes the variance
 components of the headline gap's crossed design (per template family: lexicon
-row and residual variance; the template variance of the families' combined
-template means). Then it simulates that design (same rows, templates and
+row and residual variance, pooled over its template blocks; the template
+variance of the families' combined template means, pooled over the template
+sets). Then it simulates that design (same blocks, rows, templates and
 equal family weights) with a planted gap delta, tests each draw with the
 crossed t test at Holm's strictest level alpha / n_tests of the run, and finds
 by bisection the delta rejected in 80 % of draws: for a zero gap (what
@@ -37,37 +38,58 @@ from probes import _cpu_name  # noqa: E402  (bench/probes.py: the CPU named besi
 
 
 def _components(entry, table, attribute):
-    """Per template family (R, T, row variance, residual variance) and the template variance, from the probes."""
+    """The headline gap's design with its variance components, estimated from the probes.
+
+    Returns ``(blocks, s2_b)``: per complete block (a family's rows crossed
+    with one template set; a fully crossed family is one block) its family,
+    template set, rows R, templates T, weight in the gap, and the family's row
+    and residual variances (pooled over its blocks); and the template variance
+    (pooled over the template sets).
+    """
+    from auditkit.probes._crossed import _template_blocks, _weights
     from auditkit.probes._designs import attribute_components, paired_frame
 
     sub = table[(table["attribute"] == attribute) & table["family"].isin(entry["families_combined"])]
     comps = [c for c in attribute_components(paired_frame(sub, *entry["gap_groups"])) if hasattr(c, "matrix")]
-    fams, weights = [], 1.0 / len(comps)
-    cols = 0.0
-    for c in comps:
-        d = np.asarray(c.matrix, float)
-        r, t = d.shape
-        row_means, col_means, grand = d.mean(1), d.mean(0), d.mean()
-        ms_a = t * np.sum((row_means - grand) ** 2) / (r - 1)
-        ms_e = np.sum((d - row_means[:, None] - col_means[None, :] + grand) ** 2) / ((r - 1) * (t - 1))
-        fams.append((c.name, r, t, max(ms_a - ms_e, 0.0) / t, ms_e))
-        cols = cols + weights * col_means
-    t = comps[0].matrix.shape[1]
-    s2_b = max(float(np.var(cols, ddof=1)) - sum(weights ** 2 * e / r for _, r, _, _, e in fams), 0.0)
-    return fams, s2_b, t
+    sets = _template_blocks(comps, _weights(comps))
+    per_family: dict[int, list] = {}
+    s2_b = []
+    for key, blocks in sets.items():
+        W = sum(b.weight for b in blocks)
+        cols = 0.0
+        share = 0.0
+        for b in blocks:
+            d = b.matrix
+            r, t = d.shape
+            row_means, col_means, grand = d.mean(1), d.mean(0), d.mean()
+            ss_a = t * np.sum((row_means - grand) ** 2)
+            ss_e = np.sum((d - row_means[:, None] - col_means[None, :] + grand) ** 2)
+            per_family.setdefault(b.component, []).append((key, r, t, b.weight, ss_a, r - 1, ss_e, (r - 1) * (t - 1)))
+            cols = cols + (b.weight / W) * col_means
+            share += (b.weight / W) ** 2 * (ss_e / max((r - 1) * (t - 1), 1)) / r
+        s2_b.append(max(float(np.var(cols, ddof=1)) - share, 0.0))
+    blocks = []
+    for k, items in per_family.items():
+        ms_e = sum(i[6] for i in items) / max(sum(i[7] for i in items), 1)
+        s2_a = max(sum(i[4] for i in items) / max(sum(i[5] for i in items), 1) - ms_e, 0.0) / np.mean([i[2] for i in items])
+        for key, r, t, w, *_ in items:
+            blocks.append((comps[k].name, key, r, t, w, s2_a, ms_e))
+    return blocks, float(np.mean(s2_b))
 
 
-def _rejection_rate(delta, fams, s2_b, t, *, margin, level, sims, rng):
+def _rejection_rate(delta, blocks, s2_b, *, margin, level, sims, rng):
     from scipy import stats
 
     from auditkit.probes._crossed import TemplateComponent, crossed_estimate
 
-    templates = tuple(f"t{j}" for j in range(t))
     hits = 0
     for _ in range(sims):
-        b = rng.normal(0, np.sqrt(s2_b), (1, t))  # one template draw shared by the families
-        comps = [TemplateComponent(delta + b + rng.normal(0, np.sqrt(s2_a), (r, 1)) + rng.normal(0, np.sqrt(s2_e), (r, t)),
-                                   templates) for _, r, _, s2_a, s2_e in fams]
+        draws = {}  # one template draw per template set, shared by its blocks
+        comps = []
+        for _, key, r, t, w, s2_a, s2_e in blocks:
+            b = draws.setdefault(key, rng.normal(0, np.sqrt(s2_b), (1, t)))
+            comps.append(TemplateComponent(delta + b + rng.normal(0, np.sqrt(s2_a), (r, 1))
+                                           + rng.normal(0, np.sqrt(s2_e), (r, t)), key, w))
         est = crossed_estimate(comps)
         if est.se is None:
             continue
@@ -75,11 +97,11 @@ def _rejection_rate(delta, fams, s2_b, t, *, margin, level, sims, rng):
     return hits / sims
 
 
-def _simulated_mde(fams, s2_b, t, *, margin, level, sims, seed):
+def _simulated_mde(blocks, s2_b, *, margin, level, sims, seed):
     lo, hi = margin, margin + 0.2
     for _ in range(14):
         mid = (lo + hi) / 2
-        rate = _rejection_rate(mid, fams, s2_b, t, margin=margin, level=level, sims=sims,
+        rate = _rejection_rate(mid, blocks, s2_b, margin=margin, level=level, sims=sims,
                                rng=np.random.default_rng(seed))  # common random numbers: a monotone curve
         lo, hi = (mid, hi) if rate < 0.8 else (lo, mid)
     return (lo + hi) / 2
@@ -113,18 +135,27 @@ def main(argv=None) -> int:
           f"variance of the gap (rows / templates / residual)")
     for i, a in enumerate(attributes):
         e = report.summary[a]
-        fams, s2_b, t = _components(e, report.table, a)
-        sim0 = _simulated_mde(fams, s2_b, t, margin=0.0, level=level, sims=args.sims, seed=i)
-        sim1 = _simulated_mde(fams, s2_b, t, margin=args.min_effect, level=level, sims=args.sims, seed=i)
-        w2 = (1.0 / len(fams)) ** 2
-        rows = sum(w2 * s2_a / r for _, r, _, s2_a, _ in fams)
-        resid = sum(w2 * s2_e / (r * t) for _, r, t, _, s2_e in fams)
-        total = rows + s2_b / t + resid
-        mix = f"{rows / total:.0%} / {s2_b / t / total:.0%} / {resid / total:.0%}"
+        blocks, s2_b = _components(e, report.table, a)
+        sim0 = _simulated_mde(blocks, s2_b, margin=0.0, level=level, sims=args.sims, seed=i)
+        sim1 = _simulated_mde(blocks, s2_b, margin=args.min_effect, level=level, sims=args.sims, seed=i)
+        total_w = sum(b[4] for b in blocks)
+        rows = sum((w / total_w) ** 2 * s2_a / r for _, _, r, _, w, s2_a, _ in blocks)
+        resid = sum((w / total_w) ** 2 * s2_e / (r * t) for _, _, r, t, w, _, s2_e in blocks)
+        sets: dict = {}
+        for _, key, _, t, w, _, _ in blocks:
+            sets[key] = (sets.get(key, (0.0, t))[0] + w / total_w, t)
+        tmpl = sum(W ** 2 * s2_b / t for W, t in sets.values())
+        total = rows + tmpl + resid
+        mix = f"{rows / total:.0%} / {tmpl / total:.0%} / {resid / total:.0%}"
         print(f"{a:<20}{e['gap']:>+9.4f}{e['se']:>9.4f}{e['mde']:>8.4f}{sim0:>9.4f}{e['mde_bias']:>10.4f}{sim1:>10.4f}  {mix}")
-        for name, r, tt, s2_a, s2_e in fams:
-            print(f"    {name}: {r} rows x {tt} templates, row SD {np.sqrt(s2_a):.4f}, residual SD {np.sqrt(s2_e):.4f}")
-        print(f"    template SD {np.sqrt(s2_b):.4f}; target mde <= {TARGET}: "
+        for name in dict.fromkeys(b[0] for b in blocks):
+            mine = [b for b in blocks if b[0] == name]
+            n_rows = sum(b[2] for b in mine)
+            n_templates = sum(b[3] for b in mine)
+            print(f"    {name}: {n_rows} rows in {len(mine)} block(s), {n_templates} templates in all, "
+                  f"row SD {np.sqrt(mine[0][5]):.4f}, residual SD {np.sqrt(mine[0][6]):.4f}")
+        print(f"    template SD {np.sqrt(s2_b):.4f} over {len(sets)} template set(s) of "
+              f"{sum(t for _, t in sets.values())} templates; target mde <= {TARGET}: "
               f"{'met' if e['mde'] <= TARGET else 'not met'}")
     return 0
 

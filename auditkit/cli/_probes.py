@@ -59,7 +59,9 @@ def _show_lines(pack, attribute=None) -> list[str]:
     if info["description"]:
         lines.append(f"  {info['description']}")
     t = info["templates"]
-    lines.append(f"templates: {t['count']} from {t['source']}" + (f" (licence {t['licence']})" if t["licence"] else ""))
+    lines.append(f"templates: {t['count']} from {t['source']}" + (f" (licence {t['licence']})" if t["licence"] else "")
+                 + (f"; in {t['blocks']} blocks (template j in block j mod {t['blocks']}): each lexicon row meets "
+                    "its block's templates" if t["blocks"] > 1 else ""))
     if attribute is None:
         for item in t["items"]:
             lines.append(f"  {item['id']} [{item['shape']}, {item['valence']}] {item['text']}")
@@ -77,9 +79,12 @@ def _show_lines(pack, attribute=None) -> list[str]:
             rows = getattr(fam, "rows", ())
             d = a["families"][fam.name]
             if d["kind"] == "templates":
-                lines.append(f"  family {fam.name}: {d['rows']} rows x {d['templates']} templates = "
-                             f"{d['sentences']} sentences")
-                lines += [f"    {i}: " + " / ".join(row[g] for g in lex.groups) for i, row in enumerate(rows)]
+                blocks = getattr(fam, "row_blocks", ())
+                crossed = f"{d['rows']} rows x {d['templates']} templates" if not blocks else \
+                    f"{d['rows']} rows in {len(set(blocks))} template block(s) of {t['count']} templates"
+                lines.append(f"  family {fam.name}: {crossed} = {d['sentences']} sentences")
+                lines += [f"    {i}: " + " / ".join(row[g] for g in lex.groups) + (f"  [block {blocks[i]}]" if blocks else "")
+                          for i, row in enumerate(rows)]
             else:
                 lines.append(f"  family {fam.name}: evaluation texts that mention a group, swapped to every group")
         for item in a["lists"]:

@@ -28,6 +28,22 @@ swapped (the same few terms recur, so their texts are not independent).
 Several families of one attribute combine with explicit weights (equal per
 family): row draws are independent per family, the template draw is shared.
 
+A family may also be a *block design*: its rows fall into blocks and each
+block is crossed with its own templates (the English pack crosses a row with a
+quarter of its templates, so four times the templates cost no more
+sentences). Its matrix then has missing cells (NaN) outside the blocks. Each
+complete block is a small crossed design of its own; blocks of one family, and
+blocks of several families that share their template set, share that set's
+template draw, while disjoint template sets are independent draws. The gap of
+a family is the mean of its observed cells, and the variance adds the blocks'
+row, residual and template parts (with one template part per template set)::
+
+    Var(mean) = sum over blocks of w_b^2 (s2_a / R_b + s2_e / (R_b T_b))
+                + sum over template sets of W_s^2 s2_b / T_s
+
+so the template part falls with the total number of templates, not with the
+number each row meets.
+
 References
 ----------
 Owen, A. B. (2007). The pigeonhole bootstrap. Annals of Applied Statistics 1(2).
@@ -54,6 +70,7 @@ __all__ = [
     "crossed_estimate",
     "crossed_bootstrap",
     "percentile_interval",
+    "consistent_templates",
     "equivalence_p_value",
     "leave_one_out",
 ]
@@ -68,15 +85,19 @@ _RESAMPLED_PER_CHUNK = 2_000_000
 
 @dataclass(frozen=True)
 class TemplateComponent:
-    """One template family: a complete rows x templates matrix of paired differences.
+    """One template family: a rows x templates matrix of paired differences.
 
     Attributes
     ----------
     matrix : ndarray of shape (n_rows, n_templates)
         ``D[i, j]``: mean over template ``j``'s slot words of the paired
-        difference for lexicon row ``i``.
+        difference for lexicon row ``i``; NaN where row ``i`` is not crossed
+        with template ``j`` (a block design: rows with the same observed
+        templates form a block, and blocks' template sets are disjoint).
     templates : tuple of str
-        Template ids, one per column; components of one estimate must share them.
+        Template ids, one per column. Components of one estimate share a
+        template (its draw) by id; a template set is either shared whole or
+        not at all.
     weight : float
         Weight of this family in the estimate.
     rows : tuple of str, optional
@@ -99,6 +120,36 @@ class TemplateComponent:
     @property
     def row_ids(self) -> tuple[str, ...]:
         return self.rows or tuple(str(i) for i in range(self.n_rows))
+
+    def blocks(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(row indices, column indices)`` of each complete block, in order of first row.
+
+        Rows with the same observed templates form a block; rows with none are
+        left out. Raises ValueError when two blocks share a template (the
+        missing cells are not a block design).
+
+        Examples
+        --------
+        >>> D = np.full((4, 4), np.nan)
+        >>> D[np.ix_([0, 2], [0, 2])] = 1.0
+        >>> D[np.ix_([1, 3], [1, 3])] = 2.0
+        >>> [(r.tolist(), c.tolist()) for r, c in TemplateComponent(D, tuple("abcd")).blocks()]
+        [([0, 2], [0, 2]), ([1, 3], [1, 3])]
+        """
+        observed = ~np.isnan(np.asarray(self.matrix, dtype=float))
+        patterns: dict[bytes, list[int]] = {}
+        for i in range(observed.shape[0]):
+            if observed[i].any():
+                patterns.setdefault(observed[i].tobytes(), []).append(i)
+        used = np.zeros(observed.shape[1], dtype=bool)
+        out = []
+        for rows in patterns.values():
+            cols = np.flatnonzero(observed[rows[0]])
+            if used[cols].any():
+                raise ValueError("the matrix's missing cells are not a block design: two row blocks share a template")
+            used[cols] = True
+            out.append((np.asarray(rows), cols))
+        return out
 
 
 @dataclass(frozen=True)
@@ -233,15 +284,50 @@ def _weights(components) -> list[float]:
     return [c.weight / total for c in components]
 
 
-def _check_templates(components) -> tuple[str, ...] | None:
-    tpl = [c for c in components if isinstance(c, TemplateComponent)]
-    if not tpl:
-        return None
-    first = tpl[0].templates
-    for c in tpl[1:]:
-        if c.templates != first:
-            raise ValueError("template components of one estimate must share their template columns")
-    return first
+@dataclass(frozen=True)
+class _Block:
+    """One complete block of a template component, with its absolute weight in the estimate."""
+
+    component: int
+    matrix: np.ndarray
+    templates: tuple[str, ...]
+    weight: float
+
+
+def _template_blocks(components, weights) -> dict[tuple[str, ...], list[_Block]]:
+    """Complete blocks of the template components, grouped by their (sorted) template set.
+
+    A block weighs its component's weight times its share of the component's
+    observed cells. Raises ValueError when two template sets overlap without
+    being equal (then no template draw can be shared consistently).
+    """
+    groups: dict[tuple[str, ...], list[_Block]] = {}
+    owner: dict[str, tuple[str, ...]] = {}
+    for k, (w, c) in enumerate(zip(weights, components)):
+        if not isinstance(c, TemplateComponent):
+            continue
+        D = np.asarray(c.matrix, dtype=float)
+        blocks = c.blocks()
+        n_cells = sum(len(r) * len(j) for r, j in blocks)
+        for rows, cols in blocks:
+            order = sorted(range(len(cols)), key=lambda i: c.templates[cols[i]])
+            cols = cols[order]
+            key = tuple(str(c.templates[j]) for j in cols)
+            for t in key:
+                if owner.setdefault(t, key) != key:
+                    raise ValueError(f"template {t!r} belongs to two different template sets; components of one "
+                                     "estimate must share a template set whole or not at all")
+            groups.setdefault(key, []).append(_Block(k, D[np.ix_(rows, cols)], key, w * len(rows) * len(cols) / n_cells))
+    return groups
+
+
+def consistent_templates(components) -> bool:
+    """Whether the template components' blocks share template sets whole or not at all."""
+    try:
+        _template_blocks(components, [1.0] * len(components))
+    except ValueError:
+        return False
+    return True
 
 
 def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) -> CrossedEstimate:
@@ -264,12 +350,11 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
     >>> rng = np.random.default_rng(0)
     >>> D = rng.normal(size=(10, 1)) + rng.normal(size=(1, 8)) + rng.normal(size=(10, 8))
     >>> est = crossed_estimate([TemplateComponent(D, tuple("abcdefgh"))])
-    >>> round(est.gap, 3) == round(D.mean(), 3)
+    >>> round(est.gap, 6) == round(float(D.mean()), 6)
     True
     """
     if not components:
         raise ValueError("crossed_estimate needs at least one component")
-    _check_templates(components)
     weights = _weights(components)
     gap = 0.0
     # V = sum of coef * MS over (nearly) independent mean squares, keyed so that one
@@ -281,13 +366,12 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
     def add(key, coef, ms, df):
         terms.setdefault(key, [0.0, ms, df])[0] += coef
 
-    tpl = [(f, w, c) for f, (w, c) in enumerate(zip(weights, components)) if isinstance(c, TemplateComponent)]
-    if tpl:
-        T = tpl[0][2].matrix.shape[1]
+    for g, blocks in enumerate(_template_blocks(components, weights).values()):
+        T = blocks[0].matrix.shape[1]
         combined_cols = np.zeros(T)
-        residual_share = []  # (key, k, MS_E, df_E): each family's residual inside the template means
-        for f, w, c in tpl:
-            D = np.asarray(c.matrix, dtype=float)
+        residual_share = []  # (key, k, MS_E, df_E): each block's residual inside the template means
+        for b, block in enumerate(blocks):
+            D, w = block.matrix, block.weight
             R = D.shape[0]
             grand = D.mean()
             gap += w * grand
@@ -302,17 +386,17 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
             k = w * w / (R * T)
             if ms_a > ms_e:  # the row component; zero when its moment estimate is negative
                 parts["rows"] += k * (ms_a - ms_e)
-                add(("rows", f), k, ms_a, R - 1)
-                add(("residual", f), -k, ms_e, df_e)
+                add(("rows", g, b), k, ms_a, R - 1)
+                add(("residual", g, b), -k, ms_e, df_e)
             parts["residual"] += k * ms_e
-            add(("residual", f), k, ms_e, df_e)
-            residual_share.append((("residual", f), k, ms_e, df_e))
+            add(("residual", g, b), k, ms_e, df_e)
+            residual_share.append((("residual", g, b), k, ms_e, df_e))
         if T > 1:
             s2_m = float(np.var(combined_cols, ddof=1))
             col = s2_m / T - sum(k * ms_e for _, k, ms_e, _ in residual_share)
-            if col > 0:  # the template component; zero when its moment estimate is negative
-                parts["templates"] = col
-                add(("templates",), 1.0 / T, s2_m, T - 1)
+            if col > 0:  # the template component of this set; zero when its moment estimate is negative
+                parts["templates"] += col
+                add(("templates", g), 1.0 / T, s2_m, T - 1)
                 for key, k, ms_e, df_e in residual_share:
                     add(key, -k, ms_e, df_e)
 
@@ -395,8 +479,8 @@ def equivalence_p_value(estimate: CrossedEstimate, margin: float) -> float | Non
 def leave_one_out(components: Sequence[TemplateComponent | TextComponent]) -> list[LeftOut]:
     """The estimate with each template, each lexicon row and each swapped term left out in turn.
 
-    A template is left out of every template component (they share their
-    columns); a row or a term only of its own component. Units whose removal
+    A template is left out of every template component that has it (they
+    share it); a row or a term only of its own component. Units whose removal
     would leave a component empty are not left out.
 
     Returns
@@ -413,12 +497,18 @@ def leave_one_out(components: Sequence[TemplateComponent | TextComponent]) -> li
     """
     components = list(components)
     out: list[LeftOut] = []
-    templates = _check_templates(components)
-    if templates is not None and len(templates) > 1:
-        for j, key in enumerate(templates):
-            keep = [t for t in range(len(templates)) if t != j]
-            reduced = [replace(c, matrix=c.matrix[:, keep], templates=tuple(templates[t] for t in keep))
-                       if isinstance(c, TemplateComponent) else c for c in components]
+    tpl = [c for c in components if isinstance(c, TemplateComponent)]
+    templates = list(dict.fromkeys(t for c in tpl for t in c.templates))
+    if len(templates) > 1:
+        for key in templates:
+            reduced = []
+            for c in components:
+                if isinstance(c, TemplateComponent) and key in c.templates:
+                    keep = [j for j, t in enumerate(c.templates) if t != key]
+                    c = replace(c, matrix=np.asarray(c.matrix)[:, keep], templates=tuple(c.templates[j] for j in keep))
+                reduced.append(c)
+            if any(isinstance(c, TemplateComponent) and not np.isfinite(c.matrix).any() for c in reduced):
+                continue  # it would leave a component without a cell
             out.append(LeftOut("template", None, str(key), crossed_estimate(reduced)))
     for k, comp in enumerate(components):
         name = comp.name or str(k)
@@ -444,9 +534,10 @@ def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextCompone
                       seed=0) -> np.ndarray:
     """Pigeonhole bootstrap of one or more designs with shared draws.
 
-    Rows of each family are resampled with replacement, independently per
-    family; templates are resampled once per replicate and shared by every
-    template family (a template carries all of its slot-word columns);
+    Rows of each family (of each of its blocks) are resampled with
+    replacement, independently; the templates of each template set are
+    resampled once per replicate and shared by every block crossed with that
+    set (a template carries all of its slot-word columns);
     texts are resampled within their strata, or, when clustered, swapped
     terms are resampled with all their texts. Designs with the same shape
     (the same families, rows, templates and texts in the same order -- two
@@ -468,23 +559,24 @@ def crossed_bootstrap(designs: Sequence[Sequence[TemplateComponent | TextCompone
     for d in designs[1:]:
         if len(d) != len(first) or any(_shape(a) != _shape(b) for a, b in zip(d, first)):
             raise ValueError("designs bootstrapped together must have the same shape")
-    templates = _check_templates(first)
     rng = np.random.default_rng(seed)
     out = np.zeros((len(designs), n_boot))
     weights = _weights(first)
-    t_counts = None
-    if templates is not None:
-        T = len(templates)
-        t_counts = rng.multinomial(T, np.full(T, 1.0 / T), size=n_boot).astype(float)
+    expanded = [_template_blocks(design, weights) for design in designs]
+    for key, blocks in expanded[0].items():
+        T = len(key)
+        t_counts = rng.multinomial(T, np.full(T, 1.0 / T), size=n_boot).astype(float)  # one draw per template set
+        for b, block in enumerate(blocks):
+            R = block.matrix.shape[0]
+            r_counts = rng.multinomial(R, np.full(R, 1.0 / R), size=n_boot).astype(float)
+            for i, design_blocks in enumerate(expanded):
+                D = design_blocks[key][b].matrix
+                out[i] += block.weight * np.einsum("br,rt,bt->b", r_counts, D, t_counts) / (R * T)
     for k, comp in enumerate(first):
         w = weights[k]
         if isinstance(comp, TemplateComponent):
-            R, T = comp.matrix.shape
-            r_counts = rng.multinomial(R, np.full(R, 1.0 / R), size=n_boot).astype(float)
-            for i, design in enumerate(designs):
-                D = np.asarray(design[k].matrix, dtype=float)
-                out[i] += w * np.einsum("br,rt,bt->b", r_counts, D, t_counts) / (R * T)
-        elif comp.clusters is not None:
+            continue  # drawn above, by template set
+        if comp.clusters is not None:
             for i, replicate in enumerate(_cluster_bootstrap([design[k] for design in designs], n_boot, rng)):
                 out[i] += w * replicate
         else:
@@ -539,7 +631,7 @@ def _cluster_bootstrap(comps: list[TextComponent], n_boot: int, rng) -> list[np.
 
 def _shape(comp) -> tuple:
     if isinstance(comp, TemplateComponent):
-        return ("t", comp.matrix.shape, comp.templates, comp.weight)
+        return ("t", comp.matrix.shape, comp.templates, comp.weight, np.isnan(comp.matrix).tobytes())
     clusters = None if comp.clusters is None else tuple(comp.clusters.tolist())
     return ("x", len(comp.differences), tuple(comp.strata.tolist()), comp.weight, clusters)
 

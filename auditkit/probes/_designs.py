@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from auditkit.probes._crossed import TemplateComponent, TextComponent
+from auditkit.probes._crossed import TemplateComponent, TextComponent, consistent_templates
 from auditkit.probes._families import DATASET_FAMILY, DATASET_TEMPLATE
 
 __all__ = ["DATASET_FAMILY", "NEUTRAL", "family_component", "attribute_components", "paired_frame", "logit"]
@@ -65,10 +65,11 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
     Returns
     -------
     TemplateComponent, TextComponent or None
-        None when nothing is left. A template family keeps the templates that
-        every one of its rows fills (a complete matrix), each cell the mean
-        over the template's slot words; its rows are named by their lexicon
-        row. Dataset counterfactuals are clustered by their swapped term
+        None when nothing is left. Each cell is the mean over the template's
+        slot words; rows are named by their lexicon row. A family whose rows
+        fall into template blocks (each row crossed with its block's
+        templates) keeps its missing cells; otherwise it keeps the templates
+        that every one of its rows fills (a complete matrix). Dataset counterfactuals are clustered by their swapped term
         (the ``word`` column) when the table records it.
     """
     if pairs.empty:
@@ -87,19 +88,24 @@ def family_component(pairs: pd.DataFrame, *, scale: str = "probability", valence
         if pairs.empty:
             return None
     cells = pairs.groupby(["row", "template_id"], sort=True)["diff"].mean().unstack("template_id")
+    comp = TemplateComponent(cells.to_numpy(float), tuple(str(t) for t in cells.columns), weight,
+                             tuple(str(r) for r in cells.index))
+    if cells.isna().to_numpy().any() and consistent_templates([comp]):
+        return comp  # a block design
     cells = cells.dropna(axis=1, how="any")
     if cells.shape[1] == 0 or cells.shape[0] == 0:
         return None
-    return TemplateComponent(cells.to_numpy(float), tuple(str(t) for t in cells.columns), weight,
-                             tuple(str(r) for r in cells.index))
+    return replace(comp, matrix=cells.to_numpy(float), templates=tuple(str(t) for t in cells.columns))
 
 
 def attribute_components(pairs: pd.DataFrame, *, families: Sequence[str] | None = None, scale: str = "probability",
                          valence: str | None = None) -> list:
     """Components of several families of one attribute, with equal weights per family, each named by its family.
 
-    Template families keep only the templates common to all of them, so that
-    one template draw is shared.
+    Template families share each template draw: families whose template
+    sets are shared whole or not at all (blocks of one language's templates)
+    are kept as they are; otherwise they keep only the templates common to
+    all of them.
     """
     families = list(dict.fromkeys(pairs["family"])) if families is None else list(families)
     comps = []
@@ -108,7 +114,7 @@ def attribute_components(pairs: pd.DataFrame, *, families: Sequence[str] | None 
         if comp is not None:
             comps.append(replace(comp, name=str(family)))
     tpl = [c for c in comps if isinstance(c, TemplateComponent)]
-    if len(tpl) > 1:
+    if len(tpl) > 1 and not consistent_templates(tpl):
         common = [t for t in tpl[0].templates if all(t in c.templates for c in tpl[1:])]
         comps = [
             replace(c, matrix=c.matrix[:, [c.templates.index(t) for t in common]], templates=tuple(common))

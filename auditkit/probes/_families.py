@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Sequence
 
-from auditkit.probes._templates import Template, template_instances
+from auditkit.probes._templates import Template, n_blocks, template_instances
 
 __all__ = ["ProbeFamily", "TemplateFamily", "DatasetFamily", "FAMILY_KINDS", "DATASET_FAMILY", "DATASET_TEMPLATE"]
 
@@ -75,6 +75,9 @@ class TemplateFamily(ProbeFamily):
     templates : tuple of Template
     swap_as_names : bool
         The rows are first names (also swapped in texts).
+    row_blocks : tuple of int
+        The template block of each row (empty: every row meets every
+        template); see :func:`~auditkit.probes._templates.assign_row_blocks`.
     """
 
     kind: ClassVar[str] = "templates"
@@ -83,18 +86,23 @@ class TemplateFamily(ProbeFamily):
     rows: tuple[dict, ...]
     templates: tuple[Template, ...] = field(repr=False)
     swap_as_names: bool = False
+    row_blocks: tuple[int, ...] = field(default=(), repr=False)
 
     def table_rows(self, lexicon, *, texts=None):
         out = []
         prefix = f"{lexicon.attribute}/{self.name}"
         for inst, tid, row, word, valence, sentences in template_instances(self.rows, lexicon.groups, family=prefix,
-                                                                           templates=self.templates):
+                                                                           templates=self.templates,
+                                                                           row_blocks=self.row_blocks):
             for g in lexicon.groups:
                 out.append((lexicon.attribute, self.name, tid, inst, row, g, sentences[g], word, valence, None))
         return out, None
 
     def n_template_sentences(self, groups):
-        return len(self.rows) * len(self.templates) * len(groups)
+        if not self.row_blocks:
+            return len(self.rows) * len(self.templates) * len(groups)
+        per_block = [sum(t.block == b for t in self.templates) for b in range(n_blocks(self.templates))]
+        return sum(per_block[b] for b in self.row_blocks) * len(groups)
 
     def template_text(self, template_id):
         return next((t.text for t in self.templates if t.id == template_id), None)

@@ -204,6 +204,9 @@ class TemplateSet(_Provenance):
     """The sentence patterns every template family of the pack is crossed with."""
 
     items: list[TemplateSpec] = Field(min_length=1, max_length=10_000)
+    blocks: int = Field(default=1, ge=1, le=64, description=(
+        "template blocks: template j is in block j mod blocks, and each lexicon row meets only its block's "
+        "templates (more templates for the same number of sentences); 1: every row meets every template"))
 
     @field_validator("items")
     @classmethod
@@ -217,6 +220,13 @@ class TemplateSet(_Provenance):
         if same:
             raise ConfigError(f"{_where(info)}: template text {same[0]!r} appears twice; a template counts once")
         return items
+
+    @model_validator(mode="after")
+    def _enough_per_block(self, info: ValidationInfo) -> "TemplateSet":
+        if len(self.items) < 2 * self.blocks:
+            raise ConfigError(f"{_where(info)}: {len(self.items)} templates cannot fill {self.blocks} blocks of at least "
+                              f"two; give at least {2 * self.blocks} templates or fewer 'blocks'")
+        return self
 
 
 class PackFile(_Strict):

@@ -35,7 +35,7 @@ from auditkit.probes._families import DATASET_FAMILY, DatasetFamily, TemplateFam
 from auditkit.probes._languages import language as find_language
 from auditkit.probes._lexicon import NAME_RE, RESERVED_NAMES, Lexicon, ListInfo, check_distinct, check_rows
 from auditkit.probes._pack_schema import DatasetFamilySpec, PackFile, TemplatesFamilySpec
-from auditkit.probes._templates import Template
+from auditkit.probes._templates import Template, assign_row_blocks, n_blocks
 
 __all__ = [
     "ProbePack",
@@ -112,8 +112,7 @@ class ProbePack:
                 "crosses": lex.crosses,
                 "families": {f.name: {"kind": f.kind, "rows": len(getattr(f, "rows", ())),
                                       "templates": len(getattr(f, "templates", ())),
-                                      "sentences": len(getattr(f, "rows", ())) * len(getattr(f, "templates", ()))
-                                      * len(lex.groups)} for f in lex.families},
+                                      "sentences": f.n_template_sentences(lex.groups)} for f in lex.families},
                 "lists": [{"name": i.name, "rows": i.n_rows, "source": i.source, "licence": i.licence,
                            "derivation": i.derivation} for i in lex.lists],
                 "licences": sorted({i.licence for i in lex.lists}),
@@ -123,7 +122,7 @@ class ProbePack:
             "language": self.language,
             "description": self.description,
             "source": self.source,
-            "templates": {"count": len(self.templates),
+            "templates": {"count": len(self.templates), "blocks": n_blocks(self.templates),
                           "source": templates.source if templates else f"the built-in templates of {self.language!r}",
                           "licence": templates.licence if templates else None,
                           "items": [{"id": t.id, "text": t.text, "shape": t.shape, "valence": t.valence}
@@ -201,6 +200,26 @@ def _info(name: str, spec, n_rows: int) -> ListInfo:
     return ListInfo(name=name, n_rows=n_rows, source=spec.source, licence=spec.licence, derivation=spec.derivation)
 
 
+def _templates(spec) -> tuple[Template, ...]:
+    """The templates of a pack's ``templates`` section, each in block ``index mod blocks``."""
+    return tuple(Template(t.id, t.text, t.shape, t.valence, t.word, block=j % spec.blocks)
+                 for j, t in enumerate(spec.items))
+
+
+def _blocked(lexicons: Mapping[str, Lexicon], templates) -> dict[str, Lexicon]:
+    """The lexicons with every template family's rows dealt to the template blocks, across the whole pack.
+
+    One assignment over every attribute's families (see ``assign_row_blocks``),
+    so a name shared by the gender, race and gender x race rows meets the same
+    templates everywhere and its sentences are scored once.
+    """
+    tpl = [f for lex in lexicons.values() for f in lex.families if isinstance(f, TemplateFamily)]
+    blocks = dict(zip(map(id, tpl), assign_row_blocks([f.rows for f in tpl], n_blocks(templates))))
+    return {name: replace(lex, families=tuple(replace(f, row_blocks=blocks[id(f)]) if id(f) in blocks else f
+                                              for f in lex.families))
+            for name, lex in lexicons.items()}
+
+
 def pack_from_dict(data: Mapping, *, where: str, source: str | None = None) -> ProbePack:
     """Validate a parsed pack document against :class:`~auditkit.probes._pack_schema.PackFile`."""
     try:
@@ -209,7 +228,7 @@ def pack_from_dict(data: Mapping, *, where: str, source: str | None = None) -> P
         raise _first_error(exc, where) from None
     lang = find_language(spec.language)
     if spec.templates is not None:
-        templates = tuple(Template(t.id, t.text, t.shape, t.valence, t.word) for t in spec.templates.items)
+        templates = _templates(spec.templates)
         template_info = _info("templates", spec.templates, len(templates))
     else:
         templates = language_templates(spec.language, where=where)
@@ -247,7 +266,7 @@ def pack_from_dict(data: Mapping, *, where: str, source: str | None = None) -> P
             source=source or where, description=a.description, families=tuple(families), pack=spec.name,
             language=spec.language, lists=tuple(lists), crosses=a.crosses,
         )
-    return ProbePack(name=spec.name, language=spec.language, attributes=attributes, templates=templates,
+    return ProbePack(name=spec.name, language=spec.language, attributes=_blocked(attributes, templates), templates=templates,
                      template_info=template_info, description=spec.description, source=source or where)
 
 
@@ -324,7 +343,7 @@ def lexicon_from_dict(data: Mapping, *, where: str = "<memory>") -> Lexicon:
     )
     if lex.is_empty:
         raise ConfigError(ERR_EMPTY_LEXICON.format(where=where, name=name))
-    return lex
+    return _blocked({name: lex}, templates)[name]
 
 
 def load_pack(path) -> ProbePack:
@@ -382,8 +401,7 @@ def language_templates(tag: str, *, where: str = "") -> tuple[Template, ...]:
             data = json.loads(text)
             if data.get("language", "").split("-")[0] == base and data.get("templates"):
                 spec = PackFile.model_validate(data, context={"where": f"built-in pack {filename}"})
-                _TEMPLATE_CACHE[base] = tuple(Template(t.id, t.text, t.shape, t.valence, t.word)
-                                              for t in spec.templates.items)
+                _TEMPLATE_CACHE[base] = _templates(spec.templates)
                 break
         else:
             raise ConfigError(f"{where or 'a pack'}: auditkit has no built-in templates for language {tag!r}; "

@@ -423,6 +423,12 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
                                    holm_step=steps.get((id(sc), (a, b))))
                 del judged["influence"]  # kept for the headline pair only (the scope's own influence)
                 sc.entry["pairs"][f"{a}-{b}"] = {**e.as_dict(), "ci_kind": CI_KIND, **judged}
+    for _, sc in scopes:
+        if sc.omnibus is not None:
+            sc.entry["omnibus"] = _judge_omnibus(sc.omnibus, p_value_holm=holm.get((id(sc), "omnibus")),
+                                                 p_value_min_effect_holm=holm_min.get((id(sc), "omnibus")),
+                                                 alpha=alpha, min_effect=min_effect)
+            _omnibus_headline(sc.entry)
     for name, sc in scopes:
         entry = sc.entry
         if "families" in entry:  # an attribute's overall scope: a family's finding makes the attribute's
@@ -430,11 +436,6 @@ def _correct_and_judge(scopes: list, same_test: dict, lexicons: dict, *, alpha: 
             tested = {f for f, e in entry["families"].items() if e["p_value"] is not None}
             entry["verdict"], entry["verdict_reason"] = combine_verdicts((entry["verdict"], entry["verdict_reason"]),
                                                                          fam_verdicts, tested)
-    for _, sc in scopes:
-        if sc.omnibus is not None:
-            sc.entry["omnibus"] = _judge_omnibus(sc.omnibus, p_value_holm=holm.get((id(sc), "omnibus")),
-                                                 p_value_min_effect_holm=holm_min.get((id(sc), "omnibus")),
-                                                 alpha=alpha, min_effect=min_effect)
     for _, sc in scopes:
         if sc.grid is not None and sc.interaction is not None:
             sc.entry["intersection"] = _intersection_entry(
@@ -473,6 +474,22 @@ def _intersection_entry(sc: "_Scope", judged: dict) -> dict:
         "interaction_definition": grid.definition(),
         "interaction": interaction,
     }
+
+
+def _omnibus_headline(entry: dict) -> None:
+    """A scope of 3+ groups takes its verdict from the omnibus, not from its headline pair alone.
+
+    The headline pair is the one with the largest gap in the data; testing it
+    as if it had been named in advance would find "bias" among equal groups
+    more often than alpha (the winner's curse). The omnibus max-|t| test
+    allows for that choice, so it sets the verdict -- unless one template,
+    row or term carries the headline pair's verdict, which stays inconclusive.
+    """
+    omnibus = entry["omnibus"]
+    if (entry.get("influence") or {}).get("flipped_by") and entry["verdict"] == INCONCLUSIVE:
+        return
+    entry["verdict"] = omnibus["verdict"]
+    entry["verdict_reason"] = f"omnibus over every pair of groups: {omnibus['verdict_reason']}"
 
 
 def _judge_omnibus(omnibus, *, p_value_holm: float, p_value_min_effect_holm: float, alpha: float,
@@ -741,9 +758,11 @@ def _settings(lexicons, summary: dict, *, alpha, min_effect, n_boot, seed, n_tes
         "n_boot": n_boot,
         "seed": seed,
         "confidence_level": 1 - alpha,
-        "unit": ("matched set of (lexicon row, template); rows and templates are random; dataset counterfactuals: "
-                 "texts in strata, clustered by the swapped term"),
-        "test": "crossed random-effects t-test (two-way ANOVA variance of the mean, Satterthwaite df)",
+        "unit": ("matched set of (lexicon row, template); rows and templates are random; in a language with template "
+                 "blocks each row meets its block's templates (a block design: the template part of the variance "
+                 "falls with every template); dataset counterfactuals: texts in strata, clustered by the swapped term"),
+        "test": ("crossed random-effects t-test (two-way ANOVA variance of the mean per template block, one template "
+                 "draw per template set, Satterthwaite df)"),
         "interval": ("t interval of the same test: gap ± t(df, 1 - alpha/2) se (ci_low, ci_high); holm_ci_low / "
                      "holm_ci_high at the level Holm's correction tested the gap at; tost_low / tost_high at 1 - 2 alpha"),
         "min_effect_test": ("bias needs |gap| > min_effect: 2 P(T > (|gap| - min_effect) / se), Holm-corrected "
