@@ -366,39 +366,53 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
     def add(key, coef, ms, df):
         terms.setdefault(key, [0.0, ms, df])[0] += coef
 
-    for g, blocks in enumerate(_template_blocks(components, weights).values()):
-        T = blocks[0].matrix.shape[1]
-        combined_cols = np.zeros(T)
-        residual_share = []  # (key, k, MS_E, df_E): each block's residual inside the template means
-        for b, block in enumerate(blocks):
+    sets = _template_blocks(components, weights)
+    # Row and residual mean squares of each family, pooled over its blocks (its rows are
+    # exchangeable, whichever block they were dealt to): SS and df summed.
+    pooled: dict[int, list] = {}  # component -> [SS_A, df_A, sum of df_A * T, SS_E, df_E, K_A, K_E]
+    for blocks in sets.values():
+        for block in blocks:
             D, w = block.matrix, block.weight
-            R = D.shape[0]
-            grand = D.mean()
-            gap += w * grand
-            combined_cols += w * D.mean(axis=0)
-            if R < 2:
-                estimable = False
-                continue
-            row_means = D.mean(axis=1)
-            ms_a = T * float(np.sum((row_means - grand) ** 2)) / (R - 1)
-            df_e = (R - 1) * (T - 1)
-            ms_e = float(np.sum((D - row_means[:, None] - D.mean(axis=0)[None, :] + grand) ** 2) / df_e) if df_e else 0.0
-            k = w * w / (R * T)
-            if ms_a > ms_e:  # the row component; zero when its moment estimate is negative
-                parts["rows"] += k * (ms_a - ms_e)
-                add(("rows", g, b), k, ms_a, R - 1)
-                add(("residual", g, b), -k, ms_e, df_e)
-            parts["residual"] += k * ms_e
-            add(("residual", g, b), k, ms_e, df_e)
-            residual_share.append((("residual", g, b), k, ms_e, df_e))
-        if T > 1:
-            s2_m = float(np.var(combined_cols, ddof=1))
-            col = s2_m / T - sum(k * ms_e for _, k, ms_e, _ in residual_share)
-            if col > 0:  # the template component of this set; zero when its moment estimate is negative
-                parts["templates"] += col
-                add(("templates", g), 1.0 / T, s2_m, T - 1)
-                for key, k, ms_e, df_e in residual_share:
-                    add(key, -k, ms_e, df_e)
+            R, T = D.shape
+            gap += w * float(D.mean())
+            acc = pooled.setdefault(block.component, [0.0, 0, 0.0, 0.0, 0, 0.0, 0.0])
+            row_means, grand = D.mean(axis=1), D.mean()
+            acc[0] += T * float(np.sum((row_means - grand) ** 2))
+            acc[1] += R - 1
+            acc[2] += (R - 1) * T
+            acc[3] += float(np.sum((D - row_means[:, None] - D.mean(axis=0)[None, :] + grand) ** 2))
+            acc[4] += (R - 1) * (T - 1)
+            acc[5] += w * w / R  # row part = K_A s2_a
+            acc[6] += w * w / (R * T)  # residual part = K_E s2_e
+    ms_e_of = {}
+    for c, (ss_a, df_a, dft, ss_e, df_e, k_a, k_e) in pooled.items():
+        if df_a < 1:
+            estimable = False
+            continue
+        ms_a = ss_a / df_a
+        ms_e = ss_e / df_e if df_e else 0.0
+        ms_e_of[c] = ms_e
+        t_bar = dft / df_a  # templates per block, weighed by the rows' degrees of freedom
+        if ms_a > ms_e:  # the row component; zero when its moment estimate is negative
+            parts["rows"] += k_a * (ms_a - ms_e) / t_bar
+            add(("rows", c), k_a / t_bar, ms_a, df_a)
+            add(("residual", c), -k_a / t_bar, ms_e, df_e)
+        parts["residual"] += k_e * ms_e
+        add(("residual", c), k_e, ms_e, df_e)
+    for g, blocks in enumerate(sets.values()):
+        T = blocks[0].matrix.shape[1]
+        if T < 2:
+            continue
+        combined_cols = sum(block.weight * block.matrix.mean(axis=0) for block in blocks)
+        share = [(block.component, block.weight ** 2 / (block.matrix.shape[0] * T)) for block in blocks
+                 if block.component in ms_e_of]  # each block's residual inside the template means
+        s2_m = float(np.var(combined_cols, ddof=1))
+        col = s2_m / T - sum(k * ms_e_of[c] for c, k in share)
+        if col > 0:  # the template component of this set; zero when its moment estimate is negative
+            parts["templates"] += col
+            add(("templates", g), 1.0 / T, s2_m, T - 1)
+            for c, k in share:
+                add(("residual", c), -k, ms_e_of[c], pooled[c][4])
 
     for f, (w, c) in enumerate(zip(weights, components)):
         if not isinstance(c, TextComponent):
