@@ -184,7 +184,8 @@ def _placebo(frame: pd.DataFrame, lex: Lexicon) -> tuple[float | None, float | N
 
     A between-group matched set has one member per group; its placebo has as
     many members, all of one group: each lexicon row with the next ones
-    (cyclically) in the same template and slot word. So for any number of
+    (cyclically) in the same template and slot word, among the rows that
+    template meets (its template block). So for any number of
     groups the placebo is the same kind of set with the group held fixed: what
     any change of person does to the prediction, the baseline against which
     the between-group flip rate reads (the gate judges the excess over it).
@@ -196,15 +197,21 @@ def _placebo(frame: pd.DataFrame, lex: Lexicon) -> tuple[float | None, float | N
             continue
         keyed = sub.assign(slot=sub["template_id"].astype(str) + "/" + sub["word"].fillna("-").astype(str))
         score = keyed.pivot(index="slot", columns="row", values="score")
-        n_rows = score.shape[1]
-        if n_rows < 2:
-            continue
-        k = min(len(lex.groups), n_rows)
-        window = (np.arange(n_rows)[:, None] + np.arange(k)[None, :]) % n_rows  # row r with the k - 1 after it
-        pred = keyed.pivot(index="slot", columns="row", values="predicted_label").to_numpy()[:, window]
-        s = score.to_numpy(float)[:, window]  # (slots, sets, members)
-        flips.append(np.any(pred != pred[..., :1], axis=-1).ravel())
-        diffs.append(np.concatenate([np.abs(s[..., i] - s[..., j]).ravel() for i, j in combinations(range(k), 2)]))
+        preds = keyed.pivot(index="slot", columns="row", values="predicted_label").to_numpy()
+        scores = score.to_numpy(float)
+        observed = ~np.isnan(scores)
+        for pattern in np.unique(observed, axis=0):  # a template block: the rows its templates meet
+            cols = np.flatnonzero(pattern)
+            n_rows = len(cols)
+            if n_rows < 2:
+                continue
+            slots = (observed == pattern).all(axis=1)
+            k = min(len(lex.groups), n_rows)
+            window = (np.arange(n_rows)[:, None] + np.arange(k)[None, :]) % n_rows  # row r with the k - 1 after it
+            pred = preds[np.ix_(slots, cols)][:, window]
+            s = scores[np.ix_(slots, cols)][:, window]  # (slots, sets, members)
+            flips.append(np.any(pred != pred[..., :1], axis=-1).ravel())
+            diffs.append(np.concatenate([np.abs(s[..., i] - s[..., j]).ravel() for i, j in combinations(range(k), 2)]))
     if not diffs:
         return None, None
     return float(np.concatenate(flips).mean()), float(np.concatenate(diffs).mean())
