@@ -75,7 +75,8 @@ for tab, (attribute, entry) in zip(st.tabs([v.md(a.replace("_", " ")) for a in a
         cols[0].caption(v.md(" · ".join(intervals) + f" · {entry['gap_definition']}"))
         cols[1].metric("p (Holm), gap = 0", v.p_text(entry.get("p_value_holm")),
                        help="crossed random-effects t-test over lexicon rows and templates, Holm-corrected")
-        cols[1].caption(v.md(f"{entry['n_rows']} lexicon rows × {entry['n_templates']} templates"))
+        cols[1].caption(v.md(f"{entry['n_rows']} lexicon rows, {entry['n_templates']} templates, "
+                             f"{entry['n_pairs']} matched sets"))
         cols[2].metric("p (Holm), |gap| > min effect", v.p_text(entry.get("p_value_min_effect_holm")),
                        help="the test the bias verdict needs: |gap| exceeds the minimum effect, Holm-corrected")
         cols[2].caption(f"minimum effect {bias['settings']['min_effect']:g}")
