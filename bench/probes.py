@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     print(f"\n{'attribute':<20} {'gap':>8} {'verdict':<17} families")
     for attribute in report.attributes:
         s = report.summary[attribute]
-        fams = ", ".join(f"{f} {v['n_rows']}x{v['n_templates']}" for f, v in s["families"].items())
+        fams = ", ".join(f"{f} {v['n_rows']} rows, {v['n_templates']} templates, {v['n_pairs']} sets" for f, v in s["families"].items())
         gap = "-" if s["gap"] is None else f"{s['gap']:+.4f}"
         print(f"{attribute:<20} {gap:>8} {s['verdict']:<17} {fams}")
     return 0
