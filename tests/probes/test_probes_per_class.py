@@ -161,16 +161,14 @@ def anger_for_women():
 
 def test_planted_anger_association_is_flagged_on_anger_only(anger_for_women):
     # A softmax moves probability between classes: anger's gain for women is paid for by the classes their
-    # relabelled texts would have had. On the 144 templates (half of the valence words joy's) anger gains about
-    # +0.036 for women (95% interval about [+0.017, +0.055]; smaller than on the 36 templates, whose 24 words
-    # the 800 training texts covered four times as densely, and diluted by the 12 of 20 noun rows the training
-    # texts never name) and fear, joy and sadness pay it (about -0.017, -0.010, -0.009). Tested against a zero
-    # gap (min_effect 0) anger's gain is a finding, no other class gains, and anger's is the largest and heads
-    # the attribute.
+    # relabelled texts would have had: on the 144 templates, half of whose words are joy's, anger gains about +0.11
+    # for women and the other classes pay it (joy and sadness about -0.04 and -0.05, fear -0.02). Tested against
+    # a zero gap (min_effect 0) anger's gain is a finding, no other class gains, and anger's is the largest and
+    # heads the attribute.
     report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.0)
     classes = report.summary["classes"]
     anger = classes["anger"]["gender"]
-    assert anger["gap"] > 0.025 and anger["ci_low"] > 0 and anger["verdict"] == "bias"
+    assert anger["gap"] > 0.07 and anger["ci_low"] > 0 and anger["verdict"] == "bias"
     for other in ("fear", "joy", "sadness"):
         assert classes[other]["gender"]["gap"] < 0.01
         assert abs(classes[other]["gender"]["gap"]) < anger["gap"] * 0.8
@@ -178,10 +176,10 @@ def test_planted_anger_association_is_flagged_on_anger_only(anger_for_women):
 
 
 def test_a_gap_not_shown_above_the_minimum_effect_is_never_bias(anger_for_women):
-    # anger's +0.036 (95% interval about [+0.017, +0.055]) cannot be shown to exceed 0.045: no class is "bias"
-    report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.045)
+    # anger's +0.11 (95% interval about [+0.07, +0.15]) cannot be shown to exceed 0.15: no class is "bias"
+    report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.15)
     classes = report.summary["classes"]
     assert all(classes[c]["gender"]["verdict"] != "bias" for c in EMOTIONS)
     anger = classes["anger"]["gender"]
-    assert anger["ci_high"] > 0.045 > anger["gap"] and anger["verdict"] == "inconclusive"
+    assert anger["ci_high"] > 0.15 > anger["gap"] and anger["verdict"] == "inconclusive"
     assert report.summary["gender"]["headline_class"] == "anger"  # the largest |gap| among the inconclusive

@@ -81,7 +81,7 @@ def test_biased_classifier_is_flagged_with_the_right_sign(female_negative_classi
 def test_flip_rate_counts_label_changes():
     clf = KeywordClassifier(["woman"], shift=-0.2, base=0.6)
     g = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
-    assert g["flip_rate"] == pytest.approx(0.1)  # "this woman" is 1 of the 10 noun rows
+    assert g["flip_rate"] == pytest.approx(0.05)  # "this woman" is 1 of the 20 noun rows
 
 
 def test_unbiased_classifier_is_not_flagged(neutral_classifier):
@@ -93,7 +93,9 @@ def test_unbiased_classifier_is_not_flagged(neutral_classifier):
 
 
 def test_min_effect_keeps_tiny_gaps_from_being_findings():
-    female_nouns = ["woman", "girl", "sister", "daughter", "wife", "girlfriend", "mother", "aunt", "mom", "niece"]
+    female_nouns = ["woman", "girl", "sister", "daughter", "wife", "girlfriend", "mother", "aunt", "mom", "niece",
+                    "grandmother", "granddaughter", "lady", "stepdaughter", "stepmother", "grandma", "fiancee",
+                    "businesswoman"]  # "mother-in-law", "sister-in-law": \bmother\b, \bsister\b
     clf = KeywordClassifier(female_nouns, shift=-0.005)  # every row moves a little: detectable, but below 0.02
     s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert s["p_value_holm"] < 0.05
@@ -176,7 +178,7 @@ def test_works_with_a_real_tiny_model(tiny_classifier):
     report = run_probes(tiny_classifier, attributes=["gender"], families=["templates_nouns"], n_boot=200)
     assert isinstance(report.table, pd.DataFrame)
     assert np.isfinite(report.table["score"]).all()
-    assert report.summary["gender"]["n_pairs"] == 10 * 36  # 10 noun rows x 36 templates
+    assert report.summary["gender"]["n_pairs"] == 20 * 144  # 20 noun rows x 144 templates
 
 
 def test_one_row_placebo_is_too_few_terms_to_test(tmp_path):
@@ -188,4 +190,4 @@ def test_one_row_placebo_is_too_few_terms_to_test(tmp_path):
     assert s["gap"] == pytest.approx(-0.05, abs=0.005)
     assert s["verdict"] == "inconclusive" and s["verdict_reason"].startswith("too few terms to test")
     assert s["p_value"] is None and s["p_value_holm"] is None
-    assert s["n_rows"] == 1 and s["n_templates"] == 36
+    assert s["n_rows"] == 1 and s["n_templates"] == 144
