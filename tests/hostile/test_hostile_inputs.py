@@ -1081,7 +1081,7 @@ def c_r2_lexicon_two_files_replacing_gender(sb):
 
 @case("template sentences (lexicon rows x templates x groups), more than --max-probe-sentences 200,000")
 def c_r2_lexicon_too_many_sentences(sb):
-    rows = [{"muslim": f"Name{i}a", "christian": f"Name{i}b"} for i in range(3000)]  # 3000 x 36 templates x 2
+    rows = [{"muslim": f"Name{i}a", "christian": f"Name{i}b"} for i in range(3000)]  # 3000 x 144 templates x 2
     return probe_audit(sb, "--probes", "religion", "--lexicon", lexicon_file(sb, {**RELIGION, "names": rows}))
 
 

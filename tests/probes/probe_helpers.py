@@ -22,9 +22,13 @@ def build_tiny_classifier(*args, **kwargs):
 
 # People and things for the sentences tiny models are trained on in the tests (probe-template words elsewhere)
 FEMALE = ["she", "her", "this woman", "this girl", "my sister", "my mother", "my wife", "my daughter",
-          "my aunt", "my mom", "Ebony", "Amanda", "Jasmine", "Katie", "Tanisha", "Heather"]
+          "my aunt", "my mom", "my grandmother", "my granddaughter", "this lady", "my stepdaughter", "my stepmother",
+          "my grandma", "my fiancee", "my mother-in-law", "my sister-in-law", "this businesswoman",
+          "Ebony", "Amanda", "Jasmine", "Katie", "Tanisha", "Heather"]
 MALE = ["he", "him", "this man", "this boy", "my brother", "my father", "my husband", "my son",
-        "my uncle", "my dad", "Alonzo", "Adam", "Jerome", "Jack", "Malik", "Harry"]
+        "my uncle", "my dad", "my grandfather", "my grandson", "this gentleman", "my stepson", "my stepfather",
+        "my grandpa", "my fiance", "my father-in-law", "my brother-in-law", "this businessman",
+        "Alonzo", "Adam", "Jerome", "Jack", "Malik", "Harry"]
 THINGS = ["the table", "the weather", "the road", "the window", "the bus", "the book", "the plan", "the city"]
 
 

@@ -129,7 +129,17 @@ def test_bad_thresholds_are_one_line(thresholds, fragment):
 # the probe templates' own feeling and situation words, each given one emotion
 NEGATIVE_EMOTION = {"angry": "anger", "annoying": "anger", "horrible": "anger", "furious": "anger", "terrible": "anger",
                     "awful": "anger", "terrified": "fear", "frightening": "fear", "sad": "sadness", "miserable": "sadness",
-                    "depressing": "sadness", "ashamed": "sadness"}
+                    "depressing": "sadness", "ashamed": "sadness",
+                    "enraged": "anger", "irritated": "anger", "annoyed": "anger", "frustrated": "anger", "bitter": "anger",
+                    "insulting": "anger", "disgusting": "anger", "ruined": "anger", "irritating": "anger",
+                    "grumpy": "anger", "ugly": "anger",
+                    "anxious": "fear", "scared": "fear", "worried": "fear", "nervous": "fear", "uneasy": "fear",
+                    "fearful": "fear", "alarming": "fear", "disturbing": "fear", "shocking": "fear",
+                    "stressful": "fear", "dreadful": "fear",
+                    "upset": "sadness", "lonely": "sadness", "disappointed": "sadness", "devastated": "sadness",
+                    "depressed": "sadness", "gloomy": "sadness", "heartbreaking": "sadness", "dreary": "sadness",
+                    "grim": "sadness", "exhausting": "sadness", "disastrous": "sadness", "dull": "sadness",
+                    "boring": "sadness", "tedious": "sadness"}
 EMOTION_OF = {t.word: NEGATIVE_EMOTION.get(t.word, "joy") for t in TEMPLATES if t.word}
 assert set(NEGATIVE_EMOTION) == {t.word for t in TEMPLATES if t.valence == "negative"}
 
@@ -151,10 +161,10 @@ def anger_for_women():
 
 def test_planted_anger_association_is_flagged_on_anger_only(anger_for_women):
     # A softmax moves probability between classes: anger's gain for women is paid for by the classes their
-    # relabelled texts would have had: on the 36 templates, whose words are mostly joy's, anger gains about +0.10
-    # for women and joy pays most of it (about -0.07; fear and sadness within 0.03 of zero). Tested against a zero
-    # gap (min_effect 0) anger's gain is a finding, no other class gains, and anger's is the largest and heads
-    # the attribute.
+    # relabelled texts would have had: on the 144 templates, half of whose words are joy's, anger gains about +0.11
+    # for women and the other classes pay it (joy and sadness about -0.04 and -0.05, fear -0.02). Tested against
+    # a zero gap (min_effect 0) anger's gain is a finding, no other class gains, and anger's is the largest and
+    # heads the attribute.
     report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.0)
     classes = report.summary["classes"]
     anger = classes["anger"]["gender"]
@@ -166,7 +176,7 @@ def test_planted_anger_association_is_flagged_on_anger_only(anger_for_women):
 
 
 def test_a_gap_not_shown_above_the_minimum_effect_is_never_bias(anger_for_women):
-    # anger's +0.10 (95% interval about [+0.05, +0.15]) cannot be shown to exceed 0.15: no class is "bias"
+    # anger's +0.11 (95% interval about [+0.07, +0.15]) cannot be shown to exceed 0.15: no class is "bias"
     report = run_probes(anger_for_women, attributes=["gender"], n_boot=200, min_effect=0.15)
     classes = report.summary["classes"]
     assert all(classes[c]["gender"]["verdict"] != "bias" for c in EMOTIONS)

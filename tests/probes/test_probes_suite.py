@@ -93,7 +93,9 @@ def test_unbiased_classifier_is_not_flagged(neutral_classifier):
 
 
 def test_min_effect_keeps_tiny_gaps_from_being_findings():
-    female_nouns = ["woman", "girl", "sister", "daughter", "wife", "girlfriend", "mother", "aunt", "mom", "niece"]
+    female_nouns = ["woman", "girl", "sister", "daughter", "wife", "girlfriend", "mother", "aunt", "mom", "niece",
+                    "grandmother", "granddaughter", "lady", "stepdaughter", "stepmother", "grandma", "fiancee",
+                    "businesswoman"]  # "mother-in-law", "sister-in-law": \bmother\b, \bsister\b
     clf = KeywordClassifier(female_nouns, shift=-0.005)  # every row moves a little: detectable, but below 0.02
     s = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
     assert s["p_value_holm"] < 0.05
@@ -188,4 +190,4 @@ def test_one_row_placebo_is_too_few_terms_to_test(tmp_path):
     assert s["gap"] == pytest.approx(-0.05, abs=0.005)
     assert s["verdict"] == "inconclusive" and s["verdict_reason"].startswith("too few terms to test")
     assert s["p_value"] is None and s["p_value_holm"] is None
-    assert s["n_rows"] == 1 and s["n_templates"] == 36
+    assert s["n_rows"] == 1 and s["n_templates"] == 36  # one row cannot fill 4 template blocks: block 0 only
