@@ -53,20 +53,38 @@ def _auditkit_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "auditkit"]
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
-    """Poll /_stcore/health until the server answers (server start-up, not a UI wait)."""
+def _healthy(url: str, proc: subprocess.Popen) -> bool:
+    """Poll /_stcore/health until the server answers (True), or exits or is still silent after the start-up time
+    (False): server start-up, not a UI wait."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"auditkit dashboard exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
-                    return
+                    return True
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.25)
+    return False
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    """Return once the server answers; fail the test, with the end of its log, when it exits or stays silent."""
+    if _healthy(url, proc):
+        return
+    if proc.poll() is not None:
+        pytest.fail(f"auditkit dashboard exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
     pytest.fail(f"auditkit dashboard not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a server started by a test: SIGTERM, then SIGKILL when it has not exited 15 s later."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -96,12 +114,7 @@ def dashboard_url(dashboard_runs, tmp_path_factory):
         _wait_healthy(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")

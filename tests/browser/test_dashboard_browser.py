@@ -223,8 +223,7 @@ def zh_url(tmp_path_factory):
         _fx._wait_healthy(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        _fx._stop(proc)
 
 
 @pytest.fixture

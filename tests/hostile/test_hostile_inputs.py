@@ -24,28 +24,14 @@ import pytest
 
 from auditkit.cli import main
 
-_spec = importlib.util.spec_from_file_location("auditkit_test_hostile_assets", Path(__file__).with_name("_assets.py"))
-A = sys.modules.setdefault("auditkit_test_hostile_assets", importlib.util.module_from_spec(_spec))
-if not hasattr(A, "tree"):
-    _spec.loader.exec_module(A)
-
-FAST = ["--n-boot", "0", "--probes", "none", "--attributions", "0"]
-CASES = {}
-
-
-def case(fragment: str):
-    """Register ``fn(sandbox) -> argv`` as a case whose one stderr line contains ``fragment``."""
-
-    def register(fn):
-        CASES[fn.__name__.removeprefix("c_")] = (fn, fragment)
-        return fn
-
-    return register
-
-
-def audit(sb, *extra, data=None, model=None, out=None):
-    return ["audit", "--model", str(model or sb.model), "--data", str(data or sb.data),
-            "--out", str(out or sb.path / "out"), *FAST, *map(str, extra)]
+_spec = importlib.util.spec_from_file_location("auditkit_test_hostile_harness", Path(__file__).with_name("_harness.py"))
+H = sys.modules.setdefault("auditkit_test_hostile_harness", importlib.util.module_from_spec(_spec))
+if not hasattr(H, "assert_refused"):
+    _spec.loader.exec_module(H)
+A, FAST = H.A, H.FAST
+CASES = H.Cases()
+case = CASES.case
+audit = H.audit
 
 
 # ------------------------------------------------------------------ data files
@@ -1662,27 +1648,7 @@ def assets(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_input_is_refused_with_one_line_and_nothing_written(name, assets, tmp_path, capsys, monkeypatch):
-    from contextlib import ExitStack
-
-    build, fragment = CASES[name]
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.chdir(tmp_path)
-    with ExitStack() as stack:
-        sb = A.Sandbox(tmp_path, assets)
-        sb.stack = stack
-        argv = build(sb)
-        before = A.tree(tmp_path), A.tree(assets["root"])
-        capsys.readouterr()
-        code = main(argv)
-        out, err = capsys.readouterr()
-        after = A.tree(tmp_path), A.tree(assets["root"])
-    lines = err.splitlines()
-    assert code == 2, (code, out, err)
-    assert len(lines) == 1 and lines[0].startswith("auditkit: error: "), err
-    assert "Traceback" not in err
-    assert fragment in lines[0], lines[0]
-    assert after == before
-    assert not sb.marker.exists()
+    H.assert_refused(*CASES[name], assets, tmp_path, capsys, monkeypatch)
 
 
 def test_the_corpus_is_large():

@@ -18,27 +18,17 @@ import pytest
 
 from auditkit.cli import main
 
-_spec = importlib.util.spec_from_file_location("auditkit_test_hostile_assets", Path(__file__).with_name("_assets.py"))
-A = sys.modules.setdefault("auditkit_test_hostile_assets", importlib.util.module_from_spec(_spec))
-if not hasattr(A, "tree"):
-    _spec.loader.exec_module(A)
-
-FAST = ["--n-boot", "0", "--probes", "none", "--attributions", "0"]
-CASES = {}
-
-
-def case(fragment: str):
-    """Register ``fn(sandbox) -> argv`` as a case whose one stderr line contains ``fragment``."""
-
-    def register(fn):
-        CASES[fn.__name__.removeprefix("c_")] = (fn, fragment)
-        return fn
-
-    return register
+_spec = importlib.util.spec_from_file_location("auditkit_test_hostile_harness", Path(__file__).with_name("_harness.py"))
+H = sys.modules.setdefault("auditkit_test_hostile_harness", importlib.util.module_from_spec(_spec))
+if not hasattr(H, "assert_refused"):
+    _spec.loader.exec_module(H)
+A, FAST = H.A, H.FAST
+CASES = H.Cases()
+case = CASES.case
 
 
 def audit(sb, model, *extra):
-    return ["audit", "--model", str(model), "--data", str(sb.data), "--out", str(sb.path / "out"), *FAST, *map(str, extra)]
+    return H.audit(sb, *extra, model=model)
 
 
 def free_port() -> int:
@@ -314,23 +304,7 @@ def assets(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_hostile_model_value_is_refused_in_one_line_and_nothing_written(name, assets, tmp_path, capsys, monkeypatch):
-    build, fragment = CASES[name]
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("AUDITKIT_NOT_SET_ANYWHERE", raising=False)
-    monkeypatch.chdir(tmp_path)
-    sb = A.Sandbox(tmp_path, assets)
-    argv = build(sb)
-    before = A.tree(tmp_path), A.tree(assets["root"])
-    capsys.readouterr()
-    code = main(argv)
-    out, err = capsys.readouterr()
-    after = A.tree(tmp_path), A.tree(assets["root"])
-    lines = err.splitlines()
-    assert code == 2, (code, out, err)
-    assert len(lines) == 1 and lines[0].startswith("auditkit: error: "), err
-    assert "Traceback" not in err
-    assert fragment in lines[0], lines[0]
-    assert after == before
+    H.assert_refused(*CASES[name], assets, tmp_path, capsys, monkeypatch)
 
 
 def test_a_run_never_names_code_that_runs(tmp_path, capsys):

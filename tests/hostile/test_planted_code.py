@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -23,7 +21,6 @@ import pytest
 PLANTED_MODULES = ("click", "tornado", "toml", "packaging", "watchdog", "altair", "pandas", "numpy", "pyarrow",
                    "plotly", "typing_extensions", "sitecustomize", "usercustomize", "json", "socket")
 PLANTED_PACKAGES = ("streamlit", "auditkit", "dashboard")
-STARTUP_TIMEOUT_S = 90
 
 
 def _plant(folder: Path) -> Path:
@@ -40,7 +37,8 @@ def _plant(folder: Path) -> Path:
 
 
 def _browser_helpers():
-    """tests/browser/_browser.py (a free port, the auditkit command), loaded by path as the browser tests load it."""
+    """tests/browser/_browser.py (a free port, the auditkit command, the server's health and stop), loaded by path as
+    the browser tests load it."""
     import importlib.util
 
     name = "auditkit_test_browser_helpers"
@@ -72,27 +70,13 @@ def test_dashboard_started_from_a_folder_of_planted_modules_runs_none_of_them(tm
         proc = subprocess.Popen(_auditkit() + ["dashboard", "--runs", "runs", "--port", str(port), "--no-browser"],
                                 stdout=out, stderr=subprocess.STDOUT, cwd=str(bundle), env=env)
     url = f"http://127.0.0.1:{port}"
-    healthy = False
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline and proc.poll() is None:  # server start-up, not a UI wait
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        healthy = True
-                        break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.25)
+        healthy = _browser_helpers()._healthy(url, proc)  # not _wait_healthy: the markers are checked first
         if healthy:
             with urllib.request.urlopen(url, timeout=10) as resp:
                 assert resp.status == 200
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _browser_helpers()._stop(proc)
     ran = sorted(p.name for p in markers.iterdir())
     assert ran == [], f"planted modules ran: {ran}\n{log.read_text()[-2000:]}"
     assert healthy, log.read_text()[-3000:]
