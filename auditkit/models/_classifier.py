@@ -100,6 +100,7 @@ class TextClassifier:
         self.requested_precision = self.precision = precision
         self.model.to(self.device)
         self.model.eval()
+        _name_the_loss(self.model)
         limit = self._model_limit()
         if max_length is not None:
             if max_length < 2:
@@ -402,3 +403,27 @@ def _weights_stamp(model) -> tuple:
     with torch.no_grad():
         return tuple((p.data_ptr(), p._version, float(p.sum(dtype=torch.float64)), float(p.abs().sum(dtype=torch.float64)))
                      for p in model.parameters())
+
+
+def _name_the_loss(model) -> None:
+    """Give the transformers models inside a classifier the classifier's own loss type.
+
+    transformers names a model's loss after its class (``BertForSequenceClassification`` ->
+    ``ForSequenceClassification``). The backbone inside it (``BertModel``) matches no loss, and reading
+    its ``loss_function`` logs "`loss_type=None` was set in the config but it is unrecognized. Using the
+    default loss: `ForCausalLMLoss`": whatever reads every attribute of every module does so (torch.jit's
+    tracer, under OpenVINO's converter and ``torch.onnx.export``). A backbone computes no loss of its own;
+    the classifier's is the only one. The classifier itself is left as transformers made it.
+    """
+    try:
+        from transformers import PreTrainedModel
+        from transformers.loss.loss_utils import LOSS_MAPPING
+    except ImportError:  # a transformers without named losses has nothing to warn about
+        return
+    if not isinstance(model, PreTrainedModel):
+        return
+    own = model.loss_type if getattr(model, "loss_type", None) in LOSS_MAPPING else "ForSequenceClassification"
+    for module in model.modules():
+        if (module is not model and isinstance(module, PreTrainedModel) and not hasattr(module, "_loss_function")
+                and getattr(module, "loss_type", None) not in LOSS_MAPPING):
+            module.loss_type = own

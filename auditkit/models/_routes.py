@@ -146,12 +146,13 @@ def _quiet_tracing():
     is deprecated and that the model's data-dependent branches are traced
     as constants (the shapes stay dynamic; the traced branches are the
     padding-free ones auditkit feeds), and transformers, as the tracer reads
-    every attribute, that ``is_gradient_checkpointing`` is deprecated and
-    that no ``loss_type`` is set (no loss is computed here).
+    every attribute, that ``is_gradient_checkpointing`` is deprecated. (Its
+    "``loss_type=None``" message, from the backbone's ``loss_function``, is
+    not said at all: a TextClassifier names the backbone's loss.)
     """
     import torch
 
-    with warnings.catch_warnings(), _quiet_loggers("transformers.modeling_utils"):
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         warnings.filterwarnings("ignore", message=r"`torch\.jit\.trace(_method)?` is deprecated", category=DeprecationWarning)
         warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)

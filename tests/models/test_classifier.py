@@ -103,3 +103,39 @@ def test_remote_code_needs_explicit_consent(tiny_model_dir):
         assert type(clf.model).__name__ == "BertForSequenceClassification"
     except ModelError as exc:
         assert "--trust-remote-code" in str(exc)
+
+
+def _loss_messages(model) -> list[str]:
+    """What transformers logs, once-only messages included, while every attribute of every module of ``model`` is
+    read, as torch.jit's tracer reads them (under OpenVINO's converter and torch.onnx.export)."""
+    import logging
+
+    logger = logging.getLogger("transformers.modeling_utils")
+    messages: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    once = logging.Logger.warning_once
+    level = logger.level
+    logging.Logger.warning_once = getattr(once, "__wrapped__", once)  # said each time, not once a process
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        for module in model.modules():
+            for name in dir(module):
+                hasattr(module, name)
+    finally:
+        logger.setLevel(level)
+        logger.removeHandler(handler)
+        logging.Logger.warning_once = once
+    return [m for m in messages if "loss_type" in m]
+
+
+def test_a_loaded_classifier_has_no_module_without_a_loss(tiny_model_dir):
+    """transformers names no loss for the backbone (BertModel) and logs "`loss_type=None` ... ForCausalLMLoss" when
+    its loss_function is read; a loaded classifier names it, so nothing is said."""
+    from transformers import BertModel
+
+    assert _loss_messages(BertModel(load_classifier(tiny_model_dir).model.config)) != []  # the message, caught
+    clf = load_classifier(tiny_model_dir)
+    assert clf.model.loss_type == "ForSequenceClassification" and clf.model.bert.loss_type == "ForSequenceClassification"
+    assert _loss_messages(clf.model) == []

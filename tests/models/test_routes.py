@@ -330,7 +330,8 @@ def test_int8_layers_refuse_gradients():
 
 def test_building_and_running_every_route_says_nothing_a_user_would_see(cache, capfd):
     """Tracing for OpenVINO makes torch and transformers warn (tracing deprecated, data-dependent branches,
-    is_gradient_checkpointing, no loss_type) and NNCF log: hidden where they arise, and only there."""
+    is_gradient_checkpointing) and NNCF log: hidden where they arise, and only there (transformers' loss_type=None
+    is not said at all: see test_classifier)."""
     import logging
     import warnings
 
