@@ -271,18 +271,28 @@ def _designs(probes, attribute, groups, families):
 
 
 def _pigeonhole_replicates(designs_a, designs_b, *, n_boot, seed):
-    """Owen's pigeonhole bootstrap written out replicate by replicate: lexicon rows drawn per family, templates
-    drawn once and shared, swapped terms drawn with their texts (strata of 2+ texts weigh equally), families
+    """Owen's pigeonhole bootstrap written out replicate by replicate: lexicon rows drawn per family and template
+    block, each block's templates drawn once and shared by the families, swapped terms drawn with their texts (strata of 2+ texts weigh equally), families
     weigh equally; one draw serves both runs. Returns the two runs' gaps per replicate."""
     rng = np.random.default_rng(seed)
-    n_templates = next(d[1].shape[1] for d in designs_a if d[0] == "cells")
     reps = np.zeros((2, n_boot))
     for r in range(n_boot):
-        cols = rng.integers(0, n_templates, n_templates)
+        drawn_cols = {}  # template block (its columns) -> this replicate's draw, shared by every family
         for (kind, *da), (_, *db) in zip(designs_a, designs_b):
-            if kind == "cells":
-                rows = rng.integers(0, da[0].shape[0], da[0].shape[0])
-                values = [m[np.ix_(rows, cols)].mean() for m in (da[0], db[0])]
+            if kind == "cells":  # rows crossed with their template block's templates (NaN elsewhere)
+                seen = ~np.isnan(da[0])
+                blocks = {}
+                for i in range(seen.shape[0]):
+                    blocks.setdefault(seen[i].tobytes(), []).append(i)
+                sums, cells = [0.0, 0.0], 0
+                for members in blocks.values():
+                    cols_in = np.flatnonzero(seen[members[0]])
+                    cols = drawn_cols.setdefault(tuple(cols_in), cols_in[rng.integers(0, cols_in.size, cols_in.size)])
+                    rows = np.array(members)[rng.integers(0, len(members), len(members))]
+                    for k, m in enumerate((da[0], db[0])):
+                        sums[k] += m[np.ix_(rows, cols)].sum()
+                    cells += rows.size * cols.size
+                values = [v / cells for v in sums]
             else:  # swapped terms drawn with all their texts; strata of 2+ texts weigh equally
                 strata = [s for s in dict.fromkeys(da[1].tolist()) if (da[1] == s).sum() >= 2]
                 terms = np.unique(da[2])
