@@ -83,8 +83,9 @@ def test_example_policies_are_valid_and_identical(tmp_path):
                                       ("min_class_recall", None), ("max_bias_gap", "value"), ("max_bias_gap", "ci"),
                                       ("max_flip_rate", None), ("max_identity_share", None)])
 def test_each_threshold_check_passes_at_the_observed_value_and_fails_just_beyond(tmp_path, check, on):
-    # tiny model 4 flips more race sets across groups than within one (most random ones flip fewer)
-    run = build_run(tmp_path / "run", seed=4 if check == "max_flip_rate" else 1)
+    # tiny model 11 flips more race sets across groups than within one (most random ones flip fewer: on the 144
+    # templates seeds 0-39 give an excess above 0 only for 11, 29 and 33; 11's is +0.06)
+    run = build_run(tmp_path / "run", seed=11 if check == "max_flip_rate" else 1)
     name, observed = _observed(run)[(check, on)]
     assert 0 < observed < 1
     beyond = observed + 1e-9 if check.startswith("min_") else observed - 1e-9
