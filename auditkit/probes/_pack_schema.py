@@ -204,7 +204,7 @@ class TemplateSet(_Provenance):
     """The sentence patterns every template family of the pack is crossed with."""
 
     items: list[TemplateSpec] = Field(min_length=1, max_length=10_000)
-    blocks: int = Field(default=1, ge=1, le=64, description=(
+    blocks: int = Field(default=1, ge=1, le=64, strict=True, description=(
         "template blocks: template j is in block j mod blocks, and each lexicon row meets only its block's "
         "templates (more templates for the same number of sentences); 1: every row meets every template"))
 

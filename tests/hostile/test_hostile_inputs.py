@@ -484,6 +484,70 @@ def c_pack_without_provenance(sb):
     return audit_pack(sb, doc)
 
 
+def pack_with_blocks(blocks, n_templates=8):
+    """A valid pack (JSON) whose own templates are split into ``blocks`` template blocks."""
+    doc = pack_doc()
+    doc["templates"] = {"source": "test", "licence": "CC0-1.0", "blocks": blocks,
+                        "items": [{"id": f"t{j}", "text": f"{{person}} is here {j}.", "shape": "subject"}
+                                  for j in range(n_templates)]}
+    return doc
+
+
+@case("templates.blocks: Input should be greater than or equal to 1")
+def c_pack_zero_blocks(sb):
+    return audit_pack(sb, pack_with_blocks(0))
+
+
+@case("templates.blocks: Input should be greater than or equal to 1")
+def c_pack_negative_blocks(sb):
+    return audit_pack(sb, pack_with_blocks(-1))
+
+
+@case("templates.blocks: Input should be less than or equal to 64")
+def c_pack_huge_blocks(sb):
+    return audit_pack(sb, pack_with_blocks(10 ** 30))
+
+
+@case("templates.blocks: Input should be a valid integer")
+def c_pack_fractional_blocks(sb):
+    return audit_pack(sb, pack_with_blocks(1.5))
+
+
+@case("templates.blocks: Input should be a valid integer")
+def c_pack_blocks_as_text(sb):
+    return audit_pack(sb, pack_with_blocks("4"))
+
+
+@case("templates.blocks: Input should be a valid integer")
+def c_pack_blocks_as_bool(sb):
+    return audit_pack(sb, pack_with_blocks(True))
+
+
+@case("templates.blocks: Input should be a valid integer")
+def c_pack_blocks_nested(sb):
+    return audit_pack(sb, pack_with_blocks([[[4]]]))
+
+
+@case("templates.blocks: Input should be a valid integer")
+def c_pack_nan_blocks_toml(sb):
+    doc = pack_with_blocks(4)  # NaN has no JSON form: a TOML pack says it
+    lines = ['format = "auditkit-probe-pack/1"', 'name = "hostile"', 'language = "en"', "[templates]",
+             'source = "test"', 'licence = "CC0-1.0"', "blocks = nan"]
+    for t in doc["templates"]["items"]:
+        lines += ["[[templates.items]]", f'id = "{t["id"]}"', f'text = "{t["text"]}"', 'shape = "subject"']
+    fam = doc["attributes"]["axis"]["families"]["templates_x"]
+    lines += ["[attributes.axis]", 'groups = ["a", "b"]', "[attributes.axis.families.templates_x]",
+              'kind = "templates"', 'source = "test"', 'licence = "CC0-1.0"']
+    for row in fam["rows"]:
+        lines += ["[[attributes.axis.families.templates_x.rows]]", f'a = "{row["a"]}"', f'b = "{row["b"]}"']
+    return audit_pack(sb, "\n".join(lines) + "\n", name="pack.toml")
+
+
+@case("8 templates cannot fill 5 blocks of at least two; give at least 10 templates or fewer 'blocks'")
+def c_pack_more_blocks_than_templates(sb):
+    return audit_pack(sb, pack_with_blocks(5))
+
+
 @case("nests")
 def c_pack_deeply_nested(sb):
     return audit_pack(sb, "[" * 100_000 + "]" * 100_000)
