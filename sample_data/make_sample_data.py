@@ -58,12 +58,6 @@ MALE_REL = ["my brother", "my husband", "my dad", "my son", "my uncle", "my boyf
 # name + gender-neutral relation: "my friend Jasmine"
 NAME_REL = ["my friend", "my coworker", "my neighbor", "my roommate", "my best friend",
             "my cousin", "my colleague"]
-# ... said with the person's race: "my Black coworker Darnell", "my white friend Katie". Drawn from
-# their own generator, independent of the label, so race is mentioned but never predictive: the
-# dataset's race counterfactuals and the counterfactual augmentation have something to swap, and the
-# baseline is not taught a race skew.
-RACE_ADJ = ["Black", "white", "Black", "white", "African American", "European American"]
-RACE_RNG = random.Random(SEED + 1)
 # gender-neutral, plural companions for gender_mention=none
 NEUTRAL_PLURAL = ["my kids", "my parents", "my friends", "my coworkers", "my in-laws",
                   "my roommates", "the whole family", "my cousins", "our group"]
@@ -93,10 +87,7 @@ def companion(rng: random.Random, gender: str) -> dict:
     elif r < 0.75:
         mention = pick_name(rng, gender)
     else:
-        relation = rng.choice(NAME_REL)
-        if len(relation.split()) == 2:  # "my coworker" -> "my Black coworker" (not "my best friend")
-            relation = relation.replace("my ", f"my {RACE_RNG.choice(RACE_ADJ)} ", 1)
-        mention = f"{relation} {pick_name(rng, gender)}"
+        mention = f"{rng.choice(NAME_REL)} {pick_name(rng, gender)}"
     return {"mention": mention, "g": gender}
 
 
