@@ -1,6 +1,6 @@
 """Power of the default probe suite: the gap it finds 80 % of the time, per attribute, on a real model.
 
-    python bench/power.py [MODEL_DIR] [--attributes gender,race] [--sims 400]
+    python bench/power.py [MODEL_DIR] [--attributes gender,race] [--sims 400] [--what-if]
 
 Scores the suite once on MODEL_DIR (default models/baseline, from ``make
 demo``) and, per attribute, estimates from its own probes the variance
@@ -15,6 +15,14 @@ by bisection the delta rejected in 80 % of draws: for a zero gap (what
 (``mde_bias``). Prints both beside the analytic ``mde`` / ``mde_bias`` the run
 stored, the probe seconds, and what dominates the variance. Target (issue 23):
 mde <= 0.015 for gender and race with <= 20 s of probe time.
+
+``--what-if`` also simulates, from the same variance components, the designs a
+pack could choose instead: k times the lexicon rows of every template family,
+each row meeting T_b templates, from a pool of T templates in T / T_b blocks.
+It prints each design's simulated mde and its cost in scored sentences
+relative to the suite's (sentences grow with rows x T_b; more templates in
+more blocks cost nothing to score, only to write). A design that leaves a
+family fewer than 2 rows in a block is marked infeasible.
 """
 
 from __future__ import annotations
@@ -107,12 +115,55 @@ def _simulated_mde(blocks, s2_b, *, margin, level, sims, seed):
     return (lo + hi) / 2
 
 
+def _design(blocks, *, row_factor: float, n_templates: int, per_row: int):
+    """The blocks of a hypothetical design with the same variance components (see the module docstring).
+
+    Returns ``(blocks, relative_cost)``, or ``(None, reason)`` when a family would have fewer than 2 rows in
+    a block.
+    """
+    n_blocks = n_templates // per_row
+    families: dict[str, list] = {}
+    for b in blocks:
+        families.setdefault(b[0], []).append(b)
+    out, cost_now, cost_new = [], 0.0, 0.0
+    for name, mine in families.items():
+        rows_now = sum(b[2] for b in mine)
+        weight = sum(b[4] for b in mine)
+        s2_a, s2_e = mine[0][5], mine[0][6]
+        rows = int(round(rows_now * row_factor))
+        if rows < 2 * n_blocks:
+            return None, f"{name}: {rows} rows for {n_blocks} blocks"
+        cost_now += sum(b[2] * b[3] for b in mine)
+        cost_new += rows * per_row
+        for j in range(n_blocks):
+            r = rows // n_blocks + (j < rows % n_blocks)
+            key = tuple(f"b{j}t{k}" for k in range(per_row))  # template ids: one set per block
+            out.append((name, key, r, per_row, weight * r / rows, s2_a, s2_e))
+    return out, cost_new / cost_now
+
+
+WHAT_IF = ((1, 144, 36), (2, 144, 24), (2, 288, 24), (2, 576, 24), (3, 576, 24), (2, 1152, 24))
+
+
+def _what_if(blocks, s2_b, *, level, sims, seed) -> None:
+    print(f"    {'what if: rows x':<22}{'templates':>10}{'per row':>9}{'cost':>7}{'sim mde':>9}")
+    for factor, n_templates, per_row in WHAT_IF:
+        design, cost = _design(blocks, row_factor=factor, n_templates=n_templates, per_row=per_row)
+        if design is None:
+            print(f"    {factor:<22}{n_templates:>10}{per_row:>9}   infeasible ({cost})")
+            continue
+        mde = _simulated_mde(design, s2_b, margin=0.0, level=level, sims=sims, seed=seed)
+        print(f"    {factor:<22}{n_templates:>10}{per_row:>9}{cost:>6.2f}x{mde:>9.4f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "baseline"))
     parser.add_argument("--attributes", default="gender,race")
     parser.add_argument("--sims", type=int, default=400)
     parser.add_argument("--min-effect", type=float, default=0.02)
+    parser.add_argument("--what-if", action="store_true",
+                        help="also simulate other designs: more rows, more templates, fewer templates per row")
     args = parser.parse_args(argv)
     if not Path(args.model).exists():
         print(f"no model at {args.model}; run `make demo` first (or pass a model directory)", file=sys.stderr)
@@ -157,6 +208,8 @@ def main(argv=None) -> int:
         print(f"    template SD {np.sqrt(s2_b):.4f} over {len(sets)} template set(s) of "
               f"{sum(t for _, t in sets.values())} templates; target mde <= {TARGET}: "
               f"{'met' if e['mde'] <= TARGET else 'not met'}")
+        if args.what_if:
+            _what_if(blocks, s2_b, level=level, sims=max(args.sims // 2, 100), seed=i)
     return 0
 
 

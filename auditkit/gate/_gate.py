@@ -318,9 +318,11 @@ def _check_no_significant_bias(run: Run, name: str, opts: dict, *, policy: Polic
     out = []
     for attr, entry in attributes.items():
         verdict = entry["verdict"]
-        detail = (f"{format_verdict(verdict)}: gap {number(entry['gap'], signed=True)}{_interval_text(entry)} — "
-                  f"{entry['verdict_reason']}")
         observed = entry["p_value_min_effect_holm"]  # the bias verdict's own test (null in older runs)
+        detail = (f"{format_verdict(verdict)}: gap {number(entry['gap'], signed=True)}{_interval_text(entry)} — "
+                  f"{entry['verdict_reason']}"
+                  + ("" if observed is None else
+                     f" [observed: Holm-adjusted p of |gap| > {settings['min_effect']:g}]"))
         if verdict == "inconclusive" and opts["require"] == "not_bias":
             blocks = policy.inconclusive == "fail"
             out.append(GateCheck(f"{name}[{attr}]", not blocks, observed, None, detail, inconclusive=True))

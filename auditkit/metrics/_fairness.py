@@ -36,7 +36,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 from auditkit.metrics._bias_auc import identity_aucs
-from auditkit.metrics._bootstrap import percentile_interval, resample_counts
+from auditkit.metrics._bootstrap import resample_counts
 from auditkit.metrics._evaluate import MIN_GROUP_SIZE as DEFAULT_MIN_GROUP_SIZE  # one threshold for slices and fairness
 
 __all__ = ["observed_group_fairness", "DEFAULT_MIN_GROUP_SIZE", "DIFFERENCES"]

@@ -45,7 +45,7 @@ class Grid:
         }
 
     def definition(self) -> str:
-        (a, b), ((a1, a2), (b1, b2)) = self.attributes, self.levels
+        (a1, a2), (b1, b2) = self.levels
         return f"({a1} - {a2} among {b1}) - ({a1} - {a2} among {b2})"
 
 

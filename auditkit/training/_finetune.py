@@ -24,7 +24,7 @@ import numpy as np
 from auditkit._bounds import check_option
 from auditkit._fs import check_output_folder, staged_directory
 from auditkit.data import TextDataset
-from auditkit.errors import ConfigError, DataError, RunStoreError
+from auditkit.errors import ConfigError, DataError
 from auditkit.models import load_classifier
 from auditkit.models._labels import check_multilabel_names, map_label_sets, map_labels
 from auditkit.metrics._classification import headline_scores

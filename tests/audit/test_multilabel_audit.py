@@ -1,7 +1,6 @@
 """Auditing a multi-label (toxicity-style) model from the command line: label lists or 0/1 columns,
 per-label thresholds, metrics equal to scikit-learn's on the stored predictions, probes per label."""
 
-import json
 from pathlib import Path
 
 import numpy as np

@@ -3,8 +3,6 @@ kind and attribution approach, side by side with a checkpoint's run — and What
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np

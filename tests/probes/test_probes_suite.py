@@ -81,7 +81,7 @@ def test_biased_classifier_is_flagged_with_the_right_sign(female_negative_classi
 def test_flip_rate_counts_label_changes():
     clf = KeywordClassifier(["woman"], shift=-0.2, base=0.6)
     g = run_probes(clf, attributes=["gender"], families=["templates_nouns"], n_boot=200).summary["gender"]
-    assert g["flip_rate"] == pytest.approx(0.05)  # "this woman" is 1 of the 20 noun rows
+    assert g["flip_rate"] == pytest.approx(1 / 40)  # "this woman" is 1 of the 40 noun rows
 
 
 def test_unbiased_classifier_is_not_flagged(neutral_classifier):
@@ -178,7 +178,7 @@ def test_works_with_a_real_tiny_model(tiny_classifier):
     report = run_probes(tiny_classifier, attributes=["gender"], families=["templates_nouns"], n_boot=200)
     assert isinstance(report.table, pd.DataFrame)
     assert np.isfinite(report.table["score"]).all()
-    assert report.summary["gender"]["n_pairs"] == 20 * 36  # 20 noun rows x the 36 templates of their block
+    assert report.summary["gender"]["n_pairs"] == 40 * 36  # 40 noun rows x the 36 templates of their block
 
 
 def test_one_row_placebo_is_too_few_terms_to_test(tmp_path):

@@ -89,6 +89,10 @@ CASES = [
     ("A young Black man runs.", "race", "european_american", "A young white man runs.", None),
     ("A black female director", "race", "european_american", "A white female director", None),
     ("She ordered white wine.", "race", "african_american", "She ordered white wine.", None),
+    # the nouns of the identity-term probe rows ("my Black coworker") are words for people too
+    ("My Black coworker loved it.", "race", "european_american", "My white coworker loved it.", None),
+    ("Our white roommates hated it.", "race", "african_american", "Our Black roommates hated it.", None),
+    ("My half-sister and my godmother came.", "gender", "male", "My half-brother and my godfather came.", None),
     ("It is a black comedy.", "race", "european_american", "It is a black comedy.", None),
     ("A black-and-white film.", "race", "european_american", "A black-and-white film.", None),
     ("The White House is big.", "race", "african_american", "The White House is big.", None),
@@ -193,3 +197,14 @@ def test_sst2_counts_name_swaps_and_leaves_full_names(shared_data):
         for version in item.versions.values():
             for full_name in ("john malkovich", "adam sandler", "michael caine", "nicole kidman"):
                 assert version.count(full_name) == texts[item.index].count(full_name)
+
+
+def test_every_identity_term_row_is_swapped_like_the_probe_reads_it():
+    """What the race identity-term probes compare, the dataset swapper (and counterfactual augmentation) rewrites:
+    each row's phrase, in a sentence, swaps into its partner."""
+    rows = builtin_lexicon("race").family("templates_identity_terms").rows
+    for row in rows:
+        black, white = row["african_american"], row["european_american"]
+        assert swap_identity(f"I met {black} today.", "race", target_group="european_american") == f"I met {white} today."
+        assert swap_identity(f"I met {white} today.", "race", target_group="african_american") == f"I met {black} today."
+
