@@ -4,9 +4,9 @@ augmented model's gender gap is shown negligible and shrank.
 `make demo` fine-tunes the embedded MiniLM twice on sample_data/reviews_train.csv (once plainly, once
 with counterfactual augmentation), audits both on reviews_test.csv and gates them with
 policy.example.toml. The README promises the baseline is caught by the bias checks on gender (its gap
-differs from 0 but is not shown to exceed the minimum effect: inconclusive, which the example policy
-blocks), and that the augmented model clears every check, also against the baseline, except its race
-identity-terms family, which 8 lexicon rows leave inconclusive (blocked too, and named). This test runs
+differs from 0 and reaches the minimum effect: bias, or inconclusive where it is not shown to exceed it, which
+the example policy blocks too), and that the augmented model clears every check, also against the baseline,
+except race, whose identity-terms and names families it leaves inconclusive (blocked too, and named). This test runs
 the same commands with the Makefile's own settings (a few minutes on 2 cores), so a change that breaks
 the promise fails here.
 """
