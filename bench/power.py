@@ -1,13 +1,16 @@
 """Power of the default probe suite: the gap it finds 80 % of the time, per attribute, on a real model.
 
-    python bench/power.py [MODEL_DIR] [--attributes gender,race] [--sims 400] [--what-if]
+    python bench/power.py [MODEL_DIR] [--data CSV|none] [--attributes gender,race] [--sims 400] [--what-if]
 
 Scores the suite once on MODEL_DIR (default models/baseline, from ``make
-demo``) and, per attribute, estimates from its own probes the variance
+demo``) as the demo's audit does: the templates and the counterfactuals of the
+``text`` column of --data (default sample_data/reviews_test.csv, the demo's
+test set; ``none``: templates only). Per attribute it estimates from its own probes the variance
 components of the headline gap's crossed design (per template family: lexicon
 row and residual variance, pooled over its template blocks; the template
 variance of the families' combined template means, pooled over the template
-sets). Then it simulates that design (same blocks, rows, templates and
+sets; a dataset family is kept as it is, centred, and redrawn in each
+simulation by resampling its swapped terms). Then it simulates that design (same blocks, rows, templates and
 equal family weights) with a planted gap delta, tests each draw with the
 crossed t test at Holm's strictest level alpha / n_tests of the run, and finds
 by bisection the delta rejected in 80 % of draws: for a zero gap (what
@@ -48,18 +51,29 @@ from probes import _cpu_name  # noqa: E402  (bench/probes.py: the CPU named besi
 def _components(entry, table, attribute):
     """The headline gap's design with its variance components, estimated from the probes.
 
-    Returns ``(blocks, s2_b)``: per complete block (a family's rows crossed
+    Returns ``(blocks, s2_b, texts)``: per complete block (a family's rows crossed
     with one template set; a fully crossed family is one block) its family,
     template set, rows R, templates T, weight in the gap, and the family's row
     and residual variances (pooled over its blocks); and the template variance
-    (pooled over the template sets).
+    (pooled over the template sets); and the dataset families as ``(component
+    centred on a zero gap, weight, se)``.
     """
-    from auditkit.probes._crossed import _template_blocks, _weights
+    from dataclasses import replace
+
+    from auditkit.probes._crossed import _template_blocks, _weights, crossed_estimate
     from auditkit.probes._designs import attribute_components, paired_frame
 
     sub = table[(table["attribute"] == attribute) & table["family"].isin(entry["families_combined"])]
-    comps = [c for c in attribute_components(paired_frame(sub, *entry["gap_groups"])) if hasattr(c, "matrix")]
-    sets = _template_blocks(comps, _weights(comps))
+    everything = attribute_components(paired_frame(sub, *entry["gap_groups"]))
+    weights = _weights(everything)
+    comps = [c for c in everything if hasattr(c, "matrix")]
+    texts = []
+    for c, w in zip(everything, weights):
+        if not hasattr(c, "matrix"):
+            est = crossed_estimate([c])
+            if est.se is not None:
+                texts.append((replace(c, differences=c.differences - est.gap), w, est.se))
+    sets = _template_blocks(comps, [w for c, w in zip(everything, weights) if hasattr(c, "matrix")])
     per_family: dict[int, list] = {}
     s2_b = []
     for key, blocks in sets.items():
@@ -82,11 +96,29 @@ def _components(entry, table, attribute):
         s2_a = max(sum(i[4] for i in items) / max(sum(i[5] for i in items), 1) - ms_e, 0.0) / np.mean([i[2] for i in items])
         for key, r, t, w, *_ in items:
             blocks.append((comps[k].name, key, r, t, w, s2_a, ms_e))
-    return blocks, float(np.mean(s2_b))
+    return blocks, float(np.mean(s2_b)), texts
 
 
-def _rejection_rate(delta, blocks, s2_b, *, margin, level, sims, rng):
+def _redrawn(component, delta, rng):
+    """A dataset family as another sample of its swapped terms (texts when unclustered) would give it."""
+    from dataclasses import replace
+
+    c = component
+    if c.clusters is None:
+        pick = rng.integers(len(c.differences), size=len(c.differences))
+        return replace(c, differences=c.differences[pick] + delta, strata=c.strata[pick])
+    terms = list(dict.fromkeys(c.clusters.tolist()))
+    chosen = rng.integers(len(terms), size=len(terms))
+    parts = [np.flatnonzero(c.clusters == terms[j]) for j in chosen]
+    pick = np.concatenate(parts)
+    clusters = np.concatenate([np.full(len(p), f"draw{k}", dtype=object) for k, p in enumerate(parts)])
+    return replace(c, differences=c.differences[pick] + delta, strata=c.strata[pick], clusters=clusters)
+
+
+def _rejection_rate(delta, blocks, s2_b, *, margin, level, sims, rng, texts=()):
     from scipy import stats
+
+    from dataclasses import replace
 
     from auditkit.probes._crossed import TemplateComponent, crossed_estimate
 
@@ -98,6 +130,7 @@ def _rejection_rate(delta, blocks, s2_b, *, margin, level, sims, rng):
             b = draws.setdefault(key, rng.normal(0, np.sqrt(s2_b), (1, t)))
             comps.append(TemplateComponent(delta + b + rng.normal(0, np.sqrt(s2_a), (r, 1))
                                            + rng.normal(0, np.sqrt(s2_e), (r, t)), key, w))
+        comps += [replace(_redrawn(c, delta, rng), weight=w) for c, w, _ in texts]
         est = crossed_estimate(comps)
         if est.se is None:
             continue
@@ -105,11 +138,11 @@ def _rejection_rate(delta, blocks, s2_b, *, margin, level, sims, rng):
     return hits / sims
 
 
-def _simulated_mde(blocks, s2_b, *, margin, level, sims, seed):
+def _simulated_mde(blocks, s2_b, *, margin, level, sims, seed, texts=()):
     lo, hi = margin, margin + 0.2
     for _ in range(14):
         mid = (lo + hi) / 2
-        rate = _rejection_rate(mid, blocks, s2_b, margin=margin, level=level, sims=sims,
+        rate = _rejection_rate(mid, blocks, s2_b, margin=margin, level=level, sims=sims, texts=texts,
                                rng=np.random.default_rng(seed))  # common random numbers: a monotone curve
         lo, hi = (mid, hi) if rate < 0.8 else (lo, mid)
     return (lo + hi) / 2
@@ -142,17 +175,17 @@ def _design(blocks, *, row_factor: float, n_templates: int, per_row: int):
     return out, cost_new / cost_now
 
 
-WHAT_IF = ((1, 144, 36), (2, 144, 24), (2, 288, 24), (2, 576, 24), (3, 576, 24), (2, 1152, 24))
+WHAT_IF = ((1, 144, 36), (1, 288, 36), (1, 576, 36), (2, 144, 24), (2, 288, 24), (2, 576, 24), (3, 576, 24))
 
 
-def _what_if(blocks, s2_b, *, level, sims, seed) -> None:
+def _what_if(blocks, s2_b, *, level, sims, seed, texts=()) -> None:
     print(f"    {'what if: rows x':<22}{'templates':>10}{'per row':>9}{'cost':>7}{'sim mde':>9}")
     for factor, n_templates, per_row in WHAT_IF:
         design, cost = _design(blocks, row_factor=factor, n_templates=n_templates, per_row=per_row)
         if design is None:
             print(f"    {factor:<22}{n_templates:>10}{per_row:>9}   infeasible ({cost})")
             continue
-        mde = _simulated_mde(design, s2_b, margin=0.0, level=level, sims=sims, seed=seed)
+        mde = _simulated_mde(design, s2_b, margin=0.0, level=level, sims=sims, seed=seed, texts=texts)
         print(f"    {factor:<22}{n_templates:>10}{per_row:>9}{cost:>6.2f}x{mde:>9.4f}")
 
 
@@ -160,6 +193,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default=str(ROOT / "models" / "baseline"))
     parser.add_argument("--attributes", default="gender,race")
+    parser.add_argument("--data", default=str(ROOT / "sample_data" / "reviews_test.csv"),
+                        help="CSV whose 'text' column gives the dataset counterfactuals, as the demo's audit does "
+                             "(default: the demo's test set); 'none' for the templates only")
     parser.add_argument("--sims", type=int, default=400)
     parser.add_argument("--min-effect", type=float, default=0.02)
     parser.add_argument("--what-if", action="store_true",
@@ -172,32 +208,38 @@ def main(argv=None) -> int:
     from auditkit.models import load_classifier
     from auditkit.probes import run_probes
 
+    texts = None
+    if args.data != "none":
+        import pandas as pd
+
+        texts = pd.read_csv(args.data)["text"].astype(str).tolist()
     clf = load_classifier(args.model)
     attributes = [a.strip() for a in args.attributes.split(",")]
     start = time.perf_counter()
-    report = run_probes(clf, attributes=attributes, n_boot=200, min_effect=args.min_effect)
+    report = run_probes(clf, attributes=attributes, texts=texts, n_boot=200, min_effect=args.min_effect)
     seconds = time.perf_counter() - start
     n_tests, alpha = report.summary["settings"]["n_tests"], report.summary["settings"]["alpha"]
     level = alpha / n_tests
     print(f"# {args.model} on {_cpu_name()} ({os.cpu_count()} cores): {report.summary['settings']['n_sentences']} "
           f"sentences, {seconds:.1f} s of probe time (scoring and statistics); {n_tests} tests in the Holm family, "
-          f"strictest level {level:.4f}; {args.sims} simulations per step")
+          f"strictest level {level:.4f}; {args.sims} simulations per step; dataset counterfactuals: "
+          f"{'none' if texts is None else f'{len(texts)} texts of {args.data}'}")
     print(f"{'attribute':<20}{'gap':>9}{'se':>9}{'mde':>8}{'sim mde':>9}{'mde_bias':>10}{'sim bias':>10}  "
-          f"variance of the gap (rows / templates / residual)")
+          f"variance of the gap (rows / templates / residual / dataset)")
     for i, a in enumerate(attributes):
         e = report.summary[a]
-        blocks, s2_b = _components(e, report.table, a)
-        sim0 = _simulated_mde(blocks, s2_b, margin=0.0, level=level, sims=args.sims, seed=i)
-        sim1 = _simulated_mde(blocks, s2_b, margin=args.min_effect, level=level, sims=args.sims, seed=i)
-        total_w = sum(b[4] for b in blocks)
-        rows = sum((w / total_w) ** 2 * s2_a / r for _, _, r, _, w, s2_a, _ in blocks)
-        resid = sum((w / total_w) ** 2 * s2_e / (r * t) for _, _, r, t, w, _, s2_e in blocks)
+        blocks, s2_b, dataset = _components(e, report.table, a)
+        sim0 = _simulated_mde(blocks, s2_b, margin=0.0, level=level, sims=args.sims, seed=i, texts=dataset)
+        sim1 = _simulated_mde(blocks, s2_b, margin=args.min_effect, level=level, sims=args.sims, seed=i, texts=dataset)
+        rows = sum(w ** 2 * s2_a / r for _, _, r, _, w, s2_a, _ in blocks)  # weights are the gap's own
+        resid = sum(w ** 2 * s2_e / (r * t) for _, _, r, t, w, _, s2_e in blocks)
         sets: dict = {}
         for _, key, _, t, w, _, _ in blocks:
-            sets[key] = (sets.get(key, (0.0, t))[0] + w / total_w, t)
+            sets[key] = (sets.get(key, (0.0, t))[0] + w, t)
         tmpl = sum(W ** 2 * s2_b / t for W, t in sets.values())
-        total = rows + tmpl + resid
-        mix = f"{rows / total:.0%} / {tmpl / total:.0%} / {resid / total:.0%}"
+        data = sum(w ** 2 * se ** 2 for _, w, se in dataset)
+        total = rows + tmpl + resid + data
+        mix = f"{rows / total:.0%} / {tmpl / total:.0%} / {resid / total:.0%} / {data / total:.0%}"
         print(f"{a:<20}{e['gap']:>+9.4f}{e['se']:>9.4f}{e['mde']:>8.4f}{sim0:>9.4f}{e['mde_bias']:>10.4f}{sim1:>10.4f}  {mix}")
         for name in dict.fromkeys(b[0] for b in blocks):
             mine = [b for b in blocks if b[0] == name]
@@ -209,7 +251,7 @@ def main(argv=None) -> int:
               f"{sum(t for _, t in sets.values())} templates; target mde <= {TARGET}: "
               f"{'met' if e['mde'] <= TARGET else 'not met'}")
         if args.what_if:
-            _what_if(blocks, s2_b, level=level, sims=max(args.sims // 2, 100), seed=i)
+            _what_if(blocks, s2_b, level=level, sims=max(args.sims // 2, 100), seed=i, texts=dataset)
     return 0
 
 
