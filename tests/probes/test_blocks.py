@@ -135,6 +135,20 @@ def test_the_english_pack_is_in_blocks_and_every_row_meets_a_quarter_of_the_temp
     assert names.n_template_sentences(("female", "male")) == len(names.rows) * len(en.templates) // 4 * 2
 
 
+def test_every_block_of_every_built_in_pack_holds_each_valence_and_shape_alike():
+    """A row meets only its block's templates, so a block short of a shape or a valence would make rows in it
+    meet different kinds of sentence than rows elsewhere: every block holds the same count of each."""
+    from collections import Counter
+
+    for pack in builtin_packs():
+        blocks = {t.block for t in pack.templates}
+        for key in ("valence", "shape"):
+            counts = {b: Counter(getattr(t, key) for t in pack.templates if t.block == b) for b in blocks}
+            assert len({tuple(sorted(c.items())) for c in counts.values()}) == 1, (pack.name, key, counts)
+        kinds = {b: Counter((t.valence, t.shape) for t in pack.templates if t.block == b) for b in blocks}
+        assert len({tuple(sorted(c.items(), key=str)) for c in kinds.values()}) == 1, (pack.name, kinds)
+
+
 def test_the_default_suite_scores_no_more_sentences_for_four_times_the_templates(neutral_classifier):
     report = run_probes(neutral_classifier, attributes=["gender", "race"], n_boot=100)
     t = report.table
