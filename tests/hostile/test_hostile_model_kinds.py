@@ -9,19 +9,13 @@ another kind... Endpoint cases use loopback addresses only.
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
-from pathlib import Path
 
 import pytest
 
 from auditkit.cli import main
 
-_spec = importlib.util.spec_from_file_location("auditkit_test_hostile_harness", Path(__file__).with_name("_harness.py"))
-H = sys.modules.setdefault("auditkit_test_hostile_harness", importlib.util.module_from_spec(_spec))
-if not hasattr(H, "assert_refused"):
-    _spec.loader.exec_module(H)
+import _harness as H  # tests/hostile/_harness.py, on sys.path as tests/probes' probe_helpers is
 A, FAST = H.A, H.FAST
 CASES = H.Cases()
 case = CASES.case
