@@ -43,6 +43,7 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 0.015
+MIN_SIMS, MAX_SIMS = 20, 100_000  # simulations per bisection step
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from probes import _cpu_name  # noqa: E402  (bench/probes.py: the CPU named beside every timing)
@@ -60,7 +61,7 @@ def _components(entry, table, attribute):
     """
     from dataclasses import replace
 
-    from auditkit.probes._crossed import _template_blocks, _weights, crossed_estimate
+    from auditkit.probes._crossed import _template_blocks, _weights, crossed_estimate, variance_components
     from auditkit.probes._designs import attribute_components, paired_frame
 
     sub = table[(table["attribute"] == attribute) & table["family"].isin(entry["families_combined"])]
@@ -74,28 +75,14 @@ def _components(entry, table, attribute):
             if est.se is not None:
                 texts.append((replace(c, differences=c.differences - est.gap), w, est.se))
     sets = _template_blocks(comps, [w for c, w in zip(everything, weights) if hasattr(c, "matrix")])
-    per_family: dict[int, list] = {}
-    s2_b = []
-    for key, blocks in sets.items():
-        W = sum(b.weight for b in blocks)
-        cols = 0.0
-        share = 0.0
-        for b in blocks:
-            d = b.matrix
-            r, t = d.shape
-            row_means, col_means, grand = d.mean(1), d.mean(0), d.mean()
-            ss_a = t * np.sum((row_means - grand) ** 2)
-            ss_e = np.sum((d - row_means[:, None] - col_means[None, :] + grand) ** 2)
-            per_family.setdefault(b.component, []).append((key, r, t, b.weight, ss_a, r - 1, ss_e, (r - 1) * (t - 1)))
-            cols = cols + (b.weight / W) * col_means
-            share += (b.weight / W) ** 2 * (ss_e / max((r - 1) * (t - 1), 1)) / r
-        s2_b.append(max(float(np.var(cols, ddof=1)) - share, 0.0))
+    vc = variance_components(comps)  # the estimator's own moment estimates, pooled as it pools them
+    s2_b = list(vc["templates"].values())
     blocks = []
-    for k, items in per_family.items():
-        ms_e = sum(i[6] for i in items) / max(sum(i[7] for i in items), 1)
-        s2_a = max(sum(i[4] for i in items) / max(sum(i[5] for i in items), 1) - ms_e, 0.0) / np.mean([i[2] for i in items])
-        for key, r, t, w, *_ in items:
-            blocks.append((comps[k].name, key, r, t, w, s2_a, ms_e))
+    for key, members in sets.items():
+        for b in members:
+            r, t = b.matrix.shape
+            family = vc["families"][b.component]
+            blocks.append((comps[b.component].name, key, r, t, b.weight, family["rows"], family["residual"]))
     return blocks, float(np.mean(s2_b)), texts
 
 
@@ -200,23 +187,34 @@ def main(argv=None) -> int:
     parser.add_argument("--min-effect", type=float, default=0.02)
     parser.add_argument("--what-if", action="store_true",
                         help="also simulate other designs: more rows, more templates, fewer templates per row")
-    args = parser.parse_args(argv)
-    if not Path(args.model).exists():
-        print(f"no model at {args.model}; run `make demo` first (or pass a model directory)", file=sys.stderr)
-        return 2
 
+    def one_line(message):  # argparse's usage block is not one line
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    parser.error = one_line
+    args = parser.parse_args(argv)
+    from auditkit._bounds import check_option
+    from auditkit.data import load_dataset
+    from auditkit.errors import AuditkitError, ConfigError
     from auditkit.models import load_classifier
     from auditkit.probes import run_probes
 
-    texts = None
-    if args.data != "none":
-        import pandas as pd
-
-        texts = pd.read_csv(args.data)["text"].astype(str).tolist()
-    clf = load_classifier(args.model)
-    attributes = [a.strip() for a in args.attributes.split(",")]
-    start = time.perf_counter()
-    report = run_probes(clf, attributes=attributes, texts=texts, n_boot=200, min_effect=args.min_effect)
+    try:  # bad input: one line, exit 2, checked before the model loads
+        check_option("min_effect", args.min_effect, shown="--min-effect")
+        if not MIN_SIMS <= args.sims <= MAX_SIMS:
+            raise ConfigError(f"--sims must be an integer from {MIN_SIMS} to {MAX_SIMS}, got {args.sims}")
+        # the project's loader: CSV/TSV/JSONL/Parquet, UTF-8, no FIFOs or devices, a 'text' column
+        texts = None if args.data == "none" else list(load_dataset(args.data, label_col=None).texts)
+        if not Path(args.model).exists():
+            raise ConfigError(f"no model at {args.model}; run `make demo` first (or pass a model directory)")
+        clf = load_classifier(args.model)
+        attributes = [a.strip() for a in args.attributes.split(",")]
+        start = time.perf_counter()
+        report = run_probes(clf, attributes=attributes, texts=texts, n_boot=200, min_effect=args.min_effect)
+    except AuditkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     seconds = time.perf_counter() - start
     n_tests, alpha = report.summary["settings"]["n_tests"], report.summary["settings"]["alpha"]
     level = alpha / n_tests

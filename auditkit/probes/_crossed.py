@@ -68,6 +68,7 @@ __all__ = [
     "CrossedEstimate",
     "LeftOut",
     "crossed_estimate",
+    "variance_components",
     "crossed_bootstrap",
     "percentile_interval",
     "consistent_templates",
@@ -330,6 +331,58 @@ def consistent_templates(components) -> bool:
     return True
 
 
+def _pooled_sums(sets) -> dict[int, list]:
+    """Row and residual sums of squares of each family, pooled over its blocks (its rows are
+    exchangeable, whichever block they were dealt to): SS and df summed.
+
+    Returns component -> ``[SS_A, df_A, sum of df_A * T, SS_E, df_E, K_A, K_E]``, where ``K_A s2_a`` and
+    ``K_E s2_e`` are the row and residual parts of the variance of the weighted mean.
+    """
+    pooled: dict[int, list] = {}
+    for blocks in sets.values():
+        for block in blocks:
+            D, w = block.matrix, block.weight
+            R, T = D.shape
+            acc = pooled.setdefault(block.component, [0.0, 0, 0.0, 0.0, 0, 0.0, 0.0])
+            row_means, grand = D.mean(axis=1), D.mean()
+            acc[0] += T * float(np.sum((row_means - grand) ** 2))
+            acc[1] += R - 1
+            acc[2] += (R - 1) * T
+            acc[3] += float(np.sum((D - row_means[:, None] - D.mean(axis=0)[None, :] + grand) ** 2))
+            acc[4] += (R - 1) * (T - 1)
+            acc[5] += w * w / R
+            acc[6] += w * w / (R * T)
+    return pooled
+
+
+def variance_components(components: Sequence[TemplateComponent | TextComponent]) -> dict:
+    """The variance components :func:`crossed_estimate` rests on, per family and per template set.
+
+    Returns ``{"families": {i: {"rows": s2_a, "residual": s2_e}}, "templates": {template set: s2_b}}``:
+    for template component ``i``, its row and residual variances (moment estimates from mean
+    squares pooled over its blocks, the row variance floored at 0); for each template set, the
+    template variance of its blocks' weight-normalised combined template means, net of their residual
+    share (floored at 0). Text components have none. What power simulations draw designs from.
+    """
+    sets = _template_blocks(components, _weights(components))
+    families = {}
+    for c, (ss_a, df_a, dft, ss_e, df_e, *_) in _pooled_sums(sets).items():
+        if df_a < 1:
+            continue
+        ms_e = ss_e / df_e if df_e else 0.0
+        families[c] = {"rows": max(ss_a / df_a - ms_e, 0.0) / (dft / df_a), "residual": ms_e}
+    templates = {}
+    for key, blocks in sets.items():
+        if blocks[0].matrix.shape[1] < 2:
+            continue
+        total = sum(block.weight for block in blocks)
+        cols = sum((block.weight / total) * block.matrix.mean(axis=0) for block in blocks)
+        share = sum((block.weight / total) ** 2 * families[block.component]["residual"] / block.matrix.shape[0]
+                    for block in blocks if block.component in families)
+        templates[key] = max(float(np.var(cols, ddof=1)) - share, 0.0)
+    return {"families": families, "templates": templates}
+
+
 def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) -> CrossedEstimate:
     """Weighted mean of the components' gaps with its crossed standard error.
 
@@ -367,23 +420,8 @@ def crossed_estimate(components: Sequence[TemplateComponent | TextComponent]) ->
         terms.setdefault(key, [0.0, ms, df])[0] += coef
 
     sets = _template_blocks(components, weights)
-    # Row and residual mean squares of each family, pooled over its blocks (its rows are
-    # exchangeable, whichever block they were dealt to): SS and df summed.
-    pooled: dict[int, list] = {}  # component -> [SS_A, df_A, sum of df_A * T, SS_E, df_E, K_A, K_E]
-    for blocks in sets.values():
-        for block in blocks:
-            D, w = block.matrix, block.weight
-            R, T = D.shape
-            gap += w * float(D.mean())
-            acc = pooled.setdefault(block.component, [0.0, 0, 0.0, 0.0, 0, 0.0, 0.0])
-            row_means, grand = D.mean(axis=1), D.mean()
-            acc[0] += T * float(np.sum((row_means - grand) ** 2))
-            acc[1] += R - 1
-            acc[2] += (R - 1) * T
-            acc[3] += float(np.sum((D - row_means[:, None] - D.mean(axis=0)[None, :] + grand) ** 2))
-            acc[4] += (R - 1) * (T - 1)
-            acc[5] += w * w / R  # row part = K_A s2_a
-            acc[6] += w * w / (R * T)  # residual part = K_E s2_e
+    gap += sum(block.weight * float(block.matrix.mean()) for blocks in sets.values() for block in blocks)
+    pooled = _pooled_sums(sets)
     ms_e_of = {}
     for c, (ss_a, df_a, dft, ss_e, df_e, k_a, k_e) in pooled.items():
         if df_a < 1:

@@ -7,9 +7,10 @@ exactly one line on stderr (``auditkit: error: ...``) holding the fragment,
 no traceback, nothing written or changed in the case's folder or the shared
 assets, and no marker file from model code that must never run.
 
-Loaded by path, as _assets.py is (not a conftest.py: a second ``conftest``
-module would shadow tests/conftest.py for tests that import from it); it
-loads _assets.py, as ``A``, the same way.
+Imported by name (pytest puts this folder on ``sys.path`` for its test modules,
+as it does tests/probes for ``probe_helpers``), not as a conftest.py: a second
+``conftest`` module would shadow tests/conftest.py for tests that import from
+it. It loads _assets.py by path, as ``A``.
 """
 
 from __future__ import annotations
